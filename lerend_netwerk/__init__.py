@@ -1,0 +1,124 @@
+"""lerend-netwerk: the platform of the learning network on dual learning."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from lerend_netwerk.config import DefaultConfig
+
+
+class ConfigurationError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, commands, error pages."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(DefaultConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.from_mapping(test_config)
+
+    configure_defaults(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_errorhandlers(app)
+    return app
+
+
+def configure_defaults(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        db_path = Path(app.instance_path) / "lerend-netwerk.sqlite"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    if not app.config.get("SEARCH_INDEX_DIR"):
+        app.config["SEARCH_INDEX_DIR"] = os.path.join(app.instance_path, "search-index")
+    if not app.config.get("SECRET_KEY"):
+        if app.debug or app.testing:
+            app.config["SECRET_KEY"] = "dev-only-not-secret"
+        else:
+            raise ConfigurationError(
+                "FLASK_SECRET_KEY is not set: put SECRET_KEY in instance/config.py "
+                "or set the FLASK_SECRET_KEY environment variable."
+            )
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        # Several workers share one SQLite file: wait for the write lock instead of failing.
+        options = {"connect_args": {"timeout": 30}}
+        options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    else:
+        options = {"pool_pre_ping": True}
+        options.update(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def register_extensions(app: Flask) -> None:
+    from lerend_netwerk import models  # noqa: F401  (every model known to metadata)
+    from lerend_netwerk.extensions import csrf, db, login_manager, migrate
+    from lerend_netwerk.sqlite import install_sqlite_pragmas, lock_writes_per_request
+
+    db.init_app(app)
+    migrations_dir = Path(__file__).resolve().parent.parent / "migrations"
+    migrate.init_app(app, db, directory=str(migrations_dir), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Meld je aan om deze pagina te zien."
+    login_manager.login_message_category = "info"
+    with app.app_context():
+        install_sqlite_pragmas(db.engine)
+        if db.engine.dialect.name == "sqlite":
+            lock_writes_per_request(app, db.session)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lerend_netwerk.agenda.routes import bp as agenda_bp
+    from lerend_netwerk.api.routes import bp as api_bp
+    from lerend_netwerk.auth.routes import bp as auth_bp
+    from lerend_netwerk.calendar.routes import bp as calendar_bp
+    from lerend_netwerk.core.routes import bp as core_bp
+    from lerend_netwerk.practices.routes import bp as practices_bp
+    from lerend_netwerk.proeftuinen.routes import bp as proeftuinen_bp
+    from lerend_netwerk.recommendations.routes import bp as recommendations_bp
+    from lerend_netwerk.search.routes import bp as search_bp
+    from lerend_netwerk.themes.routes import bp as themes_bp
+
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        agenda_bp,
+        calendar_bp,
+        proeftuinen_bp,
+        practices_bp,
+        recommendations_bp,
+        search_bp,
+        themes_bp,
+        api_bp,
+    ):
+        app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from lerend_netwerk.core.templating import init_templating
+
+    init_templating(app)
+
+
+def register_commands(app: Flask) -> None:
+    from lerend_netwerk.cli import register_cli
+
+    register_cli(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from lerend_netwerk.core.errors import init_errorhandlers
+
+    init_errorhandlers(app)

@@ -1,0 +1,97 @@
+"""Sessions of the network (model `Meeting`) and registrations for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from lerend_netwerk.auth.models import User
+    from lerend_netwerk.proeftuinen.models import Proeftuin
+    from lerend_netwerk.themes.models import Theme
+
+MEETING_KINDS = ("kick-off", "intervisie", "netwerkmoment", "inspiratie", "slotsessie", "webinar")
+MEETING_KIND_LABELS = {
+    "kick-off": "Kick-off",
+    "intervisie": "Intervisie",
+    "netwerkmoment": "Netwerkmoment",
+    "inspiratie": "Inspiratie-event",
+    "slotsessie": "Slotsessie",
+    "webinar": "Webinar",
+}
+MEETING_STATUSES = ("scheduled", "cancelled")
+REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+
+meeting_themes = Table(
+    "meeting_theme",
+    Base.metadata,
+    Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Meeting(SlugMixin, TimestampMixin, Base):
+    """A session of the network: kick-off, intervisie, netwerkmoment, ..."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime]
+    location: Mapped[str | None] = mapped_column(String(300))
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None]
+    registration_deadline: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="scheduled")
+    visibility: Mapped[str] = mapped_column(String(20), default="public")
+    host_id: Mapped[int | None] = mapped_column(ForeignKey("proeftuin.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    # The verslag written after the session, for registered members.
+    report: Mapped[str] = mapped_column(Text, default="")
+    # iCalendar SEQUENCE: grows on every change of time, place or status.
+    sequence: Mapped[int] = mapped_column(default=0)
+
+    host: Mapped[Proeftuin | None] = relationship()
+    themes: Mapped[list[Theme]] = relationship(secondary=meeting_themes, order_by="Theme.title")
+    registrations: Mapped[list[Registration]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return MEETING_KIND_LABELS.get(self.kind, self.kind)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == "cancelled"
+
+
+class Registration(TimestampMixin, Base):
+    """One member's place in a session: confirmed, on the waiting list, or cancelled."""
+
+    __tablename__ = "registration"
+    __table_args__ = (
+        UniqueConstraint("meeting_id", "user_id"),
+        Index("ix_registration_meeting_status", "meeting_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    remark: Mapped[str] = mapped_column(Text, default="")
+    # Waiting-list order: the moment of (re-)registration.
+    registered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
+
+    meeting: Mapped[Meeting] = relationship(back_populates="registrations")
+    user: Mapped[User] = relationship()

@@ -1,0 +1,102 @@
+"""Accounts and roles."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, String, Table, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lerend_netwerk.db import Base, TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
+
+ROLES = ("member", "coordinator", "admin")
+ROLE_LABELS = {"member": "lid", "coordinator": "coördinator", "admin": "beheerder"}
+
+proeftuin_members = Table(
+    "proeftuin_member",
+    Base.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_calendar_token() -> str:
+    # 32 random bytes: 256 bits, URL-safe.
+    return secrets.token_urlsafe(32)
+
+
+class User(UserMixin, TimestampMixin, Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="member")
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisation.id", ondelete="SET NULL")
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    function: Mapped[str | None] = mapped_column(String(100))
+    calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
+    # Bumped on password change: sessions that carry an older value are signed out.
+    session_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None]
+    wants_reminders: Mapped[bool] = mapped_column(default=True)
+    wants_digest: Mapped[bool] = mapped_column(default=False)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    proeftuinen: Mapped[list[Proeftuin]] = relationship(
+        secondary=proeftuin_members, back_populates="members"
+    )
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+    @staticmethod
+    def normalise_email(email: str) -> str:
+        return email.strip().lower()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    def get_id(self) -> str:
+        # The version makes old sessions invalid after a password change.
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Coordinators and admins run sessions, write reports and moderate."""
+        return self.role in ("coordinator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def renew_calendar_token(self) -> None:
+        self.calendar_token = new_calendar_token()
+
+
+def email_taken_clause(email: str):
+    return func.lower(User.email) == User.normalise_email(email)
+
+
+__all__ = ["ROLES", "User", "email_taken_clause", "proeftuin_members", "utcnow"]

@@ -1,0 +1,5 @@
+"""Calendar feeds."""
+
+from flask import Blueprint
+
+bp = Blueprint("calendar", __name__)

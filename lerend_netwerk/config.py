@@ -1,0 +1,39 @@
+"""Configuration defaults. instance/config.py and FLASK_* variables override them."""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    SECRET_KEY: str | None = None
+    # None means: SQLite in the instance folder (filled in by the factory).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    SEARCH_INDEX_DIR: str | None = None
+    # A request never waits for Whoosh: it commits to the database, the index catches up.
+    SEARCH_SYNC_ON_REQUEST: bool = True
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+
+    TIMEZONE = "Europe/Brussels"
+    BABEL_LOCALE = "nl_BE"
+    SITE_NAME = "Lerend netwerk duaal leren"
+    # Absolute base for links in feeds and mails when no request is around.
+    SITE_URL = "http://127.0.0.1:5000"
+
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "Lerend netwerk duaal leren <noreply@lerend-netwerk.example>"
+
+    # Calendar feeds: how often clients should refresh.
+    FEED_REFRESH_MINUTES = 60

@@ -1,0 +1,51 @@
+"""Dutch error pages; the 500 handler rolls the database session back."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from lerend_netwerk.extensions import db
+
+MESSAGES = {
+    400: ("Ongeldige aanvraag", "De aanvraag kon niet verwerkt worden."),
+    403: ("Geen toegang", "Je hebt geen toegang tot deze pagina."),
+    404: ("Pagina niet gevonden", "Deze pagina bestaat niet of is niet (meer) beschikbaar."),
+    405: ("Methode niet toegestaan", "Deze actie kan zo niet uitgevoerd worden."),
+    413: ("Te groot", "Wat je doorstuurde is te groot."),
+    429: ("Te veel pogingen", "Je probeerde het te vaak. Wacht even en probeer opnieuw."),
+    500: ("Er ging iets mis", "Er ging iets mis aan onze kant. Probeer het later opnieuw."),
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def render_error(code: int, detail: str | None = None):
+    title, message = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    if _wants_json():
+        return jsonify({"error": title, "detail": detail or message, "status": code}), code
+    return render_template(
+        "core/error.html", code=code, title=title, message=detail or message
+    ), code
+
+
+def init_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(400, "Je formulier is verlopen of ongeldig. Laad de pagina opnieuw.")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code in MESSAGES:
+            return render_error(code)
+        return error
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

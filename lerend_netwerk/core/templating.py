@@ -1,0 +1,51 @@
+"""Jinja filters and globals shared by every feature's templates."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, request
+
+from lerend_netwerk import timeutil
+from lerend_netwerk.markdown import render_markdown
+from lerend_netwerk.visibility import VISIBILITY_LABELS
+
+NAVIGATION = (
+    ("agenda.index", "Agenda"),
+    ("proeftuinen.index", "Proeftuinen"),
+    ("practices.index", "Goede praktijken"),
+    ("recommendations.index", "Aanbevelingen"),
+)
+
+
+def url_with_args(**changes) -> str:
+    """The current URL with some query arguments replaced (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None or value == "":
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    query = urlencode(args, doseq=True)
+    return f"{request.path}?{query}" if query else request.path
+
+
+def init_templating(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        markdown=render_markdown,
+        nl_datetime=timeutil.nl_datetime,
+        nl_date=timeutil.nl_date,
+        nl_time=timeutil.nl_time,
+        visibility_label=lambda value: VISIBILITY_LABELS.get(value, value),
+    )
+    app.jinja_env.globals.update(
+        NAVIGATION=NAVIGATION,
+        url_with_args=url_with_args,
+        nl_timespan=timeutil.nl_timespan,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def site_context() -> dict:
+        return {"site_name": app.config["SITE_NAME"]}

@@ -1,0 +1,122 @@
+"""Organisations, pilot projects (proeftuinen) and visit reports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lerend_netwerk.auth.models import proeftuin_members
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin
+
+if TYPE_CHECKING:
+    from lerend_netwerk.auth.models import User
+    from lerend_netwerk.themes.models import Theme
+
+ORGANISATION_TYPES = ("hogeschool", "universiteit", "cvo", "onderneming", "partner")
+ORGANISATION_TYPE_LABELS = {
+    "hogeschool": "Hogeschool",
+    "universiteit": "Universiteit",
+    "cvo": "Centrum voor volwassenenonderwijs",
+    "onderneming": "Onderneming",
+    "partner": "Partner",
+}
+LEVELS = ("hoger-onderwijs", "volwassenenonderwijs", "secundair")
+LEVEL_LABELS = {
+    "hoger-onderwijs": "Hoger onderwijs",
+    "volwassenenonderwijs": "Volwassenenonderwijs",
+    "secundair": "Secundair onderwijs",
+}
+REPORT_SECTIONS = (
+    "Doelstellingen",
+    "Sterke punten",
+    "Uitdagingen",
+    "Observaties",
+    "Aanbevelingen",
+    "Toekomstperspectieven",
+    "Thema's voor intervisie",
+    "Perceptie regelgeving",
+)
+
+proeftuin_organisations = Table(
+    "proeftuin_organisation",
+    Base.metadata,
+    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
+)
+proeftuin_themes = Table(
+    "proeftuin_theme",
+    Base.metadata,
+    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(SlugMixin, TimestampMixin, Base):
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20))
+    website: Mapped[str | None] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    proeftuinen: Mapped[list[Proeftuin]] = relationship(
+        secondary=proeftuin_organisations, back_populates="organisations"
+    )
+
+    @property
+    def type_label(self) -> str:
+        return ORGANISATION_TYPE_LABELS.get(self.type, self.type)
+
+
+class Proeftuin(SlugMixin, TimestampMixin, Base):
+    __tablename__ = "proeftuin"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(30), index=True)
+    programme: Mapped[str | None] = mapped_column(String(200))
+    academic_years: Mapped[list[str]] = mapped_column(JSON, default=list)
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    organisations: Mapped[list[Organisation]] = relationship(
+        secondary=proeftuin_organisations,
+        back_populates="proeftuinen",
+        order_by="Organisation.title",
+    )
+    themes: Mapped[list[Theme]] = relationship(secondary=proeftuin_themes, order_by="Theme.title")
+    members: Mapped[list[User]] = relationship(
+        secondary=proeftuin_members, back_populates="proeftuinen"
+    )
+    reports: Mapped[list[VisitReport]] = relationship(
+        back_populates="proeftuin", order_by="VisitReport.visited.desc()"
+    )
+
+    visibility = "public"
+
+    @property
+    def level_label(self) -> str:
+        return LEVEL_LABELS.get(self.level, self.level)
+
+
+class VisitReport(SlugMixin, TimestampMixin, Base):
+    """A coordinators' visit report on the network's fixed template."""
+
+    __tablename__ = "visit_report"
+    DRAFT = "draft"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    proeftuin_id: Mapped[int] = mapped_column(ForeignKey("proeftuin.id", ondelete="CASCADE"))
+    visited: Mapped[date]
+    status: Mapped[str] = mapped_column(String(20), default="published")
+    visibility: Mapped[str] = mapped_column(String(20), default="members")
+    body: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    published_at: Mapped[datetime | None]
+
+    proeftuin: Mapped[Proeftuin] = relationship(back_populates="reports")
+    author: Mapped[User | None] = relationship()

@@ -1,0 +1,75 @@
+"""Who may see what: one rule, applied by pages, search, feeds, the API and exports.
+
+A document is seen by
+- everybody, when it is public and not a draft;
+- signed-in members, when it is members-only and not a draft;
+- coordinators and admins, always (drafts included).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, true
+
+VISIBILITIES = ("public", "members")
+VISIBILITY_LABELS = {"public": "Openbaar", "members": "Enkel leden"}
+
+
+def is_member(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_coordinator(user: Any) -> bool:
+    return is_member(user) and bool(getattr(user, "is_coordinator", False))
+
+
+def audience(user: Any) -> str:
+    """'public', 'member' or 'coordinator': the three ways of seeing content."""
+    if is_coordinator(user):
+        return "coordinator"
+    if is_member(user):
+        return "member"
+    return "public"
+
+
+def _is_draft(doc: Any) -> bool:
+    draft = getattr(type(doc), "DRAFT", None)
+    return draft is not None and getattr(doc, "status", None) == draft
+
+
+def can_see(user: Any, doc: Any) -> bool:
+    """Whether `user` (anonymous allowed) may see `doc`."""
+    who = audience(user)
+    if who == "coordinator":
+        return True
+    if _is_draft(doc):
+        return False
+    if getattr(doc, "visibility", "public") == "members":
+        return who == "member"
+    return True
+
+
+def visible_clause(model: Any, user: Any) -> ColumnElement[bool]:
+    """SQL filter with the same meaning as `can_see`, for queries over `model`."""
+    who = audience(user)
+    if who == "coordinator":
+        return true()
+    conditions = []
+    draft = getattr(model, "DRAFT", None)
+    if draft is not None:
+        conditions.append(model.status != draft)
+    if who == "public" and hasattr(model, "__table__") and "visibility" in model.__table__.c:
+        conditions.append(model.visibility == "public")
+    return and_(true(), *conditions)
+
+
+__all__ = [
+    "VISIBILITIES",
+    "VISIBILITY_LABELS",
+    "audience",
+    "can_see",
+    "is_coordinator",
+    "is_member",
+    "visible_clause",
+]

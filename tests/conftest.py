@@ -1,0 +1,306 @@
+"""Fixtures: a fresh app per test on a real SQLite file and on the real PostgreSQL.
+
+Every database-backed test runs once per database in LN_TEST_DATABASES
+(default "sqlite,postgresql"). Each test run gets its own PostgreSQL database,
+so parallel runs do not meet.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from lerend_netwerk import create_app
+from lerend_netwerk.extensions import db
+
+DATABASES = [
+    name.strip()
+    for name in os.environ.get("LN_TEST_DATABASES", "sqlite,postgresql").split(",")
+    if name.strip()
+]
+POSTGRES_SERVER = os.environ.get("LN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+PASSWORD = "correct horse battery"
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def _admin_connection():
+    import psycopg
+
+    url = POSTGRES_SERVER.replace("postgresql+psycopg://", "postgresql://")
+    return psycopg.connect(f"{url}/postgres", autocommit=True)
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    """A database with the current schema, shared by the tests of one database kind."""
+    kind = request.param
+    if kind == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "test.sqlite"
+        url = f"sqlite:///{path}"
+        name = None
+    elif kind == "postgresql":
+        name = f"ln_test_{uuid.uuid4().hex[:12]}"
+        with _admin_connection() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = f"{POSTGRES_SERVER}/{name}"
+    else:
+        raise pytest.UsageError(f"unknown database kind {kind!r} in LN_TEST_DATABASES")
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()
+    yield url
+    if name:
+        with _admin_connection() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{table.name}"' for table in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+    """Configuration for the test app; override in a test module to change it."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "SITE_URL": "http://localhost",
+        "SERVER_NAME": None,
+    }
+
+
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context, as in production.
+
+    The test itself runs inside an app context; without this, requests would share
+    its `g` (the signed-in user) and its database session (stale identity map).
+    """
+
+    def open(self, *args, **kwargs):
+        # What the test wrote is committed before the "browser" asks, and what the test
+        # reads afterwards is loaded fresh.
+        db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any]) -> Iterator[Flask]:
+    app = create_app(app_config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        _empty_all_tables()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask):
+    return app.test_cli_runner()
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """The CSRF token of the client's session, read from a real page."""
+    response = client.get(path)
+    match = CSRF_RE.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {path} ({response.status_code})"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict | None = None, **kwargs):
+    """POST a form the way a browser does: with the session's CSRF token."""
+    payload = dict(data or {})
+    payload.setdefault("csrf_token", csrf_token(client))
+    return client.post(url, data=payload, **kwargs)
+
+
+def login(client: FlaskClient, user, password: str = PASSWORD):
+    response = post_form(client, "/login", {"email": user.email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return response
+
+
+_counter = itertools.count(1)
+
+
+def _next() -> int:
+    return next(_counter)
+
+
+@pytest.fixture
+def make_user(app) -> Callable[..., Any]:
+    from lerend_netwerk.auth.service import create_user
+
+    def factory(role: str = "member", **kw):
+        n = _next()
+        user = create_user(
+            email=kw.pop("email", f"user{n}@example.be"),
+            name=kw.pop("name", f"Gebruiker {n}"),
+            role=role,
+            password=kw.pop("password", PASSWORD),
+        )
+        for key, value in kw.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    return factory
+
+
+@pytest.fixture
+def make_theme(app) -> Callable[..., Any]:
+    from lerend_netwerk.themes.models import Theme
+
+    def factory(**kw):
+        n = _next()
+        theme = Theme(slug=kw.pop("slug", f"thema-{n}"), title=kw.pop("title", f"Thema {n}"), **kw)
+        db.session.add(theme)
+        db.session.commit()
+        return theme
+
+    return factory
+
+
+@pytest.fixture
+def make_organisation(app) -> Callable[..., Any]:
+    from lerend_netwerk.proeftuinen.models import Organisation
+
+    def factory(**kw):
+        n = _next()
+        org = Organisation(
+            slug=kw.pop("slug", f"organisatie-{n}"),
+            title=kw.pop("title", f"Hogeschool {n}"),
+            type=kw.pop("type", "hogeschool"),
+            **kw,
+        )
+        db.session.add(org)
+        db.session.commit()
+        return org
+
+    return factory
+
+
+@pytest.fixture
+def make_proeftuin(app) -> Callable[..., Any]:
+    from lerend_netwerk.proeftuinen.models import Proeftuin
+
+    def factory(**kw):
+        n = _next()
+        proeftuin = Proeftuin(
+            slug=kw.pop("slug", f"proeftuin-{n}"),
+            title=kw.pop("title", f"Proeftuin {n}"),
+            level=kw.pop("level", "hoger-onderwijs"),
+            **kw,
+        )
+        db.session.add(proeftuin)
+        db.session.commit()
+        return proeftuin
+
+    return factory
+
+
+@pytest.fixture
+def make_meeting(app) -> Callable[..., Any]:
+    from lerend_netwerk.agenda.models import Meeting
+
+    def factory(**kw):
+        n = _next()
+        starts = kw.pop("starts_at", datetime.now(UTC) + timedelta(days=14))
+        meeting = Meeting(
+            slug=kw.pop("slug", f"sessie-{n}"),
+            title=kw.pop("title", f"Intervisie {n}"),
+            kind=kw.pop("kind", "intervisie"),
+            starts_at=starts,
+            ends_at=kw.pop("ends_at", starts + timedelta(hours=3)),
+            **kw,
+        )
+        db.session.add(meeting)
+        db.session.commit()
+        return meeting
+
+    return factory
+
+
+@pytest.fixture
+def make_practice(app) -> Callable[..., Any]:
+    from lerend_netwerk.practices.models import Practice
+
+    def factory(**kw):
+        n = _next()
+        practice = Practice(
+            slug=kw.pop("slug", f"praktijk-{n}"),
+            title=kw.pop("title", f"Goede praktijk {n}"),
+            summary=kw.pop("summary", "Een praktijk die werkt."),
+            **kw,
+        )
+        db.session.add(practice)
+        db.session.commit()
+        return practice
+
+    return factory
+
+
+@pytest.fixture
+def make_report(app, make_proeftuin) -> Callable[..., Any]:
+    from lerend_netwerk.proeftuinen.models import VisitReport
+
+    def factory(**kw):
+        n = _next()
+        report = VisitReport(
+            slug=kw.pop("slug", f"verslag-{n}"),
+            title=kw.pop("title", f"Bezoekverslag {n}"),
+            proeftuin=kw.pop("proeftuin", None) or make_proeftuin(),
+            visited=kw.pop("visited", date(2022, 11, 14)),
+            **kw,
+        )
+        db.session.add(report)
+        db.session.commit()
+        return report
+
+    return factory
+
+
+@pytest.fixture
+def make_recommendation(app, make_theme) -> Callable[..., Any]:
+    from lerend_netwerk.recommendations.models import Recommendation
+
+    def factory(**kw):
+        n = _next()
+        rec = Recommendation(
+            slug=kw.pop("slug", f"aanbeveling-{n}"),
+            title=kw.pop("title", f"Aanbeveling {n}"),
+            theme=kw.pop("theme", None) or make_theme(),
+            **kw,
+        )
+        db.session.add(rec)
+        db.session.commit()
+        return rec
+
+    return factory
