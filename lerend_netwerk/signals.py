@@ -1,0 +1,17 @@
+"""Domain events that features send and others listen to (blinker signals).
+
+Receivers run synchronously inside the sender's database transaction: what they add to
+the session (a queued mail, say) is committed or rolled back together with the change.
+
+- `registration_changed(registration, change=...)`: change is "confirmed", "waitlisted",
+  "promoted" (moved up from the waiting list) or "cancelled".
+- `meeting_changed(meeting, change=...)`: change is "rescheduled" (time or place changed)
+  or "cancelled".
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+registration_changed = _signals.signal("registration-changed")
+meeting_changed = _signals.signal("meeting-changed")
