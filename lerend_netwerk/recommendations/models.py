@@ -1,14 +1,14 @@
-"""Policy-recommendation threads and their replies."""
+"""Policy-recommendation threads, their replies, supports, follows, flags and edit history."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lerend_netwerk.db import Base, SlugMixin, TimestampMixin
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from lerend_netwerk.auth.models import User
@@ -22,6 +22,13 @@ RECOMMENDATION_STATUS_LABELS = {
     "verworpen": "Verworpen",
 }
 STANCES = ("eens", "oneens", "neutraal")
+STANCE_LABELS = {"eens": "Eens", "oneens": "Oneens", "neutraal": "Neutraal"}
+FLAG_REASONS = {
+    "ongepast": "Ongepast of beledigend",
+    "spam": "Spam of reclame",
+    "naast-de-kwestie": "Hoort niet bij deze aanbeveling",
+    "andere": "Andere reden",
+}
 
 
 class Recommendation(SlugMixin, TimestampMixin, Base):
@@ -35,6 +42,7 @@ class Recommendation(SlugMixin, TimestampMixin, Base):
     level: Mapped[str | None] = mapped_column(String(30), index=True)
     status: Mapped[str] = mapped_column(String(20), default="open")
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_changed_at: Mapped[datetime | None]
     visibility: Mapped[str] = mapped_column(String(20), default="public")
     closed: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(Text, default="")
@@ -44,7 +52,7 @@ class Recommendation(SlugMixin, TimestampMixin, Base):
     author: Mapped[User | None] = relationship()
     posts: Mapped[list[Post]] = relationship(
         back_populates="recommendation",
-        order_by="Post.created_at",
+        order_by="[Post.created_at, Post.id]",
         cascade="all, delete-orphan",
         passive_deletes=True,
     )
@@ -52,6 +60,14 @@ class Recommendation(SlugMixin, TimestampMixin, Base):
     @property
     def status_label(self) -> str:
         return RECOMMENDATION_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def level_label(self) -> str:
+        from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
+
+        if not self.level:
+            return "Alle niveaus"
+        return LEVEL_LABELS.get(self.level, self.level)
 
 
 class Post(TimestampMixin, Base):
@@ -67,9 +83,114 @@ class Post(TimestampMixin, Base):
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"))
     stance: Mapped[str] = mapped_column(String(20))
     body: Mapped[str] = mapped_column(Text)
+    # Set when the author changed body or stance; the earlier versions are PostRevisions.
+    edited_at: Mapped[datetime | None]
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="posts")
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
+    hidden_by: Mapped[User | None] = relationship(foreign_keys=[hidden_by_id])
     parent: Mapped[Post | None] = relationship(remote_side=[id])
+    revisions: Mapped[list[PostRevision]] = relationship(
+        back_populates="post",
+        order_by="[PostRevision.created_at, PostRevision.id]",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    flags: Mapped[list[Flag]] = relationship(
+        back_populates="post",
+        order_by="[Flag.created_at, Flag.id]",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def stance_label(self) -> str:
+        return STANCE_LABELS.get(self.stance, self.stance)
+
+
+class Endorsement(Base):
+    """A member's support for a proposal: at most one per member and thread."""
+
+    __tablename__ = "endorsement"
+    __table_args__ = (UniqueConstraint("recommendation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recommendation: Mapped[Recommendation] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class ThreadFollow(Base):
+    """A member follows a thread; `last_seen_at` marks what is new on the next visit."""
+
+    __tablename__ = "thread_follow"
+    __table_args__ = (UniqueConstraint("recommendation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recommendation: Mapped[Recommendation] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class Flag(Base):
+    """A member reports a reply to the moderators, once per reply."""
+
+    __tablename__ = "flag"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(30))
+    details: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when a coordinator hid the reply or dismissed the flags: it leaves the queue.
+    resolved_at: Mapped[datetime | None]
+
+    post: Mapped[Post] = relationship(back_populates="flags")
+    user: Mapped[User] = relationship()
+
+    @property
+    def reason_label(self) -> str:
+        return FLAG_REASONS.get(self.reason, self.reason)
+
+
+class PostRevision(Base):
+    """An earlier version of a reply, kept when its author edits it."""
+
+    __tablename__ = "post_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    stance: Mapped[str] = mapped_column(String(20))
+    # When this version was written (the post's creation or its previous edit).
+    written_at: Mapped[datetime]
+    # When it was replaced by the edit.
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+
+    post: Mapped[Post] = relationship(back_populates="revisions")
+    editor: Mapped[User | None] = relationship()
+
+    @property
+    def stance_label(self) -> str:
+        return STANCE_LABELS.get(self.stance, self.stance)
