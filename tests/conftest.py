@@ -87,6 +87,8 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "SITE_URL": "http://localhost",
         "SERVER_NAME": None,
+        # All test requests come from 127.0.0.1; tests of the limits switch them on.
+        "RATELIMIT_ENABLED": False,
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import PASSWORD, csrf_token, login, post_form
 
 
