@@ -21,6 +21,11 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
 
+    # Rate limits (Flask-Limiter): shared between workers when this points at Redis.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "10 per minute; 100 per day"
+
     TIMEZONE = "Europe/Brussels"
     BABEL_LOCALE = "nl_BE"
     SITE_NAME = "Lerend netwerk duaal leren"

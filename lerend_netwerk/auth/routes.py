@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lerend_netwerk.auth import service
 from lerend_netwerk.auth.forms import LoginForm
-from lerend_netwerk.extensions import db, login_manager
+from lerend_netwerk.extensions import db, limiter, login_manager
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -28,7 +28,12 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
+def _login_rate_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
     """Sign in with e-mail and password."""
     if current_user.is_authenticated:
@@ -41,6 +46,11 @@ def login():
             db.session.commit()
             flash(f"Welkom, {user.name}.", "success")
             return redirect(safe_next(request.args.get("next"), url_for("core.home")))
+        current_app.logger.warning(
+            "login failed for %s from %s",
+            service.email_fingerprint(form.email.data),
+            request.remote_addr,
+        )
         form.password.errors.append("Onbekend e-mailadres of verkeerd wachtwoord.")
         status = 200
     else:

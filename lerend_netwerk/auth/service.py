@@ -55,6 +55,14 @@ def create_user(
     return user
 
 
+def email_fingerprint(email: str) -> str:
+    """A short stable hash of an e-mail address: log lines link failures without the address."""
+    import hashlib
+
+    digest = hashlib.sha256(User.normalise_email(email or "").encode()).hexdigest()
+    return f"email#{digest[:12]}"
+
+
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
