@@ -32,9 +32,10 @@ users_cli = click.Group("users", help="Accounts.")
 @click.option("--name", required=True, help="Full name.")
 @click.option(
     "--role",
-    type=click.Choice(["member", "coordinator", "admin"]),
     default="member",
     show_default=True,
+    metavar="member|coordinator|admin",
+    help="What the account may do.",
 )
 @click.option("--organisation", default=None, help="Organisation title or slug.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -43,10 +44,15 @@ def users_create(email: str, name: str, role: str, organisation: str | None, pas
     """Create an account."""
     from sqlalchemy import func, or_, select
 
+    from lerend_netwerk.auth.models import ROLES
     from lerend_netwerk.auth.service import AccountError, create_user
     from lerend_netwerk.extensions import db
     from lerend_netwerk.proeftuinen.models import Organisation
 
+    # Checked here, not by click.Choice: a wrong role is a one-line error like the others.
+    role = role.strip().lower()
+    if role not in ROLES:
+        fail(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -81,11 +87,17 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     """Set up the embedded demo (schema, content/, demo accounts) and serve it."""
     from flask_migrate import upgrade
 
+    from lerend_netwerk.content_io.service import ContentError
     from lerend_netwerk.demo import prepare_demo
 
     upgrade()
     content_dir = Path(current_app.root_path).parent / "content"
-    accounts = prepare_demo(content_dir)
+    try:
+        accounts = prepare_demo(content_dir)
+    except ContentError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        fail(f"the demo content in {content_dir} is not valid; nothing was imported")
     click.echo("")
     click.echo("Demo accounts (passwords are new at every start):")
     for role, email, password in accounts:

@@ -1,0 +1,452 @@
+"""One content file: YAML front matter between two `---` lines, then the Markdown body.
+
+`parse_document` turns a file's text into a record and a list of problems, each with
+the 1-based line of the file it is about; `render_document` writes a record back in
+the one canonical form that `parse_document` reads to the same record.
+
+The body is kept exactly: it is everything after the closing `---` line, minus the
+single line break that ends the file. An export writes it back followed by one line
+break, so export -> import -> export reproduces every file byte for byte.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import yaml
+
+from lerend_netwerk.content_io.schema import (
+    BODY,
+    BOOL,
+    CHOICE,
+    DATE,
+    DATETIME,
+    INT,
+    REF,
+    REFS,
+    TEXT,
+    URL_FIELDS,
+    YEARS,
+    Field,
+    Kind,
+    is_empty,
+    max_length,
+)
+from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
+from lerend_netwerk.timeutil import BRUSSELS, local_isoformat, to_local
+
+SLUG_RE = re.compile(r"^[a-z0-9-]+$")
+SLUG_MAX_LENGTH = 120
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_INT_RE = re.compile(r"^\d+$")
+_YEARS_RE = re.compile(r"^(\d{4})-(\d{4})$")
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_NULL_TAG = "tag:yaml.org,2002:null"
+_TRUE = ("true", "yes", "on")
+_FALSE = ("false", "no", "off")
+# Front matter starts on the file's second line; YAML marks count from 0.
+_FRONT_MATTER_OFFSET = 2
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """Something wrong in a content file, at a line of that file."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Reference:
+    """A slug a document refers to, checked once every file is known."""
+
+    kind: str
+    slug: str
+    line: int
+    key: str
+
+
+@dataclass
+class Parsed:
+    """The result of reading one file: a record if it is valid, and what is wrong."""
+
+    record: dict[str, Any] | None
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+
+
+class _Invalid(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def check_slug(slug: str) -> str | None:
+    """Why a slug (a file name without `.md`) is not valid, or None."""
+    if not SLUG_RE.match(slug):
+        return (
+            f"invalid slug {slug!r}: the file name (without .md) may only contain "
+            "lowercase letters, digits and '-'"
+        )
+    if len(slug) > SLUG_MAX_LENGTH:
+        return f"slug too long ({len(slug)} characters, at most {SLUG_MAX_LENGTH})"
+    return None
+
+
+def parse_document(kind: Kind, text: str) -> Parsed:
+    """Read a file's text as a document of `kind`: its record, problems and references."""
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return Parsed(None, [(1, "the file must start with a '---' line (YAML front matter)")])
+    close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if close is None:
+        return Parsed(None, [(1, "the front matter is not closed: no second '---' line")])
+    body = "\n".join(lines[close + 1 :])
+    if body.endswith("\n"):
+        body = body[:-1]
+    result = Parsed(None)
+    front = _compose("\n".join(lines[1:close]), close, result)
+    if front is None:
+        return result
+    record = _read_fields(kind, front, result)
+    record[BODY] = body
+    if kind.name == "sessions":
+        _check_session(record, front, result)
+    if kind.name == "reports":
+        last_line = max(1, len(lines) - (1 if text.endswith("\n") else 0))
+        result.problems.extend(_check_report_sections(lines[close + 1 :], close + 2, last_line))
+    if not result.problems:
+        result.record = record
+    return result
+
+
+def _compose(front_text: str, close: int, result: Parsed) -> dict[str, tuple[Any, Any]] | None:
+    """The front matter's keys with their (key node, value node), or None if unusable."""
+    try:
+        root = yaml.compose(front_text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = (mark.line if mark else 0) + _FRONT_MATTER_OFFSET
+        # An error at the end of the stream points at the closing '---'.
+        line = min(line, close) if close > 1 else 1
+        what = ": ".join(part for part in (error.context, error.problem) if part)
+        result.problems.append((line, f"invalid YAML: {what}"))
+        return None
+    except yaml.YAMLError as error:
+        result.problems.append((1, f"invalid YAML: {error}"))
+        return None
+    if root is None:
+        return {}
+    if not isinstance(root, yaml.MappingNode):
+        line = root.start_mark.line + _FRONT_MATTER_OFFSET
+        result.problems.append((line, "the front matter must be a list of 'key: value' lines"))
+        return None
+    front: dict[str, tuple[Any, Any]] = {}
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + _FRONT_MATTER_OFFSET
+        if not isinstance(key_node, yaml.ScalarNode):
+            result.problems.append((line, "a key must be a plain word"))
+            continue
+        key = key_node.value
+        if key in front:
+            first = front[key][0].start_mark.line + _FRONT_MATTER_OFFSET
+            result.problems.append((line, f"duplicate key {key!r} (first on line {first})"))
+            continue
+        front[key] = (key_node, value_node)
+    return front
+
+
+def _read_fields(kind: Kind, front: dict[str, tuple[Any, Any]], result: Parsed) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    for key, (key_node, _value_node) in front.items():
+        if kind.field(key) is None:
+            line = key_node.start_mark.line + _FRONT_MATTER_OFFSET
+            message = f"unknown key {key!r} for a {kind.label}"
+            close = difflib.get_close_matches(key, kind.keys, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(kind.keys)}"
+            result.problems.append((line, f"{message} ({hint})"))
+    for spec in kind.fields:
+        entry = front.get(spec.key)
+        if entry is None or _is_null(entry[1]):
+            if spec.required:
+                if entry is None:
+                    result.problems.append((1, f"missing required key {spec.key!r}"))
+                else:
+                    result.problems.append((_line(entry[1]), f"{spec.key!r} has no value"))
+            record[spec.key] = spec.empty()
+            continue
+        try:
+            record[spec.key] = _convert(kind, spec, entry[1], result)
+        except _Invalid as problem:
+            result.problems.append((problem.line, problem.message))
+            record[spec.key] = spec.empty()
+    return record
+
+
+def _line(node: Any) -> int:
+    return node.start_mark.line + _FRONT_MATTER_OFFSET
+
+
+def _is_null(node: Any) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG
+
+
+def _scalar(spec: Field, node: Any, what: str) -> str:
+    if not isinstance(node, yaml.ScalarNode) or _is_null(node):
+        raise _Invalid(_line(node), f"{spec.key!r} must be {what}")
+    return node.value
+
+
+def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
+    """The record value of one key, or _Invalid with the line of the bad value."""
+    line = _line(node)
+    if spec.type == TEXT:
+        value = _scalar(spec, node, "text")
+        if not value.strip():
+            if spec.required:
+                raise _Invalid(line, f"{spec.key!r} must not be empty")
+            return spec.empty()
+        if not spec.multiline and ("\n" in value or "\r" in value):
+            raise _Invalid(line, f"{spec.key!r} must be a single line")
+        limit = max_length(kind, spec)
+        if limit is not None and len(value) > limit:
+            raise _Invalid(
+                line, f"{spec.key!r} is too long ({len(value)} characters, at most {limit})"
+            )
+        if spec.key in URL_FIELDS and not value.startswith(("https://", "http://")):
+            raise _Invalid(line, f"{spec.key!r} must be a web address starting with https://")
+        return value
+    if spec.type == CHOICE:
+        value = _scalar(spec, node, "one word")
+        if value not in spec.choices:
+            raise _Invalid(
+                line, f"{spec.key!r} must be one of {', '.join(spec.choices)} (not {value!r})"
+            )
+        return value
+    if spec.type == DATETIME:
+        return _parse_datetime(spec, _scalar(spec, node, "a date and time"), line)
+    if spec.type == DATE:
+        value = _scalar(spec, node, "a date").strip()
+        try:
+            if not _DATE_RE.match(value):
+                raise ValueError(value)
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _Invalid(
+                line, f"{spec.key!r} must be a date YYYY-MM-DD (not {value!r})"
+            ) from None
+    if spec.type == INT:
+        value = _scalar(spec, node, "a whole number").strip()
+        if not _INT_RE.match(value):
+            raise _Invalid(line, f"{spec.key!r} must be a whole number, 0 or more (not {value!r})")
+        return int(value)
+    if spec.type == BOOL:
+        value = _scalar(spec, node, "true or false").strip().lower()
+        if value not in _TRUE + _FALSE:
+            raise _Invalid(line, f"{spec.key!r} must be true or false (not {value!r})")
+        return value in _TRUE
+    if spec.type == REF:
+        slug = _scalar(spec, node, "a slug")
+        _check_reference_slug(spec, slug, line)
+        result.references.append(Reference(spec.ref, slug, line, spec.key))
+        return slug
+    if spec.type in (REFS, YEARS):
+        return _convert_list(spec, node, result)
+    raise AssertionError(spec.type)
+
+
+def _parse_datetime(spec: Field, raw: str, line: int) -> datetime:
+    value = raw.strip()
+    invalid = _Invalid(
+        line,
+        f"{spec.key!r} must be a date and time like 2024-03-21T13:30 (Brussels time), "
+        f"not {value!r}",
+    )
+    if not _DATETIME_RE.match(value):
+        raise invalid
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise invalid from None
+    if parsed.tzinfo is None:
+        local = parsed.replace(tzinfo=BRUSSELS)
+        if local.astimezone(UTC).astimezone(BRUSSELS).replace(tzinfo=None) != parsed:
+            raise _Invalid(
+                line,
+                f"{spec.key!r}: {value} does not exist in Brussels (the clocks skip that "
+                "hour for summer time)",
+            )
+        parsed = local
+    return parsed.astimezone(UTC)
+
+
+def _check_reference_slug(spec: Field, slug: str, line: int) -> None:
+    if not SLUG_RE.match(slug):
+        raise _Invalid(line, f"{spec.key!r}: {slug!r} is not a slug (a file name without .md)")
+
+
+def _convert_list(spec: Field, node: Any, result: Parsed) -> list[str]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise _Invalid(_line(node), f"{spec.key!r} must be a list, like [a, b]")
+    values: list[str] = []
+    references: list[Reference] = []
+    for item in node.value:
+        line = _line(item)
+        value = _scalar(spec, item, "a list of words")
+        if spec.type == YEARS:
+            match = _YEARS_RE.match(value)
+            if not match or int(match.group(2)) != int(match.group(1)) + 1:
+                raise _Invalid(
+                    line, f"{spec.key!r}: {value!r} is not an academic year like 2022-2023"
+                )
+        else:
+            _check_reference_slug(spec, value, line)
+            references.append(Reference(spec.ref, value, line, spec.key))
+        if value in values:
+            raise _Invalid(line, f"{spec.key!r}: {value!r} is listed twice")
+        values.append(value)
+    result.references.extend(references)
+    return sorted(values) if spec.type == REFS else values
+
+
+def _check_session(record: dict[str, Any], front: dict[str, Any], result: Parsed) -> None:
+    starts, ends = record.get("starts"), record.get("ends")
+    if starts is not None and ends is not None and ends <= starts and "ends" in front:
+        result.problems.append((_line(front["ends"][1]), "'ends' must be after 'starts'"))
+
+
+def _section_key(title: str) -> str:
+    return title.strip().rstrip("#").strip().replace("’", "'").casefold()
+
+
+def _check_report_sections(
+    body_lines: list[str], first_line: int, last_line: int
+) -> list[tuple[int, str]]:
+    """Problems with a visit report's `## ` headings: the template's sections, in order."""
+    sections = {_section_key(name): index for index, name in enumerate(REPORT_SECTIONS)}
+    problems: list[tuple[int, str]] = []
+    found: dict[int, int] = {}  # section index -> line
+    highest = -1
+    fence: str | None = None
+    for offset, raw in enumerate(body_lines):
+        line_text = raw.rstrip("\r")
+        match = _FENCE_RE.match(line_text)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is not None or not line_text.startswith("## "):
+            continue
+        line = first_line + offset
+        title = line_text[3:].strip()
+        index = sections.get(_section_key(title))
+        if index is None:
+            problems.append(
+                (
+                    line,
+                    f"'## {title}' is not a section of the visit-report template "
+                    "(use '### ' for a sub-heading)",
+                )
+            )
+        elif index in found:
+            problems.append(
+                (
+                    line,
+                    f"section '## {REPORT_SECTIONS[index]}' appears twice (first on line "
+                    f"{found[index]})",
+                )
+            )
+        else:
+            found[index] = line
+            if index < highest:
+                problems.append(
+                    (
+                        line,
+                        f"section '## {REPORT_SECTIONS[index]}' is out of order: it comes "
+                        f"before '## {REPORT_SECTIONS[highest]}'",
+                    )
+                )
+            highest = max(highest, index)
+    for index, name in enumerate(REPORT_SECTIONS):
+        if index in found:
+            continue
+        later = [found[i] for i in range(index + 1, len(REPORT_SECTIONS)) if i in found]
+        line = min(later) if later else last_line
+        problems.append((line, f"missing section '## {name}' of the visit-report template"))
+    return problems
+
+
+# ---------------------------------------------------------------- writing
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block mappings, flow lists, literal blocks for text over several lines."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(list, _represent_list)
+
+
+def format_datetime(value: datetime) -> str:
+    """Brussels local time without offset; with the offset only where it is ambiguous.
+
+    In the autumn the hour 02:00-03:00 happens twice: there the offset tells which.
+    Seconds are written only when there are any.
+    """
+    local = to_local(value)
+    other = local.replace(fold=1 - local.fold)
+    ambiguous = other.utcoffset() != local.utcoffset()
+    precise = local.second or local.microsecond
+    if not ambiguous and not precise:
+        return local_isoformat(value)
+    if not ambiguous:
+        local = local.replace(tzinfo=None)
+    return local.isoformat(timespec="auto" if precise else "minutes")
+
+
+def render_document(kind: Kind, record: dict[str, Any]) -> str:
+    """The file text of a record: front matter in the kind's key order, then the body."""
+    front: dict[str, Any] = {}
+    for spec in kind.fields:
+        value = record[spec.key]
+        if is_empty(spec, value):
+            continue
+        if spec.type == DATETIME:
+            value = format_datetime(value)
+        front[spec.key] = value
+    text = yaml.dump(
+        front,
+        Dumper=_Dumper,
+        default_flow_style=False,
+        sort_keys=False,
+        allow_unicode=True,
+        width=math.inf,
+    )
+    body = record[BODY]
+    return f"---\n{text}---\n{body}\n" if body else f"---\n{text}---\n"

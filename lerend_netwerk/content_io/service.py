@@ -1,0 +1,329 @@
+"""Import and export of content directories in the contract's format.
+
+Import is all-or-nothing: every file is read and checked (front matter, values,
+references between documents) before anything is written; with any problem the
+session is left untouched and ContentError lists them all as `path:line: message`.
+Otherwise documents are created or updated in place, keyed by (kind, slug), and
+flushed; the caller commits (or rolls back a dry run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lerend_netwerk.content_io.document import (
+    SLUG_RE,
+    Parsed,
+    Problem,
+    check_slug,
+    parse_document,
+    render_document,
+)
+from lerend_netwerk.content_io.schema import (
+    KINDS,
+    KINDS_BY_NAME,
+    REF,
+    REFS,
+    Kind,
+    apply_record,
+    record_of,
+)
+from lerend_netwerk.db import utcnow
+from lerend_netwerk.extensions import db
+from lerend_netwerk.signals import meeting_changed
+
+# `progress(items, label)` returns a context manager that yields the items, for example
+# click.progressbar; the default shows nothing.
+Progress = Callable[[Sequence[Any], str], AbstractContextManager[Iterable[Any]]]
+
+# A change of these makes a session "rescheduled": SEQUENCE grows, registrants hear of it.
+_SCHEDULE_KEYS = ("starts", "ends", "location", "online_url", "status")
+
+
+class ContentError(Exception):
+    """A content directory that cannot be imported or exported; `problems` says why."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+@dataclass
+class KindCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class ImportResult:
+    """What an import did (or, in a dry run, would do), per kind."""
+
+    counts: dict[str, KindCounts]
+    warnings: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return sum(counts.total for counts in self.counts.values())
+
+    def summary(self) -> str:
+        """One line: created/updated/unchanged per kind."""
+        verb = ("would create", "would update") if self.dry_run else ("created", "updated")
+        parts = [
+            f"{name} {c.created} {verb[0]}, {c.updated} {verb[1]}, {c.unchanged} unchanged"
+            for name, c in self.counts.items()
+            if c.total
+        ]
+        head = "Dry run, nothing written" if self.dry_run else "Imported"
+        return f"{head}: {self.total} documents" + (f" ({'; '.join(parts)})" if parts else "")
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote, per kind, and which stale files it removed."""
+
+    counts: dict[str, int]
+    removed: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    def summary(self, path: Path) -> str:
+        parts = ", ".join(f"{name} {count}" for name, count in self.counts.items())
+        line = f"Exported {sum(self.counts.values())} documents to {path} ({parts})"
+        if self.removed:
+            line += f"; removed {len(self.removed)} file(s) of documents no longer there"
+        return line
+
+
+@dataclass
+class _Entry:
+    kind: Kind
+    slug: str
+    path: Path
+    display: str
+    parsed: Parsed | None = None
+
+
+def _no_progress(items: Sequence[Any], label: str) -> AbstractContextManager[Iterable[Any]]:
+    return nullcontext(items)
+
+
+def import_directory(
+    path: Path, *, dry_run: bool = False, progress: Progress | None = None
+) -> ImportResult:
+    """Import a content directory into the session (flushed, not committed).
+
+    Raises ContentError, with every problem of every file, before changing anything.
+    """
+    progress = progress or _no_progress
+    root = Path(path)
+    if not root.is_dir():
+        raise ContentError([Problem(str(root), 1, "not a directory")])
+    entries, problems, warnings = _scan(root)
+    existing = _load_existing()
+
+    with progress(entries, "Checking") as items:
+        for entry in items:
+            _parse_entry(entry, problems)
+    available = {
+        kind.name: set(existing[kind.name]) | {e.slug for e in entries if e.kind is kind}
+        for kind in KINDS
+    }
+    for entry in entries:
+        for ref in entry.parsed.references if entry.parsed else ():
+            if ref.slug not in available[ref.kind]:
+                label = KINDS_BY_NAME[ref.kind].label
+                role = " (host)" if ref.key == "host" else ""
+                message = (
+                    f"unknown {label} {ref.slug!r}{role}: no {ref.kind}/{ref.slug}.md in this "
+                    "import and none in the database"
+                )
+                problems.append(Problem(entry.display, ref.line, message))
+    if problems:
+        raise ContentError(sorted(problems))
+
+    counts = {kind.name: KindCounts() for kind in KINDS}
+    plan: list[tuple[_Entry, Any]] = []
+    for entry in entries:
+        obj = existing[entry.kind.name].get(entry.slug)
+        tally = counts[entry.kind.name]
+        if obj is None:
+            tally.created += 1
+        elif record_of(entry.kind, obj) == entry.parsed.record:
+            tally.unchanged += 1
+            continue
+        else:
+            tally.updated += 1
+        plan.append((entry, obj))
+    result = ImportResult(counts=counts, warnings=warnings, dry_run=dry_run)
+    if dry_run or not plan:
+        return result
+
+    def lookup(kind_name: str, slug: str) -> Any:
+        return existing[kind_name][slug]
+
+    rescheduled: list[tuple[Any, str]] = []
+    with progress(plan, "Importing") as items:
+        for entry, obj in items:
+            rescheduled.extend(_apply(entry, obj, existing, lookup))
+    db.session.flush()
+    for meeting, change in rescheduled:
+        meeting_changed.send(meeting, change=change)
+    return result
+
+
+def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
+    """The documents under `root` in import order, and what is wrong with the layout."""
+    entries: list[_Entry] = []
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    kinds = ", ".join(kind.name for kind in KINDS)
+    for child in sorted(root.iterdir()):
+        if child.name.startswith("."):
+            continue
+        display = str(root / child.name)
+        if not child.is_dir():
+            warnings.append(Problem(display, 1, f"ignored: documents belong in one of {kinds}"))
+        elif child.name not in KINDS_BY_NAME:
+            problems.append(
+                Problem(display, 1, f"unknown directory {child.name!r}: expected {kinds}")
+            )
+    for kind in KINDS:
+        directory = root / kind.name
+        if not directory.is_dir():
+            continue
+        for child in sorted(directory.iterdir()):
+            display = str(root / kind.name / child.name)
+            if child.name.startswith("."):
+                continue
+            if child.is_dir():
+                problems.append(
+                    Problem(display, 1, f"a directory inside {kind.name}/: documents only")
+                )
+            elif child.suffix != ".md":
+                problems.append(
+                    Problem(display, 1, "not a Markdown document: the file name must end in .md")
+                )
+            else:
+                entries.append(_Entry(kind, child.stem, child, display))
+    return entries, problems, warnings
+
+
+def _parse_entry(entry: _Entry, problems: list[Problem]) -> None:
+    slug_problem = check_slug(entry.slug)
+    if slug_problem:
+        problems.append(Problem(entry.display, 1, slug_problem))
+    try:
+        text = entry.path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        problems.append(Problem(entry.display, 1, f"not UTF-8 text ({error.reason})"))
+        return
+    except OSError as error:
+        problems.append(Problem(entry.display, 1, f"cannot be read: {error.strerror}"))
+        return
+    entry.parsed = parse_document(entry.kind, text.removeprefix("\ufeff"))
+    problems.extend(Problem(entry.display, line, msg) for line, msg in entry.parsed.problems)
+
+
+def _load_existing() -> dict[str, dict[str, Any]]:
+    """Every document in the database, by kind and slug, with its references loaded."""
+    existing: dict[str, dict[str, Any]] = {}
+    for kind in KINDS:
+        existing[kind.name] = {obj.slug: obj for obj in _query_kind(kind)}
+    return existing
+
+
+def _query_kind(kind: Kind) -> list[Any]:
+    model = kind.model
+    options = [
+        selectinload(getattr(model, spec.attribute))
+        for spec in kind.fields
+        if spec.type in (REF, REFS)
+    ]
+    return list(db.session.scalars(select(model).options(*options).order_by(model.slug)))
+
+
+def _apply(
+    entry: _Entry, obj: Any, existing: dict[str, dict[str, Any]], lookup
+) -> list[tuple[Any, str]]:
+    """Create or update one document; the (meeting, change) signals it calls for."""
+    kind, record = entry.kind, entry.parsed.record
+    signals: list[tuple[Any, str]] = []
+    before: dict[str, Any] | None = None
+    if obj is None:
+        obj = kind.model(slug=entry.slug)
+        db.session.add(obj)
+        existing[kind.name][entry.slug] = obj
+        apply_record(kind, obj, record, lookup)
+    else:
+        before = record_of(kind, obj)
+        apply_record(kind, obj, record, lookup)
+        if kind.name == "sessions" and any(before[k] != record[k] for k in _SCHEDULE_KEYS):
+            obj.sequence = (obj.sequence or 0) + 1
+            newly_cancelled = record["status"] == "cancelled" != before["status"]
+            if record["status"] != "cancelled" or newly_cancelled:
+                signals.append((obj, "cancelled" if newly_cancelled else "rescheduled"))
+    _stamp(kind, obj, before)
+    return signals
+
+
+def _stamp(kind: Kind, obj: Any, before: dict[str, Any] | None) -> None:
+    """Keep the workflow timestamps as the features' own services keep them."""
+    draft = getattr(kind.model, "DRAFT", None)
+    if draft is not None and hasattr(obj, "published_at"):
+        if obj.status == draft:
+            if obj.published_at is not None:
+                obj.published_at = None
+        elif obj.published_at is None:
+            obj.published_at = utcnow()
+    if kind.name == "recommendations" and hasattr(obj, "status_changed_at"):
+        status_changed = before["status"] != obj.status if before else obj.status != "open"
+        if status_changed:
+            obj.status_changed_at = utcnow()
+
+
+def export_directory(path: Path) -> ExportResult:
+    """Write every document (drafts and members-only included) as files under `path`.
+
+    Files of documents no longer in the database are removed from the kind
+    directories, so the directory mirrors the database; other files are left alone.
+    """
+    root = Path(path)
+    if root.exists() and not root.is_dir():
+        raise ContentError([Problem(str(root), 1, "exists and is not a directory")])
+    result = ExportResult(counts={})
+    for kind in KINDS:
+        directory = root / kind.name
+        directory.mkdir(parents=True, exist_ok=True)
+        written: set[str] = set()
+        for obj in _query_kind(kind):
+            display = str(root / kind.name / f"{obj.slug}.md")
+            if not SLUG_RE.match(obj.slug or ""):
+                message = f"not exported: slug {obj.slug!r} cannot be a file name"
+                result.warnings.append(Problem(str(root / kind.name), 1, message))
+                continue
+            text = render_document(kind, record_of(kind, obj))
+            slug_problem = check_slug(obj.slug)
+            problems = [(1, slug_problem)] if slug_problem else []
+            problems += parse_document(kind, text).problems
+            for line, message in problems:
+                result.warnings.append(Problem(display, line, f"will not import: {message}"))
+            (directory / f"{obj.slug}.md").write_bytes(text.encode("utf-8"))
+            written.add(f"{obj.slug}.md")
+        for stale in sorted(directory.glob("*.md")):
+            if stale.name not in written and stale.is_file():
+                stale.unlink()
+                result.removed.append(stale)
+        result.counts[kind.name] = len(written)
+    return result
