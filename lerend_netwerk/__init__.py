@@ -87,7 +87,11 @@ def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.api.routes import bp as api_bp
     from lerend_netwerk.auth.routes import bp as auth_bp
     from lerend_netwerk.calendar.routes import bp as calendar_bp
+    from lerend_netwerk.contributions.routes import bp as contributions_bp
     from lerend_netwerk.core.routes import bp as core_bp
+    from lerend_netwerk.indicators.routes import bp as indicators_bp
+    from lerend_netwerk.members.routes import bp as members_bp
+    from lerend_netwerk.mail.routes import bp as mail_bp
     from lerend_netwerk.practices.routes import bp as practices_bp
     from lerend_netwerk.proeftuinen.routes import bp as proeftuinen_bp
     from lerend_netwerk.recommendations.routes import bp as recommendations_bp
@@ -100,11 +104,15 @@ def register_blueprints(app: Flask) -> None:
         agenda_bp,
         calendar_bp,
         proeftuinen_bp,
+        contributions_bp,
         practices_bp,
         recommendations_bp,
         search_bp,
         themes_bp,
+        members_bp,
         api_bp,
+        mail_bp,
+        indicators_bp,
     ):
         app.register_blueprint(blueprint)
 

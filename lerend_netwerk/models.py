@@ -1,7 +1,10 @@
 """Import every feature's models so the metadata (and Alembic) know all tables."""
 
 from lerend_netwerk.agenda.models import Meeting, Registration
-from lerend_netwerk.auth.models import User
+from lerend_netwerk.auth.models import AccountToken, User
+from lerend_netwerk.contributions.models import Contribution
+from lerend_netwerk.core.models import AuditEvent
+from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin, VisitReport
 from lerend_netwerk.recommendations.models import (
@@ -15,10 +18,14 @@ from lerend_netwerk.recommendations.models import (
 from lerend_netwerk.themes.models import Theme
 
 __all__ = [
+    "AccountToken",
+    "AuditEvent",
+    "Contribution",
     "Endorsement",
     "Flag",
     "Meeting",
     "Organisation",
+    "OutgoingMail",
     "Post",
     "PostRevision",
     "Practice",

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, func
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,6 +15,7 @@ from lerend_netwerk.db import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
+    from lerend_netwerk.themes.models import Theme
 
 ROLES = ("member", "coordinator", "admin")
 ROLE_LABELS = {"member": "lid", "coordinator": "coördinator", "admin": "beheerder"}
@@ -25,6 +26,24 @@ proeftuin_members = Table(
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
 )
+
+
+user_themes = Table(
+    "user_theme",
+    Base.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
+)
+
+FUNCTIONS = {
+    "projectleider": "Projectleider",
+    "mentor": "Mentor",
+    "trajectbegeleider": "Trajectbegeleider",
+    "coordinator": "Coördinator",
+    "docent": "Docent of lector",
+    "beleid": "Beleidsmedewerker",
+    "andere": "Andere",
+}
 
 
 def new_calendar_token() -> str:
@@ -51,11 +70,18 @@ class User(UserMixin, TimestampMixin, Base):
     last_login_at: Mapped[datetime | None]
     wants_reminders: Mapped[bool] = mapped_column(default=True)
     wants_digest: Mapped[bool] = mapped_column(default=False)
+    # Directory profile: contact details are shown only where the member opted in.
+    phone: Mapped[str | None] = mapped_column(String(50))
+    bio: Mapped[str] = mapped_column(Text, default="")
+    show_email: Mapped[bool] = mapped_column(default=False)
+    show_phone: Mapped[bool] = mapped_column(default=False)
+    listed_in_directory: Mapped[bool] = mapped_column(default=True)
 
     organisation: Mapped[Organisation | None] = relationship(lazy="joined")
     proeftuinen: Mapped[list[Proeftuin]] = relationship(
-        secondary=proeftuin_members, back_populates="members"
+        secondary=proeftuin_members, back_populates="members", order_by="Proeftuin.title"
     )
+    expertise: Mapped[list[Theme]] = relationship(secondary=user_themes, order_by="Theme.title")
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
@@ -88,6 +114,10 @@ class User(UserMixin, TimestampMixin, Base):
         return self.role == "admin"
 
     @property
+    def function_label(self) -> str:
+        return FUNCTIONS.get(self.function or "", self.function or "")
+
+    @property
     def role_label(self) -> str:
         return ROLE_LABELS.get(self.role, self.role)
 
@@ -95,8 +125,20 @@ class User(UserMixin, TimestampMixin, Base):
         self.calendar_token = new_calendar_token()
 
 
-def email_taken_clause(email: str):
-    return func.lower(User.email) == User.normalise_email(email)
+class AccountToken(Base):
+    """A single-use, expiring link for an invitation or a password reset.
 
+    Only a hash of the token is stored: a leaked database does not leak usable links.
+    """
 
-__all__ = ["ROLES", "User", "email_taken_clause", "proeftuin_members", "utcnow"]
+    __tablename__ = "account_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -1,15 +1,35 @@
-"""Sign in, sign out, and the member's own account page."""
+"""Sign in and out, passwords, invitations, and the member's own account page."""
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy import select
 
 from lerend_netwerk.auth import service
-from lerend_netwerk.auth.forms import LoginForm
+from lerend_netwerk.auth.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+    ProfileForm,
+)
 from lerend_netwerk.extensions import db, limiter, login_manager
+from lerend_netwerk.themes.models import Theme
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -67,6 +87,52 @@ def logout():
     return redirect(url_for("core.home"))
 
 
+@bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
+@limiter.limit(_login_rate_limit, methods=["POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether or not the address exists."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        service.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("auth/reset_sent.html")
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password through a single-use reset link."""
+    record = service.valid_token(token, "reset")
+    if record is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = NewPasswordForm(email=record.user.email)
+    if form.validate_on_submit():
+        service.use_token(record, form.password.data)
+        db.session.commit()
+        logout_user()
+        flash("Je wachtwoord is gewijzigd. Meld je aan met je nieuwe wachtwoord.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+@bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Accept an invitation: confirm the name and choose a password."""
+    record = service.valid_token(token, "invite")
+    if record is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = AcceptInvitationForm(email=record.user.email)
+    if request.method == "GET":
+        form.name.data = record.user.name
+    if form.validate_on_submit():
+        user = service.use_token(record, form.password.data, name=form.name.data)
+        db.session.commit()
+        login_user(user)
+        flash("Welkom in het lerend netwerk! Vul gerust je profiel aan.", "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/accept_invitation.html", form=form, invited=record.user)
+
+
 @bp.get("/account")
 @login_required
 def account():
@@ -74,3 +140,74 @@ def account():
     from lerend_netwerk.agenda.service import registrations_of
 
     return render_template("auth/account.html", registrations=registrations_of(current_user))
+
+
+@bp.route("/account/profiel", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Edit the profile that other members see in the directory."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=user)
+    themes = db.session.scalars(select(Theme).order_by(Theme.title)).all()
+    form.expertise.choices = [(theme.id, theme.title) for theme in themes]
+    if request.method == "GET":
+        form.expertise.data = [theme.id for theme in user.expertise]
+    if form.validate_on_submit():
+        service.update_profile(
+            user,
+            expertise=[theme for theme in themes if theme.id in set(form.expertise.data or [])],
+            **{name: form[name].data for name in service.PROFILE_FIELDS},
+        )
+        db.session.commit()
+        flash("Je profiel is bewaard.", "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)
+
+
+@bp.route("/account/wachtwoord", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; other sessions of this account end."""
+    user = current_user._get_current_object()
+    form = ChangePasswordForm(email=user.email)
+    if form.validate_on_submit():
+        if not user.check_password(form.current.data):
+            form.current.errors.append("Dit is niet je huidige wachtwoord.")
+        else:
+            service.change_password(user, form.password.data)
+            db.session.commit()
+            login_user(user)  # this session continues with the new session version
+            flash("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld.", "success")
+            return redirect(url_for("auth.account"))
+    return render_template("auth/change_password.html", form=form)
+
+
+@bp.get("/account/gegevens.json")
+@login_required
+def export_data():
+    """Download all personal data the platform holds about the member (GDPR)."""
+    data = service.export_personal_data(current_user)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="mijn-gegevens.json"'},
+    )
+
+
+@bp.route("/account/verwijderen", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    """Delete one's own account after confirming with the password."""
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        if not user.check_password(form.password.data):
+            form.password.errors.append("Verkeerd wachtwoord.")
+        else:
+            logout_user()
+            service.delete_account(user)
+            db.session.commit()
+            flash("Je account is verwijderd.", "info")
+            return redirect(url_for("core.home"))
+    return render_template("auth/delete_account.html", form=form)

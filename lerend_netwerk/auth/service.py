@@ -1,17 +1,28 @@
-"""Accounts: creating them, checking passwords, loading the signed-in user."""
+"""Accounts: creating and inviting them, passwords and resets, profiles, privacy."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+from typing import Any
 
-from sqlalchemy import func, select
+from flask import current_app, render_template, url_for
+from sqlalchemy import delete, func, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lerend_netwerk.auth.models import ROLES, User
+from lerend_netwerk.auth.models import ROLES, AccountToken, User
+from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 256
+INVITATION_VALIDITY = timedelta(days=14)
+RESET_VALIDITY = timedelta(hours=2)
 
 # A wrong e-mail costs as much as a wrong password: no timing hint about who has an account.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
@@ -46,7 +57,7 @@ def create_user(
     if find_user_by_email(email) is not None:
         raise AccountError(f"an account with e-mail {email} already exists")
     if password is not None:
-        check_password_rules(password)
+        check_password_rules(password, email=email)
     user = User(email=email, name=name.strip(), role=role, organisation=organisation)
     if password is not None:
         user.set_password(password)
@@ -55,17 +66,50 @@ def create_user(
     return user
 
 
+@cache
+def _common_passwords() -> frozenset[str]:
+    text = (
+        resources.files("lerend_netwerk.auth")
+        .joinpath("common_passwords.txt")
+        .read_text(encoding="utf-8")
+    )
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def password_problem(password: str, *, email: str = "") -> str | None:
+    """Why a password is refused (in Dutch), or None.
+
+    Follows current guidance (NIST SP 800-63B): a minimum length, no composition
+    rules, no forced rotation, and no passwords that are known to be common.
+    """
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"Een wachtwoord mag hoogstens {MAX_PASSWORD_LENGTH} tekens lang zijn."
+    lowered = password.lower()
+    if lowered in _common_passwords() or len(set(password)) < 4:
+        return (
+            "Dit wachtwoord is te voorspelbaar. Kies iets dat niet in lijsten van "
+            "veelgebruikte wachtwoorden staat."
+        )
+    local_part = email.split("@", 1)[0].lower()
+    if local_part and len(local_part) >= 4 and local_part in lowered:
+        return "Je wachtwoord mag je e-mailadres niet bevatten."
+    return None
+
+
+def check_password_rules(password: str, *, email: str = "") -> None:
+    problem = password_problem(password, email=email)
+    if problem:
+        raise AccountError(problem)
+
+
 def email_fingerprint(email: str) -> str:
     """A short stable hash of an e-mail address: log lines link failures without the address."""
-    import hashlib
-
     digest = hashlib.sha256(User.normalise_email(email or "").encode()).hexdigest()
     return f"email#{digest[:12]}"
-
-
-def check_password_rules(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -100,5 +144,242 @@ def renew_calendar_token(user: User) -> str:
     return user.calendar_token
 
 
-def touch(user: User, when: datetime | None = None) -> None:
-    user.updated_at = when or utcnow()
+def change_password(user: User, new_password: str) -> None:
+    """Set a new password and end every other session of this user."""
+    check_password_rules(new_password, email=user.email)
+    user.set_password(new_password)
+    user.session_version += 1
+    db.session.flush()
+
+
+# --- single-use links: invitations and password resets ---------------------------------
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, purpose: str, validity: timedelta) -> str:
+    """A new single-use link token for `user`; earlier unused ones for the purpose lapse."""
+    for old in db.session.scalars(
+        select(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == purpose,
+            AccountToken.used_at.is_(None),
+        )
+    ):
+        old.used_at = utcnow()
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        AccountToken(
+            user=user,
+            purpose=purpose,
+            token_hash=_hash_token(token),
+            expires_at=utcnow() + validity,
+        )
+    )
+    db.session.flush()
+    return token
+
+
+def valid_token(token: str, purpose: str) -> AccountToken | None:
+    """The unused, unexpired token record for this link, or None."""
+    digest = _hash_token(token)
+    record = db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == digest, AccountToken.purpose == purpose
+        )
+    )
+    if record is None or not hmac.compare_digest(record.token_hash, digest):
+        return None
+    if record.used_at is not None or record.expires_at <= utcnow() or not record.user.active:
+        return None
+    return record
+
+
+def use_token(record: AccountToken, new_password: str, name: str | None = None) -> User:
+    """Redeem an invitation or reset link: set the password; the link cannot be used again."""
+    user = record.user
+    if name:
+        user.name = name.strip()
+    change_password(user, new_password)
+    record.used_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def _absolute(endpoint: str, **values: Any) -> str:
+    base = current_app.config["SITE_URL"].rstrip("/")
+    return base + url_for(endpoint, _external=False, **values)
+
+
+def request_password_reset(email: str) -> None:
+    """Mail a reset link if an active account has this address; say nothing either way."""
+    from lerend_netwerk.mail.outbox import queue_mail
+
+    user = find_user_by_email(email or "")
+    if user is None or not user.active:
+        current_app.logger.info("password reset asked for unknown %s", email_fingerprint(email))
+        return
+    token = issue_token(user, "reset", RESET_VALIDITY)
+    link = _absolute("auth.reset_password", token=token)
+    text = render_template("auth/mail/reset.txt", user=user, link=link, hours=2)
+    queue_mail(user, "Je wachtwoord opnieuw instellen", text, kind="password-reset")
+
+
+def invite(
+    *,
+    inviter: User,
+    email: str,
+    name: str,
+    role: str = "member",
+    organisation=None,
+    proeftuinen=(),
+) -> User:
+    """Create an account without a password and mail a link to choose one."""
+    from lerend_netwerk.mail.outbox import queue_mail
+
+    if role != "member" and not inviter.is_admin:
+        raise AccountError("Enkel beheerders kunnen coördinatoren of beheerders uitnodigen.")
+    user = create_user(
+        email=email, name=name or email.split("@")[0], role=role, organisation=organisation
+    )
+    user.proeftuinen = list(proeftuinen)
+    token = issue_token(user, "invite", INVITATION_VALIDITY)
+    link = _absolute("auth.accept_invitation", token=token)
+    text = render_template(
+        "auth/mail/invitation.txt",
+        user=user,
+        inviter=inviter,
+        link=link,
+        days=INVITATION_VALIDITY.days,
+    )
+    queue_mail(user, "Uitnodiging voor het lerend netwerk duaal leren", text, kind="invitation")
+    record_audit(inviter, "user.invited", user, f"rol {role}")
+    return user
+
+
+# --- profile, privacy -------------------------------------------------------------------
+
+PROFILE_FIELDS = (
+    "name",
+    "function",
+    "bio",
+    "phone",
+    "listed_in_directory",
+    "show_email",
+    "show_phone",
+)
+
+
+def update_profile(user: User, *, expertise: list, **fields: Any) -> None:
+    """Save the directory profile; empty optional fields are stored as NULL."""
+    for name in PROFILE_FIELDS:
+        if name in fields:
+            value = fields[name]
+            if isinstance(value, str):
+                value = value.strip()
+            setattr(user, name, value if value != "" or name in ("bio", "name") else None)
+    user.expertise = list(expertise)
+    db.session.flush()
+
+
+def export_personal_data(user: User) -> dict[str, Any]:
+    """Everything the platform holds about `user`, as JSON-ready data."""
+    from lerend_netwerk.agenda.models import Registration
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.user_id == user.id)
+    ).all()
+    data: dict[str, Any] = {
+        "account": {
+            "email": user.email,
+            "name": user.name,
+            "role": user.role,
+            "organisation": user.organisation.title if user.organisation else None,
+            "function": user.function,
+            "phone": user.phone,
+            "bio": user.bio,
+            "show_email": user.show_email,
+            "show_phone": user.show_phone,
+            "listed_in_directory": user.listed_in_directory,
+            "wants_reminders": user.wants_reminders,
+            "wants_digest": user.wants_digest,
+            "created_at": iso(user.created_at),
+            "last_login_at": iso(user.last_login_at),
+            "proeftuinen": [p.slug for p in user.proeftuinen],
+            "expertise": [t.slug for t in user.expertise],
+        },
+        "registrations": [
+            {
+                "session": r.meeting.slug,
+                "title": r.meeting.title,
+                "status": r.status,
+                "remark": r.remark,
+                "registered_at": iso(r.registered_at),
+                "checked_in_at": iso(r.checked_in_at),
+            }
+            for r in registrations
+        ],
+    }
+    data.update(_contributions_of(user))
+    return data
+
+
+def _contributions_of(user: User) -> dict[str, Any]:
+    """Replies, proposals and reports the user wrote (features that exist are included)."""
+    from lerend_netwerk.recommendations.models import Post, Recommendation
+
+    posts = db.session.scalars(select(Post).where(Post.author_id == user.id)).all()
+    threads = db.session.scalars(
+        select(Recommendation).where(Recommendation.author_id == user.id)
+    ).all()
+    return {
+        "recommendation_replies": [
+            {
+                "thread": p.recommendation.slug,
+                "stance": p.stance,
+                "body": p.body,
+                "created_at": p.created_at.isoformat(),
+            }
+            for p in posts
+        ],
+        "recommendation_threads": [{"slug": t.slug, "title": t.title} for t in threads],
+    }
+
+
+def delete_account(user: User, *, actor: User | None = None) -> None:
+    """Delete the account and personal data; public contributions remain, authorless.
+
+    Registrations go with the account (the waiting list moves up); replies, threads and
+    reports keep their text and show "voormalig lid" (their author_id becomes NULL).
+    """
+    from lerend_netwerk.agenda.models import Registration
+    from lerend_netwerk.agenda.service import promote_waitlist
+    from lerend_netwerk.core.models import AuditEvent
+    from lerend_netwerk.mail.models import OutgoingMail
+
+    registrations = db.session.scalars(
+        select(Registration).where(Registration.user_id == user.id)
+    ).all()
+    freed = {r.meeting for r in registrations if r.status == "confirmed"}
+    for registration in registrations:
+        db.session.delete(registration)
+    db.session.flush()
+    for meeting in freed:
+        promote_waitlist(meeting)
+    # Queued and sent mails would keep the address around; log lines keep what happened,
+    # not who the deleted member was.
+    db.session.execute(delete(OutgoingMail).where(OutgoingMail.user_id == user.id))
+    record_audit(actor or user, "user.deleted", None, f"account #{user.id}")
+    db.session.flush()
+    db.session.execute(
+        update(AuditEvent)
+        .where(AuditEvent.actor_id == user.id)
+        .values(actor_label=f"voormalig lid #{user.id}")
+    )
+    db.session.delete(user)
+    db.session.flush()

@@ -1,0 +1,162 @@
+"""The member directory (/leden) and account administration (/beheer)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lerend_netwerk.access import admin_required, coordinator_required, member_required
+from lerend_netwerk.auth.models import User
+from lerend_netwerk.auth.service import AccountError
+from lerend_netwerk.core.audit import audit_events
+from lerend_netwerk.extensions import db
+from lerend_netwerk.members import service
+from lerend_netwerk.members.forms import AccountForm, InvitationForm
+from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
+
+bp = Blueprint("members", __name__, template_folder="templates")
+
+
+def _page() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+def _fill_choices(form, choices) -> None:
+    form.organisation.choices = [(0, "— geen —")] + [
+        (o.id, o.title) for o in choices["organisations"]
+    ]
+    form.proeftuinen.choices = [(p.id, p.title) for p in choices["proeftuinen"]]
+
+
+def _chosen(choices, form):
+    organisation = next(
+        (o for o in choices["organisations"] if o.id == form.organisation.data), None
+    )
+    wanted = set(form.proeftuinen.data or [])
+    return organisation, [p for p in choices["proeftuinen"] if p.id in wanted]
+
+
+@bp.get("/leden")
+@member_required
+def directory():
+    """Find other members by name, theme, level and organisation."""
+    from lerend_netwerk.proeftuinen.service import all_themes, list_organisations
+
+    filters = {
+        "q": request.args.get("q", "").strip(),
+        "theme": request.args.get("thema", ""),
+        "level": request.args.get("niveau", ""),
+        "organisation": request.args.get("organisatie", ""),
+    }
+    page = db.paginate(
+        service.directory_query(**filters), page=_page(), per_page=24, error_out=False
+    )
+    return render_template(
+        "members/directory.html",
+        page=page,
+        filters=filters,
+        themes=all_themes(),
+        levels=LEVEL_LABELS,
+        organisations=list_organisations(),
+    )
+
+
+@bp.get("/leden/<int:user_id>")
+@member_required
+def member(user_id: int):
+    """One member's profile."""
+    user = db.get_or_404(User, user_id)
+    if not user.active or not (user.listed_in_directory or current_user.is_coordinator):
+        return render_template(
+            "core/error.html",
+            code=404,
+            title="Pagina niet gevonden",
+            message="Dit lid is niet (meer) zichtbaar.",
+        ), 404
+    return render_template("members/member.html", member=user)
+
+
+@bp.get("/beheer/accounts")
+@coordinator_required
+def accounts():
+    """All accounts, searchable; the entry to invite and edit."""
+    filters = {
+        "q": request.args.get("q", "").strip(),
+        "role": request.args.get("rol", ""),
+        "status": request.args.get("status", ""),
+    }
+    page = db.paginate(
+        service.accounts_query(**filters), page=_page(), per_page=50, error_out=False
+    )
+    return render_template("members/accounts.html", page=page, filters=filters)
+
+
+@bp.route("/beheer/accounts/<int:user_id>", methods=["GET", "POST"])
+@coordinator_required
+def edit_account(user_id: int):
+    """Edit role, organisation, proeftuin membership and activation of an account."""
+    user = db.get_or_404(User, user_id)
+    choices = service.choices_for_forms()
+    form = AccountForm(obj=user)
+    _fill_choices(form, choices)
+    if request.method == "GET":
+        form.organisation.data = user.organisation_id or 0
+        form.proeftuinen.data = [p.id for p in user.proeftuinen]
+    if form.validate_on_submit():
+        organisation, proeftuinen = _chosen(choices, form)
+        try:
+            service.update_account(
+                current_user._get_current_object(),
+                user,
+                name=form.name.data,
+                role=form.role.data,
+                organisation=organisation,
+                proeftuinen=proeftuinen,
+                active=form.active.data,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("members/edit_account.html", form=form, account=user), 403
+        db.session.commit()
+        flash(f"Account van {user.name} bewaard.", "success")
+        return redirect(url_for("members.accounts"))
+    return render_template("members/edit_account.html", form=form, account=user)
+
+
+@bp.route("/beheer/uitnodigen", methods=["GET", "POST"])
+@coordinator_required
+def invite():
+    """Invite one or more people by e-mail."""
+    choices = service.choices_for_forms()
+    form = InvitationForm()
+    _fill_choices(form, choices)
+    if not current_user.is_admin:
+        form.role.choices = [("member", "lid")]
+    if form.validate_on_submit():
+        organisation, proeftuinen = _chosen(choices, form)
+        try:
+            outcome = service.invite_many(
+                current_user._get_current_object(),
+                form.addresses.data,
+                role=form.role.data,
+                organisation=organisation,
+                proeftuinen=proeftuinen,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+            return render_template("members/invite.html", form=form), 403
+        db.session.commit()
+        return render_template("members/invited.html", outcome=outcome)
+    return render_template("members/invite.html", form=form)
+
+
+@bp.get("/beheer/audit")
+@admin_required
+def audit():
+    """The audit log: who published, cancelled, hid or changed roles."""
+    action = request.args.get("actie") or None
+    return render_template(
+        "members/audit.html", page=audit_events(action=action, page=_page()), action=action
+    )

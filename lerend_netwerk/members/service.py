@@ -1,0 +1,163 @@
+"""The member directory and account administration."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.utils import getaddresses
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from lerend_netwerk.auth.models import ROLES, User
+from lerend_netwerk.auth.service import AccountError, find_user_by_email, invite
+from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.extensions import db
+from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
+from lerend_netwerk.themes.models import Theme
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def directory_query(*, q: str = "", theme: str = "", level: str = "", organisation: str = ""):
+    """Active, listed members matching the filters, alphabetically."""
+    query = (
+        select(User)
+        .where(User.active.is_(True), User.listed_in_directory.is_(True))
+        .options(selectinload(User.proeftuinen), selectinload(User.expertise))
+        .order_by(func.lower(User.name))
+    )
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(
+                func.lower(User.name).like(pattern),
+                func.lower(User.bio).like(pattern),
+                User.organisation.has(func.lower(Organisation.title).like(pattern)),
+                User.proeftuinen.any(func.lower(Proeftuin.title).like(pattern)),
+            )
+        )
+    if theme:
+        query = query.where(User.expertise.any(Theme.slug == theme))
+    if level:
+        query = query.where(User.proeftuinen.any(Proeftuin.level == level))
+    if organisation:
+        query = query.where(User.organisation.has(Organisation.slug == organisation))
+    return query
+
+
+def accounts_query(*, q: str = "", role: str = "", status: str = ""):
+    """All accounts for the admin list, searchable by name and e-mail."""
+    query = select(User).order_by(func.lower(User.name))
+    if q:
+        pattern = f"%{q.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(User.name).like(pattern), func.lower(User.email).like(pattern))
+        )
+    if role in ROLES:
+        query = query.where(User.role == role)
+    if status == "actief":
+        query = query.where(User.active.is_(True))
+    elif status == "gedeactiveerd":
+        query = query.where(User.active.is_(False))
+    elif status == "uitgenodigd":
+        query = query.where(User.password_hash.is_(None))
+    return query
+
+
+def parse_addresses(text: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Split a pasted list into (name, email) pairs and the lines that are not addresses."""
+    pairs: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for line in text.replace(";", "\n").replace(",", "\n").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        parsed = getaddresses([line])
+        name, email = parsed[0] if len(parsed) == 1 else ("", "")
+        if not EMAIL_RE.match(email or ""):
+            problems.append(line)
+            continue
+        pairs.append((name.strip(), email.strip().lower()))
+    return pairs, problems
+
+
+@dataclass
+class InvitationOutcome:
+    invited: list[User] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+
+def invite_many(
+    inviter: User,
+    text: str,
+    *,
+    role: str,
+    organisation: Organisation | None,
+    proeftuinen: list[Proeftuin],
+) -> InvitationOutcome:
+    """Invite every new address in a pasted list; existing accounts are reported, not changed."""
+    outcome = InvitationOutcome()
+    pairs, outcome.invalid = parse_addresses(text)
+    seen: set[str] = set()
+    for name, email in pairs:
+        if email in seen:
+            continue
+        seen.add(email)
+        if find_user_by_email(email) is not None:
+            outcome.existing.append(email)
+            continue
+        outcome.invited.append(
+            invite(
+                inviter=inviter,
+                email=email,
+                name=name,
+                role=role,
+                organisation=organisation,
+                proeftuinen=proeftuinen,
+            )
+        )
+    return outcome
+
+
+def update_account(
+    actor: User,
+    user: User,
+    *,
+    name: str,
+    role: str,
+    organisation: Organisation | None,
+    proeftuinen: list[Proeftuin],
+    active: bool,
+) -> None:
+    """Change an account as an admin or coordinator; role changes are admin-only and audited."""
+    if role not in ROLES:
+        raise AccountError("Onbekende rol.")
+    if role != user.role:
+        if not actor.is_admin:
+            raise AccountError("Enkel beheerders kunnen rollen wijzigen.")
+        if user.id == actor.id:
+            raise AccountError("Je kunt je eigen rol niet wijzigen.")
+        record_audit(actor, "user.role_changed", user, f"{user.role} → {role}")
+        user.role = role
+    if not actor.is_admin and user.is_coordinator and user.id != actor.id:
+        raise AccountError("Enkel beheerders kunnen coördinatoren en beheerders bewerken.")
+    if active != user.active:
+        if user.id == actor.id:
+            raise AccountError("Je kunt je eigen account niet deactiveren.")
+        record_audit(actor, "user.activated" if active else "user.deactivated", user)
+        user.active = active
+        if not active:
+            user.session_version += 1  # signs the account out everywhere
+    user.name = name.strip()
+    user.organisation = organisation
+    user.proeftuinen = list(proeftuinen)
+    db.session.flush()
+
+
+def choices_for_forms() -> dict[str, Any]:
+    organisations = db.session.scalars(select(Organisation).order_by(Organisation.title)).all()
+    proeftuinen = db.session.scalars(select(Proeftuin).order_by(Proeftuin.title)).all()
+    return {"organisations": organisations, "proeftuinen": proeftuinen}
