@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
 
     configure_defaults(app)
+    register_logging(app)
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -60,6 +61,17 @@ def configure_defaults(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
+def register_logging(app: Flask) -> None:
+    from lerend_netwerk.core.logs import init_logging
+
+    init_logging(app)
+    hops = int(app.config.get("PROXY_HOPS") or 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
 def register_extensions(app: Flask) -> None:
     from lerend_netwerk import models  # noqa: F401  (every model known to metadata)
     from lerend_netwerk.core.security import init_security
@@ -90,8 +102,8 @@ def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.contributions.routes import bp as contributions_bp
     from lerend_netwerk.core.routes import bp as core_bp
     from lerend_netwerk.indicators.routes import bp as indicators_bp
-    from lerend_netwerk.members.routes import bp as members_bp
     from lerend_netwerk.mail.routes import bp as mail_bp
+    from lerend_netwerk.members.routes import bp as members_bp
     from lerend_netwerk.practices.routes import bp as practices_bp
     from lerend_netwerk.proeftuinen.routes import bp as proeftuinen_bp
     from lerend_netwerk.recommendations.routes import bp as recommendations_bp

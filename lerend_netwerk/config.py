@@ -40,5 +40,11 @@ class DefaultConfig:
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Lerend netwerk duaal leren <noreply@lerend-netwerk.example>"
 
+    # "text" for people, "json" for log collectors (one JSON object per line).
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
+    PROXY_HOPS = 0
+
     # Calendar feeds: how often clients should refresh.
     FEED_REFRESH_MINUTES = 60

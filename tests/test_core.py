@@ -49,3 +49,34 @@ def test_unknown_page_gets_dutch_404(client):
 def test_pages_are_dutch(client):
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="nl-BE">' in page
+
+
+def test_json_logs_carry_the_request(app_config, capsys):
+    import json
+
+    app = create_app(dict(app_config, LOG_FORMAT="json"))
+
+    @app.get("/log-something")
+    def log_something():
+        app.logger.warning("iets om te melden")
+        return "ok"
+
+    app.test_client().get("/log-something")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.strip()]
+    entry = next(line for line in lines if line["message"] == "iets om te melden")
+    assert entry["level"] == "warning" and entry["path"] == "/log-something"
+
+
+def test_proxy_fix_trusts_configured_hops(app_config):
+    app = create_app(dict(app_config, PROXY_HOPS=1))
+
+    @app.get("/whoami")
+    def whoami():
+        from flask import request
+
+        return f"{request.remote_addr} {request.scheme}"
+
+    response = app.test_client().get(
+        "/whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"}
+    )
+    assert response.get_data(as_text=True) == "203.0.113.9 https"
