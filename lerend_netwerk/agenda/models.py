@@ -26,6 +26,13 @@ MEETING_KIND_LABELS = {
 }
 MEETING_STATUSES = ("scheduled", "cancelled")
 REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+REGISTRATION_STATUS_LABELS = {
+    "confirmed": "Ingeschreven",
+    "waitlisted": "Wachtlijst",
+    "cancelled": "Uitgeschreven",
+}
+# A registration that holds (or waits for) a place.
+ACTIVE_REGISTRATION_STATUSES = ("confirmed", "waitlisted")
 
 meeting_themes = Table(
     "meeting_theme",
@@ -72,6 +79,14 @@ class Meeting(SlugMixin, TimestampMixin, Base):
     def is_cancelled(self) -> bool:
         return self.status == "cancelled"
 
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= utcnow()
+
+    @property
+    def is_past(self) -> bool:
+        return self.ends_at < utcnow()
+
 
 class Registration(TimestampMixin, Base):
     """One member's place in a session: confirmed, on the waiting list, or cancelled."""
@@ -95,3 +110,15 @@ class Registration(TimestampMixin, Base):
 
     meeting: Mapped[Meeting] = relationship(back_populates="registrations")
     user: Mapped[User] = relationship()
+
+    # Not a column: the place on the waiting list (1 = next in line), filled in by
+    # agenda.service where a page shows it.
+    waitlist_position = None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_REGISTRATION_STATUSES
+
+    @property
+    def status_label(self) -> str:
+        return REGISTRATION_STATUS_LABELS.get(self.status, self.status)

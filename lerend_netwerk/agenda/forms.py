@@ -1,0 +1,150 @@
+"""Forms of the agenda: registering, and the coordinators' session forms."""
+
+from __future__ import annotations
+
+import re
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
+
+from lerend_netwerk.agenda.models import MEETING_KIND_LABELS
+from lerend_netwerk.agenda.service import MeetingValues, slug_taken
+from lerend_netwerk.visibility import VISIBILITY_LABELS
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# What <input type="datetime-local"> sends, with or without seconds.
+LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+INVALID_TIME = "Geef een datum en uur in, bijvoorbeeld 2025-03-18 13:30."
+
+
+class RegistrationForm(FlaskForm):
+    """Register (or update the remark of a registration)."""
+
+    remark = TextAreaField(
+        "Opmerking (niet verplicht)",
+        validators=[Optional(), Length(max=1000, message="Hou je opmerking onder 1000 tekens.")],
+    )
+
+
+class CheckInForm(FlaskForm):
+    """Mark one registrant present (aanwezig = "ja") or not ("nee")."""
+
+    aanwezig = HiddenField()
+
+    def present(self) -> bool | None:
+        """True, False, or None (toggle) from the submitted value."""
+        return {"ja": True, "nee": False}.get(self.aanwezig.data or "")
+
+
+class ReportForm(FlaskForm):
+    """The verslag of a session, in Markdown."""
+
+    report = TextAreaField("Verslag", validators=[Length(max=100_000)])
+
+
+class MeetingForm(FlaskForm):
+    """Create or edit a session. Times are local time in Brussels."""
+
+    title = StringField("Titel", validators=[DataRequired("Geef een titel."), Length(max=200)])
+    slug = StringField(
+        "Korte naam in de link",
+        validators=[DataRequired("Geef een korte naam."), Length(max=120)],
+        description="Kleine letters, cijfers en koppeltekens, bv. intervisie-mentoren-2025.",
+    )
+    kind = SelectField("Soort sessie", choices=list(MEETING_KIND_LABELS.items()))
+    starts_at = DateTimeLocalField(
+        "Begint op",
+        format=LOCAL_FORMATS,
+        validators=[DataRequired(INVALID_TIME)],
+        invalid_value_message=INVALID_TIME,
+    )
+    ends_at = DateTimeLocalField(
+        "Eindigt op",
+        format=LOCAL_FORMATS,
+        validators=[DataRequired(INVALID_TIME)],
+        invalid_value_message=INVALID_TIME,
+    )
+    location = StringField("Plaats", validators=[Optional(), Length(max=300)])
+    online_url = URLField(
+        "Link voor online deelname",
+        validators=[
+            Optional(),
+            URL(require_tld=False, message="Geef een volledige link (https://...)."),
+            Length(max=500),
+        ],
+    )
+    capacity = IntegerField(
+        "Aantal plaatsen",
+        validators=[Optional(), NumberRange(min=1, max=10_000, message="Minstens 1 plaats.")],
+    )
+    registration_deadline = DateTimeLocalField(
+        "Inschrijven kan tot",
+        format=LOCAL_FORMATS,
+        validators=[Optional()],
+        invalid_value_message=INVALID_TIME,
+    )
+    theme_ids = SelectMultipleField("Thema's", coerce=int, validators=[Optional()])
+    host_id = SelectField("Gastproeftuin", coerce=int, default=0)
+    visibility = SelectField("Zichtbaar voor", choices=list(VISIBILITY_LABELS.items()))
+    body = TextAreaField(
+        "Beschrijving",
+        validators=[Optional(), Length(max=50_000)],
+        description="Markdown: **vet**, *schuin*, lijstjes met -, koppen met ##.",
+    )
+
+    def __init__(self, *args, choices: dict, meeting=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._meeting = meeting
+        self.theme_ids.choices = choices["themes"]
+        self.host_id.choices = [(0, "Geen (netwerkbrede sessie)"), *choices["hosts"]]
+        if meeting is not None:
+            # The slug is part of links and calendar entries: it stays once published.
+            del self.slug
+
+    def validate_slug(self, field: StringField) -> None:
+        value = (field.data or "").strip()
+        field.data = value
+        if not SLUG_RE.match(value):
+            raise ValidationError("Gebruik enkel kleine letters, cijfers en koppeltekens.")
+        if slug_taken(value, exclude=self._meeting):
+            raise ValidationError("Deze korte naam is al in gebruik: kies een andere.")
+
+    def validate_online_url(self, field: URLField) -> None:
+        if field.data and not field.data.startswith(("https://", "http://")):
+            raise ValidationError("De link moet beginnen met https://.")
+
+    def validate_ends_at(self, field: DateTimeLocalField) -> None:
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError("Het einde moet na het begin liggen.")
+
+    def validate_registration_deadline(self, field: DateTimeLocalField) -> None:
+        if self.starts_at.data and field.data and field.data > self.starts_at.data:
+            raise ValidationError("De inschrijvingen sluiten ten laatste bij het begin.")
+
+    def values(self) -> MeetingValues:
+        """The submitted fields as the service takes them."""
+        return MeetingValues(
+            title=self.title.data or "",
+            slug=self.slug.data if "slug" in self else None,
+            kind=self.kind.data,
+            starts_at=self.starts_at.data,
+            ends_at=self.ends_at.data,
+            location=self.location.data,
+            online_url=self.online_url.data,
+            capacity=self.capacity.data,
+            registration_deadline=self.registration_deadline.data,
+            theme_ids=list(self.theme_ids.data or []),
+            host_id=self.host_id.data or None,
+            visibility=self.visibility.data,
+            body=self.body.data or "",
+        )
