@@ -116,7 +116,8 @@ def parse_document(kind: Kind, text: str) -> Parsed:
     if body.endswith("\n"):
         body = body[:-1]
     result = Parsed(None)
-    front = _compose("\n".join(lines[1:close]), close, result)
+    # Each front-matter line keeps its line break: a literal block at the end keeps its own.
+    front = _compose("".join(line + "\n" for line in lines[1:close]), close, result)
     if front is None:
         return result
     record = _read_fields(kind, front, result)
