@@ -1,5 +1,112 @@
-"""Calendar feeds."""
+"""Calendar feeds (RFC 5545), the personal feed link, and "add to calendar" links."""
 
-from flask import Blueprint
+from __future__ import annotations
 
-bp = Blueprint("calendar", __name__)
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.http import is_resource_modified
+
+from lerend_netwerk.auth.service import renew_calendar_token
+from lerend_netwerk.calendar import links, service
+from lerend_netwerk.calendar.forms import RenewTokenForm
+from lerend_netwerk.extensions import db
+
+bp = Blueprint("calendar", __name__, template_folder="templates")
+
+CONTENT_TYPE = "text/calendar; charset=utf-8"
+PUBLIC_MAX_AGE = 300
+
+
+def feed_response(source: service.FeedSource | None, *, download: bool = False) -> Response:
+    """The feed with ETag and Last-Modified, or 304 when the client's copy is current."""
+    if source is None:
+        abort(404)
+    modified = is_resource_modified(
+        request.environ, etag=source.etag, last_modified=source.last_modified
+    )
+    if modified:
+        response = current_app.response_class(source.body(), content_type=CONTENT_TYPE)
+        disposition = "attachment" if download else "inline"
+        response.headers.set("Content-Disposition", disposition, filename=source.filename)
+    else:
+        response = current_app.response_class(status=304)
+    response.set_etag(source.etag, weak=True)
+    response.last_modified = source.last_modified
+    if source.private:
+        response.cache_control.private = True
+        response.cache_control.no_cache = True
+        response.vary.add("Cookie")
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = PUBLIC_MAX_AGE
+    return response
+
+
+@bp.get("/agenda.ics")
+def public_feed():
+    """All public sessions (past 12 months and future), optionally of one theme."""
+    return feed_response(service.public_feed_source(request.args.get("thema") or None))
+
+
+@bp.get("/sessies/<slug>.ics")
+def session_feed(slug: str):
+    """One session as an .ics file, as the requester may see it."""
+    return feed_response(service.session_feed_source(slug, current_user), download=True)
+
+
+@bp.get("/agenda/persoonlijk/<token>.ics")
+def personal_feed(token: str):
+    """The sessions the token's owner registered for, online links included."""
+    return feed_response(service.personal_feed_source(token))
+
+
+@bp.post("/account/agenda-link/vernieuwen")
+@login_required
+def renew_token():
+    """Give the signed-in member a new personal feed link; the old one stops working."""
+    form = RenewTokenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    renew_calendar_token(current_user)
+    db.session.commit()
+    flash(
+        "Je persoonlijke agenda-link is vernieuwd. Abonneer je agenda opnieuw: "
+        "de oude link werkt niet meer.",
+        "success",
+    )
+    return redirect(url_for("auth.account", _anchor="agenda-link"))
+
+
+@bp.app_template_global()
+def personal_feed_links(user: Any) -> dict[str, str]:
+    """The member's personal feed as an http(s) URL and as a webcal:// subscribe link."""
+    url = links.personal_feed_url(user.calendar_token)
+    return {"url": url, "webcal": links.webcal_url(url)}
+
+
+@bp.app_template_global()
+def add_to_calendar_links(meeting: Any) -> dict[str, str]:
+    """Links that put one session in a calendar: .ics, Google, Outlook.com, Microsoft 365."""
+    return {
+        "ics": url_for("calendar.session_feed", slug=meeting.slug),
+        "google": links.google_calendar_url(meeting),
+        "outlook": links.outlook_calendar_url(meeting),
+        "office": links.outlook_calendar_url(meeting, office=True),
+    }
+
+
+@bp.app_template_global()
+def renew_token_form() -> RenewTokenForm:
+    """An empty renewal form (for its CSRF token) on the account page."""
+    return RenewTokenForm()

@@ -1,0 +1,235 @@
+"""iCalendar (RFC 5545) from sessions: pure functions from meetings to bytes.
+
+Nothing here queries the database or looks at a request; callers pass the meetings
+(with `themes` loaded) and what the reader may see. Settings that are not given are
+read from the app config (`SITE_URL`, `FEED_REFRESH_MINUTES`, `MAIL_DEFAULT_SENDER`).
+
+- `build_feed(meetings, *, name, personal_statuses=None, include_online=False, ...)`
+  -> bytes: a subscribable `METHOD:PUBLISH` calendar with one `VEVENT` per meeting and
+  one `VTIMEZONE` for Europe/Brussels covering all of them. `personal_statuses` maps
+  meeting id -> registration status: "waitlisted" becomes `STATUS:TENTATIVE`.
+  `include_online` is True, False, or a collection of meeting ids whose online link
+  the reader may see.
+- `build_event(meeting, *, registration_status=None, include_online=False, ...)`
+  -> `icalendar.Event`: one session.
+- `build_invite(meeting, method="REQUEST" | "CANCEL", attendee=None, ...)` -> bytes:
+  an iTIP (RFC 5546) message for a mail attachment (`text/calendar; method=REQUEST`).
+  It carries the same `UID` as the feeds, so a calendar that has the event updates
+  it (REQUEST) or removes it (CANCEL) instead of adding a copy. `attendee` is an
+  e-mail address or an object with `email` (and `name`). Online links are included
+  by default: invites go to registered members.
+- `event_uid(meeting)` -> "meeting-<id>@<host of SITE_URL>": never changes when the
+  title or slug does.
+
+Times are written as local time with `TZID=Europe/Brussels`; `icalendar` folds lines
+at 75 octets and ends them with CRLF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
+from functools import lru_cache
+from typing import Any
+
+from flask import current_app
+from icalendar import Calendar, Conference, Event, Timezone, vCalAddress, vDuration, vText
+
+from lerend_netwerk.calendar import links
+from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.timeutil import BRUSSELS
+
+TZID = "Europe/Brussels"
+PRODID = "-//Lerend netwerk duaal leren//Agenda//NL"
+METHODS = ("PUBLISH", "REQUEST", "CANCEL")
+
+
+def event_uid(meeting: Any, site_url: str | None = None) -> str:
+    """The stable, globally unique UID of a session."""
+    return f"meeting-{meeting.id}@{links.uid_host(site_url)}"
+
+
+def _event_status(meeting: Any, registration_status: str | None) -> str:
+    if meeting.status == "cancelled":
+        return "CANCELLED"
+    if registration_status == "waitlisted":
+        return "TENTATIVE"
+    return "CONFIRMED"
+
+
+def _description(meeting: Any, url: str, registration_status: str | None, online: bool) -> str:
+    parts = []
+    if meeting.status == "cancelled":
+        parts.append("Deze sessie is geannuleerd.")
+    elif registration_status == "waitlisted":
+        parts.append("Je staat op de wachtlijst voor deze sessie.")
+    text = markdown_to_text(meeting.body)
+    if text:
+        parts.append(text)
+    if online:
+        parts.append(f"Online deelnemen: {meeting.online_url}")
+    parts.append(f"Meer informatie: {url}")
+    return "\n\n".join(parts)
+
+
+def build_event(
+    meeting: Any,
+    *,
+    registration_status: str | None = None,
+    include_online: bool = False,
+    site_url: str | None = None,
+    stamp: datetime | None = None,
+) -> Event:
+    """One VEVENT for `meeting`; the online link only with include_online=True."""
+    url = links.session_url(meeting.slug, site_url)
+    online = bool(include_online and meeting.online_url)
+    event = Event()
+    event.add("uid", event_uid(meeting, site_url))
+    event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
+    event.add("last-modified", meeting.updated_at.astimezone(UTC))
+    event.add("sequence", meeting.sequence or 0)
+    event.add("dtstart", meeting.starts_at.astimezone(BRUSSELS))
+    event.add("dtend", meeting.ends_at.astimezone(BRUSSELS))
+    summary = meeting.title
+    if meeting.status == "cancelled":
+        summary = f"Geannuleerd: {summary}"
+    event.add("summary", summary)
+    event.add("description", _description(meeting, url, registration_status, online))
+    if meeting.location:
+        event.add("location", meeting.location)
+    elif online:
+        event.add("location", meeting.online_url)
+    elif meeting.online_url:
+        event.add("location", "Online")
+    event.add("url", url)
+    event.add("categories", [meeting.kind_label, *(theme.title for theme in meeting.themes)])
+    event.add("status", _event_status(meeting, registration_status))
+    event.add("transp", "TRANSPARENT" if meeting.status == "cancelled" else "OPAQUE")
+    if online:
+        event.conferences = [Conference(meeting.online_url, feature="VIDEO", label="Online")]
+    return event
+
+
+@lru_cache(maxsize=32)
+def _vtimezone(first_year: int, last_year: int) -> Timezone:
+    # Shared between calendars and never modified after creation.
+    return Timezone.from_tzid(
+        TZID, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+
+
+def vtimezone_for(meetings: Iterable[Any]) -> Timezone:
+    """One VTIMEZONE for Brussels covering every meeting, with winter and summer time."""
+    years = [m.starts_at.astimezone(BRUSSELS).year for m in meetings]
+    years += [m.ends_at.astimezone(BRUSSELS).year for m in meetings]
+    if not years:
+        years = [datetime.now(BRUSSELS).year]
+    # A whole year past the last event: every rule (CET and CEST) appears at least once.
+    return _vtimezone(min(years), max(years) + 1)
+
+
+def _calendar(method: str) -> Calendar:
+    if method not in METHODS:
+        raise ValueError(f"unknown iTIP method {method!r}; use one of {', '.join(METHODS)}")
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    return calendar
+
+
+def _online_for(include_online: bool | Collection[int], meeting_id: int) -> bool:
+    if isinstance(include_online, bool):
+        return include_online
+    return meeting_id in include_online
+
+
+def build_feed(
+    meetings: Iterable[Any],
+    *,
+    name: str,
+    personal_statuses: Mapping[int, str] | None = None,
+    include_online: bool | Collection[int] = False,
+    description: str | None = None,
+    site_url: str | None = None,
+    refresh_minutes: int | None = None,
+    stamp: datetime | None = None,
+) -> bytes:
+    """A METHOD:PUBLISH calendar of `meetings`, serialised (CRLF, folded at 75 octets)."""
+    meetings = list(meetings)
+    if refresh_minutes is None:
+        refresh_minutes = int(current_app.config["FEED_REFRESH_MINUTES"])
+    if site_url is None:
+        site_url = links.site_url()
+    stamp = stamp or datetime.now(UTC)
+    statuses = personal_statuses or {}
+
+    calendar = _calendar("PUBLISH")
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    if description:
+        calendar.add("x-wr-caldesc", vText(description))
+    calendar.add("x-wr-timezone", TZID)
+    refresh = timedelta(minutes=refresh_minutes)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(refresh))
+    calendar.add_component(vtimezone_for(meetings))
+    for meeting in meetings:
+        calendar.add_component(
+            build_event(
+                meeting,
+                registration_status=statuses.get(meeting.id),
+                include_online=_online_for(include_online, meeting.id),
+                site_url=site_url,
+                stamp=stamp,
+            )
+        )
+    return calendar.to_ical()
+
+
+def _address(who: Any) -> vCalAddress:
+    if isinstance(who, str):
+        name, email = parseaddr(who)
+    else:
+        name, email = getattr(who, "name", "") or "", who.email
+    if not email or "@" not in email:
+        raise ValueError(f"not an e-mail address: {who!r}")
+    address = vCalAddress(f"mailto:{email}")
+    if name:
+        address.params["CN"] = name
+    return address
+
+
+def build_invite(
+    meeting: Any,
+    method: str = "REQUEST",
+    attendee: Any = None,
+    *,
+    organizer: str | None = None,
+    include_online: bool = True,
+    site_url: str | None = None,
+    stamp: datetime | None = None,
+) -> bytes:
+    """An iTIP REQUEST (add or update) or CANCEL message for one session."""
+    method = method.upper()
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError("an invite's method is REQUEST or CANCEL")
+    calendar = _calendar(method)
+    calendar.add_component(vtimezone_for([meeting]))
+    event = build_event(meeting, include_online=include_online, site_url=site_url, stamp=stamp)
+    if method == "CANCEL":
+        event.pop("STATUS")
+        event.add("status", "CANCELLED")
+    event.add("organizer", _address(organizer or current_app.config["MAIL_DEFAULT_SENDER"]))
+    if attendee is not None:
+        address = _address(attendee)
+        address.params["ROLE"] = "REQ-PARTICIPANT"
+        if method == "REQUEST":
+            # The member registered on the site: the seat is already accepted.
+            address.params["PARTSTAT"] = "ACCEPTED"
+        address.params["RSVP"] = "FALSE"
+        event.add("attendee", address)
+    calendar.add_component(event)
+    return calendar.to_ical()

@@ -1,0 +1,292 @@
+"""Which sessions go into which feed, who sees online links, and the feeds' fingerprints.
+
+A feed is described by a `FeedSource`: a cheap fingerprint of the last change, taken with
+one aggregate query, and a function that builds the feed. A conditional request is
+answered from the fingerprint alone; the feed is only built when the cache for that
+fingerprint is empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import BigInteger, ColumnElement, cast, func, select
+from sqlalchemy.orm import selectinload
+
+from lerend_netwerk.agenda.models import Meeting, Registration, meeting_themes
+from lerend_netwerk.auth.models import User
+from lerend_netwerk.calendar import ics
+from lerend_netwerk.calendar.cache import feed_cache
+from lerend_netwerk.db import utcnow
+from lerend_netwerk.extensions import db
+from lerend_netwerk.themes.models import Theme
+from lerend_netwerk.visibility import can_see, is_coordinator, visible_clause
+
+# Feeds reach this far back; everything in the future is always in.
+FEED_HISTORY = timedelta(days=365)
+FEED_REGISTRATION_STATUSES = ("confirmed", "waitlisted")
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# What new_calendar_token() makes (URL-safe base64); anything else is not looked up.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+@dataclass(frozen=True)
+class FeedSource:
+    """One feed as the requester may see it: its identity, last change, and builder."""
+
+    feed: tuple[Hashable, ...]
+    fingerprint: tuple[Hashable, ...]
+    last_modified: datetime
+    filename: str
+    private: bool
+    build: Callable[[], bytes] = field(compare=False)
+
+    @property
+    def etag(self) -> str:
+        """An entity tag that changes with every change the feed shows."""
+        return hashlib.sha256(repr((self.feed, self.fingerprint)).encode()).hexdigest()[:32]
+
+    def body(self) -> bytes:
+        """The serialised feed, from the cache when this fingerprint was built before."""
+        return feed_cache().get_or_build((self.feed, self.fingerprint), self.build)
+
+
+def may_see_online_link(user: Any, registration_status: str | None) -> bool:
+    """Online links are for members with a confirmed seat, and for coordinators."""
+    return is_coordinator(user) or registration_status == "confirmed"
+
+
+def _window_start() -> datetime:
+    return utcnow() - FEED_HISTORY
+
+
+def _latest(*values: datetime | None) -> datetime:
+    present = [value for value in values if value is not None]
+    return max(present) if present else EPOCH
+
+
+def _theme_links_checksum(meeting_ids) -> tuple[Any, Any]:
+    # Adding or removing a theme does not touch meeting.updated_at: count and sum the links.
+    pair = cast(meeting_themes.c.meeting_id, BigInteger) * 1_000_003 + meeting_themes.c.theme_id
+    links_filter = meeting_themes.c.meeting_id.in_(meeting_ids)
+    count = select(func.count()).select_from(meeting_themes).where(links_filter)
+    total = select(func.sum(pair)).where(links_filter)
+    return count.scalar_subquery(), total.scalar_subquery()
+
+
+def _remembered_last_modified(source_feed: tuple, fingerprint: tuple, candidate: datetime):
+    return feed_cache().last_modified(source_feed, fingerprint, candidate, utcnow())
+
+
+def _public_filter(theme: Theme | None) -> list[ColumnElement[bool]]:
+    conditions = [visible_clause(Meeting, None), Meeting.ends_at >= _window_start()]
+    if theme is not None:
+        in_theme = select(meeting_themes.c.meeting_id).where(meeting_themes.c.theme_id == theme.id)
+        conditions.append(Meeting.id.in_(in_theme))
+    return conditions
+
+
+def _meetings(conditions: list[ColumnElement[bool]]) -> list[Meeting]:
+    query = (
+        select(Meeting)
+        .where(*conditions)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .options(selectinload(Meeting.themes))
+    )
+    return list(db.session.scalars(query))
+
+
+def public_feed_source(theme_slug: str | None = None) -> FeedSource | None:
+    """The public agenda (optionally of one theme); None for an unknown theme."""
+    theme = None
+    if theme_slug:
+        theme = db.session.scalar(select(Theme).where(Theme.slug == theme_slug))
+        if theme is None:
+            return None
+    conditions = _public_filter(theme)
+    ids = select(Meeting.id).where(*conditions)
+    link_count, link_sum = _theme_links_checksum(ids)
+    row = db.session.execute(
+        select(
+            func.count(Meeting.id),
+            func.max(Meeting.updated_at),
+            select(func.max(Meeting.updated_at)).correlate(None).scalar_subquery(),
+            select(func.max(Theme.updated_at)).correlate(None).scalar_subquery(),
+            link_count.correlate(None),
+            link_sum.correlate(None),
+        ).where(*conditions)
+    ).one()
+    count, latest, any_meeting_latest, theme_latest, links_count, links_sum = row
+    fingerprint = (count, latest, theme_latest, links_count, links_sum)
+    feed = ("public", theme.slug if theme else None)
+    # Any session's change counts: one that left the feed (made members-only) too.
+    last_modified = _remembered_last_modified(
+        feed, fingerprint, _latest(any_meeting_latest, theme_latest)
+    )
+    name = "Lerend netwerk duaal leren"
+    description = "De sessies van het lerend netwerk duaal leren."
+    if theme is not None:
+        name = f"{name} – {theme.title}"
+        description = f"De sessies van het lerend netwerk duaal leren over {theme.title}."
+    theme_id = theme.id if theme else None
+
+    def build() -> bytes:
+        current = db.session.get(Theme, theme_id) if theme_id else None
+        return ics.build_feed(
+            _meetings(_public_filter(current)), name=name, description=description
+        )
+
+    return FeedSource(
+        feed=feed,
+        fingerprint=fingerprint,
+        last_modified=last_modified,
+        filename=f"agenda-{theme.slug}.ics" if theme else "agenda.ics",
+        private=False,
+        build=build,
+    )
+
+
+def user_by_calendar_token(token: str) -> User | None:
+    """The active user whose personal feed token is `token` (compared in constant time)."""
+    if not TOKEN_PATTERN.fullmatch(token):
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_token == token))
+    if user is None or not hmac.compare_digest(user.calendar_token.encode(), token.encode()):
+        return None
+    if not user.active:
+        return None
+    return user
+
+
+def personal_feed_source(token: str) -> FeedSource | None:
+    """The sessions the token's owner registered for; None for an unknown or old token."""
+    user = user_by_calendar_token(token)
+    if user is None:
+        return None
+    conditions = [
+        Registration.user_id == user.id,
+        Registration.status.in_(FEED_REGISTRATION_STATUSES),
+        Meeting.ends_at >= _window_start(),
+        visible_clause(Meeting, user),
+    ]
+    ids = select(Registration.meeting_id).join(Registration.meeting).where(*conditions)
+    link_count, link_sum = _theme_links_checksum(ids)
+    row = db.session.execute(
+        select(
+            func.count(Registration.id),
+            func.max(Registration.updated_at),
+            func.max(Meeting.updated_at),
+            select(func.max(Registration.updated_at))
+            .where(Registration.user_id == user.id)
+            .correlate(None)
+            .scalar_subquery(),
+            select(func.max(Theme.updated_at)).correlate(None).scalar_subquery(),
+            link_count.correlate(None),
+            link_sum.correlate(None),
+        )
+        .select_from(Registration)
+        .join(Registration.meeting)
+        .where(*conditions)
+    ).one()
+    count, reg_latest, meeting_latest, any_reg_latest, theme_latest, links_count, links_sum = row
+    coordinator = is_coordinator(user)
+    fingerprint = (
+        user.role,
+        count,
+        reg_latest,
+        meeting_latest,
+        theme_latest,
+        links_count,
+        links_sum,
+    )
+    feed = ("personal", user.id)
+    last_modified = _remembered_last_modified(
+        feed, fingerprint, _latest(reg_latest, meeting_latest, any_reg_latest, theme_latest)
+    )
+    user_id = user.id
+
+    def build() -> bytes:
+        current = db.session.get(User, user_id)
+        rows = db.session.execute(
+            select(Registration.meeting_id, Registration.status)
+            .join(Registration.meeting)
+            .where(
+                Registration.user_id == user_id,
+                Registration.status.in_(FEED_REGISTRATION_STATUSES),
+                Meeting.ends_at >= _window_start(),
+                visible_clause(Meeting, current),
+            )
+        ).all()
+        statuses: dict[int, str] = {row.meeting_id: row.status for row in rows}
+        meetings = _meetings([Meeting.id.in_(list(statuses))]) if statuses else []
+        online = True if coordinator else {i for i, s in statuses.items() if s == "confirmed"}
+        return ics.build_feed(
+            meetings,
+            name="Mijn sessies – Lerend netwerk duaal leren",
+            description="De sessies waarvoor je ingeschreven bent of op de wachtlijst staat.",
+            personal_statuses=statuses,
+            include_online=online,
+        )
+
+    return FeedSource(
+        feed=feed,
+        fingerprint=fingerprint,
+        last_modified=last_modified,
+        filename="mijn-sessies.ics",
+        private=True,
+        build=build,
+    )
+
+
+def registration_status(user: Any, meeting_id: int) -> str | None:
+    """The user's registration status for a session, or None."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(Registration.status).where(
+            Registration.meeting_id == meeting_id, Registration.user_id == user.id
+        )
+    )
+
+
+def session_feed_source(slug: str, user: Any) -> FeedSource | None:
+    """One session as `user` may see it; None when it does not exist or is hidden."""
+    meeting = db.session.scalar(
+        select(Meeting).where(Meeting.slug == slug).options(selectinload(Meeting.themes))
+    )
+    if meeting is None or not can_see(user, meeting):
+        return None
+    status = registration_status(user, meeting.id)
+    if status not in FEED_REGISTRATION_STATUSES:
+        status = None
+    online = may_see_online_link(user, status)
+    themes = tuple((theme.id, theme.title, theme.updated_at) for theme in meeting.themes)
+    fingerprint = (meeting.updated_at, meeting.sequence, status, online, themes)
+    feed = ("session", meeting.id, status, online)
+    last_modified = _remembered_last_modified(
+        feed, fingerprint, _latest(meeting.updated_at, *(t.updated_at for t in meeting.themes))
+    )
+
+    def build() -> bytes:
+        return ics.build_feed(
+            [meeting],
+            name=meeting.title,
+            personal_statuses={meeting.id: status} if status else None,
+            include_online=online,
+        )
+
+    return FeedSource(
+        feed=feed,
+        fingerprint=fingerprint,
+        last_modified=last_modified,
+        filename=f"{meeting.slug}.ics",
+        # What is in it depends on who asks (online link, waiting list): never shared.
+        private=True,
+        build=build,
+    )
