@@ -1,0 +1,1 @@
+"""Outgoing e-mail: queued in the database, sent by `lerend-netwerk mail send`."""

@@ -1,0 +1,13 @@
+"""Forms: mail preferences on the account page, and the unsubscribe confirmation."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+
+
+class PreferencesForm(FlaskForm):
+    wants_reminders = BooleanField("Stuur me een herinnering twee dagen voor een sessie")
+    wants_digest = BooleanField("Stuur me wekelijks een overzicht van wat nieuw is")
+
+
+class UnsubscribeForm(FlaskForm):
+    """Only the CSRF token: the signed link says who and what."""

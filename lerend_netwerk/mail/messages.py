@@ -1,0 +1,162 @@
+"""The mails about registrations and sessions: Dutch text, optional HTML, the invite attached."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template
+from jinja2 import TemplateNotFound
+from sqlalchemy import and_, func, or_, select
+
+from lerend_netwerk.agenda.models import Meeting, Registration
+from lerend_netwerk.calendar.links import session_url, site_url
+from lerend_netwerk.extensions import db
+from lerend_netwerk.mail.outbox import Attachment, queue_mail
+
+REGISTRATION_SUBJECTS = {
+    "confirmed": "Inschrijving bevestigd: {title}",
+    "waitlisted": "Op de wachtlijst: {title}",
+    "promoted": "Je hebt een plaats: {title}",
+    "cancelled": "Uitschrijving bevestigd: {title}",
+}
+MEETING_SUBJECTS = {
+    "rescheduled": "Gewijzigd: {title}",
+    "cancelled": "Geannuleerd: {title}",
+}
+
+
+def render_mail(name: str, **context: Any) -> tuple[str, str | None]:
+    """Render mail/<name>.txt and, when it exists, mail/<name>.html."""
+    context.setdefault("site_url", site_url())
+    context.setdefault("site_name", current_app.config["SITE_NAME"])
+    context.setdefault("account_url", f"{site_url()}/account")
+    text = render_template(f"mail/{name}.txt", **context)
+    try:
+        current_app.jinja_env.get_template(f"mail/{name}.html")
+    except TemplateNotFound:
+        return text, None
+    return text, render_template(f"mail/{name}.html", **context)
+
+
+def invite_attachment(meeting: Meeting, method: str, attendee: Any = None) -> Attachment:
+    """The session's iCalendar invite (same UID as the feeds) as an attachment."""
+    from lerend_netwerk.calendar.ics import build_invite
+
+    data = build_invite(meeting, method=method, attendee=attendee)
+    filename = "annulering.ics" if method == "CANCEL" else "uitnodiging.ics"
+    return Attachment(
+        filename=filename,
+        content_type="text/calendar",
+        data=data,
+        params={"method": method, "charset": "utf-8"},
+    )
+
+
+def waitlist_position(registration: Registration) -> int:
+    """1 for the first on the waiting list: the order of (re-)registration."""
+    earlier = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.meeting_id == registration.meeting_id,
+            Registration.status == "waitlisted",
+            Registration.id != registration.id,
+            or_(
+                Registration.registered_at < registration.registered_at,
+                and_(
+                    Registration.registered_at == registration.registered_at,
+                    Registration.id < registration.id,
+                ),
+            ),
+        )
+    )
+    return int(earlier or 0) + 1
+
+
+def queue_registration_mail(registration: Registration, change: str) -> None:
+    """Queue the mail for a registration that was confirmed, waitlisted, promoted or cancelled."""
+    if change not in REGISTRATION_SUBJECTS:
+        raise ValueError(f"unknown registration change {change!r}")
+    user, meeting = registration.user, registration.meeting
+    if user is None or not user.active:
+        return
+    if change == "cancelled" and meeting.is_cancelled:
+        # Everyone registered gets the mail about the cancelled session instead.
+        return
+    method = "CANCEL" if change == "cancelled" else "REQUEST"
+    position = None
+    if change == "waitlisted":
+        # agenda.service fills this in where it knows it; count it here otherwise.
+        position = getattr(registration, "waitlist_position", None)
+        position = position or waitlist_position(registration)
+    text, html = render_mail(
+        f"registration_{change}",
+        user=user,
+        meeting=meeting,
+        registration=registration,
+        position=position,
+        meeting_url=session_url(meeting.slug),
+    )
+    queue_mail(
+        user,
+        REGISTRATION_SUBJECTS[change].format(title=meeting.title),
+        text,
+        html=html,
+        kind=f"registration-{change}",
+        attachments=[invite_attachment(meeting, method, user)],
+    )
+
+
+def registered_for(meeting: Meeting) -> list[Registration]:
+    """Everyone on the list of a session: confirmed and waiting list."""
+    return list(
+        db.session.scalars(
+            select(Registration)
+            .where(
+                Registration.meeting_id == meeting.id,
+                Registration.status.in_(("confirmed", "waitlisted")),
+            )
+            .order_by(Registration.id)
+        )
+    )
+
+
+def queue_meeting_mails(meeting: Meeting, change: str) -> int:
+    """Mail everyone registered that the session moved (new invite) or was cancelled."""
+    if change not in MEETING_SUBJECTS:
+        raise ValueError(f"unknown meeting change {change!r}")
+    method = "CANCEL" if change == "cancelled" else "REQUEST"
+    queued = 0
+    for registration in registered_for(meeting):
+        user = registration.user
+        if not user.active:
+            continue
+        # One mail per version of the session: the same change sent twice mails once.
+        version = "" if change == "cancelled" else f"{meeting.sequence}:"
+        text, html = render_mail(
+            f"meeting_{change}",
+            user=user,
+            meeting=meeting,
+            registration=registration,
+            meeting_url=session_url(meeting.slug),
+        )
+        mail = queue_mail(
+            user,
+            MEETING_SUBJECTS[change].format(title=meeting.title),
+            text,
+            html=html,
+            kind=f"meeting-{change}",
+            attachments=[invite_attachment(meeting, method, user)],
+            dedupe_key=f"meeting-{change}:{meeting.id}:{version}{user.id}",
+        )
+        queued += mail is not None
+    return queued
+
+
+__all__ = [
+    "invite_attachment",
+    "queue_meeting_mails",
+    "queue_registration_mail",
+    "render_mail",
+    "waitlist_position",
+]

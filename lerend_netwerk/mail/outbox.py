@@ -1,0 +1,107 @@
+"""Queue a mail: a row in the outbox, in the same transaction as the change that causes it."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from email.utils import make_msgid
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from lerend_netwerk.db import utcnow
+from lerend_netwerk.extensions import db
+from lerend_netwerk.mail.models import OutgoingMail
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a mail; `params` end up in its Content-Type (e.g. method=REQUEST)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    params: dict[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "params": dict(self.params),
+            "data": base64.b64encode(self.data).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> Attachment:
+        return cls(
+            filename=value["filename"],
+            content_type=value["content_type"],
+            data=base64.b64decode(value["data"]),
+            params=dict(value.get("params") or {}),
+        )
+
+
+def new_message_id() -> str:
+    """A Message-ID in the site's own domain, fixed when the mail is queued."""
+    host = urlsplit(current_app.config.get("SITE_URL") or "").hostname or "lerend-netwerk.local"
+    return make_msgid(domain=host)
+
+
+def queue_mail(
+    recipient: Any,
+    subject: str,
+    text: str,
+    *,
+    kind: str,
+    html: str | None = None,
+    attachments: list[Attachment] | tuple[Attachment, ...] = (),
+    headers: dict[str, str] | None = None,
+    dedupe_key: str | None = None,
+) -> OutgoingMail | None:
+    """Put a mail in the outbox (flush only: it commits with the caller's transaction).
+
+    `recipient` is a User or an e-mail address. With a `dedupe_key`, a second mail with the
+    same key is not queued (the database's unique constraint decides, also between
+    concurrent transactions) and None is returned.
+    """
+    if isinstance(recipient, str):
+        address, name, user_id = recipient, "", None
+    else:
+        address, name, user_id = recipient.email, recipient.name or "", recipient.id
+    values: dict[str, Any] = {
+        "recipient": address,
+        "recipient_name": name,
+        "user_id": user_id,
+        "subject": subject,
+        "body_text": text,
+        "body_html": html,
+        "attachments": [attachment.to_json() for attachment in attachments],
+        "headers": dict(headers or {}),
+        "message_id": new_message_id(),
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "status": "queued",
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "created_at": utcnow(),
+    }
+    if dedupe_key is None:
+        mail = OutgoingMail(**values)
+        db.session.add(mail)
+        db.session.flush()
+        return mail
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutgoingMail)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutgoingMail.id)
+    )
+    new_id = db.session.scalar(statement)
+    if new_id is None:
+        return None
+    return db.session.get(OutgoingMail, new_id)

@@ -1,0 +1,50 @@
+"""Mail pages: unsubscribe from a link in a mail, and the preferences on the account page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from lerend_netwerk.extensions import db
+from lerend_netwerk.mail import receivers, service
+from lerend_netwerk.mail.forms import PreferencesForm, UnsubscribeForm
+
+bp = Blueprint("mail", __name__, template_folder="templates")
+
+
+@bp.record_once
+def _connect_receivers(_state) -> None:
+    receivers.connect()
+
+
+@bp.route("/afmelden/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    """Confirm (GET) and carry out (POST) an unsubscribe link from a reminder or digest."""
+    subscription = service.resolve_unsubscribe(token)
+    if subscription is None:
+        abort(404)
+    form = UnsubscribeForm()
+    done = False
+    if form.validate_on_submit():
+        service.unsubscribe(subscription)
+        db.session.commit()
+        done = True
+    return render_template("mail/unsubscribe.html", form=form, subscription=subscription, done=done)
+
+
+@bp.post("/account/voorkeuren")
+@login_required
+def preferences():
+    """Save the mail preferences of the signed-in member."""
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        service.set_preferences(
+            current_user,
+            wants_reminders=form.wants_reminders.data,
+            wants_digest=form.wants_digest.data,
+        )
+        db.session.commit()
+        flash("Je e-mailvoorkeuren zijn bewaard.", "success")
+    else:
+        abort(400)
+    return redirect(url_for("auth.account") + "#voorkeuren")
