@@ -635,11 +635,13 @@ def test_export_mirrors_the_database_and_leaves_other_files(app, make_theme, tmp
     make_theme(slug="mentoren", title="Mentoren")
     write(tmp_path, "themes/verwijderd.md", "---\ntitle: Weg\n---\n")
     write(tmp_path, "themes/notities.txt", "blijft")
+    write(tmp_path, "themes/.verborgen.md", "blijft")
     write(tmp_path, "README.md", "blijft")
     result = export_directory(tmp_path)
     assert result.removed == [tmp_path / "themes" / "verwijderd.md"]
     assert sorted(read_tree(tmp_path)) == [
         "README.md",
+        "themes/.verborgen.md",
         "themes/mentoren.md",
         "themes/notities.txt",
     ]

@@ -99,6 +99,7 @@ class ExportResult:
     warnings: list[Problem] = field(default_factory=list)
 
     def summary(self, path: Path) -> str:
+        """One line: documents written per kind, and files removed."""
         parts = ", ".join(f"{name} {count}" for name, count in self.counts.items())
         line = f"Exported {sum(self.counts.values())} documents to {path} ({parts})"
         if self.removed:
@@ -322,8 +323,10 @@ def export_directory(path: Path) -> ExportResult:
             (directory / f"{obj.slug}.md").write_bytes(text.encode("utf-8"))
             written.add(f"{obj.slug}.md")
         for stale in sorted(directory.glob("*.md")):
-            if stale.name not in written and stale.is_file():
-                stale.unlink()
-                result.removed.append(stale)
+            # Hidden files are not documents to an import either: leave them be.
+            if stale.name in written or stale.name.startswith(".") or not stale.is_file():
+                continue
+            stale.unlink()
+            result.removed.append(stale)
         result.counts[kind.name] = len(written)
     return result
