@@ -1,12 +1,16 @@
-"""Pilot projects and organisations."""
+"""Pilot projects, organisations and visit reports."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen import service
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
+from lerend_netwerk.proeftuinen.forms import ReportForm
+from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, REPORT_SECTIONS, VisitReport
+from lerend_netwerk.proeftuinen.sections import PREAMBLE
 
 bp = Blueprint("proeftuinen", __name__, template_folder="templates")
 
@@ -32,12 +36,7 @@ def index():
 @bp.get("/proeftuinen/<slug>")
 def detail(slug: str):
     """One proeftuin with its organisations, themes and visit reports."""
-    proeftuin = service.get_proeftuin(slug)
-    return render_template(
-        "proeftuinen/detail.html",
-        proeftuin=proeftuin,
-        reports=service.visible_reports(proeftuin, current_user),
-    )
+    return render_template("proeftuinen/detail.html", **service.proeftuin_page(slug, current_user))
 
 
 @bp.get("/organisaties")
@@ -50,7 +49,115 @@ def organisations():
 
 @bp.get("/verslagen/<slug>")
 def report(slug: str):
-    """One visit report, if the visitor may see it."""
+    """One visit report, if the visitor may see it, section by section."""
+    visit_report = service.get_visible_report(slug, current_user)
     return render_template(
-        "proeftuinen/report.html", report=service.get_visible_report(slug, current_user)
+        "proeftuinen/report.html",
+        report=visit_report,
+        sections=service.report_sections(visit_report),
+        preamble_key=PREAMBLE,
     )
+
+
+@bp.get("/verslagen/overzicht")
+@coordinator_required
+def overview():
+    """Coordinators: per template section, what every proeftuin said, side by side."""
+    data = service.report_overview(
+        current_user,
+        section=request.args.get("sectie") or None,
+        level=request.args.get("niveau") or None,
+        theme=request.args.get("thema") or None,
+        year=request.args.get("jaar") or None,
+    )
+    return render_template("proeftuinen/overview.html", **data)
+
+
+@bp.route("/verslagen/nieuw", methods=["GET", "POST"])
+@coordinator_required
+def new_report():
+    """Coordinators: write a visit report on the template (saved as a draft)."""
+    form = ReportForm(proeftuin=request.args.get("proeftuin"))
+    return _report_form(form, None)
+
+
+@bp.route("/verslagen/<slug>/bewerken", methods=["GET", "POST"])
+@coordinator_required
+def edit_report(slug: str):
+    """Coordinators: change a visit report, draft or published."""
+    visit_report = service.get_report_for_edit(slug)
+    form = ReportForm(
+        data={
+            "title": visit_report.title,
+            "slug": visit_report.slug,
+            "proeftuin": visit_report.proeftuin.slug,
+            "visited": visit_report.visited,
+            "visibility": visit_report.visibility,
+        }
+    )
+    if not form.is_submitted():
+        form.fill_sections(service.report_sections(visit_report))
+    return _report_form(form, visit_report)
+
+
+def _report_form(form: ReportForm, visit_report: VisitReport | None):
+    """Render, preview or save the report form (shared by new and edit)."""
+    form.proeftuin.choices = [("", "Kies een proeftuin"), *service.proeftuin_choices()]
+    preview = None
+    status = 200
+    if form.is_submitted() and form.preview.data:
+        form.validate()
+        preview = service.preview_body(form.section_values())
+    elif form.validate_on_submit():
+        data = service.ReportInput(
+            title=form.title.data,
+            slug=form.slug.data,
+            proeftuin_slug=form.proeftuin.data,
+            visited=form.visited.data,
+            visibility=form.visibility.data,
+            sections=form.section_values(),
+        )
+        try:
+            saved = service.save_report(
+                data, author=current_user, report=visit_report, publish=bool(form.publish.data)
+            )
+        except service.ReportError as error:
+            db.session.rollback()
+            form[error.field].errors = [*form[error.field].errors, error.message]
+        else:
+            db.session.commit()
+            if saved.status == "published":
+                flash("Het verslag is opgeslagen en gepubliceerd.", "success")
+            else:
+                flash("Het verslag is opgeslagen als concept.", "success")
+            return redirect(url_for("proeftuinen.report", slug=saved.slug))
+    if form.is_submitted() and preview is None:
+        status = 400
+    return render_template(
+        "proeftuinen/report_form.html",
+        form=form,
+        report=visit_report,
+        preview=preview,
+        preamble_key=PREAMBLE,
+        sections=REPORT_SECTIONS,
+    ), status
+
+
+@bp.post("/verslagen/<slug>/publiceren")
+@coordinator_required
+def publish_report(slug: str):
+    """Coordinators: publish a report (status published, published_at now)."""
+    visit_report = service.publish_report(service.get_report_for_edit(slug))
+    db.session.commit()
+    flash("Het verslag is gepubliceerd.", "success")
+    return redirect(url_for("proeftuinen.report", slug=visit_report.slug))
+
+
+@bp.post("/verslagen/<slug>/depubliceren")
+@coordinator_required
+def unpublish_report(slug: str):
+    """Coordinators: take a report back to draft."""
+    visit_report = service.unpublish_report(service.get_report_for_edit(slug))
+    db.session.commit()
+    flash("Het verslag is terug een concept: enkel coördinatoren zien het.", "info")
+    return redirect(url_for("proeftuinen.report", slug=visit_report.slug))

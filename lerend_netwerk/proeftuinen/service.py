@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
-from lerend_netwerk.proeftuinen.models import LEVELS, Organisation, Proeftuin, VisitReport
+from lerend_netwerk.proeftuinen.access import can_contribute
+from lerend_netwerk.proeftuinen.models import (
+    LEVEL_LABELS,
+    LEVELS,
+    REPORT_SECTIONS,
+    Organisation,
+    Proeftuin,
+    VisitReport,
+)
+from lerend_netwerk.proeftuinen.sections import filled_sections, join_sections, split_sections
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import visible_clause
+from lerend_netwerk.visibility import VISIBILITIES, can_see, visible_clause
+
+# Paths under /verslagen/ that are pages, not reports.
+RESERVED_REPORT_SLUGS = frozenset({"nieuw", "overzicht"})
 
 
 def list_proeftuinen(
@@ -32,6 +50,7 @@ def list_proeftuinen(
 
 
 def get_proeftuin(slug: str) -> Proeftuin:
+    """The proeftuin with this slug; 404 if unknown."""
     return db.one_or_404(select(Proeftuin).where(Proeftuin.slug == slug))
 
 
@@ -45,23 +64,208 @@ def visible_reports(proeftuin: Proeftuin, user: Any) -> list[VisitReport]:
     return list(db.session.scalars(query))
 
 
+def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
+    """A proeftuin with the reports `user` may see and what `user` may do there."""
+    proeftuin = get_proeftuin(slug)
+    return {
+        "proeftuin": proeftuin,
+        "reports": visible_reports(proeftuin, user),
+        "can_contribute": can_contribute(user, proeftuin),
+    }
+
+
 def list_organisations() -> list[Organisation]:
+    """Every organisation, by type and title."""
     return list(
         db.session.scalars(select(Organisation).order_by(Organisation.type, Organisation.title))
     )
 
 
 def all_themes() -> list[Theme]:
+    """Every theme, by title."""
     return list(db.session.scalars(select(Theme).order_by(Theme.title)))
 
 
 def get_visible_report(slug: str, user: Any) -> VisitReport:
     """The report with this slug if `user` may see it; 404 otherwise."""
-    from flask import abort
-
-    from lerend_netwerk.visibility import can_see
-
-    report = db.one_or_404(select(VisitReport).where(VisitReport.slug == slug))
+    report = db.one_or_404(
+        select(VisitReport)
+        .where(VisitReport.slug == slug)
+        .options(selectinload(VisitReport.proeftuin))
+    )
     if not can_see(user, report):
         abort(404)
     return report
+
+
+def report_sections(report: VisitReport) -> dict[str, str]:
+    """The report's text per template section (PREAMBLE for an introduction)."""
+    return split_sections(report.body)
+
+
+class ReportError(ValueError):
+    """A report that cannot be saved as asked; `field` names the form field at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class ReportInput:
+    """What a coordinator fills in for a visit report."""
+
+    title: str
+    proeftuin_slug: str
+    visited: date
+    visibility: str = "members"
+    slug: str | None = None
+    sections: dict[str, str] | None = None
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A URL slug of lowercase ASCII letters, digits and hyphens."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_length].strip("-") or "document"
+
+
+def unique_slug(model: Any, base: str, reserved: frozenset[str] = frozenset()) -> str:
+    """`base`, or `base-2`, `base-3`, ... : the first slug not yet used by `model`."""
+    candidate, n = base, 1
+    while candidate in reserved or db.session.scalar(
+        select(model.id).where(model.slug == candidate)
+    ):
+        n += 1
+        candidate = f"{base}-{n}"
+    return candidate
+
+
+def proeftuin_choices() -> list[tuple[str, str]]:
+    """(slug, title) of every proeftuin, for a select field."""
+    return [
+        (p.slug, p.title) for p in db.session.scalars(select(Proeftuin).order_by(Proeftuin.title))
+    ]
+
+
+def get_report_for_edit(slug: str) -> VisitReport:
+    """Any report by slug, drafts included (the caller is a coordinator); 404 if unknown."""
+    return db.one_or_404(select(VisitReport).where(VisitReport.slug == slug))
+
+
+def save_report(
+    data: ReportInput, *, author: Any, report: VisitReport | None = None, publish: bool = False
+) -> VisitReport:
+    """Create (as a draft) or update a visit report from the form; publish it if asked."""
+    proeftuin = db.session.scalar(select(Proeftuin).where(Proeftuin.slug == data.proeftuin_slug))
+    if proeftuin is None:
+        raise ReportError("proeftuin", "Kies een bestaande proeftuin.")
+    if data.visibility not in VISIBILITIES:
+        raise ReportError("visibility", "Kies een geldige zichtbaarheid.")
+    slug = (data.slug or "").strip()
+    if slug:
+        if slug in RESERVED_REPORT_SLUGS:
+            raise ReportError("slug", "Deze korte naam is voorbehouden; kies een andere.")
+        clash = db.session.scalar(
+            select(VisitReport.id).where(
+                VisitReport.slug == slug, VisitReport.id != (report.id if report else -1)
+            )
+        )
+        if clash:
+            raise ReportError("slug", "Er bestaat al een verslag met deze korte naam.")
+    elif report is not None:
+        slug = report.slug
+    else:
+        slug = unique_slug(VisitReport, slugify(data.title), RESERVED_REPORT_SLUGS)
+
+    body = join_sections(filled_sections(data.sections or {}))
+    if report is None:
+        report = VisitReport(status=VisitReport.DRAFT, author=author)
+        db.session.add(report)
+    report.slug = slug
+    report.title = data.title.strip()
+    report.proeftuin = proeftuin
+    report.visited = data.visited
+    report.visibility = data.visibility
+    report.body = body
+    if publish:
+        publish_report(report)
+    db.session.flush()
+    return report
+
+
+def preview_body(sections: dict[str, str]) -> dict[str, str]:
+    """The sections a report would show if saved with these texts."""
+    return filled_sections(sections)
+
+
+def publish_report(report: VisitReport) -> VisitReport:
+    """Make a report visible to its audience: status published, published_at now."""
+    if report.status != "published":
+        report.status = "published"
+        report.published_at = utcnow()
+    elif report.published_at is None:
+        report.published_at = utcnow()
+    db.session.flush()
+    return report
+
+
+def unpublish_report(report: VisitReport) -> VisitReport:
+    """Take a report back to draft: only coordinators see it again."""
+    report.status = VisitReport.DRAFT
+    report.published_at = None
+    db.session.flush()
+    return report
+
+
+def academic_year(day: date) -> str:
+    """The academic year of a date: September to August, e.g. '2022-2023'."""
+    start = day.year if day.month >= 9 else day.year - 1
+    return f"{start}-{start + 1}"
+
+
+def report_overview(
+    user: Any,
+    *,
+    section: str | None = None,
+    level: str | None = None,
+    theme: str | None = None,
+    year: str | None = None,
+) -> dict[str, Any]:
+    """Per template section, what each proeftuin's reports say, side by side."""
+    query = (
+        select(VisitReport)
+        .join(VisitReport.proeftuin)
+        .where(visible_clause(VisitReport, user))
+        .options(selectinload(VisitReport.proeftuin).selectinload(Proeftuin.themes))
+        .order_by(Proeftuin.level, Proeftuin.title, VisitReport.visited.desc(), VisitReport.id)
+    )
+    if level in LEVELS:
+        query = query.where(Proeftuin.level == level)
+    else:
+        level = None
+    if theme:
+        query = query.where(Proeftuin.themes.any(Theme.slug == theme))
+    all_reports = list(db.session.scalars(query))
+    years = sorted({academic_year(r.visited) for r in all_reports}, reverse=True)
+    reports = [r for r in all_reports if not year or academic_year(r.visited) == year]
+    section = section if section in REPORT_SECTIONS else None
+    parts = {r.id: split_sections(r.body) for r in reports}
+    shown = [section] if section else list(REPORT_SECTIONS)
+    return {
+        "sections": [
+            {
+                "name": name,
+                "entries": [{"report": r, "text": parts[r.id].get(name, "")} for r in reports],
+                "filled": sum(1 for r in reports if parts[r.id].get(name)),
+            }
+            for name in shown
+        ],
+        "reports": reports,
+        "filters": {"section": section, "level": level, "theme": theme, "year": year},
+        "all_sections": REPORT_SECTIONS,
+        "levels": LEVEL_LABELS,
+        "themes": all_themes(),
+        "years": years,
+    }

@@ -1,0 +1,1 @@
+"""Contributions: participants send input on the network's template (sjabloon)."""

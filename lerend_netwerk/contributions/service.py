@@ -1,0 +1,294 @@
+"""The rules of contributions: who may send input, review, and what acceptance creates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from lerend_netwerk.auth.models import User
+from lerend_netwerk.contributions.models import (
+    ACCEPTED,
+    CHANGES_REQUESTED,
+    DECLINED,
+    KIND_SLUGS,
+    KINDS,
+    OPEN_STATUSES,
+    RESUBMITTED,
+    SECTIONS,
+    SUBMITTED,
+    Contribution,
+)
+from lerend_netwerk.db import utcnow
+from lerend_netwerk.extensions import db
+from lerend_netwerk.practices.models import Practice
+from lerend_netwerk.proeftuinen.access import can_contribute
+from lerend_netwerk.proeftuinen.models import Proeftuin, VisitReport
+from lerend_netwerk.proeftuinen.sections import (
+    PREAMBLE,
+    filled_sections,
+    join_sections,
+    split_sections,
+)
+from lerend_netwerk.proeftuinen.service import (
+    RESERVED_REPORT_SLUGS,
+    publish_report,
+    slugify,
+    unique_slug,
+)
+from lerend_netwerk.themes.models import Theme
+from lerend_netwerk.timeutil import to_local
+from lerend_netwerk.visibility import VISIBILITIES, is_coordinator, is_member
+
+
+class ContributionError(ValueError):
+    """A step of the workflow that is not possible now; the message is for people."""
+
+
+@dataclass
+class ContributionInput:
+    """What a participant fills in on the template."""
+
+    title: str
+    summary: str = ""
+    sections: dict[str, str] = field(default_factory=dict)
+    theme_slugs: list[str] = field(default_factory=list)
+
+
+def kind_from_slug(word: str) -> str:
+    """The kind for its URL word ('goede-praktijk', 'projectupdate'); 404 otherwise."""
+    for kind, slug in KIND_SLUGS.items():
+        if slug == word:
+            return kind
+    abort(404)
+
+
+def proeftuin_for_contribution(slug: str, user: Any) -> Proeftuin:
+    """The proeftuin `user` wants to send input for; 404 if unknown, 403 if not theirs."""
+    proeftuin = db.one_or_404(select(Proeftuin).where(Proeftuin.slug == slug))
+    if not can_contribute(user, proeftuin):
+        abort(403)
+    return proeftuin
+
+
+def contributable_proeftuinen(user: Any) -> list[Proeftuin]:
+    """The proeftuinen `user` may send input for: their own, or all for coordinators."""
+    if is_coordinator(user):
+        query = select(Proeftuin)
+    elif is_member(user):
+        query = select(Proeftuin).where(Proeftuin.members.any(User.id == user.id))
+    else:
+        return []
+    return list(db.session.scalars(query.order_by(Proeftuin.title)))
+
+
+def theme_choices() -> list[tuple[str, str]]:
+    """(slug, title) of every theme, for the template's theme checkboxes."""
+    return [(t.slug, t.title) for t in db.session.scalars(select(Theme).order_by(Theme.title))]
+
+
+def _themes(slugs: list[str]) -> list[Theme]:
+    if not slugs:
+        return []
+    return list(db.session.scalars(select(Theme).where(Theme.slug.in_(slugs))))
+
+
+def _apply(contribution: Contribution, data: ContributionInput) -> None:
+    contribution.title = data.title.strip()
+    contribution.summary = (data.summary or "").strip()
+    sections = SECTIONS[contribution.kind]
+    contribution.body = join_sections(filled_sections(data.sections, sections), sections)
+    contribution.themes = _themes(data.theme_slugs)
+
+
+def submit_contribution(
+    user: Any, proeftuin: Proeftuin, kind: str, data: ContributionInput
+) -> Contribution:
+    """A member of `proeftuin` (or a coordinator) sends input on the template."""
+    if kind not in KINDS:
+        raise ContributionError("Onbekende soort bijdrage.")
+    if not can_contribute(user, proeftuin):
+        abort(403)
+    contribution = Contribution(kind=kind, proeftuin=proeftuin, author=user, status=SUBMITTED)
+    _apply(contribution, data)
+    contribution.submitted_at = utcnow()
+    db.session.add(contribution)
+    db.session.flush()
+    return contribution
+
+
+def contribution_sections(contribution: Contribution) -> dict[str, str]:
+    """The contribution's text per template section of its kind."""
+    parts = split_sections(contribution.body, contribution.sections)
+    parts.pop(PREAMBLE, None)
+    return parts
+
+
+def get_contribution(contribution_id: int, user: Any) -> Contribution:
+    """A contribution its author or a coordinator may see; 404 for anybody else."""
+    contribution = db.get_or_404(Contribution, contribution_id)
+    if is_coordinator(user):
+        return contribution
+    if is_member(user) and contribution.author_id == user.id:
+        return contribution
+    abort(404)
+
+
+def get_for_review(contribution_id: int) -> Contribution:
+    """Any contribution by id (the caller is a coordinator); 404 if unknown."""
+    return db.get_or_404(Contribution, contribution_id)
+
+
+def get_for_revision(contribution_id: int, user: Any) -> Contribution:
+    """The author's own contribution, which they may now change; 404 or 403 otherwise."""
+    contribution = db.get_or_404(Contribution, contribution_id)
+    if not is_member(user) or contribution.author_id != user.id:
+        abort(404)
+    if contribution.status != CHANGES_REQUESTED:
+        abort(403)
+    return contribution
+
+
+def resubmit_contribution(contribution: Contribution, data: ContributionInput) -> Contribution:
+    """The author changes the contribution after a request for changes and sends it again."""
+    if contribution.status != CHANGES_REQUESTED:
+        raise ContributionError("Deze bijdrage kan nu niet aangepast worden.")
+    _apply(contribution, data)
+    contribution.status = RESUBMITTED
+    contribution.resubmitted_at = utcnow()
+    db.session.flush()
+    return contribution
+
+
+def my_contributions(user: Any) -> list[Contribution]:
+    """The user's own contributions, most recent first."""
+    query = (
+        select(Contribution)
+        .where(Contribution.author_id == user.id)
+        .options(selectinload(Contribution.proeftuin))
+        .order_by(Contribution.created_at.desc(), Contribution.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def review_queue(limit_decided: int = 20) -> dict[str, list[Contribution]]:
+    """Coordinators: waiting for review, waiting for the author, and recently decided."""
+    base = select(Contribution).options(
+        selectinload(Contribution.proeftuin), selectinload(Contribution.author)
+    )
+    open_items = db.session.scalars(
+        base.where(Contribution.status.in_(OPEN_STATUSES)).order_by(
+            Contribution.submitted_at, Contribution.id
+        )
+    )
+    waiting = db.session.scalars(
+        base.where(Contribution.status == CHANGES_REQUESTED).order_by(
+            Contribution.reviewed_at, Contribution.id
+        )
+    )
+    decided = db.session.scalars(
+        base.where(Contribution.status.in_((ACCEPTED, DECLINED)))
+        .order_by(Contribution.reviewed_at.desc(), Contribution.id.desc())
+        .limit(limit_decided)
+    )
+    return {"open": list(open_items), "waiting": list(waiting), "decided": list(decided)}
+
+
+def _ensure_open(contribution: Contribution) -> None:
+    if contribution.status not in OPEN_STATUSES:
+        raise ContributionError(
+            f"Deze bijdrage is niet in behandeling (status: {contribution.status_label})."
+        )
+
+
+def request_changes(contribution: Contribution, reviewer: Any, comment: str) -> Contribution:
+    """Coordinators: send the contribution back to its author with what to change."""
+    _ensure_open(contribution)
+    if not comment.strip():
+        raise ContributionError("Schrijf wat er aangepast moet worden.")
+    contribution.status = CHANGES_REQUESTED
+    contribution.review_comment = comment.strip()
+    contribution.reviewer = reviewer
+    contribution.reviewed_at = utcnow()
+    db.session.flush()
+    return contribution
+
+
+def decline_contribution(contribution: Contribution, reviewer: Any, reason: str) -> Contribution:
+    """Coordinators: decline the contribution, with the reason the author will see."""
+    _ensure_open(contribution)
+    if not reason.strip():
+        raise ContributionError("Geef een reden op.")
+    contribution.status = DECLINED
+    contribution.review_comment = reason.strip()
+    contribution.reviewer = reviewer
+    contribution.reviewed_at = utcnow()
+    db.session.flush()
+    return contribution
+
+
+def accept_contribution(
+    contribution: Contribution, reviewer: Any, *, visibility: str, slug: str | None = None
+) -> Contribution:
+    """Coordinators: accept; a practice becomes a published Practice, an update a report."""
+    _ensure_open(contribution)
+    if visibility not in VISIBILITIES:
+        raise ContributionError("Kies een geldige zichtbaarheid.")
+    slug = (slug or "").strip() or None
+    if contribution.kind == "practice":
+        contribution.practice = _publish_practice(contribution, visibility, slug)
+    else:
+        contribution.report = _publish_update(contribution, visibility, slug)
+    contribution.status = ACCEPTED
+    contribution.review_comment = None
+    contribution.reviewer = reviewer
+    contribution.reviewed_at = utcnow()
+    db.session.flush()
+    return contribution
+
+
+def _free_slug(model: Any, slug: str | None, title: str, reserved: frozenset[str]) -> str:
+    if slug is None:
+        return unique_slug(model, slugify(title), reserved)
+    if slug in reserved or db.session.scalar(select(model.id).where(model.slug == slug)):
+        raise ContributionError(f"De korte naam {slug!r} is al in gebruik; kies een andere.")
+    return slug
+
+
+def _publish_practice(contribution: Contribution, visibility: str, slug: str | None) -> Practice:
+    practice = Practice(
+        slug=_free_slug(Practice, slug, contribution.title, frozenset()),
+        title=contribution.title,
+        summary=contribution.summary,
+        body=contribution.body,
+        level=contribution.proeftuin.level,
+        proeftuin=contribution.proeftuin,
+        status="published",
+        visibility=visibility,
+        published_at=utcnow(),
+        themes=list(contribution.themes),
+    )
+    db.session.add(practice)
+    return practice
+
+
+def _publish_update(contribution: Contribution, visibility: str, slug: str | None) -> VisitReport:
+    parts = split_sections(contribution.body, SECTIONS["update"])
+    if contribution.summary:
+        parts = {PREAMBLE: contribution.summary, **parts}
+    report = VisitReport(
+        slug=_free_slug(VisitReport, slug, contribution.title, RESERVED_REPORT_SLUGS),
+        title=contribution.title,
+        proeftuin=contribution.proeftuin,
+        visited=to_local(contribution.resubmitted_at or contribution.submitted_at).date(),
+        status=VisitReport.DRAFT,
+        visibility=visibility,
+        body=join_sections(parts),
+        author=contribution.author,
+    )
+    db.session.add(report)
+    publish_report(report)
+    return report

@@ -1,0 +1,117 @@
+"""Template sections in a Markdown body: `## ` headings in a fixed order.
+
+A visit report's body (the contract's content format) is a sequence of `## <section>`
+headings in the order of REPORT_SECTIONS. The same functions serve other templates
+(the good-practice template of contributions) by passing another `sections` tuple.
+
+The canonical form written by `join_sections`:
+
+    [intro\\n\\n]## Section A\\n\\ntext A\\n\\n## Section B\\n\\ntext B
+
+- Sections are written in template order; a section present with empty text is
+  written as a bare heading, an absent one is left out.
+- Text before the first template heading (an introduction) is kept under the key
+  PREAMBLE ("").
+- A `## ` heading that is not a template section, a template heading repeated, or a
+  heading inside a fenced code block is ordinary text of the section it stands in,
+  so nothing in a body is ever lost.
+
+Round trips: `join_sections(split_sections(body)) == body` for every body in canonical
+form, and `split_sections(join_sections(d)) == d` for every dict whose values have no
+leading or trailing blank lines or trailing whitespace.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
+
+PREAMBLE = ""
+
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+
+
+def field_name(section: str) -> str:
+    """A form field name for a section: "Thema's voor intervisie" -> themas_voor_intervisie."""
+    return re.sub(r"[^a-z0-9]+", "_", section.lower().replace("'", "").replace("’", "")).strip("_")
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _heading_key(line: str) -> str | None:
+    """The heading text of a level-2 ATX heading line, normalised for matching."""
+    if not line.startswith("## "):
+        return None
+    title = line[3:].strip().rstrip("#").strip()
+    return title.replace("’", "'").casefold()
+
+
+def _clean(text: str) -> str:
+    return text.strip("\n").rstrip()
+
+
+def split_sections(body: str | None, sections: Iterable[str] = REPORT_SECTIONS) -> dict[str, str]:
+    """The body's text per template section (plus PREAMBLE when there is an intro)."""
+    names = {name.replace("’", "'").casefold(): name for name in sections}
+    result: dict[str, str] = {}
+    current = PREAMBLE
+    lines: list[str] = []
+    fence: str | None = None
+
+    def flush() -> None:
+        text = _clean("\n".join(lines))
+        if current != PREAMBLE or text:
+            result[current] = text
+
+    for line in _normalise_newlines(body or "").split("\n"):
+        match = _FENCE_RE.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+        key = _heading_key(line) if fence is None else None
+        if key in names and names[key] not in result and names[key] != current:
+            flush()
+            current = names[key]
+            lines = []
+            continue
+        lines.append(line)
+    flush()
+    return result
+
+
+def join_sections(
+    values: Mapping[str, str | None], sections: Iterable[str] = REPORT_SECTIONS
+) -> str:
+    """The Markdown body for `values`: the sections given, in template order."""
+    parts: list[str] = []
+    intro = _clean(_normalise_newlines(values.get(PREAMBLE) or ""))
+    if intro:
+        parts.append(intro)
+    for name in sections:
+        if name not in values:
+            continue
+        text = _clean(_normalise_newlines(values[name] or ""))
+        parts.append(f"## {name}\n\n{text}" if text else f"## {name}")
+    return "\n\n".join(parts)
+
+
+def filled_sections(
+    values: Mapping[str, str | None], sections: Iterable[str] = REPORT_SECTIONS
+) -> dict[str, str]:
+    """Only the sections with text, in template order (what a form submission keeps)."""
+    result: dict[str, str] = {}
+    intro = _clean(_normalise_newlines(values.get(PREAMBLE) or ""))
+    if intro:
+        result[PREAMBLE] = intro
+    for name in sections:
+        text = _clean(_normalise_newlines(values.get(name) or ""))
+        if text:
+            result[name] = text
+    return result
