@@ -1,0 +1,56 @@
+"""The indicators page for coordinators and admins, and its CSV exports."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from lerend_netwerk.extensions import login_manager
+from lerend_netwerk.indicators import periods, service
+from lerend_netwerk.indicators.forms import PeriodForm
+
+bp = Blueprint("indicators", __name__, template_folder="templates")
+
+
+@bp.before_request
+def coordinators_only():
+    """Anonymous visitors go to the login page; members get 403."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.is_coordinator:
+        abort(403)
+    return None
+
+
+def _form() -> PeriodForm:
+    today = periods.today_local()
+    return PeriodForm(request.args, first_year=service.first_year(today.year), today=today)
+
+
+@bp.get("/indicatoren")
+def index():
+    """Every indicator for the chosen period and level, with charts and tables."""
+    form = _form()
+    if not form.validate():
+        return render_template("indicators/index.html", form=form, report=None), 400
+    report = service.build_report(form.period(), form.level(), current_user)
+    return render_template("indicators/index.html", form=form, report=report)
+
+
+@bp.get("/indicatoren/<name>.csv")
+def export(name: str):
+    """One table of the indicators as Excel-safe CSV, for the same period and level."""
+    form = _form()
+    if name not in service.TABLE_NAMES:
+        abort(404)
+    if not form.validate():
+        abort(400)
+    filename, body = service.export_table(name, form.period(), form.level(), current_user)
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
