@@ -1,5 +1,59 @@
-"""The read-only JSON API."""
+"""The read-only JSON API (/api/v1): public sessions and the OpenAPI description.
 
-from flask import Blueprint
+Every answer under /api/ allows any origin: the data is public and read-only, and a
+browser never sends cookies along with a request answered with `*`.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from lerend_netwerk.api import service
+from lerend_netwerk.api.openapi import openapi_document
+from lerend_netwerk.calendar import links
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+SESSIONS_MAX_AGE = 60
+OPENAPI_MAX_AGE = 3600
+
+
+def _public(response: Response, max_age: int) -> Response:
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    return response
+
+
+@bp.get("/sessions")
+def sessions():
+    """Upcoming public sessions."""
+    return _public(jsonify(sessions=service.upcoming_public_sessions()), SESSIONS_MAX_AGE)
+
+
+@bp.get("/sessions/<slug>")
+def session(slug: str):
+    """One public session with its registration counts; 404 when not public."""
+    data = service.public_session(slug)
+    if data is None:
+        abort(404)
+    return _public(jsonify(data), SESSIONS_MAX_AGE)
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    document = openapi_document(
+        links.site_url(), current_app.config.get("SESSION_COOKIE_NAME", "session")
+    )
+    return _public(jsonify(document), OPENAPI_MAX_AGE)
+
+
+@bp.after_app_request
+def api_headers(response: Response) -> Response:
+    """CORS for everything under /api/, and no shared caching unless a view allows it."""
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        if "Cache-Control" not in response.headers:
+            response.cache_control.private = True
+            response.cache_control.no_cache = True
+    return response

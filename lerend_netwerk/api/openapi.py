@@ -1,0 +1,259 @@
+"""The OpenAPI 3.1 description of the read-only JSON API (the contract's "JSON API")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+API_VERSION = "1.0.0"
+SEARCH_TYPES = ["session", "proeftuin", "report", "practice", "recommendation"]
+
+_datetime = {
+    "type": "string",
+    "format": "date-time",
+    "description": "ISO 8601 with the UTC offset of Brussels local time.",
+    "examples": ["2026-10-27T13:30:00+01:00"],
+}
+
+SCHEMAS: dict[str, Any] = {
+    "SessionSummary": {
+        "type": "object",
+        "required": [
+            "slug",
+            "title",
+            "kind",
+            "starts",
+            "ends",
+            "location",
+            "seats_left",
+            "url",
+            "ics",
+        ],
+        "properties": {
+            "slug": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+            "title": {"type": "string"},
+            "kind": {
+                "type": "string",
+                "enum": [
+                    "kick-off",
+                    "intervisie",
+                    "netwerkmoment",
+                    "inspiratie",
+                    "slotsessie",
+                    "webinar",
+                ],
+            },
+            "starts": _datetime,
+            "ends": _datetime,
+            "location": {"type": ["string", "null"]},
+            "seats_left": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "description": "Seats still free; null when the session has no limit.",
+            },
+            "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
+            "themes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Slugs of the session's themes.",
+            },
+            "url": {"type": "string", "format": "uri", "description": "The session's page."},
+            "ics": {
+                "type": "string",
+                "format": "uri",
+                "description": "The session as an iCalendar file.",
+            },
+        },
+    },
+    "SessionDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/SessionSummary"},
+            {
+                "type": "object",
+                "required": ["capacity", "confirmed", "waitlisted", "status"],
+                "properties": {
+                    "capacity": {
+                        "type": ["integer", "null"],
+                        "minimum": 0,
+                        "description": "null = unlimited.",
+                    },
+                    "confirmed": {"type": "integer", "minimum": 0},
+                    "waitlisted": {"type": "integer", "minimum": 0},
+                    "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
+                },
+            },
+        ]
+    },
+    "SessionList": {
+        "type": "object",
+        "required": ["sessions"],
+        "properties": {
+            "sessions": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/SessionSummary"},
+            }
+        },
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": ["type", "slug", "title", "url", "snippet"],
+        "properties": {
+            "type": {"type": "string", "enum": SEARCH_TYPES},
+            "slug": {"type": "string"},
+            "title": {"type": "string"},
+            "url": {"type": "string"},
+            "snippet": {
+                "type": "string",
+                "description": "A short plain-text or highlighted excerpt around the match.",
+            },
+        },
+    },
+    "SearchResponse": {
+        "type": "object",
+        "required": ["query", "total", "page", "results", "facets", "suggestion"],
+        "properties": {
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
+            "facets": {
+                "type": "object",
+                "description": "Counts of the results per facet (type, theme, level).",
+                "additionalProperties": True,
+            },
+            "suggestion": {
+                "type": ["string", "null"],
+                "description": "A spelling suggestion for the query, or null.",
+            },
+        },
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error", "detail", "status"],
+        "properties": {
+            "error": {"type": "string"},
+            "detail": {"type": "string"},
+            "status": {"type": "integer"},
+        },
+    },
+}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}},
+    }
+
+
+_not_found = _json("Error", "Unknown, or not public.")
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+PATHS: dict[str, Any] = {
+    "/api/v1/sessions": {
+        "get": {
+            "operationId": "listSessions",
+            "summary": "Upcoming public sessions, soonest first.",
+            "tags": ["sessions"],
+            "responses": {"200": _json("SessionList", "The upcoming public sessions.")},
+        }
+    },
+    "/api/v1/sessions/{slug}": {
+        "get": {
+            "operationId": "getSession",
+            "summary": "One public session with its registration counts.",
+            "tags": ["sessions"],
+            "parameters": [
+                {
+                    "name": "slug",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            ],
+            "responses": {
+                "200": _json("SessionDetail", "The session."),
+                "404": _not_found,
+            },
+        }
+    },
+    "/api/v1/search": {
+        "get": {
+            "operationId": "search",
+            "summary": "Search everything the caller may see.",
+            "description": (
+                "Anonymous callers only see public content; a signed-in member (session "
+                "cookie) also sees members-only content, never drafts of others."
+            ),
+            "tags": ["search"],
+            "security": [{}, {"sessionCookie": []}],
+            "parameters": [
+                _query("q", "The search words.", {"type": "string"}),
+                _query("type", "Only this type.", {"type": "string", "enum": SEARCH_TYPES}),
+                _query("theme", "Only results about this theme (its slug).", {"type": "string"}),
+                _query(
+                    "level",
+                    "Only results of this level of education.",
+                    {
+                        "type": "string",
+                        "enum": ["hoger-onderwijs", "volwassenenonderwijs", "secundair"],
+                    },
+                ),
+                _query("page", "Page of results, from 1.", {"type": "integer", "minimum": 1}),
+            ],
+            "responses": {"200": _json("SearchResponse", "One page of results.")},
+        }
+    },
+    "/api/v1/openapi.json": {
+        "get": {
+            "operationId": "openapi",
+            "summary": "This OpenAPI description.",
+            "tags": ["meta"],
+            "responses": {
+                "200": {
+                    "description": "An OpenAPI 3.1 document.",
+                    "content": {"application/json": {"schema": {"type": "object"}}},
+                }
+            },
+        }
+    },
+}
+
+
+def openapi_document(server_url: str, cookie_name: str = "session") -> dict[str, Any]:
+    """The OpenAPI 3.1 document, with `server_url` (the site's root) as the server."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Lerend netwerk duaal leren API",
+            "version": API_VERSION,
+            "description": (
+                "Read-only, public data of the learning network on dual learning: its "
+                "sessions and search. Times are ISO 8601 in Brussels local time with "
+                "their offset. Every answer allows any origin (CORS)."
+            ),
+            "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
+        },
+        "servers": [{"url": server_url}],
+        "tags": [
+            {"name": "sessions", "description": "Sessions of the network."},
+            {"name": "search", "description": "Search across the site."},
+            {"name": "meta", "description": "About the API."},
+        ],
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "sessionCookie": {"type": "apiKey", "in": "cookie", "name": cookie_name}
+            },
+        },
+    }
