@@ -153,7 +153,7 @@ def invite_of(message: EmailMessage) -> tuple[str, Calendar]:
 
 
 def text_of(message: EmailMessage) -> str:
-    return message.get_body(preferencelist=("plain",)).get_content()
+    return message.get_body(preferencelist=("plain",)).get_content().replace("\r\n", "\n")
 
 
 def event_of(calendar: Calendar):
@@ -169,7 +169,9 @@ def test_confirmation_is_queued_with_the_change_and_arrives_with_an_invite(
     app, smtp, make_user, make_meeting
 ):
     user = make_user(name="Anke Peeters", email="anke@example.be")
-    meeting = make_meeting(title="Intervisie mentoren", location="Hogeschool Gent, lokaal 2.14")
+    meeting = make_meeting(
+        title="Intervisie <mentoren> & werkplek", location="Hogeschool Gent, lokaal 2.14"
+    )
     registration = register(meeting, user)
     registration_changed.send(registration, change="confirmed")
     db.session.commit()
@@ -188,7 +190,7 @@ def test_confirmation_is_queued_with_the_change_and_arrives_with_an_invite(
     assert message["From"] == SENDER
     assert message["To"].addresses[0].addr_spec == "anke@example.be"
     assert message["To"].addresses[0].display_name == "Anke Peeters"
-    assert message["Subject"] == "Inschrijving bevestigd: Intervisie mentoren"
+    assert message["Subject"] == "Inschrijving bevestigd: Intervisie <mentoren> & werkplek"
     assert abs(parsedate_to_datetime(message["Date"]) - datetime.now(UTC)) < timedelta(hours=1)
     assert message["Message-ID"] == queued.message_id
     assert message["Message-ID"].endswith("@localhost>")
@@ -205,7 +207,10 @@ def test_confirmation_is_queued_with_the_change_and_arrives_with_an_invite(
     assert "Beste Anke Peeters" in text
     assert "Je inschrijving is bevestigd" in text
     assert "Hogeschool Gent, lokaal 2.14" in text
-    assert f"http://localhost/sessies/{meeting.slug}" in text
+    assert f"Meer info: http://localhost/sessies/{meeting.slug}\n\nIn de bijlage" in text
+    html = message.get_body(preferencelist=("html",)).get_content()
+    assert "Intervisie &lt;mentoren&gt; &amp; werkplek" in html
+    assert "<mentoren>" not in html
 
     method, calendar = invite_of(message)
     assert method == "REQUEST"
@@ -635,7 +640,7 @@ def test_reminders_go_to_confirmed_members_who_want_them_once(
     assert message["To"].addresses[0].addr_spec == "wil@example.be"
     assert message["Subject"].startswith("Herinnering: Inspiratiedag op ")
     token = unsubscribe_token(wants, "reminders")
-    assert message["List-Unsubscribe"] == f"<http://localhost/afmelden/{token}>"
+    assert message["List-Unsubscribe"].strip() == f"<http://localhost/afmelden/{token}>"
     text = text_of(message)
     assert f"http://localhost/afmelden/{token}" in text
     assert "Geen herinneringen meer ontvangen?" in text
@@ -720,7 +725,7 @@ def test_digest_respects_visibility_and_never_shows_drafts(
         assert "(2 reacties)" in text
         user = member if address == "lid@example.be" else coordinator
         token = unsubscribe_token(user, "digest")
-        assert message["List-Unsubscribe"] == f"<http://localhost/afmelden/{token}>"
+        assert message["List-Unsubscribe"].strip() == f"<http://localhost/afmelden/{token}>"
         assert f"http://localhost/afmelden/{token}" in text
         assert "Geen wekelijks overzicht meer ontvangen?" in text
     [digest] = mails(recipient="lid@example.be")
@@ -868,3 +873,58 @@ def test_the_mail_folder_is_relative_to_the_instance(app):
     backend = make_backend()
     assert isinstance(backend, FileBackend)
     assert backend.directory == Path(app.instance_path) / "mail"
+
+
+# --- end to end: the agenda's pages send the signals ---------------------------------------
+
+
+def test_registering_moving_up_and_cancelling_through_the_site_mails_each_person(
+    app, smtp, make_user, make_meeting
+):
+    meeting = make_meeting(title="Intervisie werkplekleren", capacity=1)
+    anke = make_user(email="anke@example.be")
+    bram = make_user(email="bram@example.be")
+    coordinator = make_user("coordinator")
+    clients = {}
+    for user in (anke, bram, coordinator):
+        clients[user.email] = app.test_client()
+        login(clients[user.email], user)
+
+    assert (
+        post_form(clients["anke@example.be"], f"/sessies/{meeting.slug}/inschrijven").status_code
+        == 302
+    )
+    assert (
+        post_form(clients["bram@example.be"], f"/sessies/{meeting.slug}/inschrijven").status_code
+        == 302
+    )
+    assert (
+        post_form(clients["anke@example.be"], f"/sessies/{meeting.slug}/uitschrijven").status_code
+        == 302
+    )
+    response = post_form(clients[coordinator.email], f"/sessies/{meeting.slug}/annuleren")
+    assert response.status_code == 302
+    assert smtp.envelopes == []  # the requests only queued
+
+    assert send_due_mail().sent == 5
+    received: dict[str, list[tuple[str, str, int]]] = {}
+    for message in smtp.messages():
+        method, calendar = invite_of(message)
+        event = event_of(calendar)
+        assert str(event["UID"]) == event_uid(meeting)
+        received.setdefault(message["To"].addresses[0].addr_spec, []).append(
+            (str(message["Subject"]).split(":")[0], method, int(event["SEQUENCE"]))
+        )
+    assert received == {
+        "anke@example.be": [
+            ("Inschrijving bevestigd", "REQUEST", 0),
+            ("Uitschrijving bevestigd", "CANCEL", 0),
+        ],
+        "bram@example.be": [
+            ("Op de wachtlijst", "REQUEST", 0),
+            ("Je hebt een plaats", "REQUEST", 0),
+            ("Geannuleerd", "CANCEL", 1),
+        ],
+    }
+    waitlisted = next(m for m in smtp.messages() if m["Subject"].startswith("Op de wachtlijst"))
+    assert "op plaats 1" in text_of(waitlisted)
