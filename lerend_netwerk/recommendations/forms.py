@@ -1,0 +1,118 @@
+"""Forms of the recommendation threads (Flask-WTF: every POST carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.widgets import HiddenInput
+
+from lerend_netwerk.recommendations.models import FLAG_REASONS, STANCE_LABELS
+from lerend_netwerk.visibility import VISIBILITY_LABELS
+
+MAX_BODY = 20_000
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class ReplyForm(FlaskForm):
+    """A reply with a stance, optionally answering another reply."""
+
+    stance = RadioField(
+        "Jouw standpunt",
+        choices=list(STANCE_LABELS.items()),
+        validate_choice=False,
+        validators=[InputRequired(message="Kies eens, oneens of neutraal.")],
+    )
+    body = TextAreaField(
+        "Je reactie",
+        validators=[
+            DataRequired(message="Schrijf een reactie."),
+            Length(max=MAX_BODY, message=f"Een reactie telt hoogstens {MAX_BODY} tekens."),
+        ],
+    )
+    parent_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+
+
+class EditReplyForm(FlaskForm):
+    """The author changes the text or stance of a reply."""
+
+    stance = RadioField(
+        "Jouw standpunt",
+        choices=list(STANCE_LABELS.items()),
+        validate_choice=False,
+        validators=[InputRequired(message="Kies eens, oneens of neutraal.")],
+    )
+    body = TextAreaField(
+        "Je reactie",
+        validators=[
+            DataRequired(message="Schrijf een reactie."),
+            Length(max=MAX_BODY, message=f"Een reactie telt hoogstens {MAX_BODY} tekens."),
+        ],
+    )
+
+
+class FlagForm(FlaskForm):
+    """A member reports a reply."""
+
+    reason = SelectField(
+        "Reden",
+        choices=list(FLAG_REASONS.items()),
+        validate_choice=False,
+        validators=[InputRequired(message="Kies een reden.")],
+    )
+    details = TextAreaField("Toelichting (niet verplicht)", validators=[Length(max=1000)])
+
+
+class HideForm(FlaskForm):
+    """A coordinator hides a reply, with a reason."""
+
+    reason = TextAreaField(
+        "Reden",
+        validators=[DataRequired(message="Geef een reden."), Length(max=1000)],
+    )
+
+
+class StatusForm(FlaskForm):
+    """A coordinator moves a thread along the workflow."""
+
+    status = SelectField("Nieuwe status", validate_choice=False, validators=[InputRequired()])
+    reason = TextAreaField("Reden", validators=[Length(max=5000)])
+
+
+class ThreadForm(FlaskForm):
+    """A coordinator creates or edits a thread."""
+
+    title = StringField(
+        "Titel", validators=[DataRequired(message="Geef een titel."), Length(max=200)]
+    )
+    slug = StringField(
+        "Webadres (slug)",
+        validators=[
+            DataRequired(message="Geef een webadres."),
+            Length(max=120),
+            Regexp(
+                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                message="Enkel kleine letters, cijfers en koppeltekens.",
+            ),
+        ],
+    )
+    theme_id = SelectField(
+        "Thema", coerce=int, validate_choice=False, validators=[InputRequired("Kies een thema.")]
+    )
+    level = SelectField("Niveau", validate_choice=False, validators=[Optional()])
+    visibility = RadioField(
+        "Zichtbaarheid",
+        choices=list(VISIBILITY_LABELS.items()),
+        default="public",
+        validate_choice=False,
+    )
+    body = TextAreaField("Voorstel (Markdown)", validators=[Length(max=MAX_BODY)])
