@@ -28,7 +28,7 @@ from typing import Any
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from lerend_netwerk.agenda.models import (
     ACTIVE_REGISTRATION_STATUSES,
@@ -218,7 +218,13 @@ def _agenda_query(user: Any, filters: AgendaFilters) -> Select:
         query = query.where(
             or_(Meeting.host_id.is_(None), Meeting.host.has(Proeftuin.level == filters.level))
         )
-    return query.options(selectinload(Meeting.themes), selectinload(Meeting.host))
+    # A card needs neither the description nor the report, nor the host's own texts.
+    return query.options(
+        defer(Meeting.body),
+        defer(Meeting.report),
+        selectinload(Meeting.themes).load_only(Theme.title, Theme.slug),
+        selectinload(Meeting.host).load_only(Proeftuin.title, Proeftuin.slug, Proeftuin.level),
+    )
 
 
 def agenda_page(user: Any, filters: AgendaFilters, page: int = 1) -> AgendaPage:

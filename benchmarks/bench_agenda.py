@@ -1,0 +1,469 @@
+"""Benchmark the agenda under gunicorn: pages and registration throughput against a bare
+Flask endpoint served by the same gunicorn in the same run.
+
+    .venv/bin/python benchmarks/bench_agenda.py [--seconds 4] [--concurrency 4] [--postgres]
+
+Seeds a fresh database (SQLite in a temporary directory, or a temporary PostgreSQL
+database with --postgres) with 200 sessions, 2,000 members and some registrations;
+starts gunicorn with 2 sync workers on 127.0.0.1 (benchmarks/agenda_wsgi.py: the app plus
+`/bench/bare`); signs in a few members through the real login form; then drives each
+scenario with several client processes over raw loopback HTTP for a fixed time. Prints
+requests per second, latency percentiles and the ratio to the bare endpoint. Bounded:
+about 40 s with the defaults. Everything it creates is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import re
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+import requests  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from lerend_netwerk import create_app  # noqa: E402
+from lerend_netwerk.agenda.models import MEETING_KINDS, Meeting, Registration  # noqa: E402
+from lerend_netwerk.auth.models import User  # noqa: E402
+from lerend_netwerk.extensions import db  # noqa: E402
+from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin  # noqa: E402
+from lerend_netwerk.themes.models import Theme  # noqa: E402
+
+SESSIONS = 200
+USERS = 2000
+PASSWORD = "benchmark password"
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+POSTGRES_SERVER = os.environ.get("LN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
+WORDS = [
+    "mentoren",
+    "werkplekleren",
+    "duaal",
+    "leren",
+    "begeleiding",
+    "evaluatie",
+    "proeftuin",
+    "hogeschool",
+    "onderneming",
+    "competenties",
+    "intervisie",
+    "financiering",
+    "kader",
+    "werving",
+    "selectie",
+]
+
+
+# --- the database ----------------------------------------------------------------------
+
+
+def seed(url: str, secret: str, index_dir: str, logged_in: int) -> dict:
+    """Fill an empty database; return what the scenarios need."""
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": secret,
+            "SEARCH_INDEX_DIR": index_dir,
+            "TESTING": True,
+        }
+    )
+    rng = random.Random(2024)
+    with app.app_context():
+        db.create_all()
+        themes = [Theme(slug=f"thema-{i}", title=f"Thema {i}") for i in range(12)]
+        hosts = [
+            Proeftuin(slug=f"proeftuin-{i}", title=f"Proeftuin {i}", level=rng.choice(LEVELS))
+            for i in range(20)
+        ]
+        db.session.add_all(themes + hosts)
+        template = User(email="t@example.be", name="t")
+        template.set_password(PASSWORD)  # one hash for everybody: hashing 2,000 is not the point
+        users = [
+            User(
+                email=f"lid{i:04d}@example.be",
+                name=f"Lid {i:04d}",
+                role="member",
+                password_hash=template.password_hash,
+            )
+            for i in range(USERS)
+        ]
+        db.session.add_all(users)
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
+        meetings = []
+        for i in range(SESSIONS):
+            # A third in the past year, two thirds in the coming year.
+            days = rng.randint(-360, -2) if i % 3 == 0 else rng.randint(2, 360)
+            starts = now + timedelta(days=days, hours=rng.randint(-4, 4))
+            meetings.append(
+                Meeting(
+                    slug=f"sessie-{i:03d}",
+                    title=f"{rng.choice(MEETING_KINDS).capitalize()} over {rng.choice(WORDS)}",
+                    kind=rng.choice(MEETING_KINDS),
+                    starts_at=starts,
+                    ends_at=starts + timedelta(hours=3),
+                    location=f"Campus {rng.choice(WORDS)}",
+                    capacity=rng.choice([None, 15, 25, 40, 60]),
+                    host=rng.choice([None, *hosts]),
+                    themes=rng.sample(themes, rng.randint(0, 3)),
+                    visibility=rng.choice(["public", "public", "public", "members"]),
+                    body=" ".join(rng.choice(WORDS) for _ in range(120)),
+                )
+            )
+        db.session.add_all(meetings)
+        db.session.flush()
+        # About ten registrations per session, some already on a waiting list.
+        for meeting in meetings:
+            for n, user in enumerate(rng.sample(users[logged_in:], 10)):
+                full = meeting.capacity is not None and n >= meeting.capacity
+                db.session.add(
+                    Registration(
+                        meeting_id=meeting.id,
+                        user_id=user.id,
+                        status="waitlisted" if full else "confirmed",
+                        registered_at=now - timedelta(minutes=30 - n),
+                    )
+                )
+        db.session.commit()
+        upcoming = [m.slug for m in meetings if m.starts_at > now and m.visibility == "public"]
+        members = [(u.email, u.id) for u in users[:logged_in]]
+        result = {"upcoming": upcoming, "members": members}
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def check_capacity(url: str, secret: str, index_dir: str) -> tuple[int, int]:
+    """(sessions over capacity, registrations counted) after the run: 0 over, always."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "SEARCH_INDEX_DIR": index_dir}
+    )
+    with app.app_context():
+        confirmed = (
+            select(Registration.meeting_id, func.count().label("n"))
+            .where(Registration.status == "confirmed")
+            .group_by(Registration.meeting_id)
+            .subquery()
+        )
+        over = db.session.scalar(
+            select(func.count())
+            .select_from(Meeting)
+            .join(confirmed, confirmed.c.meeting_id == Meeting.id)
+            .where(Meeting.capacity.is_not(None), confirmed.c.n > Meeting.capacity)
+        )
+        total = db.session.scalar(select(func.count()).select_from(Registration))
+        db.session.remove()
+        db.engine.dispose()
+    return over, total
+
+
+# --- the server ------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(url: str, secret: str, index_dir: str, workdir: Path, port: int):
+    env = {
+        **os.environ,
+        "FLASK_SECRET_KEY": secret,
+        "FLASK_SQLALCHEMY_DATABASE_URI": url,
+        "FLASK_SEARCH_INDEX_DIR": index_dir,
+        "FLASK_RATELIMIT_ENABLED": "false",  # the benchmark signs in many members at once
+    }
+    log = (workdir / "gunicorn.log").open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--worker-class",
+            "sync",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--pythonpath",
+            str(HERE),
+            "agenda_wsgi:app",
+        ],
+        cwd=workdir,  # not the repository, whose gunicorn.conf.py is for production
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn stopped:\n" + (workdir / "gunicorn.log").read_text())
+        try:
+            if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
+                return process
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not answer /healthz within 60 s")
+
+
+def stop(process) -> None:
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def sign_in(base: str, email: str) -> tuple[str, str]:
+    """Sign in through the real form; the Cookie header and CSRF token of that session."""
+    browser = requests.Session()
+    token = CSRF_RE.search(browser.get(f"{base}/login", timeout=30).text).group(1)
+    response = browser.post(
+        f"{base}/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=60,
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"sign-in failed for {email}: {response.status_code}")
+    token = CSRF_RE.search(browser.get(f"{base}/account", timeout=30).text).group(1)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies)
+    return cookie, token
+
+
+# --- the load --------------------------------------------------------------------------
+
+
+def http_request(method: str, path: str, cookie: str | None = None, body: str = "") -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    if cookie:
+        lines.append(f"Cookie: {cookie}")
+    if method == "POST":
+        lines += [
+            "Content-Type: application/x-www-form-urlencoded",
+            f"Content-Length: {len(body.encode())}",
+        ]
+    return ("\r\n".join(lines) + "\r\n\r\n" + body).encode()
+
+
+def send(port: int, raw: bytes) -> int:
+    """One request on a fresh connection (gunicorn's sync workers close it); the status."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(raw)
+        chunks = []
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            chunks.append(data)
+    head = b"".join(chunks)[:12]
+    return int(head[9:12]) if head.startswith(b"HTTP/") else 0
+
+
+def client(port, raws, expected, start, warmup, seconds, results) -> None:
+    """Cycle through `raws` until time is up; report counts and latencies after warm-up."""
+    while time.monotonic() < start:
+        time.sleep(0.001)
+    measure_from, stop_at = start + warmup, start + warmup + seconds
+    latencies, errors, sent, i = [], 0, 0, 0
+    while True:
+        began = time.monotonic()
+        if began >= stop_at:
+            break
+        status = send(port, raws[i % len(raws)])
+        i += 1
+        ended = time.monotonic()
+        if began >= measure_from and ended <= stop_at:
+            sent += 1
+            latencies.append(ended - began)
+            errors += status != expected
+    results.put((sent, errors, latencies, i))
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50: float
+    p95: float
+    errors: int
+    requests: int
+    issued: int
+
+
+def run(name: str, port: int, raws_per_client: list[list[bytes]], expected: int, args) -> Result:
+    results: mp.Queue = mp.Queue()
+    start = time.monotonic() + 0.3
+    processes = [
+        mp.Process(
+            target=client,
+            args=(port, raws, expected, start, args.warmup, args.seconds, results),
+        )
+        for raws in raws_per_client
+    ]
+    for process in processes:
+        process.start()
+    collected = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+    latencies = sorted(lat for _, _, lats, _ in collected for lat in lats)
+    count = sum(sent for sent, *_ in collected)
+    result = Result(
+        name=name,
+        rps=count / args.seconds,
+        p50=statistics.median(latencies) * 1000 if latencies else float("nan"),
+        p95=latencies[int(len(latencies) * 0.95)] * 1000 if latencies else float("nan"),
+        errors=sum(errors for _, errors, *_ in collected),
+        requests=count,
+        issued=sum(issued for *_, issued in collected),
+    )
+    print(f"  {name:<44} {result.rps:8.1f} req/s", flush=True)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=4.0, help="measured time per scenario")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time first")
+    parser.add_argument("--concurrency", type=int, default=4, help="client processes")
+    parser.add_argument("--members", type=int, default=24, help="members signed in to register")
+    parser.add_argument("--postgres", action="store_true", help="use a temporary PostgreSQL db")
+    args = parser.parse_args()
+
+    began = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="bench-agenda-"))
+    secret = secrets.token_urlsafe(32)
+    index_dir = str(workdir / "search-index")
+    pg_name = None
+    if args.postgres:
+        import psycopg
+
+        pg_name = f"ln_bench_{uuid.uuid4().hex[:10]}"
+        admin = POSTGRES_SERVER.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        url = f"{POSTGRES_SERVER}/{pg_name}"
+    else:
+        url = f"sqlite:///{workdir / 'bench.sqlite'}"
+    process = None
+    try:
+        print(f"Seeding {SESSIONS} sessions and {USERS} members ({url.split(':')[0]}) ...")
+        data = seed(url, secret, index_dir, args.members)
+        port = free_port()
+        print("Starting gunicorn: 2 sync workers on 127.0.0.1 ...")
+        process = start_gunicorn(url, secret, index_dir, workdir, port)
+        base = f"http://127.0.0.1:{port}"
+        signed_in = [sign_in(base, email) for email, _ in data["members"]]
+        upcoming = data["upcoming"]
+        session_path = f"/sessies/{upcoming[len(upcoming) // 2]}"
+        member_cookie = signed_in[0][0]
+
+        # Every registration POST is a distinct (member, session) pair, spread over clients.
+        pairs = [(m, slug) for slug in upcoming for m in range(len(signed_in))]
+        random.Random(7).shuffle(pairs)
+        posts = [
+            http_request(
+                "POST",
+                f"/sessies/{slug}/inschrijven",
+                signed_in[m][0],
+                urlencode({"csrf_token": signed_in[m][1], "remark": ""}),
+            )
+            for m, slug in pairs
+        ]
+        c = args.concurrency
+
+        def same(raw: bytes) -> list[list[bytes]]:
+            return [[raw] for _ in range(c)]
+
+        print(f"Measuring ({args.warmup:g} s warm-up + {args.seconds:g} s each, {c} clients):")
+        results = [
+            run(
+                "GET /bench/bare (baseline)",
+                port,
+                same(http_request("GET", "/bench/bare")),
+                200,
+                args,
+            ),
+            run(
+                "GET /sessies (20 upcoming sessions)",
+                port,
+                same(http_request("GET", "/sessies")),
+                200,
+                args,
+            ),
+            run(
+                f"GET {session_path} (visitor)",
+                port,
+                same(http_request("GET", session_path)),
+                200,
+                args,
+            ),
+            run(
+                f"GET {session_path} (member)",
+                port,
+                same(http_request("GET", session_path, member_cookie)),
+                200,
+                args,
+            ),
+            run(
+                "POST /sessies/<slug>/inschrijven",
+                port,
+                [posts[i::c] for i in range(c)],
+                302,
+                args,
+            ),
+        ]
+        stop(process)
+        process = None
+        over, total = check_capacity(url, secret, index_dir)
+    finally:
+        if process is not None:
+            stop(process)
+        shutil.rmtree(workdir, ignore_errors=True)
+        if pg_name:
+            import psycopg
+
+            with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+    bare = results[0].rps
+    print()
+    print(f"{'scenario':<44} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}")
+    print("-" * 88)
+    for r in results:
+        print(
+            f"{r.name:<44} {r.rps:8.1f} {r.p50:8.2f} {r.p95:8.2f} {r.rps / bare:8.3f} {r.errors:7d}"
+        )
+    post = results[-1]
+    if post.issued > len(posts):
+        print(f"note: {post.issued} POSTs for {len(posts)} distinct pairs; some repeated")
+    print()
+    print(f"Registrations in the database afterwards: {total}; sessions over capacity: {over}")
+    print(f"Total time: {time.monotonic() - began:.1f} s")
+    failed = over or any(r.errors for r in results)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
