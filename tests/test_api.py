@@ -303,3 +303,13 @@ def test_schemas_reject_what_breaks_the_contract(document):
         }
     )
     assert not search.is_valid({"query": "x", "total": 0, "page": 1, "results": []})
+
+
+def test_search_answer_matches_the_documented_schema(client, document, make_practice):
+    make_practice(slug="mentoropleiding", title="Mentoropleiding", summary="Mentoren opleiden.")
+    response = client.get("/api/v1/search?q=mentoren")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    data = response.get_json()
+    schema_validator(document, "SearchResponse").validate(data)
+    assert [r["slug"] for r in data["results"]] == ["mentoropleiding"]

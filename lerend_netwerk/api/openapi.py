@@ -100,10 +100,13 @@ SCHEMAS: dict[str, Any] = {
             "type": {"type": "string", "enum": SEARCH_TYPES},
             "slug": {"type": "string"},
             "title": {"type": "string"},
-            "url": {"type": "string"},
+            "url": {"type": "string", "format": "uri", "description": "Absolute URL."},
             "snippet": {
                 "type": "string",
-                "description": "A short plain-text or highlighted excerpt around the match.",
+                "description": (
+                    "Safe HTML: the best passages with the query's words in <mark>, "
+                    "or the start of the text (escaped) when nothing is highlighted."
+                ),
             },
         },
     },
@@ -117,14 +120,22 @@ SCHEMAS: dict[str, Any] = {
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/SearchResult"}},
             "facets": {
                 "type": "object",
-                "description": "Counts of the results per facet (type, theme, level).",
-                "additionalProperties": True,
+                "description": (
+                    "Per facet (type, theme, level): the number of results for each value "
+                    "(a type, a theme slug, a level), largest first."
+                ),
+                "additionalProperties": {"$ref": "#/components/schemas/FacetCounts"},
             },
             "suggestion": {
                 "type": ["string", "null"],
                 "description": "A spelling suggestion for the query, or null.",
             },
         },
+    },
+    "FacetCounts": {
+        "type": "object",
+        "additionalProperties": {"type": "integer", "minimum": 0},
+        "examples": [{"practice": 12, "session": 3}],
     },
     "Error": {
         "type": "object",

@@ -58,13 +58,19 @@ def _event_status(meeting: Any, registration_status: str | None) -> str:
     return "CONFIRMED"
 
 
+@lru_cache(maxsize=4096)
+def plain_text(body: str) -> str:
+    """markdown_to_text, remembered: converting is most of the cost of a feed."""
+    return markdown_to_text(body)
+
+
 def _description(meeting: Any, url: str, registration_status: str | None, online: bool) -> str:
     parts = []
     if meeting.status == "cancelled":
         parts.append("Deze sessie is geannuleerd.")
     elif registration_status == "waitlisted":
         parts.append("Je staat op de wachtlijst voor deze sessie.")
-    text = markdown_to_text(meeting.body)
+    text = plain_text(meeting.body or "")
     if text:
         parts.append(text)
     if online:
