@@ -16,6 +16,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.recommendations import service
@@ -104,6 +105,7 @@ def final_report():
         "recommendations/final_report.html",
         chapters=service.final_report(current_user),
         headings=service.ARGUMENT_HEADINGS,
+        generated_at=utcnow(),
     )
 
 

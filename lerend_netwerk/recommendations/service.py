@@ -96,6 +96,10 @@ class ThreadSummary:
     def replies(self) -> int:
         return self.tally.total
 
+    @property
+    def excerpt(self) -> str:
+        return first_paragraph(self.thread.body, limit=220)
+
 
 @dataclass
 class ThreadPage:
