@@ -347,7 +347,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=4.0, help="measured time per scenario")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured time first")
     parser.add_argument("--concurrency", type=int, default=4, help="client processes")
-    parser.add_argument("--members", type=int, default=24, help="members signed in to register")
+    parser.add_argument("--members", type=int, default=12, help="members signed in to register")
     parser.add_argument("--postgres", action="store_true", help="use a temporary PostgreSQL db")
     args = parser.parse_args()
 
@@ -370,11 +370,14 @@ def main() -> int:
     try:
         print(f"Seeding {SESSIONS} sessions and {USERS} members ({url.split(':')[0]}) ...")
         data = seed(url, secret, index_dir, args.members)
+        print(f"  seeded in {time.monotonic() - began:.1f} s")
         port = free_port()
         print("Starting gunicorn: 2 sync workers on 127.0.0.1 ...")
+        mark = time.monotonic()
         process = start_gunicorn(url, secret, index_dir, workdir, port)
         base = f"http://127.0.0.1:{port}"
         signed_in = [sign_in(base, email) for email, _ in data["members"]]
+        print(f"  up and {len(signed_in)} members signed in after {time.monotonic() - mark:.1f} s")
         upcoming = data["upcoming"]
         session_path = f"/sessies/{upcoming[len(upcoming) // 2]}"
         member_cookie = signed_in[0][0]
