@@ -15,6 +15,7 @@ from lerend_netwerk.recommendations.models import (
     Recommendation,
     ThreadFollow,
 )
+from lerend_netwerk.search.models import SearchChange
 from lerend_netwerk.themes.models import Theme
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Proeftuin",
     "Recommendation",
     "Registration",
+    "SearchChange",
     "Theme",
     "ThreadFollow",
     "User",

@@ -1,5 +1,30 @@
-"""Search pages."""
+"""Search pages: /zoeken and the JSON API's GET /api/v1/search.
 
-from flask import Blueprint
+Registering this blueprint also installs the search outbox (see search.init_search):
+the session event that records changes and the sync after writes.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template, request
+from flask_login import current_user
+
+from lerend_netwerk.search import init_search, service
 
 bp = Blueprint("search", __name__, template_folder="templates")
+bp.record_once(lambda state: init_search(state.app))
+
+
+@bp.get("/zoeken")
+def results():
+    """Search across everything the visitor may see (a GET form, no CSRF)."""
+    return render_template(
+        "search/results.html", results=service.search_from_args(request.args, current_user)
+    )
+
+
+@bp.get("/api/v1/search")
+def api_search():
+    """The contract's JSON search: {query, total, page, results, facets, suggestion}."""
+    found = service.search_from_args(request.args, current_user)
+    return jsonify(found.as_json(request.url_root))

@@ -1,18 +1,269 @@
-"""Search: the index's health (the rest of the module follows)."""
+"""Search: the small surface the rest of the platform uses.
+
+- search(text, user, ...) / search_from_args(args, user): one page of results for what
+  `user` may see, with facets and a "bedoelde je" suggestion;
+- sync_index(app): bring the index up to date from the outbox (any process, any time);
+- reindex(app): rebuild the index from the database;
+- index_health(app): for /healthz.
+
+Writes need nothing from their authors: a session event records every change to
+searchable content in the outbox (search.outbox), in the same transaction.
+"""
 
 from __future__ import annotations
 
-import os
+import re
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from lerend_netwerk.extensions import db
+from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
+from lerend_netwerk.search import query as search_query
+from lerend_netwerk.search import sync
+from lerend_netwerk.search.documents import DOC_TYPES, TYPE_LABELS
+from lerend_netwerk.search.index import SCHEMA_VERSION
+from lerend_netwerk.search.sync import SyncResult
+from lerend_netwerk.themes.models import Theme
+from lerend_netwerk.visibility import audience
+
+PER_PAGE = 10
+MAX_PAGE = 1000
+_SLUG_RE = re.compile(r"^[a-z0-9-]{1,120}$")
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResults:
+    """One page of search results, ready for a template or the JSON API."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    pages: int
+    hits: list[search_query.Hit]
+    facets: dict[str, dict[str, int]]
+    facet_values: dict[str, list[FacetValue]]
+    filters: dict[str, str | None]
+    suggestion: str | None
+    searched: bool
+    theme_titles: dict[str, str]
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+    def type_label(self, value: str) -> str:
+        return TYPE_LABELS.get(value, value)
+
+    def level_label(self, value: str | None) -> str:
+        return LEVEL_LABELS.get(value, value or "") if value else ""
+
+    def as_json(self, url_root: str) -> dict[str, Any]:
+        """The contract's shape of GET /api/v1/search."""
+        root = url_root.rstrip("/")
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "results": [
+                {
+                    "type": hit.type,
+                    "slug": hit.slug,
+                    "title": hit.title,
+                    "url": root + hit.url,
+                    "snippet": str(hit.snippet),
+                }
+                for hit in self.hits
+            ],
+            "facets": self.facets,
+            "suggestion": self.suggestion,
+        }
+
+
+def _clean_filters(type: str | None, theme: str | None, level: str | None) -> dict[str, str | None]:
+    return {
+        "type": type if type in DOC_TYPES else None,
+        "theme": theme if theme and _SLUG_RE.match(theme) else None,
+        "level": level if level in LEVELS else None,
+    }
+
+
+def search(
+    text: str | None,
+    user: Any,
+    *,
+    type: str | None = None,
+    theme: str | None = None,
+    level: str | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+) -> SearchResults:
+    """Search what `user` may see; unknown filters are ignored, never an error."""
+    app = current_app._get_current_object()
+    catch_up(app)
+    filters = _clean_filters(type, theme, level)
+    page = min(max(page, 1), MAX_PAGE)
+    outcome = search_query.run(
+        sync.handle_for(app), text, audience(user), filters, page=page, per_page=per_page
+    )
+    slugs = set(outcome.facets.get("theme", {}))
+    for hit in outcome.hits:
+        slugs.update(hit.themes)
+    if filters["theme"]:
+        slugs.add(filters["theme"])
+    titles = _theme_titles(slugs)
+    facet_values = {
+        "type": [
+            FacetValue(v, TYPE_LABELS.get(v, v), n, filters["type"] == v)
+            for v, n in outcome.facets.get("type", {}).items()
+        ],
+        "theme": [
+            FacetValue(v, titles.get(v, v), n, filters["theme"] == v)
+            for v, n in outcome.facets.get("theme", {}).items()
+        ],
+        "level": [
+            FacetValue(v, LEVEL_LABELS.get(v, v), n, filters["level"] == v)
+            for v, n in outcome.facets.get("level", {}).items()
+        ],
+    }
+    return SearchResults(
+        query=outcome.query,
+        total=outcome.total,
+        page=outcome.page,
+        per_page=outcome.per_page,
+        pages=outcome.pages,
+        hits=outcome.hits,
+        facets=outcome.facets,
+        facet_values=facet_values,
+        filters=filters,
+        suggestion=outcome.suggestion,
+        searched=outcome.searched,
+        theme_titles=titles,
+    )
+
+
+def search_from_args(args: Any, user: Any) -> SearchResults:
+    """Search with the query arguments q, type, theme, level and page of a request."""
+    try:
+        page = int(args.get("page", 1))
+    except (TypeError, ValueError):
+        page = 1
+    return search(
+        args.get("q", ""),
+        user,
+        type=args.get("type") or None,
+        theme=args.get("theme") or None,
+        level=args.get("level") or None,
+        page=page,
+    )
+
+
+def _theme_titles(slugs: set[str]) -> dict[str, str]:
+    if not slugs:
+        return {}
+    rows = db.session.execute(select(Theme.slug, Theme.title).where(Theme.slug.in_(slugs)))
+    return {row[0]: row[1] for row in rows}
+
+
+# Keeping the index up to date ----------------------------------------------------
+
+
+def sync_index(app: Flask | None = None, **options: Any) -> SyncResult:
+    """Apply the outbox to the index (safe from any process, at any time)."""
+    return sync.sync_index(app or current_app._get_current_object(), **options)
+
+
+def reindex(app: Flask | None = None, **options: Any) -> int:
+    """Rebuild the index from the database; returns the number of documents."""
+    return sync.reindex(app or current_app._get_current_object(), **options)
+
+
+def _sync_in_background(app: Flask) -> bool:
+    return bool(app.config.get("SEARCH_SYNC_IN_BACKGROUND", not app.testing))
+
+
+def after_writes(app: Flask, in_request: bool) -> None:
+    """The outbox got rows in this app context: let the index catch up.
+
+    A web request hands the work to the process's background thread (the response
+    does not wait for Whoosh); a CLI command, or a test, syncs before it ends.
+    """
+    if not app.config.get("SEARCH_SYNC_ON_REQUEST", True):
+        return
+    if in_request and _sync_in_background(app):
+        sync.background.kick(app)
+        return
+    try:
+        sync.sync_index(app)
+    except Exception:  # the outbox keeps the rows; the next sync applies them
+        app.logger.exception("search index sync failed; the outbox keeps the changes")
+
+
+def catch_up(app: Flask) -> None:
+    """Before a search: if the index lags behind the outbox, let it catch up."""
+    if not app.config.get("SEARCH_SYNC_ON_REQUEST", True):
+        return
+    handle = sync.handle_for(app)
+    try:
+        state = handle.read_state()
+        if state.schema_version == SCHEMA_VERSION:
+            with Session(db.engine) as session:
+                if not sync._has_pending(session, state):
+                    return
+    except Exception:
+        app.logger.exception("could not check the search outbox")
+        return
+    if _sync_in_background(app):
+        sync.background.kick(app)
+    else:
+        sync.sync_index(app)
 
 
 def index_health(app: Flask) -> dict[str, Any]:
-    """Whether the search index directory is usable."""
-    index_dir = app.config["SEARCH_INDEX_DIR"]
+    """The index's status and lag: 'error' only when it cannot be opened or created."""
+    directory = app.config["SEARCH_INDEX_DIR"]
+    handle = sync.handle_for(app)
     try:
-        os.makedirs(index_dir, exist_ok=True)
-    except OSError as error:
-        return {"status": "error", "reason": f"index directory not usable: {error}"}
-    return {"status": "ok", "directory": index_dir}
+        searcher = handle.searcher()
+        state = handle.read_state(searcher)
+        report: dict[str, Any] = {
+            "status": "ok",
+            "directory": directory,
+            "documents": handle.document_count(searcher),
+            "last_applied": state.last_id,
+            "schema_current": state.schema_version == SCHEMA_VERSION,
+        }
+    except Exception as error:
+        return {"status": "error", "reason": f"search index not usable: {error}"}
+    try:
+        with Session(db.engine) as session:
+            session.execute(text("SELECT 1"))
+            report["lag"] = sync.pending_count(session, state)
+    except Exception as error:
+        report["lag"] = None
+        report["lag_error"] = str(error).splitlines()[0] if str(error) else type(error).__name__
+    return report

@@ -1,0 +1,305 @@
+"""From database rows to search documents (plain data; no Whoosh here).
+
+A search document carries the audiences that may see it, computed with THE
+visibility rule (visibility.can_see), so the index never decides visibility itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from lerend_netwerk.agenda.models import Meeting
+from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.practices.models import Practice
+from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, Proeftuin, VisitReport
+from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUS_LABELS, Recommendation
+from lerend_netwerk.visibility import can_see
+
+DOC_TYPES = ("session", "proeftuin", "report", "practice", "recommendation")
+TYPE_LABELS = {
+    "session": "Sessie",
+    "proeftuin": "Proeftuin",
+    "report": "Bezoekverslag",
+    "practice": "Goede praktijk",
+    "recommendation": "Beleidsaanbeveling",
+}
+MODELS: dict[str, Any] = {
+    "session": Meeting,
+    "proeftuin": Proeftuin,
+    "report": VisitReport,
+    "practice": Practice,
+    "recommendation": Recommendation,
+}
+TYPE_OF_MODEL = {model: name for name, model in MODELS.items()}
+URL_PREFIXES = {
+    "session": "/sessies/",
+    "proeftuin": "/proeftuinen/",
+    "report": "/verslagen/",
+    "practice": "/praktijken/",
+    "recommendation": "/aanbevelingen/",
+}
+AUDIENCES = ("public", "member", "coordinator")
+
+
+class _Viewer:
+    """A stand-in user for one audience, to ask visibility.can_see."""
+
+    is_authenticated = True
+
+    def __init__(self, coordinator: bool) -> None:
+        self.is_coordinator = coordinator
+
+
+_VIEWERS = {"public": None, "member": _Viewer(False), "coordinator": _Viewer(True)}
+
+
+def audiences_of(obj: Any) -> tuple[str, ...]:
+    """The audiences ('public', 'member', 'coordinator') that may see `obj`."""
+    return tuple(name for name in AUDIENCES if can_see(_VIEWERS[name], obj))
+
+
+@dataclass
+class SearchDocument:
+    """What the index holds about one document."""
+
+    type: str
+    id: int
+    slug: str
+    title: str
+    body: str
+    keywords: str = ""
+    themes: list[str] = field(default_factory=list)
+    level: str | None = None
+    audiences: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}:{self.id}"
+
+    @property
+    def url(self) -> str:
+        return URL_PREFIXES[self.type] + self.slug
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of everything indexed: equal fingerprints, equal documents."""
+        parts = [
+            self.type,
+            str(self.id),
+            self.slug,
+            self.title,
+            self.body,
+            self.keywords,
+            " ".join(self.themes),
+            self.level or "",
+            " ".join(self.audiences),
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def _join(*parts: str | None) -> str:
+    return "\n\n".join(part.strip() for part in parts if part and part.strip())
+
+
+def _theme_titles(themes: Iterable[Any]) -> list[str]:
+    return [theme.title for theme in themes]
+
+
+def _level_label(level: str | None) -> str | None:
+    return LEVEL_LABELS.get(level, level) if level else None
+
+
+def build_meeting(meeting: Meeting) -> SearchDocument:
+    """A session; its after-session report (for registered members) is not indexed."""
+    host = meeting.host
+    return SearchDocument(
+        type="session",
+        id=meeting.id,
+        slug=meeting.slug,
+        title=meeting.title,
+        body=markdown_to_text(meeting.body),
+        keywords=" ".join(
+            filter(
+                None,
+                [
+                    meeting.kind_label,
+                    meeting.location,
+                    host.title if host else None,
+                    *_theme_titles(meeting.themes),
+                ],
+            )
+        ),
+        themes=[theme.slug for theme in meeting.themes],
+        level=host.level if host else None,
+        audiences=audiences_of(meeting),
+    )
+
+
+def build_proeftuin(proeftuin: Proeftuin) -> SearchDocument:
+    """A pilot project with its organisations and themes."""
+    return SearchDocument(
+        type="proeftuin",
+        id=proeftuin.id,
+        slug=proeftuin.slug,
+        title=proeftuin.title,
+        body=markdown_to_text(proeftuin.body),
+        keywords=" ".join(
+            filter(
+                None,
+                [
+                    proeftuin.programme,
+                    _level_label(proeftuin.level),
+                    *[org.title for org in proeftuin.organisations],
+                    *_theme_titles(proeftuin.themes),
+                    *(proeftuin.academic_years or []),
+                ],
+            )
+        ),
+        themes=[theme.slug for theme in proeftuin.themes],
+        level=proeftuin.level,
+        audiences=audiences_of(proeftuin),
+    )
+
+
+def build_report(report: VisitReport) -> SearchDocument:
+    """A visit report, with the level and themes of its proeftuin."""
+    proeftuin = report.proeftuin
+    return SearchDocument(
+        type="report",
+        id=report.id,
+        slug=report.slug,
+        title=report.title,
+        body=markdown_to_text(report.body),
+        keywords=" ".join(filter(None, [proeftuin.title, *_theme_titles(proeftuin.themes)])),
+        themes=[theme.slug for theme in proeftuin.themes],
+        level=proeftuin.level,
+        audiences=audiences_of(report),
+    )
+
+
+def build_practice(practice: Practice) -> SearchDocument:
+    """A good practice: summary and body, themes, level, sector, proeftuin."""
+    return SearchDocument(
+        type="practice",
+        id=practice.id,
+        slug=practice.slug,
+        title=practice.title,
+        body=_join(practice.summary, markdown_to_text(practice.body)),
+        keywords=" ".join(
+            filter(
+                None,
+                [
+                    practice.sector,
+                    _level_label(practice.level),
+                    practice.proeftuin.title if practice.proeftuin else None,
+                    *_theme_titles(practice.themes),
+                ],
+            )
+        ),
+        themes=[theme.slug for theme in practice.themes],
+        level=practice.level,
+        audiences=audiences_of(practice),
+    )
+
+
+def build_recommendation(rec: Recommendation) -> SearchDocument:
+    """A recommendation thread with the text of its replies that are not hidden."""
+    replies = [markdown_to_text(post.body) for post in rec.posts if post.hidden_at is None]
+    return SearchDocument(
+        type="recommendation",
+        id=rec.id,
+        slug=rec.slug,
+        title=rec.title,
+        body=_join(markdown_to_text(rec.body), rec.status_reason, *replies),
+        keywords=" ".join(
+            filter(
+                None,
+                [
+                    rec.theme.title if rec.theme else None,
+                    RECOMMENDATION_STATUS_LABELS.get(rec.status, rec.status),
+                    _level_label(rec.level),
+                ],
+            )
+        ),
+        themes=[rec.theme.slug] if rec.theme else [],
+        level=rec.level,
+        audiences=audiences_of(rec),
+    )
+
+
+BUILDERS = {
+    "session": build_meeting,
+    "proeftuin": build_proeftuin,
+    "report": build_report,
+    "practice": build_practice,
+    "recommendation": build_recommendation,
+}
+
+
+def _load_options(doc_type: str) -> list[Any]:
+    if doc_type == "session":
+        return [selectinload(Meeting.themes), selectinload(Meeting.host)]
+    if doc_type == "proeftuin":
+        return [selectinload(Proeftuin.themes), selectinload(Proeftuin.organisations)]
+    if doc_type == "report":
+        return [selectinload(VisitReport.proeftuin).selectinload(Proeftuin.themes)]
+    if doc_type == "practice":
+        return [selectinload(Practice.themes), selectinload(Practice.proeftuin)]
+    return [selectinload(Recommendation.theme), selectinload(Recommendation.posts)]
+
+
+def load_documents(
+    session: Session, keys: Iterable[tuple[str, int]], chunk: int = 500
+) -> dict[tuple[str, int], SearchDocument]:
+    """The current documents for these (type, id) keys; missing ones were deleted."""
+    by_type: dict[str, list[int]] = {}
+    for doc_type, doc_id in keys:
+        if doc_type in MODELS:
+            by_type.setdefault(doc_type, []).append(doc_id)
+    found: dict[tuple[str, int], SearchDocument] = {}
+    for doc_type, ids in by_type.items():
+        model = MODELS[doc_type]
+        for start in range(0, len(ids), chunk):
+            query = (
+                select(model)
+                .where(model.id.in_(ids[start : start + chunk]))
+                .options(*_load_options(doc_type))
+            )
+            for obj in session.scalars(query):
+                found[(doc_type, obj.id)] = BUILDERS[doc_type](obj)
+    return found
+
+
+def count_documents(session: Session) -> int:
+    """How many searchable documents the database holds."""
+    return sum(
+        session.scalar(select(func.count()).select_from(model)) or 0 for model in MODELS.values()
+    )
+
+
+def iter_documents(session: Session, batch: int = 200) -> Iterator[SearchDocument]:
+    """Every searchable document in the database, in batches (for a full rebuild)."""
+    for doc_type, model in MODELS.items():
+        last_id = 0
+        while True:
+            rows = list(
+                session.scalars(
+                    select(model)
+                    .where(model.id > last_id)
+                    .order_by(model.id)
+                    .limit(batch)
+                    .options(*_load_options(doc_type))
+                )
+            )
+            if not rows:
+                break
+            for obj in rows:
+                yield BUILDERS[doc_type](obj)
+            last_id = rows[-1].id
+            session.expunge_all()

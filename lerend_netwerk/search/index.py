@@ -1,0 +1,359 @@
+"""The Whoosh index: schema, Dutch analysis, opening, searchers, the writer lock.
+
+Every `import whoosh` of the platform lives in this package (search/), so that the
+same small interface (service.py) could sit on PostgreSQL full-text search instead.
+
+- One searcher per process and thread, refreshed (not reopened) before each use:
+  opening an index costs about 25 ms, refreshing an unchanged one next to nothing.
+- The writer lock is Whoosh's own file lock. A second writer gets LockError at once;
+  `acquire_writer` retries with backoff until its deadline and otherwise gives up
+  without losing anything (the outbox keeps the change for the next sync).
+- The sync state (the highest outbox id applied, plus ids still expected) is a
+  stored document inside the index, so it is committed atomically with the changes
+  it describes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.lang import stopwords_for_language
+from whoosh.query import Term
+from whoosh.searching import Searcher
+from whoosh.support.charset import accent_map
+from whoosh.writing import SegmentWriter
+
+STATE_KEY = "_state"
+# Bump when the schema or the way documents are built changes: `search reindex` then
+# rebuilds, and /healthz says a rebuild is due.
+SCHEMA_VERSION = 1
+TITLE_BOOST = 3.0
+KEYWORDS_BOOST = 1.5
+
+
+def fold(text: str) -> str:
+    """Lowercase and strip accents the way the index does (financiële -> financiele)."""
+    return text.lower().translate(accent_map)
+
+
+DUTCH_STOPWORDS = frozenset(fold(word) for word in stopwords_for_language("nl"))
+
+
+def dutch_analyzer():
+    """Words, lowercased, accents folded, Dutch stop words removed, Dutch Snowball stems."""
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=DUTCH_STOPWORDS, minsize=1)
+        | StemFilter(lang="nl")
+    )
+
+
+def word_analyzer():
+    """Whole words (no stemming) for spelling suggestions and as-you-type prefixes."""
+    return (
+        RegexTokenizer()
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(stoplist=DUTCH_STOPWORDS, minsize=2)
+    )
+
+
+def build_schema() -> Schema:
+    """The fields of a search document."""
+    dutch = dutch_analyzer()
+    return Schema(
+        key=ID(stored=True, unique=True),
+        type=ID(stored=True),
+        slug=STORED(),
+        url=STORED(),
+        title=TEXT(analyzer=dutch, stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=dutch, stored=True),
+        keywords=TEXT(analyzer=dutch, field_boost=KEYWORDS_BOOST),
+        spell=TEXT(analyzer=word_analyzer(), phrase=False),
+        themes=KEYWORD(stored=True, scorable=False),
+        level=ID(stored=True),
+        audience=KEYWORD(stored=True, scorable=False),
+        fingerprint=STORED(),
+        state=STORED(),
+    )
+
+
+SCHEMA = build_schema()
+
+
+def analyze(text: str, analyzer=None) -> list[str]:
+    """The index terms of `text` (stemmed Dutch by default), in order."""
+    analyzer = analyzer or SCHEMA["body"].analyzer
+    return [token.text for token in analyzer(text)]
+
+
+@dataclass
+class SyncState:
+    """How far this index has applied the outbox.
+
+    `gaps` are id ranges at or below `last_id` that were not visible yet when a later
+    id was applied: on PostgreSQL a transaction that started earlier can commit later.
+    They stay on the list (and are looked for at every sync) until they show up or
+    are older than the configured gap timeout (a rolled-back transaction never shows).
+    """
+
+    last_id: int = 0
+    gaps: list[list[float]] = field(default_factory=list)
+    schema_version: int = SCHEMA_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"last_id": self.last_id, "gaps": self.gaps, "schema_version": self.schema_version}
+        )
+
+    @classmethod
+    def from_json(cls, raw: str | None) -> SyncState:
+        if not raw:
+            return cls(schema_version=0)
+        data = json.loads(raw)
+        return cls(
+            last_id=int(data.get("last_id", 0)),
+            gaps=[list(gap) for gap in data.get("gaps", [])],
+            schema_version=int(data.get("schema_version", 0)),
+        )
+
+    def advance(self, ids: list[int], now: float, gap_seconds: float) -> SyncState:
+        """The state after applying the outbox rows with these ids."""
+        present = set(ids)
+        above = sorted(i for i in present if i > self.last_id)
+        gaps: list[list[float]] = []
+        for lo, hi, seen in self.gaps:
+            if now - seen > gap_seconds:
+                continue
+            gaps.extend(_split_range(int(lo), int(hi), seen, present))
+        previous = self.last_id
+        for i in above:
+            if i > previous + 1:
+                gaps.append([previous + 1, i - 1, now])
+            previous = i
+        return SyncState(
+            last_id=above[-1] if above else self.last_id,
+            gaps=_cap_gaps(gaps),
+            schema_version=self.schema_version,
+        )
+
+
+MAX_GAP_RANGES = 200
+
+
+def _split_range(lo: int, hi: int, seen: float, present: set[int]) -> list[list[float]]:
+    inside = sorted(i for i in present if lo <= i <= hi)
+    if not inside:
+        return [[lo, hi, seen]]
+    pieces: list[list[float]] = []
+    start = lo
+    for i in inside:
+        if i > start:
+            pieces.append([start, i - 1, seen])
+        start = i + 1
+    if start <= hi:
+        pieces.append([start, hi, seen])
+    return pieces
+
+
+def _cap_gaps(gaps: list[list[float]]) -> list[list[float]]:
+    """Keep the list short: merge the closest neighbours (re-applying is harmless)."""
+    gaps = sorted(gaps)
+    while len(gaps) > MAX_GAP_RANGES:
+        best = min(range(len(gaps) - 1), key=lambda i: gaps[i + 1][0] - gaps[i][1])
+        left, right = gaps[best], gaps[best + 1]
+        gaps[best : best + 2] = [[left[0], right[1], min(left[2], right[2])]]
+    return gaps
+
+
+class IndexHandle:
+    """One index directory, opened once per process."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self._ix = None
+        self._lock = threading.Lock()
+        self._local = threading.local()
+
+    # Opening -------------------------------------------------------------------
+
+    def open(self):
+        """The Whoosh index, created (under a file lock) if it does not exist yet."""
+        with self._lock:
+            if self._ix is None:
+                self._ix = _open_or_create(self.directory)
+            return self._ix
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher, refreshed to the latest committed generation."""
+        current = getattr(self._local, "searcher", None)
+        current = self.open().searcher() if current is None else current.refresh()
+        if current is not getattr(self._local, "searcher", None):
+            self._local.facets = None
+        self._local.searcher = current
+        return current
+
+    def facet_sets(self, searcher: Searcher, fieldname: str) -> dict[str, frozenset[int]]:
+        """Value -> document numbers of a facet field, cached per searcher generation."""
+        cache = getattr(self._local, "facets", None)
+        if cache is None or cache[0] is not searcher:
+            cache = (searcher, {})
+            self._local.facets = cache
+        sets = cache[1].get(fieldname)
+        if sets is None:
+            sets = {}
+            for btext in searcher.lexicon(fieldname):
+                value = btext.decode("utf-8")
+                sets[value] = frozenset(searcher.docs_for_query(Term(fieldname, value)))
+            cache[1][fieldname] = sets
+        return sets
+
+    def reset(self) -> None:
+        """Forget the open index (after a rebuild that may have changed the schema)."""
+        with self._lock:
+            self._ix = None
+        self.close()
+
+    def close(self) -> None:
+        current = getattr(self._local, "searcher", None)
+        if current is not None:
+            current.close()
+            self._local.searcher = None
+            self._local.facets = None
+
+    # State ---------------------------------------------------------------------
+
+    def read_state(self, searcher: Searcher | None = None) -> SyncState:
+        """The sync state committed in the index."""
+        searcher = searcher or self.searcher()
+        stored = searcher.document(key=STATE_KEY)
+        return SyncState.from_json(stored.get("state") if stored else None)
+
+    def document_count(self, searcher: Searcher | None = None) -> int:
+        """Searchable documents (the state document not counted)."""
+        searcher = searcher or self.searcher()
+        count = searcher.doc_count()
+        return count - 1 if searcher.document(key=STATE_KEY) else count
+
+    def schema_matches(self) -> bool:
+        """Whether the index on disk has the fields this code expects."""
+        return _same_schema(self.open().schema, SCHEMA)
+
+    # Writing -------------------------------------------------------------------
+
+    def acquire_writer(self, timeout: float) -> SegmentWriter | None:
+        """The writer, retrying on LockError with backoff; None when `timeout` passed."""
+        ix = self.open()
+        deadline = time.monotonic() + max(timeout, 0.0)
+        delay = 0.02
+        while True:
+            try:
+                return ix.writer()
+            except LockError:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 2, 1.0)
+
+
+def write_state(writer: SegmentWriter, state: SyncState) -> None:
+    """Store the sync state in the same commit as the documents it describes."""
+    writer.update_document(key=STATE_KEY, type=STATE_KEY, state=state.to_json())
+
+
+def upgrade_schema(writer: SegmentWriter) -> None:
+    """Make the writer's schema the current one (fields added, changed or dropped).
+
+    Only used by a full rebuild, which commits with CLEAR so no old document survives.
+    """
+    for name in list(writer.schema.names()):
+        if name not in SCHEMA or writer.schema[name] != SCHEMA[name]:
+            writer.remove_field(name)
+    for name in SCHEMA.names():
+        if name not in writer.schema:
+            writer.add_field(name, SCHEMA[name])
+
+
+def _same_schema(left: Schema, right: Schema) -> bool:
+    if set(left.names()) != set(right.names()):
+        return False
+    return all(left[name] == right[name] for name in right.names())
+
+
+def _open_or_create(directory: str):
+    os.makedirs(directory, exist_ok=True)
+    if whoosh_index.exists_in(directory):
+        return whoosh_index.open_dir(directory)
+    # Two processes must not both create: creating wipes what the other wrote.
+    from whoosh.filedb.filestore import FileStorage
+
+    storage = FileStorage(directory)
+    lock = storage.lock("_CREATELOCK")
+    lock.acquire(blocking=True)
+    try:
+        if whoosh_index.exists_in(directory):
+            return whoosh_index.open_dir(directory)
+        return whoosh_index.create_in(directory, SCHEMA)
+    finally:
+        lock.release()
+
+
+_handles: OrderedDict[str, IndexHandle] = OrderedDict()
+_handles_lock = threading.Lock()
+MAX_OPEN_INDEXES = 8
+
+
+def get_handle(directory: str) -> IndexHandle:
+    """The process-wide handle of an index directory (a few kept open, least recent closed)."""
+    directory = os.path.abspath(directory)
+    with _handles_lock:
+        handle = _handles.get(directory)
+        if handle is None:
+            handle = IndexHandle(directory)
+            _handles[directory] = handle
+            while len(_handles) > MAX_OPEN_INDEXES:
+                _, old = _handles.popitem(last=False)
+                old.close()
+        else:
+            _handles.move_to_end(directory)
+        return handle
+
+
+def forget_handle(directory: str) -> None:
+    """Drop the cached handle (after the directory was removed, say)."""
+    with _handles_lock:
+        handle = _handles.pop(os.path.abspath(directory), None)
+    if handle is not None:
+        handle.close()
+
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "STATE_KEY",
+    "IndexHandle",
+    "SyncState",
+    "analyze",
+    "fold",
+    "get_handle",
+    "upgrade_schema",
+    "write_state",
+]
