@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, cast, func, select
+from sqlalchemy import BigInteger, ColumnElement, cast, distinct, func, select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.models import Meeting, Registration, meeting_themes
@@ -71,13 +71,20 @@ def _latest(*values: datetime | None) -> datetime:
     return max(present) if present else EPOCH
 
 
-def _theme_links_checksum(meeting_ids) -> tuple[Any, Any]:
-    # Adding or removing a theme does not touch meeting.updated_at: count and sum the links.
+def _theme_link_aggregates() -> tuple[Any, Any]:
+    """Count and checksum of the theme links of the joined meetings.
+
+    Adding or removing a theme does not touch meeting.updated_at, so the fingerprint
+    counts the links and sums (meeting id, theme id) pairs. Used over
+    `meeting LEFT JOIN meeting_theme`, so one scan gives everything.
+    """
     pair = cast(meeting_themes.c.meeting_id, BigInteger) * 1_000_003 + meeting_themes.c.theme_id
-    links_filter = meeting_themes.c.meeting_id.in_(meeting_ids)
-    count = select(func.count()).select_from(meeting_themes).where(links_filter)
-    total = select(func.sum(pair)).where(links_filter)
-    return count.scalar_subquery(), total.scalar_subquery()
+    return func.count(meeting_themes.c.theme_id), func.sum(pair)
+
+
+def _latest_of(column) -> Any:
+    """max(column) over the whole table, as a scalar subquery."""
+    return select(func.max(column)).correlate(None).scalar_subquery()
 
 
 def _remembered_last_modified(source_feed: tuple, fingerprint: tuple, candidate: datetime):
@@ -109,18 +116,17 @@ def public_feed_source(theme_slug: str | None = None) -> FeedSource | None:
         theme = db.session.scalar(select(Theme).where(Theme.slug == theme_slug))
         if theme is None:
             return None
-    conditions = _public_filter(theme)
-    ids = select(Meeting.id).where(*conditions)
-    link_count, link_sum = _theme_links_checksum(ids)
     row = db.session.execute(
         select(
-            func.count(Meeting.id),
+            func.count(distinct(Meeting.id)),
             func.max(Meeting.updated_at),
-            select(func.max(Meeting.updated_at)).correlate(None).scalar_subquery(),
-            select(func.max(Theme.updated_at)).correlate(None).scalar_subquery(),
-            link_count.correlate(None),
-            link_sum.correlate(None),
-        ).where(*conditions)
+            _latest_of(Meeting.updated_at),
+            _latest_of(Theme.updated_at),
+            *_theme_link_aggregates(),
+        )
+        .select_from(Meeting)
+        .outerjoin(meeting_themes, meeting_themes.c.meeting_id == Meeting.id)
+        .where(*_public_filter(theme))
     ).one()
     count, latest, any_meeting_latest, theme_latest, links_count, links_sum = row
     fingerprint = (count, latest, theme_latest, links_count, links_sum)
@@ -175,23 +181,21 @@ def personal_feed_source(token: str) -> FeedSource | None:
         Meeting.ends_at >= _window_start(),
         visible_clause(Meeting, user),
     ]
-    ids = select(Registration.meeting_id).join(Registration.meeting).where(*conditions)
-    link_count, link_sum = _theme_links_checksum(ids)
     row = db.session.execute(
         select(
-            func.count(Registration.id),
+            func.count(distinct(Registration.id)),
             func.max(Registration.updated_at),
             func.max(Meeting.updated_at),
             select(func.max(Registration.updated_at))
             .where(Registration.user_id == user.id)
             .correlate(None)
             .scalar_subquery(),
-            select(func.max(Theme.updated_at)).correlate(None).scalar_subquery(),
-            link_count.correlate(None),
-            link_sum.correlate(None),
+            _latest_of(Theme.updated_at),
+            *_theme_link_aggregates(),
         )
         .select_from(Registration)
         .join(Registration.meeting)
+        .outerjoin(meeting_themes, meeting_themes.c.meeting_id == Meeting.id)
         .where(*conditions)
     ).one()
     count, reg_latest, meeting_latest, any_reg_latest, theme_latest, links_count, links_sum = row
