@@ -174,8 +174,9 @@ def test_members_only_session_is_404_for_everybody(client, make_meeting, make_us
     assert SECRET_WORD not in response.get_data(as_text=True)
 
 
-def test_unknown_session_is_json_404(client):
-    response = client.get("/api/v1/sessions/bestaat-niet")
+@pytest.mark.parametrize("slug", ["bestaat-niet", "%00", "x" * 300])
+def test_unknown_session_is_json_404(client, slug):
+    response = client.get(f"/api/v1/sessions/{slug}")
     assert response.status_code == 404
     assert response.get_json()["status"] == 404
     assert response.headers["Access-Control-Allow-Origin"] == "*"

@@ -262,8 +262,10 @@ def test_theme_feed_has_only_that_themes_sessions(client, make_meeting, make_the
     assert "Mentoren" in str(calendar["X-WR-CALNAME"])
 
 
-def test_unknown_theme_is_404(client):
-    assert client.get("/agenda.ics?thema=bestaat-niet").status_code == 404
+@pytest.mark.parametrize("slug", ["bestaat-niet", "%00", "Mentoren", "x" * 300])
+def test_unknown_theme_is_404(client, make_theme, slug):
+    make_theme(slug="mentoren")
+    assert client.get(f"/agenda.ics?thema={slug}").status_code == 404
 
 
 # --- what anonymous callers must not see -----------------------------------------------
@@ -354,8 +356,9 @@ def test_session_ics_access_matrix(
     assert "private" in response.headers["Cache-Control"]
 
 
-def test_unknown_session_ics_is_404(client):
-    assert client.get("/sessies/bestaat-niet.ics").status_code == 404
+@pytest.mark.parametrize("slug", ["bestaat-niet", "%00", "x" * 300])
+def test_unknown_session_ics_is_404(client, slug):
+    assert client.get(f"/sessies/{slug}.ics").status_code == 404
 
 
 # --- the personal feed -----------------------------------------------------------------

@@ -100,6 +100,8 @@ def upcoming_public_sessions() -> list[dict[str, Any]]:
 
 def public_session(slug: str) -> dict[str, Any] | None:
     """One public session with its counts; None when unknown or members-only."""
+    if not links.is_slug(slug):
+        return None
     meeting = db.session.scalar(
         select(Meeting).where(Meeting.slug == slug, _public()).options(selectinload(Meeting.themes))
     )

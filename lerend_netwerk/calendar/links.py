@@ -6,6 +6,7 @@ Feeds and mails are read outside any request, so absolute URLs are built from th
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -16,6 +17,13 @@ from lerend_netwerk.markdown import markdown_to_text
 
 # Web calendars put `details` in a URL: keep it well under the URL length browsers accept.
 MAX_DETAILS_CHARS = 600
+# The contract's slugs: lowercase letters, digits and "-". Anything else is not looked up.
+SLUG_RE = re.compile(r"[a-z0-9-]{1,120}")
+
+
+def is_slug(value: str | None) -> bool:
+    """Whether `value` can be a slug at all (so that it is worth a query)."""
+    return bool(value) and SLUG_RE.fullmatch(value) is not None
 
 
 def site_url(base: str | None = None) -> str:

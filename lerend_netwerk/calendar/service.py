@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.models import Meeting, Registration, meeting_themes
 from lerend_netwerk.auth.models import User
-from lerend_netwerk.calendar import ics
+from lerend_netwerk.calendar import ics, links
 from lerend_netwerk.calendar.cache import feed_cache
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -113,6 +113,8 @@ def public_feed_source(theme_slug: str | None = None) -> FeedSource | None:
     """The public agenda (optionally of one theme); None for an unknown theme."""
     theme = None
     if theme_slug:
+        if not links.is_slug(theme_slug):
+            return None
         theme = db.session.scalar(select(Theme).where(Theme.slug == theme_slug))
         if theme is None:
             return None
@@ -261,6 +263,8 @@ def registration_status(user: Any, meeting_id: int) -> str | None:
 
 def session_feed_source(slug: str, user: Any) -> FeedSource | None:
     """One session as `user` may see it; None when it does not exist or is hidden."""
+    if not links.is_slug(slug):
+        return None
     meeting = db.session.scalar(
         select(Meeting).where(Meeting.slug == slug).options(selectinload(Meeting.themes))
     )
