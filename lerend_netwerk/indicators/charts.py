@@ -11,9 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from babel.numbers import format_decimal
-
-from lerend_netwerk.timeutil import LOCALE
+from lerend_netwerk.indicators.tables import format_int
 
 # Fallback colours (CSS classes override them) and dash patterns, so that series stay
 # apart in grey print and for people who do not see the colours.
@@ -28,7 +26,7 @@ def _r(value: float) -> float:
 
 
 def _n(value: int) -> str:
-    return format_decimal(value, locale=LOCALE)
+    return format_int(value)
 
 
 def nice_ticks(maximum: float, target: int = 5) -> list[int]:

@@ -65,6 +65,7 @@ TABLE_NAMES = (
     "aanbevelingen",
 )
 ONE = literal_column("1")
+ZERO = literal_column("0")
 
 
 def count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
@@ -165,35 +166,26 @@ def _meetings(scope: Scope, *columns: Any) -> Select:
     return query
 
 
-def _registrations(scope: Scope, *columns: Any) -> Select:
+def _held_registrations(scope: Scope, *columns: Any) -> Select:
     """SELECT columns over registrations for sessions in scope that were held."""
     return (
         _meetings(scope, *columns)
         .join(Registration, Registration.meeting_id == Meeting.id)
-        .join(User, User.id == Registration.user_id)
         .where(Meeting.status != "cancelled")
     )
 
 
-def _conditions(now: datetime) -> dict[str, ColumnElement[bool]]:
-    past = Meeting.ends_at < now
-    confirmed = Registration.status == "confirmed"
-    waitlisted = Registration.status == "waitlisted"
-    cancelled = Registration.status == "cancelled"
-    never_seated = or_(
+def _never_seated() -> ColumnElement[bool]:
+    """No seat since the (last) registration: re-registering after a seat starts afresh."""
+    return or_(
         Registration.confirmed_at.is_(None),
         Registration.confirmed_at < Registration.registered_at,
     )
-    return {
-        "past": past,
-        "confirmed": confirmed,
-        "waitlisted": waitlisted,
-        "cancelled": cancelled,
-        "confirmed_past": and_(confirmed, past),
-        "checked_in": and_(confirmed, past, Registration.checked_in_at.is_not(None)),
-        "no_show": and_(confirmed, past, Registration.checked_in_at.is_(None)),
-        "demand": and_(never_seated, or_(and_(waitlisted, past), cancelled)),
-    }
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    """CASE WHEN condition THEN 1 ELSE 0 END."""
+    return case((condition, ONE), else_=ZERO)
 
 
 def sessions_by_kind(scope: Scope) -> dict[str, tuple[int, int]]:
@@ -203,59 +195,6 @@ def sessions_by_kind(scope: Scope) -> dict[str, tuple[int, int]]:
         scope, Meeting.kind, count_if(held), count_if(Meeting.status == "cancelled")
     ).group_by(Meeting.kind)
     return {kind: (h, c) for kind, h, c in db.session.execute(query)}
-
-
-def registration_figures(scope: Scope) -> dict[str, int]:
-    """Registrations, attendance, waiting-list demand and reach, in one query."""
-    c = _conditions(scope.now)
-    query = _registrations(
-        scope,
-        count_if(c["confirmed"]).label("registrations_confirmed"),
-        count_if(c["waitlisted"]).label("registrations_waitlisted"),
-        count_if(c["cancelled"]).label("registrations_cancelled"),
-        count_if(c["confirmed_past"]).label("confirmed_past"),
-        count_if(c["checked_in"]).label("checked_in"),
-        count_if(c["no_show"]).label("no_shows"),
-        count_if(c["demand"]).label("waitlist_demand"),
-        count_distinct_if(c["demand"], Registration.user_id).label("waitlist_demand_people"),
-        count_distinct_if(c["confirmed"], Registration.user_id).label("unique_participants"),
-        count_distinct_if(c["confirmed"], User.organisation_id).label("unique_organisations"),
-    )
-    return dict(db.session.execute(query).one()._mapping)
-
-
-def figures_by_level(scope: Scope) -> dict[str | None, dict[str, int]]:
-    """Per host level (None: no host): sessions, registrations, attendance and reach."""
-    c = _conditions(scope.now)
-    result: dict[str | None, dict[str, int]] = {}
-    sessions = _meetings(
-        scope,
-        Proeftuin.level,
-        count_if(Meeting.status != "cancelled"),
-        count_if(Meeting.status == "cancelled"),
-    ).group_by(Proeftuin.level)
-    for level, held, cancelled in db.session.execute(sessions):
-        result[level] = {"held": held, "cancelled": cancelled}
-    registrations = _registrations(
-        scope,
-        Proeftuin.level,
-        count_if(c["confirmed"]),
-        count_if(c["confirmed_past"]),
-        count_if(c["checked_in"]),
-        count_distinct_if(c["confirmed"], Registration.user_id),
-        count_distinct_if(c["confirmed"], User.organisation_id),
-    ).group_by(Proeftuin.level)
-    for level, confirmed, past, checked_in, people, organisations in db.session.execute(
-        registrations
-    ):
-        result.setdefault(level, {"held": 0, "cancelled": 0}).update(
-            confirmed=confirmed,
-            confirmed_past=past,
-            checked_in=checked_in,
-            people=people,
-            organisations=organisations,
-        )
-    return result
 
 
 def _quarter_bucket(column: Any, scope: Scope) -> ColumnElement[int]:
@@ -268,45 +207,172 @@ def _quarter_bucket(column: Any, scope: Scope) -> ColumnElement[int]:
     return case(*[(column < q.ends, literal_column(str(i))) for i, q in enumerate(quarters)])
 
 
-def figures_by_quarter(scope: Scope) -> list[dict[str, int]]:
-    """Per local quarter of the period: sessions held and cancelled, registrations, attendance."""
-    quarters = scope.period.quarters()
-    rows = [
-        {"held": 0, "cancelled": 0, "confirmed": 0, "confirmed_past": 0, "checked_in": 0}
-        for _ in quarters
-    ]
-    sessions = _meetings(
-        scope, _quarter_bucket(Meeting.starts_at, scope).label("bucket"), Meeting.status
-    ).subquery()
+GRID_MEASURES = (
+    "held",
+    "cancelled",
+    "confirmed",
+    "waitlisted",
+    "registrations_cancelled",
+    "confirmed_past",
+    "checked_in",
+    "waitlist_demand",
+)
+
+
+def registration_grid(scope: Scope) -> dict[tuple[str | None, int], dict[str, int]]:
+    """Sessions and registration counts per (host level, quarter index).
+
+    Two steps in one statement: registrations are first counted per session
+    (GROUP BY meeting_id, using the (meeting_id, user_id) index), then those per-session
+    counts are summed per level and quarter over the sessions of the period. The
+    result has at most 4 x (number of quarters) rows; totals, levels and quarters are
+    sums of them.
+    """
+    held_in_scope = select(Meeting.id).where(
+        Meeting.starts_at >= scope.period.starts,
+        Meeting.starts_at < scope.period.ends,
+        Meeting.status != "cancelled",
+        visible_clause(Meeting, scope.viewer),
+    )
+    never_seated = _never_seated()
+    per_session = (
+        select(
+            Registration.meeting_id.label("meeting_id"),
+            count_if(Registration.status == "confirmed").label("confirmed"),
+            count_if(
+                and_(Registration.status == "confirmed", Registration.checked_in_at.is_not(None))
+            ).label("checked_in"),
+            count_if(Registration.status == "waitlisted").label("waitlisted"),
+            count_if(Registration.status == "cancelled").label("cancelled"),
+            count_if(and_(Registration.status == "waitlisted", never_seated)).label(
+                "waitlisted_unseated"
+            ),
+            count_if(and_(Registration.status == "cancelled", never_seated)).label(
+                "cancelled_unseated"
+            ),
+        )
+        .where(Registration.meeting_id.in_(held_in_scope))
+        .group_by(Registration.meeting_id)
+        .subquery("per_session")
+    )
+    sessions = (
+        _meetings(
+            scope,
+            Proeftuin.level.label("level"),
+            _quarter_bucket(Meeting.starts_at, scope).label("bucket"),
+            _flag(Meeting.status != "cancelled").label("held"),
+            _flag(Meeting.ends_at < scope.now).label("past"),
+            per_session.c.confirmed,
+            per_session.c.checked_in,
+            per_session.c.waitlisted,
+            per_session.c.cancelled,
+            per_session.c.waitlisted_unseated,
+            per_session.c.cancelled_unseated,
+        )
+        .outerjoin(per_session, per_session.c.meeting_id == Meeting.id)
+        .subquery("sessions")
+    )
     # Grouped in an outer query: PostgreSQL cannot match a GROUP BY on a CASE with
     # bound parameters to the same CASE in the SELECT list.
+    past = sessions.c.past == 1
     query = select(
+        sessions.c.level,
         sessions.c.bucket,
-        count_if(sessions.c.status != "cancelled"),
-        count_if(sessions.c.status == "cancelled"),
-    ).group_by(sessions.c.bucket)
-    for bucket, held, cancelled in db.session.execute(query):
-        rows[int(bucket)].update(held=held, cancelled=cancelled)
-
-    c = _conditions(scope.now)
-    registrations = _registrations(
-        scope,
-        _quarter_bucket(Meeting.starts_at, scope).label("bucket"),
-        case((c["confirmed"], ONE), else_=literal_column("0")).label("confirmed"),
-        case((c["confirmed_past"], ONE), else_=literal_column("0")).label("confirmed_past"),
-        case((c["checked_in"], ONE), else_=literal_column("0")).label("checked_in"),
-    ).subquery()
-    query = select(
-        registrations.c.bucket,
-        func.sum(registrations.c.confirmed),
-        func.sum(registrations.c.confirmed_past),
-        func.sum(registrations.c.checked_in),
-    ).group_by(registrations.c.bucket)
-    for bucket, confirmed, past, checked_in in db.session.execute(query):
-        rows[int(bucket)].update(
-            confirmed=int(confirmed), confirmed_past=int(past), checked_in=int(checked_in)
+        count_if(sessions.c.held == 1),
+        count_if(sessions.c.held == 0),
+        func.sum(sessions.c.confirmed),
+        func.sum(sessions.c.waitlisted),
+        func.sum(sessions.c.cancelled),
+        func.sum(case((past, sessions.c.confirmed))),
+        func.sum(case((past, sessions.c.checked_in))),
+        func.sum(sessions.c.cancelled_unseated),
+        func.sum(case((past, sessions.c.waitlisted_unseated))),
+    ).group_by(sessions.c.level, sessions.c.bucket)
+    grid = {}
+    for level, bucket, *values in db.session.execute(query):
+        held, cancelled, confirmed, waitlisted, reg_cancelled, past_confirmed, checked_in = (
+            int(v or 0) for v in values[:7]
         )
-    return rows
+        demand = int(values[7] or 0) + int(values[8] or 0)
+        grid[(level, int(bucket))] = dict(
+            zip(
+                GRID_MEASURES,
+                (
+                    held,
+                    cancelled,
+                    confirmed,
+                    waitlisted,
+                    reg_cancelled,
+                    past_confirmed,
+                    checked_in,
+                    demand,
+                ),
+                strict=True,
+            )
+        )
+    return grid
+
+
+def _sum(cells: list[dict[str, int]]) -> dict[str, int]:
+    return {m: sum(cell[m] for cell in cells) for m in GRID_MEASURES}
+
+
+REACH_SLICES: tuple[str | None, ...] = (*LEVELS, None)
+
+
+def reach(scope: Scope) -> dict[str | None, dict[str, int]]:
+    """Distinct people and organisations: in total (key "all") and per host level.
+
+    One statement: registrations of held sessions are first reduced to one row per
+    person with flags (confirmed anywhere, confirmed per level, never got a seat),
+    then people and their organisations are counted from those rows.
+    """
+    confirmed = Registration.status == "confirmed"
+    demand = and_(
+        _never_seated(),
+        or_(
+            and_(Registration.status == "waitlisted", Meeting.ends_at < scope.now),
+            Registration.status == "cancelled",
+        ),
+    )
+    slices = () if scope.level else REACH_SLICES
+
+    def at_level(level: str | None) -> ColumnElement[bool]:
+        return Meeting.host_id.is_(None) if level is None else Proeftuin.level == level
+
+    people = (
+        _held_registrations(
+            scope,
+            Registration.user_id.label("user_id"),
+            func.max(_flag(confirmed)).label("participant"),
+            func.max(_flag(demand)).label("waited"),
+            *(
+                func.max(_flag(and_(confirmed, at_level(level)))).label(f"at_{i}")
+                for i, level in enumerate(slices)
+            ),
+        )
+        .group_by(Registration.user_id)
+        .subquery("people")
+    )
+    organisation = User.organisation_id
+    columns = [
+        count_if(people.c.participant == 1),
+        count_distinct_if(people.c.participant == 1, organisation),
+        count_if(people.c.waited == 1),
+    ]
+    for i in range(len(slices)):
+        flag = people.c[f"at_{i}"] == 1
+        columns += [count_if(flag), count_distinct_if(flag, organisation)]
+    query = select(*columns).select_from(people).join(User, User.id == people.c.user_id)
+    row = db.session.execute(query).one()
+    result: dict[str | None, dict[str, int]] = {
+        "all": {"people": row[0], "organisations": row[1], "waited": row[2]}
+    }
+    for i, level in enumerate(slices):
+        result[level] = {"people": row[3 + 2 * i], "organisations": row[4 + 2 * i]}
+    if scope.level:
+        result[scope.level] = result["all"]
+    return result
 
 
 def output_figures(scope: Scope) -> dict[str, int]:
@@ -717,10 +783,35 @@ def build_report(
     """Compute every indicator for `period` and `level` as `viewer` may see the data."""
     scope = Scope(period=period, level=level or None, viewer=viewer, now=now or utcnow())
     by_kind = sessions_by_kind(scope)
+    grid = registration_grid(scope)
+    people = reach(scope)
+    # Totals, levels and quarters are sums over the (level, quarter) grid: a few dozen
+    # aggregated rows, never the registrations themselves.
+    totals = _sum(list(grid.values()))
+    by_level = {
+        level: {
+            **_sum([cell for (lvl, _), cell in grid.items() if lvl == level]),
+            **people.get(level, {}),
+        }
+        for level in ([scope.level] if scope.level else REACH_SLICES)
+    }
+    by_quarter = [
+        _sum([cell for (_, bucket), cell in grid.items() if bucket == index])
+        for index in range(len(period.quarters()))
+    ]
     figures = Figures(
-        sessions_held=sum(h for h, _ in by_kind.values()),
-        sessions_cancelled=sum(c for _, c in by_kind.values()),
-        **registration_figures(scope),
+        sessions_held=totals["held"],
+        sessions_cancelled=totals["cancelled"],
+        registrations_confirmed=totals["confirmed"],
+        registrations_waitlisted=totals["waitlisted"],
+        registrations_cancelled=totals["registrations_cancelled"],
+        confirmed_past=totals["confirmed_past"],
+        checked_in=totals["checked_in"],
+        no_shows=totals["confirmed_past"] - totals["checked_in"],
+        waitlist_demand=totals["waitlist_demand"],
+        waitlist_demand_people=people["all"]["waited"],
+        unique_participants=people["all"]["people"],
+        unique_organisations=people["all"]["organisations"],
         **output_figures(scope),
     )
     by_status = recommendations_by_status(scope)
@@ -733,8 +824,8 @@ def build_report(
         _sessions_section(by_kind),
         _registrations_section(figures),
         _attendance_section(figures),
-        _levels_section(scope, figures_by_level(scope)),
-        _quarters_section(scope, figures_by_quarter(scope)),
+        _levels_section(scope, by_level),
+        _quarters_section(scope, by_quarter),
         _output_section(figures),
         _recommendations_section(by_status),
     ]

@@ -12,6 +12,11 @@ from lerend_netwerk.indicators.csvexport import to_csv
 from lerend_netwerk.timeutil import LOCALE, nl_date
 
 
+def format_int(value: int) -> str:
+    """1234567 -> '1.234.567', as nl-BE groups digits (much faster than Babel per cell)."""
+    return f"{value:,}".replace(",", ".")
+
+
 @dataclass(frozen=True)
 class Rate:
     """A ratio of two counts, shown as a percentage; undefined when the whole is 0."""
@@ -41,7 +46,7 @@ def display_cell(value: Any) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, int):
-        return format_decimal(value, locale=LOCALE)
+        return format_int(value)
     if isinstance(value, date):
         return nl_date(value, "d MMM y")
     return str(value)
