@@ -192,7 +192,7 @@ def bar_chart(
     """Lay out a horizontal grouped bar chart."""
     bar_height, bar_gap, group_gap = 18.0, 3.0, 14.0
     label_width = min(280.0, 16 + FONT_WIDTH * max((len(c) for c in categories), default=4))
-    plot_width = 360.0
+    plot_width = 300.0
     value_room = 64.0
     legend_height = 28.0 if len(series) > 1 else 0.0
     top = 8.0 + legend_height
@@ -250,7 +250,8 @@ def line_chart(
 ) -> LineChart:
     """Lay out a line chart with one point per category."""
     width, height = 680.0, 320.0
-    left, right, top, bottom = 52.0, width - 20.0, 44.0, height - 56.0
+    # Room on the right for half of the last quarter's label, centred on its point.
+    left, right, top, bottom = 52.0, width - 36.0, 44.0, height - 56.0
     ticks = nice_ticks(max((v for s in series for v in s.values), default=0))
     y_scale = (bottom - top) / ticks[-1]
     count = len(categories)
