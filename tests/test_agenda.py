@@ -504,6 +504,7 @@ def test_account_page_lists_my_sessions_with_status_and_position(client, make_me
     html = page(client, "/account")
     assert "Sessie met plaats" in html and 'href="/sessies/plaats"' in html
     assert "Wachtlijst: plaats 1" in html and 'href="/sessies/vol"' in html
+    assert 'href="/sessies/plaats.ics"' in html
     assert "Voorbije sessies" in html and "Vorig jaar" in html
 
 
