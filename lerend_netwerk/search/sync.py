@@ -248,44 +248,56 @@ class BackgroundSyncer:
 
     A web request only signals it (kick) and returns: the request never waits for
     Whoosh. The thread retries with growing pauses while the lock is taken or the
-    database is away, and stops when nothing is pending.
+    database is away, and goes back to sleep when nothing is pending.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._workers: dict[str, tuple[int, threading.Thread, threading.Event]] = {}
+        self._workers: dict[str, _Worker] = {}
 
     def kick(self, app: Flask) -> None:
         """Ask for a sync soon."""
         key = app.config["SEARCH_INDEX_DIR"]
         with self._lock:
             worker = self._workers.get(key)
-            if worker is None or worker[0] != os.getpid() or not worker[1].is_alive():
-                wake = threading.Event()
-                thread = threading.Thread(
-                    target=self._run, args=(app, wake), name="search-sync", daemon=True
-                )
-                worker = (os.getpid(), thread, wake)
+            if worker is None or worker.pid != os.getpid() or not worker.thread.is_alive():
+                worker = _Worker(app)
                 self._workers[key] = worker
-                thread.start()
-            worker[2].set()
+                worker.thread.start()
+            worker.idle.clear()
+            worker.wake.set()
 
-    @staticmethod
-    def _run(app: Flask, wake: threading.Event) -> None:
+    def wait_idle(self, app: Flask, timeout: float) -> bool:
+        """Wait until the app's sync thread has nothing left to do (for shutdown and tests)."""
+        worker = self._workers.get(app.config["SEARCH_INDEX_DIR"])
+        return worker is None or worker.idle.wait(timeout)
+
+
+class _Worker:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.pid = os.getpid()
+        self.wake = threading.Event()
+        self.idle = threading.Event()
+        self.thread = threading.Thread(target=self.run, name="search-sync", daemon=True)
+
+    def run(self) -> None:
         while True:
-            wake.wait()
-            wake.clear()
+            self.wake.wait()
+            self.wake.clear()
             pause = 0.25
             while True:
                 try:
-                    with app.app_context():
-                        result = sync_index(app)
+                    with self.app.app_context():
+                        result = sync_index(self.app)
                     if not result.locked:
                         break
                 except Exception:
                     log.exception("search index sync failed; retrying")
                 time.sleep(pause)
                 pause = min(pause * 2, 30.0)
+            if not self.wake.is_set():
+                self.idle.set()
 
 
 background = BackgroundSyncer()
