@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from functools import partial
+import html as html_module
+import threading
+from functools import lru_cache, partial
 
 import bleach
 import markdown as md
@@ -59,36 +61,67 @@ def _set_link_rel(attrs: dict, new: bool = False) -> dict:
     return attrs
 
 
-_cleaner = bleach.Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=ALLOWED_ATTRIBUTES,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"})],
-)
+# Markdown and bleach.Cleaner objects are costly to build and not thread-safe: one of each
+# per thread, reused; rendered results are cached because the same bodies render often.
+_local = threading.local()
+CACHE_SIZE = 1024
+
+
+def _converter() -> md.Markdown:
+    converter = getattr(_local, "markdown", None)
+    if converter is None:
+        converter = _local.markdown = md.Markdown(extensions=EXTENSIONS, output_format="html")
+    return converter
+
+
+def _cleaner() -> bleach.Cleaner:
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        cleaner = _local.cleaner = bleach.Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"})],
+        )
+    return cleaner
+
+
+def _to_html(text: str) -> str:
+    converter = _converter()
+    try:
+        return converter.convert(text)
+    finally:
+        converter.reset()
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _safe_html(text: str) -> str:
+    return _cleaner().clean(_to_html(text))
 
 
 def render_markdown(text: str | None) -> Markup:
     """Render user Markdown to HTML that is safe to put on a page."""
     if not text:
         return Markup("")
-    html = md.markdown(text, extensions=EXTENSIONS, output_format="html")
-    return Markup(_cleaner.clean(html))
+    return Markup(_safe_html(text))
 
 
-def markdown_to_text(text: str | None) -> str:
-    """Plain text of a Markdown document, for feeds, snippets and mails."""
-    if not text:
-        return ""
-    html = md.markdown(text, extensions=EXTENSIONS, output_format="html")
-    plain = bleach.clean(html, tags=set(), strip=True, strip_comments=True)
-    # bleach escapes what remains; undo the entity escaping for plain-text consumers.
-    import html as html_module
-
+@lru_cache(maxsize=CACHE_SIZE)
+def _plain_text(text: str) -> str:
+    plain = bleach.clean(_to_html(text), tags=set(), strip=True, strip_comments=True)
+    # bleach escapes what remains; plain-text consumers want the characters themselves.
     lines = [line.rstrip() for line in html_module.unescape(plain).splitlines()]
     collapsed: list[str] = []
     for line in lines:
         if line or (collapsed and collapsed[-1]):
             collapsed.append(line)
     return "\n".join(collapsed).strip()
+
+
+def markdown_to_text(text: str | None) -> str:
+    """Plain text of a Markdown document, for feeds, snippets and mails."""
+    if not text:
+        return ""
+    return _plain_text(text)
