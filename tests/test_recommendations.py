@@ -628,6 +628,25 @@ def test_coordinators_can_dismiss_unfounded_flags(
     assert refreshed(post).hidden_at is None and count(Flag) == 1
 
 
+def test_the_flag_and_hide_forms_show_the_reply(
+    client, make_user, make_person, make_recommendation, make_post
+):
+    thread = make_recommendation()
+    post = make_post(thread, make_person(), body="Een reactie om te melden.")
+    base = f"/aanbevelingen/{thread.slug}/reacties/{post.id}"
+    login(client, make_user(role="coordinator"))
+    page = text_of(client.get(f"/aanbevelingen/{thread.slug}"))
+    assert f'href="{base}/melden"' in page and f'href="{base}/verbergen"' in page
+    for url, label in ((f"{base}/melden", "Reden"), (f"{base}/verbergen", "Reden")):
+        form = text_of(client.get(url))
+        assert "Een reactie om te melden." in form and f'for="reason">{label}<' in form
+    response = post_form(client, f"{base}/verbergen", {"reason": ""})
+    assert response.status_code == 400 and "Geef een reden." in text_of(response)
+    follow_redirect(client, post_form(client, f"{base}/verbergen", {"reason": "Spam."}))
+    page = text_of(follow_redirect(client, client.get(f"{base}/verbergen")))
+    assert "Deze reactie is al verborgen." in page
+
+
 def test_members_cannot_flag_their_own_reply(client, make_user, make_recommendation, make_post):
     thread = make_recommendation()
     author = make_user()
@@ -636,6 +655,8 @@ def test_members_cannot_flag_their_own_reply(client, make_user, make_recommendat
     response = post_form(
         client, f"/aanbevelingen/{thread.slug}/reacties/{post.id}/melden", {"reason": "spam"}
     )
+    assert "Je kan je eigen reactie niet melden." in text_of(follow_redirect(client, response))
+    response = client.get(f"/aanbevelingen/{thread.slug}/reacties/{post.id}/melden")
     assert "Je kan je eigen reactie niet melden." in text_of(follow_redirect(client, response))
     assert count(Flag) == 0
 
@@ -1036,6 +1057,8 @@ MATRIX = [
     ("POST", "/aanbevelingen/leden/reacties", {"body": "Ok.", "stance": "eens"}, MEMBERS),
     ("POST", f"{P}/steunen", {}, MEMBERS),
     ("POST", f"{P}/volgen", {}, MEMBERS),
+    ("GET", f"{R}/melden", None, MEMBERS),
+    ("GET", f"{R}/verbergen", None, COORDINATORS),
     ("POST", f"{R}/melden", {"reason": "spam"}, MEMBERS),
     ("POST", f"{R}/bewerken", {"body": "Anders.", "stance": "oneens"}, AUTHOR_ONLY),
     ("POST", f"{R}/verbergen", {"reason": "Ongepast."}, COORDINATORS),
@@ -1089,3 +1112,30 @@ def test_authorisation_matrix(
         assert response.status_code == 302 and "/login" in location
     else:
         assert response.status_code == expected_outcome
+
+
+def test_deleting_an_account_removes_its_supports_follows_and_flags_but_keeps_replies(
+    app, make_person, make_recommendation, make_post
+):
+    from lerend_netwerk.auth.service import delete_account
+
+    thread = make_recommendation()
+    leaving, other = make_person(), make_person()
+    reply = make_post(thread, leaving, body="Mijn argument.")
+    flagged = make_post(thread, other, body="Iets anders.", hidden_at=T0, hidden_by=leaving)
+    db.session.add_all(
+        [
+            Endorsement(recommendation=thread, user=leaving),
+            ThreadFollow(recommendation=thread, user=leaving),
+            Flag(post=flagged, user=leaving, reason="spam"),
+            PostRevision(post=reply, body="Eerder.", stance="eens", written_at=T0, editor=leaving),
+        ]
+    )
+    db.session.commit()
+    delete_account(leaving)
+    db.session.commit()
+    db.session.expire_all()
+    assert count(Endorsement) == count(ThreadFollow) == count(Flag) == 0
+    assert refreshed(reply).author_id is None and refreshed(reply).body == "Mijn argument."
+    assert refreshed(flagged).hidden_by_id is None and refreshed(flagged).hidden_at is not None
+    assert db.session.scalar(select(PostRevision)).editor_id is None

@@ -30,7 +30,6 @@ from lerend_netwerk.recommendations.forms import (
     ThreadForm,
 )
 from lerend_netwerk.recommendations.models import (
-    FLAG_REASONS,
     RECOMMENDATION_STATUS_LABELS,
     STANCE_LABELS,
 )
@@ -74,7 +73,6 @@ def _render_thread(page: service.ThreadPage, reply_form: ReplyForm, status: int 
         reply_form=reply_form,
         replying_to=replying_to,
         status_form=status_form,
-        flag_reasons=FLAG_REASONS,
         stance_labels=STANCE_LABELS,
         edit_window_minutes=int(service.edit_window().total_seconds() // 60),
     ), status
@@ -251,41 +249,59 @@ def history(slug: str, post_id: int):
     return render_template("recommendations/history.html", post=post, revisions=revisions)
 
 
-@bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/melden")
+@bp.route("/aanbevelingen/<slug>/reacties/<int:post_id>/melden", methods=["GET", "POST"])
 @login_required
 def flag(slug: str, post_id: int):
-    """A member reports a reply to the moderators."""
-    form = FlagForm()
-    if not form.validate_on_submit():
-        abort(400)
+    """A member reports a reply to the moderators: the form, and sending it."""
     try:
-        service.flag_post(
-            slug, post_id, current_user, reason=form.reason.data, details=form.details.data
-        )
+        post = service.flaggable_post(slug, post_id, current_user)
     except RecommendationError as error:
         flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Bedankt. De moderatoren bekijken je melding.", "success")
-    return redirect(_thread_url(slug, post_id))
+        return redirect(_thread_url(slug, post_id))
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            service.flag_post(
+                slug, post_id, current_user, reason=form.reason.data, details=form.details.data
+            )
+        except RecommendationError as error:
+            if not _field_error(form, error):
+                flash(str(error), "error")
+                return redirect(_thread_url(slug, post_id))
+        else:
+            db.session.commit()
+            flash("Bedankt. De moderatoren bekijken je melding.", "success")
+            return redirect(_thread_url(slug, post_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("recommendations/flag.html", form=form, post=post), status
 
 
-@bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/verbergen")
+@bp.route("/aanbevelingen/<slug>/reacties/<int:post_id>/verbergen", methods=["GET", "POST"])
 @coordinator_required
 def hide(slug: str, post_id: int):
-    """Coordinators hide a reply with a reason."""
-    form = HideForm()
-    if not form.validate_on_submit():
-        flash("Geef een reden om de reactie te verbergen.", "error")
-        return _back(slug, post_id)
+    """Coordinators hide a reply with a reason: the form, and hiding it."""
     try:
-        service.hide_post(slug, post_id, current_user, form.reason.data)
+        post = service.hideable_post(slug, post_id, current_user)
     except RecommendationError as error:
         flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("De reactie is verborgen.", "success")
-    return _back(slug, post_id)
+        return _back(slug, post_id)
+    form = HideForm()
+    if form.validate_on_submit():
+        try:
+            service.hide_post(slug, post_id, current_user, form.reason.data)
+        except RecommendationError as error:
+            if not _field_error(form, error):
+                flash(str(error), "error")
+                return _back(slug, post_id)
+        else:
+            db.session.commit()
+            flash("De reactie is verborgen.", "success")
+            return _back(slug, post_id)
+    elif request.method == "POST" and request.form.get("terug") == "moderatie":
+        flash("Geef een reden om de reactie te verbergen.", "error")
+        return _back(slug, post_id)
+    status = 400 if request.method == "POST" else 200
+    return render_template("recommendations/hide.html", form=form, post=post), status
 
 
 @bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/tonen")

@@ -753,21 +753,29 @@ def level_choices() -> list[tuple[str, str]]:
 # --- moderation -----------------------------------------------------------------------
 
 
-def flag_post(slug: str, post_id: int, user: Any, *, reason: str, details: str = "") -> Flag:
-    """A member reports a reply to the moderators, once."""
+def flaggable_post(slug: str, post_id: int, user: Any) -> Post:
+    """A reply the member may still report: not hidden, not their own, not reported yet."""
     _require_member(user)
     post = get_post(slug, post_id, user)
     if post.is_hidden:
         raise RecommendationError("Deze reactie is al verborgen.")
     if post.author_id == user.id:
         raise RecommendationError("Je kan je eigen reactie niet melden.")
-    if reason not in FLAG_REASONS:
-        raise RecommendationError("Kies een reden.", field="reason")
-    flag = Flag(post_id=post.id, user_id=user.id, reason=reason, details=(details or "").strip())
     already = db.session.scalar(
         select(Flag.id).where(Flag.post_id == post.id, Flag.user_id == user.id)
     )
-    if already is not None or not _add_once(flag):
+    if already is not None:
+        raise RecommendationError("Je meldde deze reactie al; de moderatoren bekijken ze.")
+    return post
+
+
+def flag_post(slug: str, post_id: int, user: Any, *, reason: str, details: str = "") -> Flag:
+    """A member reports a reply to the moderators, once."""
+    post = flaggable_post(slug, post_id, user)
+    if reason not in FLAG_REASONS:
+        raise RecommendationError("Kies een reden.", field="reason")
+    flag = Flag(post_id=post.id, user_id=user.id, reason=reason, details=(details or "").strip())
+    if not _add_once(flag):
         raise RecommendationError("Je meldde deze reactie al; de moderatoren bekijken ze.")
     return flag
 
@@ -779,15 +787,21 @@ def _resolve_flags(post: Post, now: datetime) -> int:
     return len(open_flags)
 
 
-def hide_post(slug: str, post_id: int, user: Any, reason: str) -> Post:
-    """A coordinator hides a reply with a reason; it stays in the database."""
+def hideable_post(slug: str, post_id: int, user: Any) -> Post:
+    """A visible reply a coordinator may hide."""
     _require_coordinator(user)
     post = get_post(slug, post_id, user)
+    if post.is_hidden:
+        raise RecommendationError("Deze reactie is al verborgen.")
+    return post
+
+
+def hide_post(slug: str, post_id: int, user: Any, reason: str) -> Post:
+    """A coordinator hides a reply with a reason; it stays in the database."""
+    post = hideable_post(slug, post_id, user)
     reason = (reason or "").strip()
     if not reason:
         raise RecommendationError("Geef een reden om de reactie te verbergen.", field="reason")
-    if post.is_hidden:
-        raise RecommendationError("Deze reactie is al verborgen.")
     now = utcnow()
     post.hidden_at, post.hidden_reason, post.hidden_by_id = now, reason, user.id
     _resolve_flags(post, now)
