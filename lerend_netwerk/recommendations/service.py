@@ -425,7 +425,9 @@ def thread_page(slug: str, user: Any, now: datetime | None = None) -> ThreadPage
         new_ids = {
             post.id
             for post in posts
-            if post.created_at > follow.last_seen_at and post.author_id != user.id
+            if post.created_at > follow.last_seen_at
+            and post.author_id != user.id
+            and not post.is_hidden
         }
     flag_counts: dict[int, int] = {}
     if coordinator:
