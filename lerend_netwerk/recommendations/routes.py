@@ -39,6 +39,7 @@ bp = Blueprint("recommendations", __name__, template_folder="templates")
 
 
 def _thread_url(slug: str, post_id: int | None = None) -> str:
+    """The thread page, at one reply when given."""
     anchor = f"reactie-{post_id}" if post_id else None
     return url_for("recommendations.detail", slug=slug, _anchor=anchor)
 
@@ -59,6 +60,7 @@ def _field_error(form: FlaskForm, error: RecommendationError) -> bool:
 
 
 def _render_thread(page: service.ThreadPage, reply_form: ReplyForm, status: int = 200):
+    """The thread page with its reply form (fresh, or with the errors of a POST)."""
     status_form = StatusForm(formdata=None)
     status_form.status.choices = [
         (value, RECOMMENDATION_STATUS_LABELS[value]) for value in page.transitions
@@ -402,6 +404,7 @@ def reopen(slug: str):
 
 
 def _set_closed(slug: str, closed: bool) -> Response:
+    """Close or reopen a thread for new replies, then back to it."""
     if not ActionForm().validate_on_submit():
         abort(400)
     try:

@@ -182,11 +182,13 @@ def edit_window() -> timedelta:
 
 
 def _require_member(user: Any) -> None:
+    """Only signed-in users (the views redirect visitors to the login page first)."""
     if not getattr(user, "is_authenticated", False):
         abort(401)
 
 
 def _require_coordinator(user: Any) -> None:
+    """Only coordinators and admins."""
     _require_member(user)
     if not is_coordinator(user):
         abort(403)
@@ -225,6 +227,7 @@ def _tallies(thread_ids: list[int]) -> dict[int, Tally]:
 
 
 def _support_counts(thread_ids: list[int]) -> dict[int, int]:
+    """Supports per thread."""
     if not thread_ids:
         return {}
     rows = db.session.execute(
@@ -514,6 +517,7 @@ def add_reply(
 
 
 def _follow_query(thread_id: int, user_id: int):
+    """The follow row of one member for one thread."""
     return select(ThreadFollow).where(
         ThreadFollow.recommendation_id == thread_id, ThreadFollow.user_id == user_id
     )
@@ -692,6 +696,7 @@ def set_closed(slug: str, user: Any, closed: bool) -> Recommendation:
 
 
 def _apply_thread_fields(thread: Recommendation, data: dict[str, Any]) -> None:
+    """Check every field of the thread form first, then set them all."""
     title = (data.get("title") or "").strip()
     slug = (data.get("slug") or "").strip()
     if not title:
@@ -783,6 +788,7 @@ def flag_post(slug: str, post_id: int, user: Any, *, reason: str, details: str =
 
 
 def _resolve_flags(post: Post, now: datetime) -> int:
+    """Take the open reports on a reply out of the queue; how many there were."""
     open_flags = [flag for flag in post.flags if flag.resolved_at is None]
     for flag in open_flags:
         flag.resolved_at = now
@@ -914,6 +920,7 @@ def final_report(user: Any) -> list[ReportChapter]:
 
 
 def _plural(count: int, one: str, many: str) -> str:
+    """'1 lid', '2 leden'."""
     return f"{count} {one if count == 1 else many}"
 
 
