@@ -928,3 +928,119 @@ def test_registering_moving_up_and_cancelling_through_the_site_mails_each_person
     }
     waitlisted = next(m for m in smtp.messages() if m["Subject"].startswith("Op de wachtlijst"))
     assert "op plaats 1" in text_of(waitlisted)
+
+
+# --- TLS and authentication ------------------------------------------------------------------
+
+
+@pytest.fixture
+def certificate(tmp_path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (the openssl command line)."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+class Authenticator:
+    def __init__(self) -> None:
+        self.logins: list[tuple[bytes, bytes]] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        self.logins.append((auth_data.login, auth_data.password))
+        ok = (auth_data.login, auth_data.password) == (b"netwerk", b"geheim wachtwoord")
+        return AuthResult(success=ok)
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")
+@pytest.mark.parametrize("mode", ["starttls", "ssl"])
+def test_tls_and_login_are_used_as_configured(app, make_user, certificate, mode):
+    import ssl
+
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler, authenticator = Collector(), Authenticator()
+    port = free_port()
+    options = {"tls_context": context, "require_starttls": True}
+    if mode == "ssl":
+        # aiosmtpd does not see implicit TLS as TLS for AUTH; the socket is encrypted anyway.
+        options = {"ssl_context": context, "auth_require_tls": False}
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        authenticator=authenticator,
+        auth_required=True,
+        **options,
+    )
+    controller.start()
+    try:
+        app.config.update(
+            MAIL_PORT=port,
+            MAIL_USE_TLS=mode == "starttls",
+            MAIL_USE_SSL=mode == "ssl",
+            MAIL_USERNAME="netwerk",
+            MAIL_PASSWORD="geheim wachtwoord",
+            MAIL_SSL_CAFILE=str(cert),
+        )
+        queue_mail(make_user(), "Versleuteld", "Tekst", kind="test")
+        db.session.commit()
+        assert send_due_mail().sent == 1
+        assert len(handler.envelopes) == 1
+        assert authenticator.logins == [(b"netwerk", b"geheim wachtwoord")]
+
+        app.config["MAIL_PASSWORD"] = "fout"
+        queue_mail(make_user(), "Verkeerd wachtwoord", "Tekst", kind="test")
+        db.session.commit()
+        report = send_due_mail()
+        assert (report.sent, report.retrying) == (0, 1)
+        assert len(handler.envelopes) == 1
+        assert mails(subject="Verkeerd wachtwoord")[0].status == "queued"
+    finally:
+        controller.stop()
+
+
+def test_an_untrusted_certificate_is_refused(app, make_user, certificate):
+    import ssl
+
+    cert, key = certificate
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Collector()
+    port = free_port()
+    controller = Controller(
+        handler, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    try:
+        app.config.update(MAIL_PORT=port, MAIL_USE_TLS=True)  # no MAIL_SSL_CAFILE
+        queue_mail(make_user(), "Niet vertrouwd", "Tekst", kind="test")
+        db.session.commit()
+        assert send_due_mail().retrying == 1
+        assert handler.envelopes == []
+        assert "CERTIFICATE_VERIFY_FAILED" in mails()[0].last_error
+    finally:
+        controller.stop()

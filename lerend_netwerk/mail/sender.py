@@ -82,7 +82,8 @@ class SMTPBackend:
         host = self.config["MAIL_SERVER"]
         port = int(self.config.get("MAIL_PORT") or (465 if self.config.get("MAIL_USE_SSL") else 25))
         timeout = float(self.config.get("MAIL_TIMEOUT") or DEFAULTS["MAIL_TIMEOUT"])
-        context = ssl.create_default_context()
+        # MAIL_SSL_CAFILE: a private CA for an internal relay; the system's CAs otherwise.
+        context = ssl.create_default_context(cafile=self.config.get("MAIL_SSL_CAFILE") or None)
         try:
             if self.config.get("MAIL_USE_SSL"):
                 connection: smtplib.SMTP = smtplib.SMTP_SSL(
