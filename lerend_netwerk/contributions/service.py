@@ -91,12 +91,14 @@ def theme_choices() -> list[tuple[str, str]]:
 
 
 def _themes(slugs: list[str]) -> list[Theme]:
+    """The themes with these slugs."""
     if not slugs:
         return []
     return list(db.session.scalars(select(Theme).where(Theme.slug.in_(slugs))))
 
 
 def _apply(contribution: Contribution, data: ContributionInput) -> None:
+    """Copy the template's fields onto the contribution (body in the kind's sections)."""
     contribution.title = data.title.strip()
     contribution.summary = (data.summary or "").strip()
     sections = SECTIONS[contribution.kind]
@@ -198,6 +200,7 @@ def review_queue(limit_decided: int = 20) -> dict[str, list[Contribution]]:
 
 
 def _ensure_open(contribution: Contribution) -> None:
+    """Review steps only apply to contributions waiting for review."""
     if contribution.status not in OPEN_STATUSES:
         raise ContributionError(
             f"Deze bijdrage is niet in behandeling (status: {contribution.status_label})."
@@ -251,6 +254,7 @@ def accept_contribution(
 
 
 def _free_slug(model: Any, slug: str | None, title: str, reserved: frozenset[str]) -> str:
+    """The slug asked for if it is free, or one made from the title."""
     if slug is None:
         return unique_slug(model, slugify(title), reserved)
     if slug in reserved or db.session.scalar(select(model.id).where(model.slug == slug)):
@@ -259,6 +263,7 @@ def _free_slug(model: Any, slug: str | None, title: str, reserved: frozenset[str
 
 
 def _publish_practice(contribution: Contribution, visibility: str, slug: str | None) -> Practice:
+    """A published good practice from the contribution (level from its proeftuin)."""
     practice = Practice(
         slug=_free_slug(Practice, slug, contribution.title, frozenset()),
         title=contribution.title,
@@ -276,6 +281,7 @@ def _publish_practice(contribution: Contribution, visibility: str, slug: str | N
 
 
 def _publish_update(contribution: Contribution, visibility: str, slug: str | None) -> VisitReport:
+    """A published report from an update: its summary as introduction, dated when sent in."""
     parts = split_sections(contribution.body, SECTIONS["update"])
     if contribution.summary:
         parts = {PREAMBLE: contribution.summary, **parts}
