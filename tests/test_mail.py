@@ -237,7 +237,7 @@ def test_mail_is_rolled_back_with_the_change_that_caused_it(app, make_user, make
 @pytest.mark.parametrize(
     "change, subject, method, status, phrase",
     [
-        ("waitlisted", "Op de wachtlijst: ", "REQUEST", "CONFIRMED", "op plaats 2"),
+        ("waitlisted", "Op de wachtlijst: ", "REQUEST", "TENTATIVE", "op plaats 2"),
         ("promoted", "Je hebt een plaats: ", "REQUEST", "CONFIRMED", "er is een plaats"),
         ("cancelled", "Uitschrijving bevestigd: ", "CANCEL", "CANCELLED", "uitgeschreven"),
     ],
@@ -272,6 +272,9 @@ def test_waiting_list_promotion_and_cancellation_mails(
     assert str(event["UID"]) == event_uid(meeting)
     assert str(event["STATUS"]) == status
     assert str(event["ATTENDEE"]) == "mailto:wacht@example.be"
+    if method == "REQUEST":
+        expected = "TENTATIVE" if change == "waitlisted" else "ACCEPTED"
+        assert event["ATTENDEE"].params["PARTSTAT"] == expected
 
 
 def test_inactive_accounts_get_no_mail(app, make_user, make_meeting):

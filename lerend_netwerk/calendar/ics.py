@@ -213,18 +213,33 @@ def build_invite(
     method: str = "REQUEST",
     attendee: Any = None,
     *,
+    registration_status: str | None = None,
     organizer: str | None = None,
-    include_online: bool = True,
+    include_online: bool | None = None,
     site_url: str | None = None,
     stamp: datetime | None = None,
 ) -> bytes:
-    """An iTIP REQUEST (add or update) or CANCEL message for one session."""
+    """An iTIP REQUEST (add or update) or CANCEL message for one session.
+
+    With registration_status "waitlisted" the event is TENTATIVE and the attendee's
+    PARTSTAT too; the online link is then left out unless include_online says otherwise
+    (a place on the waiting list is no seat).
+    """
     method = method.upper()
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError("an invite's method is REQUEST or CANCEL")
     calendar = _calendar(method)
     calendar.add_component(vtimezone_for([meeting]))
-    event = build_event(meeting, include_online=include_online, site_url=site_url, stamp=stamp)
+    waitlisted = registration_status == "waitlisted"
+    if include_online is None:
+        include_online = not waitlisted
+    event = build_event(
+        meeting,
+        registration_status=registration_status,
+        include_online=include_online,
+        site_url=site_url,
+        stamp=stamp,
+    )
     if method == "CANCEL":
         event.pop("STATUS")
         event.add("status", "CANCELLED")
@@ -233,8 +248,9 @@ def build_invite(
         address = _address(attendee)
         address.params["ROLE"] = "REQ-PARTICIPANT"
         if method == "REQUEST":
-            # The member registered on the site: the seat is already accepted.
-            address.params["PARTSTAT"] = "ACCEPTED"
+            # The member registered on the site: the seat is already accepted, or
+            # tentative while on the waiting list.
+            address.params["PARTSTAT"] = "TENTATIVE" if waitlisted else "ACCEPTED"
         address.params["RSVP"] = "FALSE"
         event.add("attendee", address)
     calendar.add_component(event)

@@ -38,11 +38,15 @@ def render_mail(name: str, **context: Any) -> tuple[str, str | None]:
     return text, render_template(f"mail/{name}.html", **context)
 
 
-def invite_attachment(meeting: Meeting, method: str, attendee: Any = None) -> Attachment:
+def invite_attachment(
+    meeting: Meeting, method: str, attendee: Any = None, registration_status: str | None = None
+) -> Attachment:
     """The session's iCalendar invite (same UID as the feeds) as an attachment."""
     from lerend_netwerk.calendar.ics import build_invite
 
-    data = build_invite(meeting, method=method, attendee=attendee)
+    data = build_invite(
+        meeting, method=method, attendee=attendee, registration_status=registration_status
+    )
     filename = "annulering.ics" if method == "CANCEL" else "uitnodiging.ics"
     return Attachment(
         filename=filename,
@@ -103,7 +107,7 @@ def queue_registration_mail(registration: Registration, change: str) -> None:
         text,
         html=html,
         kind=f"registration-{change}",
-        attachments=[invite_attachment(meeting, method, user)],
+        attachments=[invite_attachment(meeting, method, user, registration.status)],
     )
 
 
@@ -146,7 +150,7 @@ def queue_meeting_mails(meeting: Meeting, change: str) -> int:
             text,
             html=html,
             kind=f"meeting-{change}",
-            attachments=[invite_attachment(meeting, method, user)],
+            attachments=[invite_attachment(meeting, method, user, registration.status)],
             dedupe_key=f"meeting-{change}:{meeting.id}:{version}{user.id}",
         )
         queued += mail is not None
