@@ -46,5 +46,8 @@ class DefaultConfig:
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers to trust.
     PROXY_HOPS = 0
 
+    # How long authors may edit their reply in a recommendation thread.
+    RECOMMENDATION_EDIT_WINDOW_MINUTES = 30
+
     # Calendar feeds: how often clients should refresh.
     FEED_REFRESH_MINUTES = 60

@@ -279,6 +279,9 @@ def test_member_downloads_own_data(client, make_user, make_meeting):
     assert data["account"]["name"] == "Data Dirk" and data["account"]["phone"] == "0470 00 00 00"
     assert data["registrations"][0]["title"] == "Intervisie mentoren"
     assert data["registrations"][0]["remark"] == "vegetarisch"
+    assert data["recommendation_supports"] == ["leervergoeding"]
+    assert data["recommendation_follows"] == ["leervergoeding"]
+    assert data["recommendation_replies"][0]["body"] == "Liever niet."
 
 
 def test_deleting_account_removes_personal_data_keeps_contributions(

@@ -138,8 +138,13 @@ def accept_invitation(token: str):
 def account():
     """The member's own page: registrations, personal calendar link, preferences."""
     from lerend_netwerk.agenda.service import registrations_of
+    from lerend_netwerk.recommendations.service import followed_threads
 
-    return render_template("auth/account.html", registrations=registrations_of(current_user))
+    return render_template(
+        "auth/account.html",
+        registrations=registrations_of(current_user),
+        followed=followed_threads(current_user),
+    )
 
 
 @bp.route("/account/profiel", methods=["GET", "POST"])

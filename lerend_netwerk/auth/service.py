@@ -331,13 +331,36 @@ def export_personal_data(user: User) -> dict[str, Any]:
 
 def _contributions_of(user: User) -> dict[str, Any]:
     """Replies, proposals and reports the user wrote (features that exist are included)."""
-    from lerend_netwerk.recommendations.models import Post, Recommendation
+    from lerend_netwerk.recommendations.models import (
+        Endorsement,
+        Flag,
+        Post,
+        Recommendation,
+        ThreadFollow,
+    )
 
     posts = db.session.scalars(select(Post).where(Post.author_id == user.id)).all()
     threads = db.session.scalars(
         select(Recommendation).where(Recommendation.author_id == user.id)
     ).all()
+
+    def slugs_of(model) -> list[str]:
+        return list(
+            db.session.scalars(
+                select(Recommendation.slug)
+                .join(model, model.recommendation_id == Recommendation.id)
+                .where(model.user_id == user.id)
+                .order_by(Recommendation.slug)
+            )
+        )
+
+    flags = db.session.scalars(select(Flag).where(Flag.user_id == user.id)).all()
     return {
+        "recommendation_supports": slugs_of(Endorsement),
+        "recommendation_follows": slugs_of(ThreadFollow),
+        "reply_flags": [
+            {"reply_id": f.post_id, "reason": f.reason, "details": f.details} for f in flags
+        ],
         "recommendation_replies": [
             {
                 "thread": p.recommendation.slug,
