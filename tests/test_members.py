@@ -263,13 +263,20 @@ def test_admin_pages_matrix(client, make_user, role, expected, path):
 # --- privacy ----------------------------------------------------------------------------
 
 
-def test_member_downloads_own_data(client, make_user, make_meeting):
+def test_member_downloads_own_data(client, make_user, make_meeting, make_recommendation):
     from lerend_netwerk.agenda.models import Registration
+    from lerend_netwerk.recommendations.models import Endorsement, Post, ThreadFollow
 
     user = make_user(name="Data Dirk", phone="0470 00 00 00")
     meeting = make_meeting(title="Intervisie mentoren")
-    db.session.add(
-        Registration(meeting=meeting, user=user, status="confirmed", remark="vegetarisch")
+    thread = make_recommendation(slug="leervergoeding")
+    db.session.add_all(
+        [
+            Registration(meeting=meeting, user=user, status="confirmed", remark="vegetarisch"),
+            Endorsement(recommendation_id=thread.id, user_id=user.id),
+            ThreadFollow(recommendation_id=thread.id, user_id=user.id),
+            Post(recommendation=thread, author=user, stance="oneens", body="Liever niet."),
+        ]
     )
     db.session.commit()
     login(client, user)
