@@ -270,11 +270,12 @@ def test_member_downloads_own_data(client, make_user, make_meeting, make_recomme
     user = make_user(name="Data Dirk", phone="0470 00 00 00")
     meeting = make_meeting(title="Intervisie mentoren")
     thread = make_recommendation(slug="leervergoeding")
+    thread_id, user_id = thread.id, user.id
     db.session.add_all(
         [
+            Endorsement(recommendation_id=thread_id, user_id=user_id),
+            ThreadFollow(recommendation_id=thread_id, user_id=user_id),
             Registration(meeting=meeting, user=user, status="confirmed", remark="vegetarisch"),
-            Endorsement(recommendation_id=thread.id, user_id=user.id),
-            ThreadFollow(recommendation_id=thread.id, user_id=user.id),
             Post(recommendation=thread, author=user, stance="oneens", body="Liever niet."),
         ]
     )
