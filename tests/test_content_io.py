@@ -816,3 +816,36 @@ def test_the_body_is_kept_exactly_and_written_back_the_same(text, body):
     assert parsed.record["body"] == body
     rendered = render_document(kind, parsed.record)
     assert parse_document(kind, rendered).record == parsed.record
+
+
+REPORT_BODY = "\n\n".join(f"## {section}\n\nTekst." for section in REPORT_SECTIONS)
+
+
+@pytest.mark.parametrize(
+    "kind,slug,front,body",
+    [
+        (
+            "sessions",
+            "nieuw",
+            "title: X\nkind: webinar\nstarts: 2027-01-01T10:00\nends: 2027-01-01T11:00",
+            "Tekst.",
+        ),
+        ("recommendations", "eindrapport", "title: X\ntheme: thema-a", "Tekst."),
+        ("reports", "overzicht", "title: X\nproeftuin: p\nvisited: 2022-11-14", REPORT_BODY),
+    ],
+)
+def test_slugs_taken_by_pages_are_refused(
+    app, tmp_path, make_theme, make_proeftuin, kind, slug, front, body
+):
+    from lerend_netwerk.content_io.service import ContentError, import_directory
+
+    make_theme(slug="thema-a")
+    make_proeftuin(slug="p")
+    directory = tmp_path / kind
+    directory.mkdir()
+    (directory / f"{slug}.md").write_text(f"---\n{front}\n---\n{body}\n", encoding="utf-8")
+    with pytest.raises(ContentError) as raised:
+        import_directory(tmp_path)
+    assert [problem.message for problem in raised.value.problems] == [
+        f"slug {slug!r} is taken by a page of the site: choose another name"
+    ]

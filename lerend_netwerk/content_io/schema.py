@@ -83,6 +83,18 @@ class Kind:
         return tuple(field.key for field in self.fields)
 
 
+# Where each kind's documents live on the site: a slug that equals a fixed page under
+# the same path (e.g. /sessies/nieuw) would never be reachable.
+URL_PREFIXES = {
+    "themes": "/themas",
+    "proeftuinen": "/proeftuinen",
+    "sessions": "/sessies",
+    "practices": "/praktijken",
+    "reports": "/verslagen",
+    "recommendations": "/aanbevelingen",
+}
+
+
 def _status(default: str, choices: tuple[str, ...]) -> Field:
     return Field("status", CHOICE, default=default, choices=choices)
 

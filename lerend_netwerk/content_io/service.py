@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -31,6 +32,7 @@ from lerend_netwerk.content_io.schema import (
     KINDS_BY_NAME,
     REF,
     REFS,
+    URL_PREFIXES,
     Kind,
     apply_record,
     record_of,
@@ -221,8 +223,23 @@ def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
     return entries, problems, warnings
 
 
+def reserved_slugs(kind_name: str) -> frozenset[str]:
+    """Slugs taken by fixed pages under the kind's path, e.g. "nieuw" for sessions."""
+    prefix = URL_PREFIXES.get(kind_name)
+    if prefix is None:
+        return frozenset()
+    taken = set()
+    for rule in current_app.url_map.iter_rules():
+        head, _, word = rule.rule.rpartition("/")
+        if head == prefix and word and not rule.arguments:
+            taken.add(word.removesuffix(".md"))
+    return frozenset(taken)
+
+
 def _parse_entry(entry: _Entry, problems: list[Problem]) -> None:
     slug_problem = check_slug(entry.slug)
+    if not slug_problem and entry.slug in reserved_slugs(entry.kind.name):
+        slug_problem = f"slug {entry.slug!r} is taken by a page of the site: choose another name"
     if slug_problem:
         problems.append(Problem(entry.display, 1, slug_problem))
     try:
@@ -316,6 +333,8 @@ def export_directory(path: Path) -> ExportResult:
                 continue
             text = render_document(kind, record_of(kind, obj))
             slug_problem = check_slug(obj.slug)
+            if not slug_problem and obj.slug in reserved_slugs(kind.name):
+                slug_problem = f"slug {obj.slug!r} is taken by a page of the site"
             problems = [(1, slug_problem)] if slug_problem else []
             problems += parse_document(kind, text).problems
             for line, message in problems:
