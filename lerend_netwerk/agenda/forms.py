@@ -19,6 +19,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from lerend_netwerk.agenda.models import MEETING_KIND_LABELS
 from lerend_netwerk.agenda.service import MeetingValues, slug_taken
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -49,7 +50,7 @@ class CheckInForm(FlaskForm):
 class ReportForm(FlaskForm):
     """The verslag of a session, in Markdown."""
 
-    report = TextAreaField("Verslag", validators=[Length(max=100_000)])
+    report = TextAreaField("Verslag", validators=[Length(max=100_000)], render_kw=MARKDOWN_EDITOR)
 
 
 class MeetingForm(FlaskForm):
@@ -100,6 +101,7 @@ class MeetingForm(FlaskForm):
         "Beschrijving",
         validators=[Optional(), Length(max=50_000)],
         description="Markdown: **vet**, *schuin*, lijstjes met -, koppen met ##.",
+        render_kw=MARKDOWN_EDITOR,
     )
 
     def __init__(self, *args, choices: dict, meeting=None, **kwargs) -> None:

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lerend_netwerk.contributions.models import PRACTICE_SECTIONS, UPDATE_SECTIONS
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR
 from lerend_netwerk.proeftuinen.forms import SECTION_MAX, SLUG_MESSAGE, SLUG_PATTERN
 from lerend_netwerk.proeftuinen.sections import field_name
 from lerend_netwerk.visibility import VISIBILITY_LABELS
@@ -20,7 +21,9 @@ class ContributionForm(FlaskForm):
     REQUIRED: tuple[str, ...] = ()
 
     title = StringField("Titel", validators=[DataRequired(), Length(max=200)])
-    summary = TextAreaField("Samenvatting", validators=[Optional(), Length(max=2000)])
+    summary = TextAreaField(
+        "Samenvatting", validators=[Optional(), Length(max=2000)], render_kw=MARKDOWN_EDITOR
+    )
     themes = SelectMultipleField(
         "Thema's",
         choices=[],
@@ -63,7 +66,9 @@ class PracticeForm(ContributionForm):
     SECTIONS = PRACTICE_SECTIONS
     REQUIRED = ("Aanpak",)
 
-    summary = TextAreaField("Samenvatting", validators=[DataRequired(), Length(max=2000)])
+    summary = TextAreaField(
+        "Samenvatting", validators=[DataRequired(), Length(max=2000)], render_kw=MARKDOWN_EDITOR
+    )
 
 
 class UpdateForm(ContributionForm):
@@ -82,7 +87,11 @@ for _form, _sections in ((PracticeForm, PRACTICE_SECTIONS), (UpdateForm, UPDATE_
         setattr(
             _form,
             field_name(_section),
-            TextAreaField(_section, validators=[Optional(), Length(max=SECTION_MAX)]),
+            TextAreaField(
+                _section,
+                validators=[Optional(), Length(max=SECTION_MAX)],
+                render_kw=MARKDOWN_EDITOR,
+            ),
         )
 
 FORMS = {"practice": PracticeForm, "update": UpdateForm}
@@ -90,7 +99,9 @@ FORMS = {"practice": PracticeForm, "update": UpdateForm}
 
 class RequestChangesForm(FlaskForm):
     comment = TextAreaField(
-        "Wat moet er aangepast worden?", validators=[DataRequired(), Length(max=5000)]
+        "Wat moet er aangepast worden?",
+        validators=[DataRequired(), Length(max=5000)],
+        render_kw=MARKDOWN_EDITOR,
     )
     submit = SubmitField("Aanpassingen vragen")
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template
-from flask_login import current_user
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+from flask_login import current_user, login_required
 
 from lerend_netwerk.core import service
+from lerend_netwerk.core.forms import MarkdownPreviewForm
+from lerend_netwerk.markdown import render_markdown
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -20,6 +22,18 @@ def home():
 def privacy():
     """What the platform keeps about members, and why."""
     return render_template("core/privacy.html")
+
+
+@bp.post("/markdown/voorbeeld")
+@login_required
+def markdown_preview():
+    """The sanitised HTML of a Markdown text, for the editors' "Voorbeeld" button."""
+    form = MarkdownPreviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    response = Response(render_markdown(form.text.data), mimetype="text/html")
+    response.cache_control.no_store = True
+    return response
 
 
 @bp.get("/healthz")

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 from lerend_netwerk.proeftuinen.sections import PREAMBLE, field_name
 from lerend_netwerk.visibility import VISIBILITY_LABELS
@@ -26,7 +27,9 @@ class ReportForm(FlaskForm):
     visibility = SelectField(
         "Zichtbaarheid", choices=list(VISIBILITY_LABELS.items()), default="members"
     )
-    intro = TextAreaField("Inleiding", validators=[Optional(), Length(max=SECTION_MAX)])
+    intro = TextAreaField(
+        "Inleiding", validators=[Optional(), Length(max=SECTION_MAX)], render_kw=MARKDOWN_EDITOR
+    )
 
     save = SubmitField("Opslaan als concept")
     preview = SubmitField("Voorbeeld")
@@ -54,5 +57,7 @@ for _section in REPORT_SECTIONS:
     setattr(
         ReportForm,
         field_name(_section),
-        TextAreaField(_section, validators=[Optional(), Length(max=SECTION_MAX)]),
+        TextAreaField(
+            _section, validators=[Optional(), Length(max=SECTION_MAX)], render_kw=MARKDOWN_EDITOR
+        ),
     )

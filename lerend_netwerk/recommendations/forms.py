@@ -13,6 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 from wtforms.widgets import HiddenInput
 
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR
 from lerend_netwerk.recommendations.models import FLAG_REASONS, STANCE_LABELS
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
@@ -38,6 +39,7 @@ class ReplyForm(FlaskForm):
             DataRequired(message="Schrijf een reactie."),
             Length(max=MAX_BODY, message=f"Een reactie telt hoogstens {MAX_BODY} tekens."),
         ],
+        render_kw=MARKDOWN_EDITOR,
     )
     parent_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -57,6 +59,7 @@ class EditReplyForm(FlaskForm):
             DataRequired(message="Schrijf een reactie."),
             Length(max=MAX_BODY, message=f"Een reactie telt hoogstens {MAX_BODY} tekens."),
         ],
+        render_kw=MARKDOWN_EDITOR,
     )
 
 
@@ -85,7 +88,7 @@ class StatusForm(FlaskForm):
     """A coordinator moves a thread along the workflow."""
 
     status = SelectField("Nieuwe status", validate_choice=False, validators=[InputRequired()])
-    reason = TextAreaField("Reden", validators=[Length(max=5000)])
+    reason = TextAreaField("Reden", validators=[Length(max=5000)], render_kw=MARKDOWN_EDITOR)
 
 
 class ThreadForm(FlaskForm):
@@ -115,4 +118,6 @@ class ThreadForm(FlaskForm):
         default="public",
         validate_choice=False,
     )
-    body = TextAreaField("Voorstel (Markdown)", validators=[Length(max=MAX_BODY)])
+    body = TextAreaField(
+        "Voorstel (Markdown)", validators=[Length(max=MAX_BODY)], render_kw=MARKDOWN_EDITOR
+    )
