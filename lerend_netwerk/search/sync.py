@@ -32,6 +32,7 @@ from lerend_netwerk.extensions import db
 from lerend_netwerk.search.documents import SearchDocument, iter_documents, load_documents
 from lerend_netwerk.search.index import (
     SCHEMA_VERSION,
+    TITLE_REPEAT,
     IndexHandle,
     SyncState,
     get_handle,
@@ -77,8 +78,8 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
         "url": doc.url,
         "title": doc.title,
         "body": doc.body,
-        "keywords": doc.keywords,
-        "spell": "\n".join((doc.title, doc.body, doc.keywords)),
+        "content": "\n".join([doc.title] * TITLE_REPEAT + [doc.body, doc.keywords]),
+        "spell": _distinct_words(doc.title, doc.body, doc.keywords),
         "themes": " ".join(doc.themes),
         "audience": " ".join(doc.audiences),
         "fingerprint": doc.fingerprint,
@@ -86,6 +87,11 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     if doc.level:
         fields["level"] = doc.level
     return fields
+
+
+def _distinct_words(*texts: str) -> str:
+    """Each word once: the spelling/prefix field needs which words occur, not how often."""
+    return " ".join(dict.fromkeys(" ".join(texts).split()))
 
 
 def _pending_clause(state: SyncState) -> ColumnElement[bool]:

@@ -1,0 +1,310 @@
+"""Benchmark: the Whoosh search index against SQLite FTS5 on the same Dutch corpus.
+
+One command:
+
+    .venv/bin/python benchmarks/bench_search.py               # 20,000 documents
+    .venv/bin/python benchmarks/bench_search.py --docs 2000   # a quick run
+
+Generates documents of about 280 words (titles of 4-8 words) from the vocabulary of the
+demo content in content/ (word frequencies kept, so common words are common), then in
+the same run:
+
+- builds the Whoosh index with the platform's own schema and Dutch analyzer
+  (lerend_netwerk.search: stemming, accent folding, stop words, spelling field), and an
+  SQLite FTS5 table (unicode61, diacritics removed) over the same titles and bodies;
+- times 1-2-word queries drawn from the corpus (mid-frequency words, as people type):
+  * Whoosh /zoeken: exactly what the search page does (lerend_netwerk.search.query.run):
+    audience filter, exact total, facets (type, theme, level), BM25 top 10 and
+    highlighted snippets; once with the per-process posting cache warm (queries repeat
+    words, as real traffic does) and once emptied before every query (cold);
+  * Whoosh's own scorer: the same words through Whoosh's matcher tree and BM25F
+    (searcher.search, top 10) plus snippets: why the platform ranks by itself;
+  * FTS5: top 10 by rank with snippet() highlights, plus an exact COUNT(*).
+- prints build time, docs/s, p50/p95 latency and the ratio to FTS5, and checks the
+  target: Whoosh p95 under 30 ms.
+
+Everything happens in a temporary directory that is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from lerend_netwerk.search import query as search_query  # noqa: E402
+from lerend_netwerk.search.documents import DOC_TYPES, SearchDocument  # noqa: E402
+from lerend_netwerk.search.index import DUTCH_STOPWORDS, fold, get_handle  # noqa: E402
+from lerend_netwerk.search.sync import whoosh_fields  # noqa: E402
+
+TARGET_P95_MS = 30.0
+WORD_RE = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+THEMES = [
+    "mentoren",
+    "werving-en-selectie",
+    "financiering",
+    "kader",
+    "werkplekken",
+    "leervergoedingen",
+    "administratieve-vereenvoudiging",
+    "evaluatie-werkplekleren",
+]
+LEVELS = ["hoger-onderwijs", "volwassenenonderwijs", "secundair"]
+FALLBACK = [
+    "duaal",
+    "leren",
+    "werkplek",
+    "mentor",
+    "mentoren",
+    "opleiding",
+    "student",
+    "studenten",
+    "bedrijf",
+    "bedrijven",
+    "hogeschool",
+    "centrum",
+    "volwassenenonderwijs",
+    "proeftuin",
+    "begeleiding",
+    "evaluatie",
+    "financiering",
+    "financiële",
+    "vergoeding",
+    "werving",
+    "selectie",
+    "samenwerking",
+    "netwerk",
+    "intervisie",
+    "overleg",
+    "traject",
+    "competenties",
+    "leerresultaten",
+    "stage",
+    "contract",
+    "overeenkomst",
+    "sector",
+    "zorg",
+    "logistiek",
+    "bouw",
+]
+
+
+def vocabulary() -> Counter[str]:
+    """Word frequencies of the demo content (the network's own language)."""
+    counts: Counter[str] = Counter()
+    for path in (ROOT / "content").rglob("*.md"):
+        counts.update(word.lower() for word in WORD_RE.findall(path.read_text("utf-8")))
+    if len(counts) < 200:
+        counts.update(FALLBACK * 5)
+    return counts
+
+
+class Corpus:
+    def __init__(self, counts: Counter[str], seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.words = list(counts)
+        self.weights = [counts[w] for w in self.words]
+
+    def sentence(self, n: int) -> str:
+        words = self.rng.choices(self.words, self.weights, k=n)
+        return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+    def document(self, n: int) -> SearchDocument:
+        rng = self.rng
+        body_words = rng.randint(250, 310)
+        sentences = []
+        while body_words > 0:
+            length = min(rng.randint(8, 20), body_words)
+            sentences.append(self.sentence(length))
+            body_words -= length
+        audiences = ("public", "member", "coordinator")
+        roll = rng.random()
+        if roll < 0.1:
+            audiences = ("member", "coordinator")
+        elif roll < 0.15:
+            audiences = ("coordinator",)
+        return SearchDocument(
+            type=rng.choice(DOC_TYPES),
+            id=n,
+            slug=f"document-{n}",
+            title=self.sentence(rng.randint(4, 8)).rstrip("."),
+            body=" ".join(sentences),
+            keywords=" ".join(rng.sample(THEMES, 2)).replace("-", " "),
+            themes=rng.sample(THEMES, rng.randint(1, 3)),
+            level=rng.choice(LEVELS),
+            audiences=audiences,
+        )
+
+
+def queries(counts: Counter[str], how_many: int, seed: int) -> list[str]:
+    """1-2-word queries of mid-frequency words (no stop words)."""
+    rng = random.Random(seed)
+    ranked = [w for w, _ in counts.most_common() if len(w) >= 4 and fold(w) not in DUTCH_STOPWORDS]
+    pool = ranked[5 : 5 + max(50, len(ranked) // 3)]
+    out = []
+    for _ in range(how_many):
+        k = rng.choice((1, 1, 2))
+        out.append(" ".join(rng.sample(pool, k)))
+    return out
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def timed(run, items) -> list[float]:
+    for item in items[:10]:  # warm-up: caches, mmap, the facet sets
+        run(item)
+    times = []
+    for item in items:
+        start = time.perf_counter()
+        run(item)
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def build_whoosh(directory: str, docs: list[SearchDocument]) -> float:
+    handle = get_handle(directory)
+    start = time.perf_counter()
+    writer = handle.open().writer(limitmb=256)
+    for doc in docs:
+        writer.add_document(**whoosh_fields(doc))
+    writer.commit()
+    return time.perf_counter() - start
+
+
+def build_fts5(path: str, docs: list[SearchDocument]) -> float:
+    start = time.perf_counter()
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE VIRTUAL TABLE docs USING fts5(title, body, "
+        "tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    with conn:
+        conn.executemany(
+            "INSERT INTO docs(rowid, title, body) VALUES (?, ?, ?)",
+            ((doc.id, doc.title, doc.body) for doc in docs),
+        )
+    conn.close()
+    return time.perf_counter() - start
+
+
+def fts5_query(conn: sqlite3.Connection, text: str) -> int:
+    match = " ".join('"' + word.replace('"', "") + '"' for word in text.split())
+    rows = conn.execute(
+        "SELECT rowid, title, snippet(docs, 1, '<mark>', '</mark>', '…', 24) "
+        "FROM docs WHERE docs MATCH ? ORDER BY rank LIMIT 10",
+        (match,),
+    ).fetchall()
+    total = conn.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (match,)).fetchone()[0]
+    return total + len(rows)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--docs", type=int, default=20_000, help="documents to generate")
+    parser.add_argument("--queries", type=int, default=300, help="queries to time")
+    parser.add_argument("--seed", type=int, default=2025)
+    args = parser.parse_args()
+
+    counts = vocabulary()
+    corpus = Corpus(counts, args.seed)
+    print(f"Generating {args.docs:,} documents from a vocabulary of {len(counts):,} words ...")
+    docs = [corpus.document(n) for n in range(1, args.docs + 1)]
+    words = sum(len(doc.body.split()) for doc in docs) / len(docs)
+    print(f"  about {words:.0f} words per document")
+    texts = queries(counts, args.queries, args.seed + 1)
+
+    workdir = tempfile.mkdtemp(prefix="bench-search-")
+    try:
+        index_dir = os.path.join(workdir, "whoosh")
+        fts_path = os.path.join(workdir, "fts.sqlite")
+        print("Indexing in Whoosh ...", flush=True)
+        whoosh_build = build_whoosh(index_dir, docs)
+        print(f"  {whoosh_build:.1f} s")
+        print("Indexing in SQLite FTS5 ...", flush=True)
+        fts_build = build_fts5(fts_path, docs)
+        print(f"  {fts_build:.1f} s")
+
+        handle = get_handle(index_dir)
+        no_filters: dict[str, str | None] = {}
+        totals: list[int] = []
+
+        def whoosh_full(text: str) -> None:
+            outcome = search_query.run(handle, text, "public", no_filters)
+            totals.append(outcome.total)
+
+        def whoosh_cold(text: str) -> None:
+            handle.forget_terms()
+            search_query.run(handle, text, "public", no_filters)
+
+        def whoosh_top(text: str) -> None:
+            searcher = handle.searcher()
+            built = search_query.build_query(handle, searcher, search_query.parse(text))
+            whoosh_query = built.as_whoosh_query()
+            if whoosh_query is None:
+                return
+            allowed = search_query.allowed_docs(handle, searcher, "public", no_filters)
+            results = searcher.search(whoosh_query, filter=allowed, limit=10)
+            for hit in results:
+                search_query.make_snippet(hit["body"], built.highlight_terms)
+
+        conn = sqlite3.connect(fts_path)
+        print(f"Timing {len(texts)} queries per engine ...", flush=True)
+        full = timed(whoosh_full, texts)
+        cold = timed(whoosh_cold, texts)
+        top = timed(whoosh_top, texts)
+        fts = timed(lambda text: fts5_query(conn, text), texts)
+        conn.close()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    fts_p95 = percentile(fts, 95)
+    rows = [
+        ("Whoosh /zoeken, warm cache", whoosh_build, full),
+        ("Whoosh /zoeken, cold cache", whoosh_build, cold),
+        ("Whoosh's own scorer, top 10 + snippets", whoosh_build, top),
+        ("SQLite FTS5 top 10 + snippets + count", fts_build, fts),
+    ]
+    print()
+    print(f"{args.docs:,} documents, {len(texts)} queries of 1-2 words")
+    header = (
+        f"{'engine':<40} {'build s':>8} {'docs/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p95/FTS5':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, build, times in rows:
+        p50, p95 = percentile(times, 50), percentile(times, 95)
+        print(
+            f"{name:<40} {build:>8.1f} {args.docs / build:>8.0f} {p50:>8.1f} {p95:>8.1f} "
+            f"{p95 / fts_p95:>8.1f}x"
+        )
+    matched = [t for t in totals if t]
+    if matched:
+        print(
+            f"\nmatches per query (Whoosh, public): median {statistics.median(matched):.0f}, "
+            f"max {max(matched)}"
+        )
+    for label, times in (("warm", full), ("cold", cold)):
+        p95 = percentile(times, 95)
+        verdict = "met" if p95 < TARGET_P95_MS else "NOT met"
+        print(f"target: Whoosh /zoeken p95 under {TARGET_P95_MS:.0f} ms ({label}): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
