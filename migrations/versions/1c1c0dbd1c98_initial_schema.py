@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 87f645d7afc2
+Revision ID: 1c1c0dbd1c98
 Revises: 
-Create Date: 2026-11-22 08:01:06.847075
+Create Date: 2026-11-22 09:15:07.860068
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '87f645d7afc2'
+revision = '1c1c0dbd1c98'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -47,6 +47,17 @@ def upgrade():
     with op.batch_alter_table('proeftuin', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_proeftuin_level'), ['level'], unique=False)
         batch_op.create_index(batch_op.f('ix_proeftuin_slug'), ['slug'], unique=True)
+
+    op.create_table('search_change',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('doc_type', sa.String(length=20), nullable=False),
+    sa.Column('doc_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_search_change')),
+    sqlite_autoincrement=True
+    )
+    with op.batch_alter_table('search_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_search_change_created_at'), ['created_at'], unique=False)
 
     op.create_table('theme',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -136,6 +147,11 @@ def upgrade():
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('wants_reminders', sa.Boolean(), nullable=False),
     sa.Column('wants_digest', sa.Boolean(), nullable=False),
+    sa.Column('phone', sa.String(length=50), nullable=True),
+    sa.Column('bio', sa.Text(), nullable=False),
+    sa.Column('show_email', sa.Boolean(), nullable=False),
+    sa.Column('show_phone', sa.Boolean(), nullable=False),
+    sa.Column('listed_in_directory', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_user_organisation_id_organisation'), ondelete='SET NULL'),
@@ -145,6 +161,38 @@ def upgrade():
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_email'), ['email'], unique=True)
 
+    op.create_table('account_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('purpose', sa.String(length=20), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_account_token_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_account_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_account_token_token_hash'))
+    )
+    with op.batch_alter_table('account_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_account_token_user_id'), ['user_id'], unique=False)
+
+    op.create_table('audit_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_label', sa.String(length=300), nullable=False),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('target_type', sa.String(length=40), nullable=True),
+    sa.Column('target_id', sa.Integer(), nullable=True),
+    sa.Column('target_label', sa.String(length=300), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_audit_event_actor_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
+    )
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_event_created_at'), ['created_at'], unique=False)
+
     op.create_table('meeting_theme',
     sa.Column('meeting_id', sa.Integer(), nullable=False),
     sa.Column('theme_id', sa.Integer(), nullable=False),
@@ -152,6 +200,36 @@ def upgrade():
     sa.ForeignKeyConstraint(['theme_id'], ['theme.id'], name=op.f('fk_meeting_theme_theme_id_theme'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('meeting_id', 'theme_id', name=op.f('pk_meeting_theme'))
     )
+    op.create_table('outgoing_mail',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recipient', sa.String(length=254), nullable=False),
+    sa.Column('recipient_name', sa.String(length=200), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body_text', sa.Text(), nullable=False),
+    sa.Column('body_html', sa.Text(), nullable=True),
+    sa.Column('attachments', sa.JSON(), nullable=False),
+    sa.Column('headers', sa.JSON(), nullable=False),
+    sa.Column('message_id', sa.String(length=300), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('dedupe_key', sa.String(length=200), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claim_token', sa.String(length=64), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_outgoing_mail_user_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_mail')),
+    sa.UniqueConstraint('dedupe_key', name=op.f('uq_outgoing_mail_dedupe_key'))
+    )
+    with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outgoing_mail_kind'), ['kind'], unique=False)
+        batch_op.create_index('ix_outgoing_mail_status_next', ['status', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outgoing_mail_user_id'), ['user_id'], unique=False)
+
     op.create_table('practice_theme',
     sa.Column('practice_id', sa.Integer(), nullable=False),
     sa.Column('theme_id', sa.Integer(), nullable=False),
@@ -173,6 +251,7 @@ def upgrade():
     sa.Column('level', sa.String(length=30), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=False),
+    sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('visibility', sa.String(length=20), nullable=False),
     sa.Column('closed', sa.Boolean(), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
@@ -209,6 +288,13 @@ def upgrade():
         batch_op.create_index('ix_registration_meeting_status', ['meeting_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_registration_user_id'), ['user_id'], unique=False)
 
+    op.create_table('user_theme',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['theme_id'], ['theme.id'], name=op.f('fk_user_theme_theme_id_theme'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_user_theme_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'theme_id', name=op.f('pk_user_theme'))
+    )
     op.create_table('visit_report',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('title', sa.String(length=200), nullable=False),
@@ -229,6 +315,50 @@ def upgrade():
     with op.batch_alter_table('visit_report', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_visit_report_slug'), ['slug'], unique=True)
 
+    op.create_table('contribution',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('proeftuin_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('summary', sa.Text(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('review_comment', sa.Text(), nullable=True),
+    sa.Column('reviewer_id', sa.Integer(), nullable=True),
+    sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resubmitted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('practice_id', sa.Integer(), nullable=True),
+    sa.Column('report_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_contribution_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['practice_id'], ['practice.id'], name=op.f('fk_contribution_practice_id_practice'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['proeftuin_id'], ['proeftuin.id'], name=op.f('fk_contribution_proeftuin_id_proeftuin'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['report_id'], ['visit_report.id'], name=op.f('fk_contribution_report_id_visit_report'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reviewer_id'], ['user.id'], name=op.f('fk_contribution_reviewer_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_contribution'))
+    )
+    with op.batch_alter_table('contribution', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_contribution_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contribution_proeftuin_id'), ['proeftuin_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contribution_status'), ['status'], unique=False)
+
+    op.create_table('endorsement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recommendation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], name=op.f('fk_endorsement_recommendation_id_recommendation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_endorsement_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_endorsement')),
+    sa.UniqueConstraint('recommendation_id', 'user_id', name=op.f('uq_endorsement_recommendation_id_user_id'))
+    )
+    with op.batch_alter_table('endorsement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_endorsement_recommendation_id'), ['recommendation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_endorsement_user_id'), ['user_id'], unique=False)
+
     op.create_table('post',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('recommendation_id', sa.Integer(), nullable=False),
@@ -236,11 +366,14 @@ def upgrade():
     sa.Column('parent_id', sa.Integer(), nullable=True),
     sa.Column('stance', sa.String(length=20), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('edited_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('hidden_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('hidden_reason', sa.Text(), nullable=False),
+    sa.Column('hidden_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_post_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['hidden_by_id'], ['user.id'], name=op.f('fk_post_hidden_by_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['parent_id'], ['post.id'], name=op.f('fk_post_parent_id_post'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], name=op.f('fk_post_recommendation_id_recommendation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_post'))
@@ -248,19 +381,100 @@ def upgrade():
     with op.batch_alter_table('post', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_post_recommendation_id'), ['recommendation_id'], unique=False)
 
+    op.create_table('thread_follow',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recommendation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('last_seen_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recommendation_id'], ['recommendation.id'], name=op.f('fk_thread_follow_recommendation_id_recommendation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_thread_follow_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_thread_follow')),
+    sa.UniqueConstraint('recommendation_id', 'user_id', name=op.f('uq_thread_follow_recommendation_id_user_id'))
+    )
+    with op.batch_alter_table('thread_follow', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_thread_follow_recommendation_id'), ['recommendation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_thread_follow_user_id'), ['user_id'], unique=False)
+
+    op.create_table('contribution_theme',
+    sa.Column('contribution_id', sa.Integer(), nullable=False),
+    sa.Column('theme_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['contribution_id'], ['contribution.id'], name=op.f('fk_contribution_theme_contribution_id_contribution'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['theme_id'], ['theme.id'], name=op.f('fk_contribution_theme_theme_id_theme'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('contribution_id', 'theme_id', name=op.f('pk_contribution_theme'))
+    )
+    op.create_table('flag',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=30), nullable=False),
+    sa.Column('details', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_flag_post_id_post'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_flag_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_flag')),
+    sa.UniqueConstraint('post_id', 'user_id', name=op.f('uq_flag_post_id_user_id'))
+    )
+    with op.batch_alter_table('flag', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_flag_post_id'), ['post_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_flag_user_id'), ['user_id'], unique=False)
+
+    op.create_table('post_revision',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('stance', sa.String(length=20), nullable=False),
+    sa.Column('written_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('editor_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['editor_id'], ['user.id'], name=op.f('fk_post_revision_editor_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['post_id'], ['post.id'], name=op.f('fk_post_revision_post_id_post'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_post_revision'))
+    )
+    with op.batch_alter_table('post_revision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_post_revision_post_id'), ['post_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('post_revision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_post_revision_post_id'))
+
+    op.drop_table('post_revision')
+    with op.batch_alter_table('flag', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_flag_user_id'))
+        batch_op.drop_index(batch_op.f('ix_flag_post_id'))
+
+    op.drop_table('flag')
+    op.drop_table('contribution_theme')
+    with op.batch_alter_table('thread_follow', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_thread_follow_user_id'))
+        batch_op.drop_index(batch_op.f('ix_thread_follow_recommendation_id'))
+
+    op.drop_table('thread_follow')
     with op.batch_alter_table('post', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_post_recommendation_id'))
 
     op.drop_table('post')
+    with op.batch_alter_table('endorsement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_endorsement_user_id'))
+        batch_op.drop_index(batch_op.f('ix_endorsement_recommendation_id'))
+
+    op.drop_table('endorsement')
+    with op.batch_alter_table('contribution', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_contribution_status'))
+        batch_op.drop_index(batch_op.f('ix_contribution_proeftuin_id'))
+        batch_op.drop_index(batch_op.f('ix_contribution_author_id'))
+
+    op.drop_table('contribution')
     with op.batch_alter_table('visit_report', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_visit_report_slug'))
 
     op.drop_table('visit_report')
+    op.drop_table('user_theme')
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_registration_user_id'))
         batch_op.drop_index('ix_registration_meeting_status')
@@ -273,7 +487,22 @@ def downgrade():
     op.drop_table('recommendation')
     op.drop_table('proeftuin_member')
     op.drop_table('practice_theme')
+    with op.batch_alter_table('outgoing_mail', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outgoing_mail_user_id'))
+        batch_op.drop_index('ix_outgoing_mail_status_next')
+        batch_op.drop_index(batch_op.f('ix_outgoing_mail_kind'))
+
+    op.drop_table('outgoing_mail')
     op.drop_table('meeting_theme')
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_audit_event_created_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_event_action'))
+
+    op.drop_table('audit_event')
+    with op.batch_alter_table('account_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_account_token_user_id'))
+
+    op.drop_table('account_token')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_email'))
 
@@ -295,6 +524,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_theme_slug'))
 
     op.drop_table('theme')
+    with op.batch_alter_table('search_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_search_change_created_at'))
+
+    op.drop_table('search_change')
     with op.batch_alter_table('proeftuin', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_proeftuin_slug'))
         batch_op.drop_index(batch_op.f('ix_proeftuin_level'))
