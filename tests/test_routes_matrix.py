@@ -1,0 +1,257 @@
+"""Every route that `lerend-netwerk routes` lists, for every role.
+
+Each endpoint declares what anonymous visitors, members, coordinators and admins get.
+A route that is added without a line here fails `test_every_route_is_declared`.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import login, post_form
+from lerend_netwerk.extensions import db
+
+ROLES = ("anonymous", "member", "coordinator", "admin")
+LOGIN = "login"  # a redirect to the login page
+
+# GET: the status per role (anonymous, member, coordinator, admin).
+PUBLIC = (200, 200, 200, 200)
+MEMBERS = (LOGIN, 200, 200, 200)
+COORDINATORS = (LOGIN, 403, 200, 200)
+ADMINS = (LOGIN, 403, 403, 200)
+UNKNOWN_TOKEN = (404, 404, 404, 404)
+
+GET_ACCESS: dict[str, tuple] = {
+    "agenda.attendees": COORDINATORS,
+    "agenda.attendees_csv": COORDINATORS,
+    "agenda.create": COORDINATORS,
+    "agenda.detail": PUBLIC,
+    "agenda.edit": COORDINATORS,
+    "agenda.edit_report": COORDINATORS,
+    "agenda.index": PUBLIC,
+    "api.openapi": PUBLIC,
+    "api.session": PUBLIC,
+    "api.sessions": PUBLIC,
+    "auth.accept_invitation": UNKNOWN_TOKEN,
+    "auth.account": MEMBERS,
+    "auth.change_password": MEMBERS,
+    "auth.delete_account": MEMBERS,
+    "auth.export_data": MEMBERS,
+    "auth.forgot_password": PUBLIC,
+    "auth.login": (200, 302, 302, 302),
+    "auth.profile": MEMBERS,
+    "auth.reset_password": UNKNOWN_TOKEN,
+    "calendar.personal_feed": UNKNOWN_TOKEN,
+    "calendar.public_feed": PUBLIC,
+    "calendar.session_feed": PUBLIC,
+    "contributions.choose": MEMBERS,
+    # The member is the contribution's author.
+    "contributions.detail": (LOGIN, 200, 200, 200),
+    # Editable by its author only after changes were requested; nobody else's to edit.
+    "contributions.edit": (LOGIN, 403, 404, 404),
+    "contributions.mine": MEMBERS,
+    # The member belongs to the proeftuin; coordinators may send input for any.
+    "contributions.new": MEMBERS,
+    "contributions.queue": COORDINATORS,
+    "core.healthz": PUBLIC,
+    "core.home": PUBLIC,
+    "core.privacy": PUBLIC,
+    "indicators.export": COORDINATORS,
+    "indicators.index": COORDINATORS,
+    "mail.unsubscribe": UNKNOWN_TOKEN,
+    "members.accounts": COORDINATORS,
+    "members.audit": ADMINS,
+    "members.directory": MEMBERS,
+    "members.edit_account": COORDINATORS,
+    "members.invite": COORDINATORS,
+    "members.member": MEMBERS,
+    "practices.detail": PUBLIC,
+    "practices.index": PUBLIC,
+    "proeftuinen.detail": PUBLIC,
+    "proeftuinen.edit_report": COORDINATORS,
+    "proeftuinen.index": PUBLIC,
+    "proeftuinen.new_report": COORDINATORS,
+    "proeftuinen.organisations": PUBLIC,
+    "proeftuinen.overview": COORDINATORS,
+    # A members-only report: 404 for those who may not know it exists.
+    "proeftuinen.report": (404, 200, 200, 200),
+    "recommendations.create": COORDINATORS,
+    "recommendations.detail": PUBLIC,
+    "recommendations.edit": COORDINATORS,
+    # The member wrote the reply and is inside the edit window.
+    "recommendations.edit_reply": (LOGIN, 200, 403, 403),
+    "recommendations.final_report": PUBLIC,
+    "recommendations.final_report_markdown": PUBLIC,
+    # Nobody flags their own reply (the member wrote it): back to the thread.
+    "recommendations.flag": (LOGIN, 302, 200, 200),
+    "recommendations.hide": COORDINATORS,
+    "recommendations.history": COORDINATORS,
+    "recommendations.index": PUBLIC,
+    "recommendations.moderation": COORDINATORS,
+    "search.api_search": PUBLIC,
+    "search.results": PUBLIC,
+    "static": PUBLIC,
+    "themes.detail": PUBLIC,
+    "themes.index": PUBLIC,
+}
+
+# POST-only endpoints: the roles that may NOT use them (they get a refusal). Every POST
+# without a CSRF token is refused (400) for everybody.
+POST_REFUSED: dict[str, tuple[str, ...]] = {
+    "agenda.cancel_meeting": ("anonymous", "member"),
+    "agenda.check_in": ("anonymous", "member"),
+    "agenda.register": ("anonymous",),
+    "agenda.unregister": ("anonymous",),
+    "auth.logout": ("anonymous",),
+    "calendar.renew_token": ("anonymous",),
+    "contributions.accept": ("anonymous", "member"),
+    "contributions.decline": ("anonymous", "member"),
+    "contributions.request_changes": ("anonymous", "member"),
+    "core.markdown_preview": ("anonymous",),
+    "mail.preferences": ("anonymous",),
+    "proeftuinen.publish_report": ("anonymous", "member"),
+    "proeftuinen.unpublish_report": ("anonymous", "member"),
+    "recommendations.change_status": ("anonymous", "member"),
+    "recommendations.close": ("anonymous", "member"),
+    "recommendations.dismiss": ("anonymous", "member"),
+    "recommendations.endorse": ("anonymous",),
+    "recommendations.follow": ("anonymous",),
+    "recommendations.reopen": ("anonymous", "member"),
+    "recommendations.reply": ("anonymous",),
+    "recommendations.unhide": ("anonymous", "member"),
+}
+
+
+@pytest.fixture
+def world(
+    app,
+    make_user,
+    make_theme,
+    make_proeftuin,
+    make_meeting,
+    make_practice,
+    make_report,
+    make_recommendation,
+):
+    """One of everything, owned by `member` where ownership matters."""
+    from lerend_netwerk.agenda.models import Registration
+    from lerend_netwerk.contributions.models import Contribution
+    from lerend_netwerk.recommendations.models import Post
+
+    users = {role: make_user(role) for role in ("member", "coordinator", "admin")}
+    member = users["member"]
+    theme = make_theme(slug="thema-a")
+    proeftuin = make_proeftuin(slug="proeftuin-a", themes=[theme])
+    member.proeftuinen = [proeftuin]
+    meeting = make_meeting(slug="sessie-open", themes=[theme], capacity=10)
+    make_practice(slug="praktijk-open", themes=[theme])
+    make_report(slug="verslag-leden", proeftuin=proeftuin, visibility="members")
+    thread = make_recommendation(slug="aanbeveling-open", theme=theme)
+    registration = Registration(meeting=meeting, user=member, status="confirmed")
+    post = Post(recommendation=thread, author=member, stance="eens", body="Akkoord.")
+    contribution = Contribution(
+        kind="practice", proeftuin=proeftuin, author=member, title="Input", body="Tekst"
+    )
+    db.session.add_all([registration, post, contribution])
+    db.session.commit()
+    args = {
+        "slug": None,  # per blueprint, below
+        "registration_id": registration.id,
+        "post_id": post.id,
+        "contribution_id": contribution.id,
+        "user_id": member.id,
+        "token": "onbekend-token-0000000000000000000000000",
+        "name": "kerncijfers",
+        "kind": "goede-praktijk",
+        "proeftuin": "proeftuin-a",
+        "filename": "site.css",
+    }
+    slugs = {
+        "agenda": "sessie-open",
+        "api": "sessie-open",
+        "calendar": "sessie-open",
+        "practices": "praktijk-open",
+        "proeftuinen": "verslag-leden",
+        "recommendations": "aanbeveling-open",
+        "themes": "thema-a",
+    }
+    return users, args, slugs
+
+
+def _url(app, rule, args, slugs) -> str:
+    values = {name: args[name] for name in rule.arguments if name != "slug"}
+    if "slug" in rule.arguments:
+        blueprint = rule.endpoint.split(".")[0]
+        values["slug"] = (
+            "proeftuin-a" if rule.endpoint == "proeftuinen.detail" else slugs[blueprint]
+        )
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _rules(app, method):
+    return [rule for rule in app.url_map.iter_rules() if method in rule.methods]
+
+
+def test_every_route_is_declared(app):
+    get_endpoints = {rule.endpoint for rule in _rules(app, "GET")}
+    post_only = {rule.endpoint for rule in _rules(app, "POST")} - get_endpoints
+    assert get_endpoints == set(GET_ACCESS), "declare new GET routes in GET_ACCESS"
+    assert post_only == set(POST_REFUSED), "declare new POST routes in POST_REFUSED"
+
+
+@pytest.mark.parametrize("role_index,role", list(enumerate(ROLES)))
+def test_get_routes_by_role(app, client, world, role_index, role):
+    users, args, slugs = world
+    if role != "anonymous":
+        login(client, users[role])
+    mismatches = []
+    for rule in sorted(_rules(app, "GET"), key=lambda r: r.endpoint):
+        expected = GET_ACCESS[rule.endpoint][role_index]
+        url = _url(app, rule, args, slugs)
+        response = client.get(url)
+        response.close()
+        status = response.status_code
+        if expected == LOGIN:
+            ok = status == 302 and "/login" in response.headers["Location"]
+        else:
+            ok = status == expected
+        if not ok:
+            mismatches.append(f"{rule.endpoint} {url}: {status}, expected {expected}")
+        assert status != 500, f"{url} failed for {role}"
+    assert mismatches == []
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_post_routes_refuse_without_csrf_and_without_the_role(app, client, world, role):
+    users, args, slugs = world
+    if role != "anonymous":
+        login(client, users[role])
+    problems = []
+    for rule in sorted(_rules(app, "POST"), key=lambda r: r.endpoint):
+        url = _url(app, rule, args, slugs)
+        without_token = client.post(url, data={})
+        if without_token.status_code != 400:
+            problems.append(f"{url} without CSRF: {without_token.status_code}")
+        if rule.endpoint not in POST_REFUSED or role not in POST_REFUSED[rule.endpoint]:
+            continue
+        response = post_form(client, url, {})
+        status = response.status_code
+        refused = (
+            (status == 302 and "/login" in response.headers["Location"])
+            if role == "anonymous"
+            else status in (403, 404)
+        )
+        if not refused:
+            problems.append(f"{rule.endpoint} {url} as {role}: {status}")
+    assert problems == []
+
+
+def test_session_cookie_user_cannot_reach_other_members_token_feeds(app, client, world):
+    users, _, _ = world
+    login(client, users["coordinator"])
+    token = users["member"].calendar_token
+    assert client.get(f"/agenda/persoonlijk/{token[:-1]}x.ics").status_code == 404
+    assert client.get(f"/agenda/persoonlijk/{token}.ics").status_code == 200
