@@ -166,7 +166,7 @@ def cancel_meeting(slug: str):
     """A coordinator cancels a session."""
     meeting = _coordinator_meeting(slug)
     try:
-        service.cancel_meeting(meeting)
+        service.cancel_meeting(meeting, actor=current_user)
     except service.AgendaError as error:
         flash(str(error), "warning")
         return redirect(url_for("agenda.detail", slug=slug))

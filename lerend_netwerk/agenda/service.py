@@ -38,6 +38,7 @@ from lerend_netwerk.agenda.models import (
     Registration,
 )
 from lerend_netwerk.auth.models import User
+from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin
@@ -626,7 +627,7 @@ def update_meeting(meeting: Meeting, values: MeetingValues) -> MeetingUpdate:
     )
 
 
-def cancel_meeting(meeting: Meeting) -> Meeting:
+def cancel_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
     """Cancel a session: registrations stay (calendars show it cancelled), SEQUENCE grows."""
     meeting = lock_meeting(meeting)
     if meeting.is_cancelled:
@@ -635,6 +636,7 @@ def cancel_meeting(meeting: Meeting) -> Meeting:
         raise AgendaError("Een voorbije sessie kan je niet meer annuleren.")
     meeting.status = "cancelled"
     meeting.sequence = (meeting.sequence or 0) + 1
+    record_audit(actor, "session.cancelled", meeting)
     db.session.flush()
     meeting_changed.send(meeting, change="cancelled")
     return meeting

@@ -22,6 +22,7 @@ from lerend_netwerk.contributions.models import (
     SUBMITTED,
     Contribution,
 )
+from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
@@ -226,6 +227,7 @@ def decline_contribution(contribution: Contribution, reviewer: Any, reason: str)
     if not reason.strip():
         raise ContributionError("Geef een reden op.")
     contribution.status = DECLINED
+    record_audit(reviewer, "contribution.declined", contribution, reason.strip())
     contribution.review_comment = reason.strip()
     contribution.reviewer = reviewer
     contribution.reviewed_at = utcnow()
@@ -246,6 +248,7 @@ def accept_contribution(
     else:
         contribution.report = _publish_update(contribution, visibility, slug)
     contribution.status = ACCEPTED
+    record_audit(reviewer, "contribution.accepted", contribution, f"zichtbaarheid {visibility}")
     contribution.review_comment = None
     contribution.reviewer = reviewer
     contribution.reviewed_at = utcnow()

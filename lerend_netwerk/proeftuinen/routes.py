@@ -147,7 +147,7 @@ def _report_form(form: ReportForm, visit_report: VisitReport | None):
 @coordinator_required
 def publish_report(slug: str):
     """Coordinators: publish a report (status published, published_at now)."""
-    visit_report = service.publish_report(service.get_report_for_edit(slug))
+    visit_report = service.publish_report(service.get_report_for_edit(slug), actor=current_user)
     db.session.commit()
     flash("Het verslag is gepubliceerd.", "success")
     return redirect(url_for("proeftuinen.report", slug=visit_report.slug))
@@ -157,7 +157,7 @@ def publish_report(slug: str):
 @coordinator_required
 def unpublish_report(slug: str):
     """Coordinators: take a report back to draft."""
-    visit_report = service.unpublish_report(service.get_report_for_edit(slug))
+    visit_report = service.unpublish_report(service.get_report_for_edit(slug), actor=current_user)
     db.session.commit()
     flash("Het verslag is terug een concept: enkel coördinatoren zien het.", "info")
     return redirect(url_for("proeftuinen.report", slug=visit_report.slug))

@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.access import can_contribute
@@ -190,7 +191,7 @@ def save_report(
     report.visibility = data.visibility
     report.body = body
     if publish:
-        publish_report(report)
+        publish_report(report, actor=author)
     db.session.flush()
     return report
 
@@ -200,19 +201,22 @@ def preview_body(sections: dict[str, str]) -> dict[str, str]:
     return filled_sections(sections)
 
 
-def publish_report(report: VisitReport) -> VisitReport:
+def publish_report(report: VisitReport, actor: Any = None) -> VisitReport:
     """Make a report visible to its audience: status published, published_at now."""
     if report.status != "published":
         report.status = "published"
         report.published_at = utcnow()
+        record_audit(actor, "report.published", report)
     elif report.published_at is None:
         report.published_at = utcnow()
     db.session.flush()
     return report
 
 
-def unpublish_report(report: VisitReport) -> VisitReport:
+def unpublish_report(report: VisitReport, actor: Any = None) -> VisitReport:
     """Take a report back to draft: only coordinators see it again."""
+    if report.status != VisitReport.DRAFT:
+        record_audit(actor, "report.unpublished", report)
     report.status = VisitReport.DRAFT
     report.published_at = None
     db.session.flush()

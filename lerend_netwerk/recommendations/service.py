@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
@@ -675,6 +676,7 @@ def change_status(
         raise RecommendationError(
             "Geef een reden: die komt bij de beslissing en in het eindrapport.", field="reason"
         )
+    record_audit(user, "recommendation.status_changed", thread, f"{thread.status} → {new_status}")
     thread.status = new_status
     thread.status_reason = reason
     thread.status_changed_at = now or utcnow()
@@ -691,6 +693,7 @@ def set_closed(slug: str, user: Any, closed: bool) -> Recommendation:
             "Deze draad is al gesloten." if closed else "Deze draad is al open voor reacties."
         )
     thread.closed = closed
+    record_audit(user, "recommendation.closed" if closed else "recommendation.reopened", thread)
     db.session.flush()
     return thread
 
@@ -812,6 +815,7 @@ def hide_post(slug: str, post_id: int, user: Any, reason: str) -> Post:
         raise RecommendationError("Geef een reden om de reactie te verbergen.", field="reason")
     now = utcnow()
     post.hidden_at, post.hidden_reason, post.hidden_by_id = now, reason, user.id
+    record_audit(user, "reply.hidden", post, f"reactie #{post.id} in {slug}: {reason}")
     _resolve_flags(post, now)
     db.session.flush()
     return post
@@ -824,6 +828,7 @@ def unhide_post(slug: str, post_id: int, user: Any) -> Post:
     if not post.is_hidden:
         raise RecommendationError("Deze reactie is niet verborgen.")
     post.hidden_at, post.hidden_reason, post.hidden_by_id = None, "", None
+    record_audit(user, "reply.unhidden", post, f"reactie #{post.id} in {slug}")
     db.session.flush()
     return post
 
