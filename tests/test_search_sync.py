@@ -555,3 +555,10 @@ def test_in_production_a_background_thread_syncs_after_the_request(client, app, 
     assert response.status_code == 200
     assert background.wait_idle(app, timeout=120)
     assert any(key.startswith("practice:") for key in index_docs(app))
+
+
+def test_in_production_a_brand_new_index_is_built_before_the_first_search(app, make_practice):
+    app.config["SEARCH_SYNC_IN_BACKGROUND"] = True
+    make_practice(title="Psiwoord", summary="x")  # committed; no index exists yet
+    assert found("psiwoord") == ["Psiwoord"]
+    assert background.wait_idle(app, timeout=120)

@@ -5,17 +5,26 @@ own takes "quoted phrases" and words, and ignores everything else (`AND(`, `*`,
 `title:`, `[` ...): a query cannot fail to parse, and nobody can address internal
 fields such as the audience.
 
-Visibility is absolute. The documents an audience may see (and the type/theme/level
-filters) are sets of document numbers, cached per index generation. Hits are collected
-with that set as Whoosh's `filter`; totals and facet counts are intersections of the
-matched documents with it; snippets come from those hits only. A "bedoelde je"
-suggestion is only offered for a word that occurs in a document of the caller's
-audience, and only when the suggested query itself finds such documents.
+How a search runs (query.run), and why:
+- Matching is set algebra over posting lists read from the index and cached per index
+  generation (IndexHandle.postings): a word's documents, ANDed over the words, ANDed
+  with the documents the caller's audience may see and the type/theme/level filters
+  (sets cached the same way). That one set gives the exact total, the facet counts
+  (intersections with each facet value's set) and the candidates for ranking.
+- Ranking is BM25 over those candidates (rank()); snippets are cut from the stored
+  body of the hits on the page (make_snippet). Whoosh's own matcher tree and scorer
+  cost about 15 µs per matching document, too slow for common words in 20,000
+  documents (see benchmarks/bench_search.py). Phrases use Whoosh's positional query.
 
-Two traps of Whoosh 2.7.4 this module stays clear of: `query.Require` matches the
-opposite of what it says (its matcher is an AND NOT), and `Results.docs()` / `len()`
-after a filtered search recount the query *without* the filter; an empty filter set
-is ignored altogether (so an empty set is answered here, before Whoosh sees it).
+Visibility is absolute: nothing reaches a result, a count, a facet, a snippet or a
+suggestion unless it is in the audience's set. A "bedoelde je" suggestion is only
+offered for a word that occurs in a document of the caller's audience, and only when
+the suggested query itself finds such documents.
+
+Traps of Whoosh 2.7.4 this module stays clear of by not using searcher.search():
+`query.Require` matches the opposite of what it says (its matcher is an AND NOT);
+`Results.docs()` and `len(results)` after a filtered search recount the query
+*without* the filter; and an empty filter set is silently ignored.
 """
 
 from __future__ import annotations

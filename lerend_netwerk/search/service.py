@@ -237,10 +237,14 @@ def catch_up(app: Flask) -> None:
     except Exception:
         app.logger.exception("could not check the search outbox")
         return
-    if _sync_in_background(app):
-        sync.background.kick(app)
-    else:
+    if not _sync_in_background(app):
         sync.sync_index(app)
+        return
+    sync.background.kick(app)
+    if state.schema_version == 0 and handle.document_count() == 0:
+        # A brand-new index (first start, say) has nothing to show yet: give the first
+        # build a moment instead of answering "nothing found".
+        sync.background.wait_idle(app, float(app.config.get("SEARCH_FIRST_BUILD_WAIT", 5.0)))
 
 
 def index_health(app: Flask) -> dict[str, Any]:
