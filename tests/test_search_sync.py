@@ -253,12 +253,12 @@ def test_a_crash_between_commit_and_index_write_loses_nothing(app, make_practice
     sync(app)
     make_practice(title="Lambdawoord", summary="x")  # committed; the index never heard of it
     # The process "dies" while writing the index: the Whoosh commit never happens.
-    from whoosh.writing import SegmentWriter
+    from lerend_netwerk.search import sync as sync_module
 
-    def die(self, *args, **kwargs):
+    def die(*args, **kwargs):
         raise SystemExit("killed")
 
-    monkeypatch.setattr(SegmentWriter, "commit", die)
+    monkeypatch.setattr(sync_module, "write_state", die)
     with pytest.raises(SystemExit):
         service.sync_index(app)
     monkeypatch.undo()
@@ -492,6 +492,21 @@ def test_an_index_from_an_older_version_is_rebuilt(app, make_practice):
     writer.commit()
     sync(app)
     assert handle_for(app).read_state().schema_version > 0
+    assert_index_matches_db(app)
+
+
+def test_a_rebuild_brings_an_old_schema_up_to_date(app, make_practice):
+    make_practice(title="Omegawoord", summary="x")
+    sync(app)
+    # An index written by an older version: a field missing, an older schema version.
+    writer = handle_for(app).open().writer()
+    writer.remove_field("content")
+    write_state(writer, SyncState(last_id=0, schema_version=1))
+    writer.commit()
+    forget_handle(app.config["SEARCH_INDEX_DIR"])
+    sync(app)
+    assert "content" in handle_for(app).open().schema
+    assert found("omegawoord") == ["Omegawoord"]
     assert_index_matches_db(app)
 
 

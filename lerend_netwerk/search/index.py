@@ -315,10 +315,6 @@ class IndexHandle:
         count = searcher.doc_count()
         return count - 1 if searcher.document(key=STATE_KEY) else count
 
-    def schema_matches(self) -> bool:
-        """Whether the index on disk has the fields this code expects."""
-        return _same_schema(self.open().schema, SCHEMA)
-
     # Writing -------------------------------------------------------------------
 
     def acquire_writer(self, timeout: float) -> SegmentWriter | None:
@@ -411,12 +407,6 @@ def upgrade_schema(writer: SegmentWriter) -> None:
     for name in SCHEMA.names():
         if name not in writer.schema:
             writer.add_field(name, SCHEMA[name])
-
-
-def _same_schema(left: Schema, right: Schema) -> bool:
-    if set(left.names()) != set(right.names()):
-        return False
-    return all(left[name] == right[name] for name in right.names())
 
 
 def _open_or_create(directory: str):
