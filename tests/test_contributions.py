@@ -242,7 +242,9 @@ def test_accepted_update_becomes_a_published_report(client, member, proeftuin, c
     assert report.visibility == "public" and report.proeftuin_id == proeftuin.id
     assert report.author_id == member.id
     assert report.body == (
-        "Een jaar later.\n\n## Doelstellingen\n\nGroeien.\n\n## Uitdagingen\n\nRoosters."
+        "Een jaar later.\n\n## Doelstellingen\n\nGroeien.\n\n## Sterke punten\n\n"
+        "## Uitdagingen\n\nRoosters.\n\n## Observaties\n\n## Aanbevelingen\n\n"
+        "## Toekomstperspectieven\n\n## Thema's voor intervisie\n\n## Perceptie regelgeving"
     )
     anonymous = client.application.test_client()
     page = anonymous.get("/verslagen/update-leie-2023").get_data(as_text=True)

@@ -162,11 +162,19 @@ def test_coordinator_saves_a_draft_with_sections_in_template_order(
     assert report.status == "draft" and report.published_at is None
     assert report.visibility == "members"
     assert report.author_id == coordinator.id
+    # Every template heading is written, so the report exports to a valid content file.
     assert report.body == (
         "## Doelstellingen\n\nMeer duale trajecten.\n\nIn het derde jaar.\n\n"
         "## Sterke punten\n\n- rubric\n- driehoeksgesprekken\n\n"
+        "## Uitdagingen\n\n## Observaties\n\n## Aanbevelingen\n\n"
+        "## Toekomstperspectieven\n\n## Thema's voor intervisie\n\n"
         "## Perceptie regelgeving\n\nGeen strikt kader."
     )
+    from lerend_netwerk.content_io.document import parse_document, render_document
+    from lerend_netwerk.content_io.schema import KINDS_BY_NAME, record_of
+
+    kind = KINDS_BY_NAME["reports"]
+    assert parse_document(kind, render_document(kind, record_of(kind, report))).problems == []
     page = client.get(f"/verslagen/{report.slug}").get_data(as_text=True)
     assert "concept" in page
     assert "<h2" in page and "Sterke punten" in page and "<li>rubric</li>" in page
@@ -235,7 +243,9 @@ def test_publish_requires_post_and_csrf(client, coordinator, make_report):
     assert report.status == "draft"
 
 
-def test_edit_prefills_sections_and_keeps_the_body_exact(client, coordinator, make_report):
+def test_edit_prefills_sections_keeps_the_text_and_completes_the_template(
+    client, coordinator, make_report
+):
     body = (
         "Korte inleiding.\n\n## Doelstellingen\n\nDoel.\n\n## Uitdagingen\n\n## Conclusie\n\nExtra."
     )
@@ -259,7 +269,16 @@ def test_edit_prefills_sections_and_keeps_the_body_exact(client, coordinator, ma
     assert post_form(client, f"/verslagen/{report.slug}/bewerken", data).status_code == 302
     db.session.refresh(report)
     assert report.status == "published"
-    assert report.body == body
+    assert report.body == (
+        "Korte inleiding.\n\n## Doelstellingen\n\nDoel.\n\n## Sterke punten\n\n"
+        "## Uitdagingen\n\n## Conclusie\n\nExtra.\n\n## Observaties\n\n## Aanbevelingen\n\n"
+        "## Toekomstperspectieven\n\n## Thema's voor intervisie\n\n## Perceptie regelgeving"
+    )
+    # Saving again changes nothing.
+    assert post_form(client, f"/verslagen/{report.slug}/bewerken", data).status_code == 302
+    completed = report.body
+    db.session.refresh(report)
+    assert report.body == completed
 
 
 def test_slug_must_be_free_and_not_reserved(client, coordinator, make_report, make_proeftuin):

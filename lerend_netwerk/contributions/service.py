@@ -30,6 +30,7 @@ from lerend_netwerk.proeftuinen.access import can_contribute
 from lerend_netwerk.proeftuinen.models import Proeftuin, VisitReport
 from lerend_netwerk.proeftuinen.sections import (
     PREAMBLE,
+    complete_sections,
     filled_sections,
     join_sections,
     split_sections,
@@ -285,7 +286,7 @@ def _publish_practice(contribution: Contribution, visibility: str, slug: str | N
 
 def _publish_update(contribution: Contribution, visibility: str, slug: str | None) -> VisitReport:
     """A published report from an update: its summary as introduction, dated when sent in."""
-    parts = split_sections(contribution.body, SECTIONS["update"])
+    parts = complete_sections(split_sections(contribution.body, SECTIONS["update"]))
     if contribution.summary:
         parts = {PREAMBLE: contribution.summary, **parts}
     report = VisitReport(

@@ -102,6 +102,14 @@ def join_sections(
     return "\n\n".join(parts)
 
 
+def complete_sections(
+    values: Mapping[str, str | None], sections: Iterable[str] = REPORT_SECTIONS
+) -> dict[str, str]:
+    """Every template section, empty ones included (the content format needs all headings)."""
+    sections = tuple(sections)
+    return {**dict.fromkeys(sections, ""), **filled_sections(values, sections)}
+
+
 def filled_sections(
     values: Mapping[str, str | None], sections: Iterable[str] = REPORT_SECTIONS
 ) -> dict[str, str]:

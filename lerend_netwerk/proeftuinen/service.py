@@ -24,7 +24,12 @@ from lerend_netwerk.proeftuinen.models import (
     Proeftuin,
     VisitReport,
 )
-from lerend_netwerk.proeftuinen.sections import filled_sections, join_sections, split_sections
+from lerend_netwerk.proeftuinen.sections import (
+    complete_sections,
+    filled_sections,
+    join_sections,
+    split_sections,
+)
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import VISIBILITIES, can_see, visible_clause
 
@@ -180,7 +185,7 @@ def save_report(
     else:
         slug = unique_slug(VisitReport, slugify(data.title), RESERVED_REPORT_SLUGS)
 
-    body = join_sections(filled_sections(data.sections or {}))
+    body = join_sections(complete_sections(data.sections or {}))
     if report is None:
         report = VisitReport(status=VisitReport.DRAFT, author=author)
         db.session.add(report)
