@@ -1,11 +1,11 @@
 """Benchmark the agenda under gunicorn: pages and registration throughput against a bare
 Flask endpoint served by the same gunicorn in the same run.
 
-    .venv/bin/python benchmarks/bench_agenda.py [--seconds 4] [--concurrency 4] [--postgres]
+    .venv/bin/python benchmarks/bench_platform.py [--seconds 4] [--concurrency 4] [--postgres]
 
 Seeds a fresh database (SQLite in a temporary directory, or a temporary PostgreSQL
 database with --postgres) with 200 sessions, 2,000 members and some registrations;
-starts gunicorn with 2 sync workers on 127.0.0.1 (benchmarks/agenda_wsgi.py: the app plus
+starts gunicorn with 2 sync workers on 127.0.0.1 (benchmarks/platform_wsgi.py: the app plus
 `/bench/bare`); signs in a few members through the real login form; then drives each
 scenario with several client processes over raw loopback HTTP for a fixed time. Prints
 requests per second, latency percentiles and the ratio to the bare endpoint. Bounded:
@@ -204,7 +204,7 @@ def start_gunicorn(url: str, secret: str, index_dir: str, workdir: Path, port: i
             f"127.0.0.1:{port}",
             "--pythonpath",
             str(HERE),
-            "agenda_wsgi:app",
+            "platform_wsgi:app",
         ],
         cwd=workdir,  # not the repository, whose gunicorn.conf.py is for production
         env=env,
@@ -352,7 +352,7 @@ def main() -> int:
     args = parser.parse_args()
 
     began = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="bench-agenda-"))
+    workdir = Path(tempfile.mkdtemp(prefix="bench-platform-"))
     secret = secrets.token_urlsafe(32)
     index_dir = str(workdir / "search-index")
     pg_name = None
