@@ -13,6 +13,7 @@ serialisation of N minimal events. Prints a table of medians and ratios.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -225,11 +226,14 @@ def main() -> int:
         const="postgresql+psycopg://postgres@127.0.0.1:5432",
         help="also run on a temporary database on this PostgreSQL server",
     )
+    parser.add_argument("--json", help="also write the results to this file (for run_all.py)")
     args = parser.parse_args()
 
+    tables = {}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        print_table("sqlite", run("sqlite", f"sqlite:///{tmp / 'bench.sqlite'}", args, tmp), args)
+        tables["sqlite"] = run("sqlite", f"sqlite:///{tmp / 'bench.sqlite'}", args, tmp)
+        print_table("sqlite", tables["sqlite"], args)
         if args.postgres:
             import psycopg
 
@@ -238,12 +242,45 @@ def main() -> int:
             with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
                 conn.execute(f'CREATE DATABASE "{name}"')
             try:
-                rows = run("postgresql", f"{args.postgres}/{name}", args, tmp)
-                print_table("postgresql", rows, args)
+                tables["postgresql"] = run("postgresql", f"{args.postgres}/{name}", args, tmp)
+                print_table("postgresql", tables["postgresql"], args)
             finally:
                 with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if args.json:
+        write_json(args.json, tables, args)
     return 0
+
+
+def write_json(path: str, tables: dict[str, list], args: argparse.Namespace) -> None:
+    """The medians, and the summary lines run_all.py prints (what, value, baseline, ratio)."""
+    summary = []
+    results = {}
+    for label, rows in tables.items():
+        medians = {name: statistics.median(samples) * 1000 for name, samples in rows}
+        results[label] = medians
+        names = list(medians)
+        bare, raw = medians[names[0]], medians[names[1]]
+        wanted = [
+            ("/agenda.ics 304", bare, "bare Flask (test client)"),
+            ("/agenda.ics cached", bare, "bare Flask (test client)"),
+            ("/agenda.ics cold, feed not cached", raw, f"raw icalendar, {args.sessions} events"),
+        ]
+        for prefix, base, base_what in wanted:
+            name = next(n for n in names if n.startswith(prefix))
+            summary.append(
+                {
+                    "what": f"{label}: {name}, median",
+                    "value": medians[name],
+                    "unit": "ms",
+                    "baseline": base,
+                    "baseline_what": base_what,
+                    "ratio": medians[name] / base,
+                }
+            )
+    document = {"benchmark": "feeds", "sessions": args.sessions, "results": results}
+    document["summary"] = summary
+    Path(path).write_text(json.dumps(document, indent=2))
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ table with medians and the ratios to both baselines.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import sys
@@ -343,6 +344,7 @@ def main() -> int:
         help="also run on PostgreSQL (server URL without database; a database is "
         "created and dropped)",
     )
+    parser.add_argument("--json", help="also write the results to this file (for run_all.py)")
     args = parser.parse_args()
 
     results = []
@@ -370,7 +372,37 @@ def main() -> int:
     for label, name, median, worst, ratio, ratio_scan in results:
         line = f"{label:<11} {name:<44} {median:>10.2f} {worst:>9.2f}"
         print(f"{line} {ratio:>11.1f} {ratio_scan:>8.1f}")
+    if args.json:
+        write_json(args.json, results, args.registrations)
     return 0
+
+
+SUMMARY_CASES = ("indicators, one year", "indicators, ten years", "whole page, one year")
+
+
+def write_json(path: str, results: list[tuple], registrations: int) -> None:
+    """The medians, and the summary lines run_all.py prints (what, value, baseline, ratio)."""
+    summary = []
+    for label, name, median, _worst, _ratio, ratio_scan in results:
+        if not name.startswith(SUMMARY_CASES):
+            continue
+        summary.append(
+            {
+                "what": f"{label}: {name}, {registrations:,} registrations, median",
+                "value": median,
+                "unit": "ms",
+                "baseline": median / ratio_scan,
+                "baseline_what": "registrations GROUP BY status",
+                "ratio": ratio_scan,
+            }
+        )
+    rows = [
+        {"database": label, "case": name, "median_ms": median, "max_ms": worst}
+        for label, name, median, worst, _, _ in results
+    ]
+    document = {"benchmark": "indicators", "registrations": registrations, "results": rows}
+    document["summary"] = summary
+    Path(path).write_text(json.dumps(document, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,20 +1,26 @@
-"""Benchmark the agenda under gunicorn: pages and registration throughput against a bare
-Flask endpoint served by the same gunicorn in the same run.
+"""Benchmark the platform under gunicorn: pages, search, feeds, the JSON API and
+registration, each against a bare Flask endpoint served by the same gunicorn in the same
+run, plus the memory of every worker.
 
     .venv/bin/python benchmarks/bench_platform.py [--seconds 4] [--concurrency 4] [--postgres]
 
 Seeds a fresh database (SQLite in a temporary directory, or a temporary PostgreSQL
-database with --postgres) with 200 sessions, 2,000 members and some registrations;
-starts gunicorn with 2 sync workers on 127.0.0.1 (benchmarks/platform_wsgi.py: the app plus
-`/bench/bare`); signs in a few members through the real login form; then drives each
-scenario with several client processes over raw loopback HTTP for a fixed time. Prints
-requests per second, latency percentiles and the ratio to the bare endpoint. Bounded:
-about 40 s with the defaults. Everything it creates is removed afterwards.
+database with --postgres) with 200 sessions, 2,000 members, some registrations, and
+practices, visit reports and recommendations with Dutch text (the vocabulary of
+content/, as in bench_search.py); builds the search index with the platform's own
+reindex; starts gunicorn with 2 sync workers on 127.0.0.1 (benchmarks/platform_wsgi.py:
+the app plus `/bench/bare`); signs in a few members through the real login form; then
+drives each scenario with several client processes over raw loopback HTTP for a fixed
+time. Prints requests per second, latency percentiles and the ratio to the bare endpoint
+(measured first and last; the ratio uses their mean), and the resident memory of the
+gunicorn master and each worker. Bounded: about a minute with the defaults. Everything
+it creates is removed afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing as mp
 import os
 import random
@@ -29,26 +35,35 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
 
 import requests  # noqa: E402
+from bench_search import Corpus, queries, vocabulary  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 from lerend_netwerk import create_app  # noqa: E402
 from lerend_netwerk.agenda.models import MEETING_KINDS, Meeting, Registration  # noqa: E402
 from lerend_netwerk.auth.models import User  # noqa: E402
 from lerend_netwerk.extensions import db  # noqa: E402
-from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin  # noqa: E402
+from lerend_netwerk.practices.models import Practice  # noqa: E402
+from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin, VisitReport  # noqa: E402
+from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUSES, Recommendation  # noqa: E402
+from lerend_netwerk.search.service import reindex  # noqa: E402
 from lerend_netwerk.themes.models import Theme  # noqa: E402
 
 SESSIONS = 200
 USERS = 2000
+PRACTICES = 300
+REPORTS = 150
+RECOMMENDATIONS = 100
+SEARCH_QUERIES = 40
 PASSWORD = "benchmark password"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 POSTGRES_SERVER = os.environ.get("LN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
@@ -74,8 +89,70 @@ WORDS = [
 # --- the database ----------------------------------------------------------------------
 
 
+def paragraphs(corpus: Corpus, rng: random.Random, words: int) -> str:
+    """Markdown of about `words` words of the network's vocabulary, in paragraphs."""
+    out, left = [], words
+    while left > 0:
+        sentences = [corpus.sentence(rng.randint(8, 20)) for _ in range(rng.randint(3, 6))]
+        out.append(" ".join(sentences))
+        left -= sum(len(s.split()) for s in sentences)
+    return "\n\n".join(out)
+
+
+def seed_texts(rng: random.Random, themes: list, hosts: list, now: datetime) -> None:
+    """Practices, visit reports and recommendations with Dutch text, to search in."""
+    corpus = Corpus(vocabulary(), 2025)
+
+    def title() -> str:
+        return corpus.sentence(rng.randint(4, 8)).rstrip(".")
+
+    def visibility() -> str:
+        return rng.choice(["public", "public", "public", "members"])
+
+    for i in range(PRACTICES):
+        db.session.add(
+            Practice(
+                slug=f"praktijk-{i:03d}",
+                title=title(),
+                summary=corpus.sentence(rng.randint(15, 30)),
+                body=paragraphs(corpus, rng, rng.randint(150, 350)),
+                level=rng.choice(LEVELS),
+                proeftuin=rng.choice([None, *hosts]),
+                status="published",
+                visibility=visibility(),
+                published_at=now - timedelta(days=rng.randint(1, 700)),
+                themes=rng.sample(themes, rng.randint(1, 3)),
+            )
+        )
+    for i in range(REPORTS):
+        db.session.add(
+            VisitReport(
+                slug=f"verslag-{i:03d}",
+                title=title(),
+                proeftuin=rng.choice(hosts),
+                visited=date(2023, 1, 1) + timedelta(days=rng.randint(0, 900)),
+                body=paragraphs(corpus, rng, rng.randint(200, 450)),
+                status="published",
+                visibility=visibility(),
+                published_at=now - timedelta(days=rng.randint(1, 700)),
+            )
+        )
+    for i in range(RECOMMENDATIONS):
+        db.session.add(
+            Recommendation(
+                slug=f"aanbeveling-{i:03d}",
+                title=title(),
+                theme=rng.choice(themes),
+                level=rng.choice([None, *LEVELS]),
+                status=rng.choice(RECOMMENDATION_STATUSES),
+                visibility=visibility(),
+                body=paragraphs(corpus, rng, rng.randint(100, 250)),
+            )
+        )
+
+
 def seed(url: str, secret: str, index_dir: str, logged_in: int) -> dict:
-    """Fill an empty database; return what the scenarios need."""
+    """Fill an empty database and build the search index; return what the scenarios need."""
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
@@ -127,6 +204,7 @@ def seed(url: str, secret: str, index_dir: str, logged_in: int) -> dict:
                 )
             )
         db.session.add_all(meetings)
+        seed_texts(rng, themes, hosts, now)
         db.session.flush()
         # About ten registrations per session, some already on a waiting list.
         for meeting in meetings:
@@ -143,7 +221,9 @@ def seed(url: str, secret: str, index_dir: str, logged_in: int) -> dict:
         db.session.commit()
         upcoming = [m.slug for m in meetings if m.starts_at > now and m.visibility == "public"]
         members = [(u.email, u.id) for u in users[:logged_in]]
-        result = {"upcoming": upcoming, "members": members}
+        db.session.remove()
+        indexed = reindex(app)  # what `lerend-netwerk search reindex` does
+        result = {"upcoming": upcoming, "members": members, "indexed": indexed}
         db.session.remove()
         db.engine.dispose()
     return result
@@ -255,10 +335,17 @@ def sign_in(base: str, email: str) -> tuple[str, str]:
 # --- the load --------------------------------------------------------------------------
 
 
-def http_request(method: str, path: str, cookie: str | None = None, body: str = "") -> bytes:
+def http_request(
+    method: str,
+    path: str,
+    cookie: str | None = None,
+    body: str = "",
+    headers: dict[str, str] | None = None,
+) -> bytes:
     lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
     if cookie:
         lines.append(f"Cookie: {cookie}")
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     if method == "POST":
         lines += [
             "Content-Type: application/x-www-form-urlencoded",
@@ -303,6 +390,7 @@ def client(port, raws, expected, start, warmup, seconds, results) -> None:
 
 @dataclass
 class Result:
+    key: str
     name: str
     rps: float
     p50: float
@@ -312,7 +400,9 @@ class Result:
     issued: int
 
 
-def run(name: str, port: int, raws_per_client: list[list[bytes]], expected: int, args) -> Result:
+def run(
+    key: str, name: str, port: int, raws_per_client: list[list[bytes]], expected: int, args
+) -> Result:
     results: mp.Queue = mp.Queue()
     start = time.monotonic() + 0.3
     processes = [
@@ -330,6 +420,7 @@ def run(name: str, port: int, raws_per_client: list[list[bytes]], expected: int,
     latencies = sorted(lat for _, _, lats, _ in collected for lat in lats)
     count = sum(sent for sent, *_ in collected)
     result = Result(
+        key=key,
         name=name,
         rps=count / args.seconds,
         p50=statistics.median(latencies) * 1000 if latencies else float("nan"),
@@ -338,8 +429,67 @@ def run(name: str, port: int, raws_per_client: list[list[bytes]], expected: int,
         requests=count,
         issued=sum(issued for *_, issued in collected),
     )
-    print(f"  {name:<44} {result.rps:8.1f} req/s", flush=True)
+    print(f"  {name:<48} {result.rps:8.1f} req/s", flush=True)
     return result
+
+
+# --- memory ----------------------------------------------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (gunicorn's workers), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may contain spaces, so split after the ')'.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def memory(pid: int) -> dict[str, float]:
+    """RSS, PSS and USS of one process in MiB (PSS/USS from smaps_rollup when readable)."""
+    kib: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            kib["rss"] = int(line.split()[1])
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    except OSError:
+        rollup = []
+    fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup if line.endswith("kB")}
+    if "Pss" in fields:
+        kib["pss"] = fields["Pss"]
+        kib["uss"] = fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+    return {name: value / 1024 for name, value in kib.items()}
+
+
+def server_memory(master: int) -> dict:
+    """The master's memory and each worker's."""
+    return {
+        "master": memory(master),
+        "workers": [memory(pid) for pid in children(master)],
+    }
+
+
+def print_memory(label: str, measured: dict) -> None:
+    def line(name: str, m: dict[str, float]) -> str:
+        extra = f" {m['pss']:8.1f} {m['uss']:8.1f}" if "pss" in m else ""
+        return f"  {name:<22} {m['rss']:8.1f}{extra}"
+
+    print(f"Memory {label}, MiB:")
+    print(f"  {'process':<22} {'RSS':>8} {'PSS':>8} {'USS':>8}")
+    print(line("gunicorn master", measured["master"]))
+    for n, worker in enumerate(measured["workers"], 1):
+        print(line(f"worker {n}", worker))
+
+
+# --- the run ---------------------------------------------------------------------------
 
 
 def main() -> int:
@@ -349,6 +499,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="client processes")
     parser.add_argument("--members", type=int, default=12, help="members signed in to register")
     parser.add_argument("--postgres", action="store_true", help="use a temporary PostgreSQL db")
+    parser.add_argument("--json", help="also write the results to this file (for run_all.py)")
     args = parser.parse_args()
 
     began = time.monotonic()
@@ -366,11 +517,17 @@ def main() -> int:
         url = f"{POSTGRES_SERVER}/{pg_name}"
     else:
         url = f"sqlite:///{workdir / 'bench.sqlite'}"
+    database = "postgresql" if args.postgres else "sqlite"
     process = None
     try:
-        print(f"Seeding {SESSIONS} sessions and {USERS} members ({url.split(':')[0]}) ...")
+        print(
+            f"Seeding {SESSIONS} sessions, {USERS} members, {PRACTICES} practices, "
+            f"{REPORTS} visit reports and {RECOMMENDATIONS} recommendations ({database}) ..."
+        )
         data = seed(url, secret, index_dir, args.members)
-        print(f"  seeded in {time.monotonic() - began:.1f} s")
+        print(
+            f"  seeded and {data['indexed']} documents indexed in {time.monotonic() - began:.1f} s"
+        )
         port = free_port()
         print("Starting gunicorn: 2 sync workers on 127.0.0.1 ...")
         mark = time.monotonic()
@@ -381,6 +538,15 @@ def main() -> int:
         upcoming = data["upcoming"]
         session_path = f"/sessies/{upcoming[len(upcoming) // 2]}"
         member_cookie = signed_in[0][0]
+        feed = requests.get(f"{base}/agenda.ics", timeout=60)
+        if feed.status_code != 200 or "ETag" not in feed.headers:
+            raise SystemExit(f"/agenda.ics answered {feed.status_code} without an ETag")
+        feed_events = feed.text.count("BEGIN:VEVENT")
+        texts = queries(vocabulary(), SEARCH_QUERIES, 2026)
+        searches = [http_request("GET", "/zoeken?" + urlencode({"q": text})) for text in texts]
+        found = requests.get(f"{base}/zoeken", params={"q": texts[0]}, timeout=60)
+        if found.status_code != 200 or "<mark>" not in found.text:
+            raise SystemExit(f"/zoeken?q={texts[0]} found nothing ({found.status_code})")
 
         # Every registration POST is a distinct (member, session) pair, spread over clients.
         pairs = [(m, slug) for slug in upcoming for m in range(len(signed_in))]
@@ -399,46 +565,64 @@ def main() -> int:
         def same(raw: bytes) -> list[list[bytes]]:
             return [[raw] for _ in range(c)]
 
-        print(f"Measuring ({args.warmup:g} s warm-up + {args.seconds:g} s each, {c} clients):")
-        results = [
-            run(
-                "GET /bench/bare (baseline)",
-                port,
-                same(http_request("GET", "/bench/bare")),
-                200,
-                args,
-            ),
-            run(
-                "GET /sessies (20 upcoming sessions)",
-                port,
+        def rotated(raws: list[bytes]) -> list[list[bytes]]:
+            step = max(1, len(raws) // c)
+            return [raws[i * step :] + raws[: i * step] for i in range(c)]
+
+        bare = same(http_request("GET", "/bench/bare"))
+        not_modified = {"If-None-Match": feed.headers["ETag"]}
+        scenarios = [
+            ("bare", "GET /bench/bare (baseline, first)", bare, 200),
+            (
+                "agenda",
+                "GET /sessies (agenda, 20 upcoming)",
                 same(http_request("GET", "/sessies")),
                 200,
-                args,
             ),
-            run(
+            (
+                "session_visitor",
                 f"GET {session_path} (visitor)",
-                port,
                 same(http_request("GET", session_path)),
                 200,
-                args,
             ),
-            run(
+            (
+                "session_member",
                 f"GET {session_path} (member)",
-                port,
                 same(http_request("GET", session_path, member_cookie)),
                 200,
-                args,
             ),
-            run(
-                "POST /sessies/<slug>/inschrijven",
-                port,
-                [posts[i::c] for i in range(c)],
-                302,
-                args,
+            ("search", f"GET /zoeken?q=<1-2 words> ({len(texts)} queries)", rotated(searches), 200),
+            (
+                "api",
+                "GET /api/v1/sessions (JSON)",
+                same(http_request("GET", "/api/v1/sessions")),
+                200,
             ),
+            (
+                "feed",
+                f"GET /agenda.ics (200, {feed_events} events)",
+                same(http_request("GET", "/agenda.ics")),
+                200,
+            ),
+            (
+                "feed_304",
+                "GET /agenda.ics (304, If-None-Match)",
+                same(http_request("GET", "/agenda.ics", headers=not_modified)),
+                304,
+            ),
+            ("register", "POST /sessies/<slug>/inschrijven", [posts[i::c] for i in range(c)], 302),
+            ("bare_end", "GET /bench/bare (baseline, last)", bare, 200),
         ]
+        print(f"Measuring ({args.warmup:g} s warm-up + {args.seconds:g} s each, {c} clients):")
+        memory_start = server_memory(process.pid)
+        results = [
+            run(key, name, port, raws, expected, args) for key, name, raws, expected in scenarios
+        ]
+        memory_end = server_memory(process.pid)
+        mark = time.monotonic()
         stop(process)
         process = None
+        print(f"  gunicorn stopped in {time.monotonic() - mark:.1f} s", flush=True)
         over, total = check_capacity(url, secret, index_dir)
     finally:
         if process is not None:
@@ -450,22 +634,72 @@ def main() -> int:
             with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
-    bare = results[0].rps
+    bare_rps = (results[0].rps + results[-1].rps) / 2
     print()
-    print(f"{'scenario':<44} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}")
-    print("-" * 88)
+    print(f"{database}: ratio = req/s / mean req/s of the bare endpoint ({bare_rps:.1f})")
+    header = (
+        f"{'scenario':<48} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}"
+    )
+    print(header)
+    print("-" * len(header))
     for r in results:
         print(
-            f"{r.name:<44} {r.rps:8.1f} {r.p50:8.2f} {r.p95:8.2f} {r.rps / bare:8.3f} {r.errors:7d}"
+            f"{r.name:<48} {r.rps:8.1f} {r.p50:8.2f} {r.p95:8.2f} "
+            f"{r.rps / bare_rps:8.3f} {r.errors:7d}"
         )
-    post = results[-1]
+    post = next(r for r in results if r.key == "register")
     if post.issued > len(posts):
         print(f"note: {post.issued} POSTs for {len(posts)} distinct pairs; some repeated")
     print()
+    print_memory("after start-up and sign-in", memory_start)
+    print_memory("after the run", memory_end)
+    print()
     print(f"Registrations in the database afterwards: {total}; sessions over capacity: {over}")
     print(f"Total time: {time.monotonic() - began:.1f} s")
+    if args.json:
+        write_json(args.json, database, results, bare_rps, memory_end)
     failed = over or any(r.errors for r in results)
     return 1 if failed else 0
+
+
+def write_json(path: str, database: str, results: list[Result], bare_rps: float, mem: dict) -> None:
+    """The results, and the summary lines run_all.py prints (what, value, baseline, ratio)."""
+    summary = [
+        {
+            "what": f"{database}: {r.name}",
+            "value": r.rps,
+            "unit": "req/s",
+            "baseline": bare_rps,
+            "baseline_what": "bare endpoint",
+            "ratio": r.rps / bare_rps,
+        }
+        for r in results
+        if not r.key.startswith("bare")
+    ]
+    master = mem["master"]["rss"]
+    for n, worker in enumerate(mem["workers"], 1):
+        shares = f", PSS {worker['pss']:.0f}, USS {worker['uss']:.0f}" if "pss" in worker else ""
+        summary.append(
+            {
+                "what": f"{database}: gunicorn worker {n} RSS after the run (MiB{shares})",
+                "value": worker["rss"],
+                "unit": "MiB",
+                "baseline": master,
+                "baseline_what": "master RSS (no app)",
+                "ratio": worker["rss"] / master,
+            }
+        )
+    document = {
+        "benchmark": "platform",
+        "database": database,
+        "bare_rps": bare_rps,
+        "results": [asdict(r) | {"ratio": r.rps / bare_rps} for r in results],
+        "memory": mem,
+        "summary": summary,
+    }
+    for row in document["results"]:
+        row.pop("latencies", None)
+    Path(path).write_text(json.dumps(document, indent=2))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ Everything happens in a temporary directory that is removed afterwards.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import re
@@ -219,6 +220,7 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=20_000, help="documents to generate")
     parser.add_argument("--queries", type=int, default=300, help="queries to time")
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--json", help="also write the results to this file (for run_all.py)")
     args = parser.parse_args()
 
     counts = vocabulary()
@@ -303,7 +305,49 @@ def main() -> int:
         p95 = percentile(times, 95)
         verdict = "met" if p95 < TARGET_P95_MS else "NOT met"
         print(f"target: Whoosh /zoeken p95 under {TARGET_P95_MS:.0f} ms ({label}): {verdict}")
+    if args.json:
+        write_json(args.json, args.docs, rows, fts, whoosh_build, fts_build)
     return 0
+
+
+def write_json(path: str, docs: int, rows: list, fts: list[float], build: float, fts_build: float):
+    """The results, and the summary lines run_all.py prints (what, value, baseline, ratio)."""
+    summary = []
+    for name, _, times in rows[:2]:
+        for pct in (50, 95):
+            value, base = percentile(times, pct), percentile(fts, pct)
+            summary.append(
+                {
+                    "what": f"search, {docs:,} docs: {name}, p{pct}",
+                    "value": value,
+                    "unit": "ms",
+                    "baseline": base,
+                    "baseline_what": f"SQLite FTS5 p{pct}",
+                    "ratio": value / base,
+                }
+            )
+    summary.append(
+        {
+            "what": f"search, {docs:,} docs: Whoosh index build",
+            "value": build,
+            "unit": "s",
+            "baseline": fts_build,
+            "baseline_what": "FTS5 build",
+            "ratio": build / fts_build,
+        }
+    )
+    results = [
+        {"name": name, "p50_ms": percentile(times, 50), "p95_ms": percentile(times, 95)}
+        for name, _, times in rows
+    ]
+    document = {
+        "benchmark": "search",
+        "docs": docs,
+        "results": results,
+        "summary": summary,
+        "target_p95_ms": TARGET_P95_MS,
+    }
+    Path(path).write_text(json.dumps(document, indent=2))
 
 
 if __name__ == "__main__":
