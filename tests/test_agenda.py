@@ -297,7 +297,7 @@ def test_csv_export_is_excel_friendly_and_formula_safe(
     service.register(meeting, evil, "@SUM(A1)")
     service.register(meeting, other, "-5 of\nmeer")
     db.session.commit()
-    data = service.attendees_csv(meeting)
+    data = service.attendees_csv(meeting).decode("utf-8")
     assert data.startswith("\ufeffNaam;E-mailadres;")
     # Every record ends in CRLF; the only bare LF is inside the quoted remark.
     assert data.endswith("\r\n")

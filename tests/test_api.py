@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from conftest import login
 from lerend_netwerk.agenda.models import Registration
-from lerend_netwerk.api.service import registration_counts
+from lerend_netwerk.agenda.service import seat_counts
 from lerend_netwerk.extensions import db
 from lerend_netwerk.timeutil import BRUSSELS
 
@@ -210,13 +210,16 @@ def test_pages_outside_the_api_get_no_cors(client):
 # --- counting seats ----------------------------------------------------------------------
 
 
-def test_registration_counts_use_one_grouped_query(app, make_meeting, make_user):
+def test_seat_counts_use_one_grouped_query(app, make_meeting, make_user):
     a = make_meeting()
     b = make_meeting()
     c = make_meeting()
     fill(a, make_user, confirmed=2, waitlisted=1, cancelled=1)
     fill(b, make_user, waitlisted=3)
     a_id, b_id, c_id = a.id, b.id, c.id
+    meetings = [a, b, c]
+    for meeting in meetings:
+        db.session.refresh(meeting)  # loaded before counting starts
     statements: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
@@ -225,7 +228,7 @@ def test_registration_counts_use_one_grouped_query(app, make_meeting, make_user)
 
     event.listen(db.engine, "before_cursor_execute", before)
     try:
-        counts = registration_counts([a_id, b_id, c_id])
+        counts = seat_counts(meetings)
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
     assert len(statements) == 1
@@ -233,7 +236,7 @@ def test_registration_counts_use_one_grouped_query(app, make_meeting, make_user)
     assert (counts[a_id].confirmed, counts[a_id].waitlisted) == (2, 1)
     assert (counts[b_id].confirmed, counts[b_id].waitlisted) == (0, 3)
     assert (counts[c_id].confirmed, counts[c_id].waitlisted) == (0, 0)
-    assert registration_counts([]) == {}
+    assert seat_counts([]) == {}
 
 
 # --- OpenAPI -----------------------------------------------------------------------------

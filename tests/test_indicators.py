@@ -13,9 +13,9 @@ import pytest
 from conftest import login
 from lerend_netwerk.agenda.models import Registration
 from lerend_netwerk.contributions.models import Contribution
+from lerend_netwerk.core.csvexport import to_csv
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators import charts, periods, service
-from lerend_netwerk.indicators.csvexport import to_csv
 from lerend_netwerk.indicators.tables import Rate
 from lerend_netwerk.timeutil import BRUSSELS
 

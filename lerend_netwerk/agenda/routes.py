@@ -192,7 +192,7 @@ def attendees_csv(slug: str):
     """The attendee list as a CSV file that opens correctly in Excel."""
     meeting = _coordinator_meeting(slug)
     return Response(
-        service.attendees_csv(meeting).encode("utf-8"),
+        service.attendees_csv(meeting),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="deelnemers-{meeting.slug}.csv"',

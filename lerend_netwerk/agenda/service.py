@@ -19,8 +19,6 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -39,6 +37,7 @@ from lerend_netwerk.agenda.models import (
 )
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.csvexport import to_csv
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin
@@ -141,6 +140,13 @@ def _annotate_positions(registrations: list[Registration]) -> None:
     positions = {row[0]: row[1] for row in rows}
     for registration in waiting:
         registration.waitlist_position = positions.get(registration.id)
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the next in line; None when the registration is not on the waiting list."""
+    if registration.waitlist_position is None:
+        _annotate_positions([registration])
+    return registration.waitlist_position
 
 
 # --- listing and looking up -------------------------------------------------------------
@@ -703,17 +709,6 @@ def set_check_in(
     return registration
 
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> str:
-    """A cell Excel shows as text: formulas are neutralised with a leading quote."""
-    text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_PREFIXES):
-        return "'" + text
-    return text
-
-
 def _csv_time(value: datetime | None) -> str:
     return local_isoformat(value).replace("T", " ") if value else ""
 
@@ -730,27 +725,25 @@ CSV_HEADER = (
 )
 
 
-def attendees_csv(meeting: Meeting) -> str:
+def attendees_csv(meeting: Meeting) -> bytes:
     """The attendee list as CSV for Excel: BOM, ';' separated, CRLF, formula-safe."""
     attendees = attendee_list(meeting)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
-    for registration in attendees.confirmed + attendees.waitlisted:
-        user = registration.user
-        writer.writerow(
+    return to_csv(
+        CSV_HEADER,
+        (
             [
-                _csv_cell(user.name),
-                _csv_cell(user.email),
-                _csv_cell(user.organisation.title if user.organisation else ""),
-                _csv_cell(registration.status_label),
+                registration.user.name,
+                registration.user.email,
+                registration.user.organisation.title if registration.user.organisation else "",
+                registration.status_label,
                 registration.waitlist_position or "",
                 _csv_time(registration.registered_at),
                 _csv_time(registration.checked_in_at),
-                _csv_cell(registration.remark),
+                registration.remark,
             ]
-        )
-    return "\ufeff" + buffer.getvalue()
+            for registration in attendees.confirmed + attendees.waitlisted
+        ),
+    )
 
 
 def save_report(meeting: Meeting, text: str) -> Meeting:

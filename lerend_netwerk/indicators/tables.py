@@ -8,7 +8,7 @@ from typing import Any
 
 from babel.numbers import format_decimal
 
-from lerend_netwerk.indicators.csvexport import to_csv
+from lerend_netwerk.core.csvexport import to_csv
 from lerend_netwerk.timeutil import LOCALE, nl_date
 
 

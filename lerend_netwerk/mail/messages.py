@@ -6,9 +6,10 @@ from typing import Any
 
 from flask import current_app, render_template
 from jinja2 import TemplateNotFound
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import select
 
 from lerend_netwerk.agenda.models import Meeting, Registration
+from lerend_netwerk.agenda.service import waitlist_position
 from lerend_netwerk.calendar.links import session_url, site_url
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.outbox import Attachment, queue_mail
@@ -56,27 +57,6 @@ def invite_attachment(
     )
 
 
-def waitlist_position(registration: Registration) -> int:
-    """1 for the first on the waiting list: the order of (re-)registration."""
-    earlier = db.session.scalar(
-        select(func.count())
-        .select_from(Registration)
-        .where(
-            Registration.meeting_id == registration.meeting_id,
-            Registration.status == "waitlisted",
-            Registration.id != registration.id,
-            or_(
-                Registration.registered_at < registration.registered_at,
-                and_(
-                    Registration.registered_at == registration.registered_at,
-                    Registration.id < registration.id,
-                ),
-            ),
-        )
-    )
-    return int(earlier or 0) + 1
-
-
 def queue_registration_mail(registration: Registration, change: str) -> None:
     """Queue the mail for a registration that was confirmed, waitlisted, promoted or cancelled."""
     if change not in REGISTRATION_SUBJECTS:
@@ -90,9 +70,7 @@ def queue_registration_mail(registration: Registration, change: str) -> None:
     method = "CANCEL" if change == "cancelled" else "REQUEST"
     position = None
     if change == "waitlisted":
-        # agenda.service fills this in where it knows it; count it here otherwise.
-        position = getattr(registration, "waitlist_position", None)
-        position = position or waitlist_position(registration)
+        position = waitlist_position(registration)
     text, html = render_mail(
         f"registration_{change}",
         user=user,
@@ -162,5 +140,4 @@ __all__ = [
     "queue_meeting_mails",
     "queue_registration_mail",
     "render_mail",
-    "waitlist_position",
 ]
