@@ -233,8 +233,11 @@ class IndexHandle:
         if found is None:
             found = term_postings(searcher, fieldname, text)
             terms[key] = found
-            if len(terms) > TERM_CACHE_SIZE:
-                terms.popitem(last=False)
+            # Bounded by the number of postings held (memory), least recently used first.
+            held = sum(len(postings) for postings in terms.values())
+            while len(terms) > 1 and held > TERM_CACHE_POSTINGS:
+                _, dropped = terms.popitem(last=False)
+                held -= len(dropped)
         else:
             terms.move_to_end(key)
         return found
@@ -333,7 +336,8 @@ class IndexHandle:
                 delay = min(delay * 2, 1.0)
 
 
-TERM_CACHE_SIZE = 128
+# About 40 MB per worker thread at most (a posting costs about 100 bytes in a dict).
+TERM_CACHE_POSTINGS = 400_000
 
 
 def term_postings(searcher: Searcher, fieldname: str, text: str) -> dict[int, float]:
