@@ -25,6 +25,8 @@ class DefaultConfig:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     LOGIN_RATE_LIMIT = "10 per minute; 100 per day"
+    # Per member, register and cancel together: generous for people, a wall for scripts.
+    REGISTRATION_RATE_LIMIT = "20 per minute; 200 per day"
 
     TIMEZONE = "Europe/Brussels"
     BABEL_LOCALE = "nl_BE"

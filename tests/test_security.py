@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import csrf_token
+from conftest import FreshContextClient, csrf_token, login, post_form
 from lerend_netwerk import create_app
 from lerend_netwerk.extensions import db, limiter
 
@@ -73,3 +73,46 @@ def test_login_attempts_are_rate_limited(app_config, storage, caplog):
     assert "x@example.be" not in caplog.text
     with app.app_context():
         db.engine.dispose()
+
+
+def test_registration_is_rate_limited_per_member(app, app_config, make_user, make_meeting):
+    make_meeting(slug="druk", capacity=None)
+    members = [make_user(), make_user()]
+    limited = create_app(
+        dict(app_config, RATELIMIT_ENABLED=True, REGISTRATION_RATE_LIMIT="3 per minute")
+    )
+    limited.test_client_class = FreshContextClient
+    with limited.app_context():
+        limiter.reset()
+    first, second = limited.test_client(), limited.test_client()
+    login(first, members[0])
+    login(second, members[1])
+    statuses = [
+        post_form(first, f"/sessies/druk/{action}").status_code
+        for action in ("inschrijven", "uitschrijven", "inschrijven", "uitschrijven")
+    ]
+    assert statuses == [302, 302, 302, 429]
+    # Another member is not held back by the first one's limit.
+    assert post_form(second, "/sessies/druk/inschrijven").status_code == 302
+    with limited.app_context():
+        db.engine.dispose()
+
+
+def test_unexpected_errors_get_a_dutch_page_without_a_trace(app_config):
+    app = create_app(dict(app_config, TESTING=False, PROPAGATE_EXCEPTIONS=False))
+
+    @app.get("/kapot")
+    def broken():
+        raise RuntimeError("geheime interne details")
+
+    response = app.test_client().get("/kapot")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Er ging iets mis" in page
+    assert "geheime interne details" not in page and "Traceback" not in page
+
+
+def test_oversized_requests_are_refused(client):
+    response = client.post("/login", data={"email": "x" * (3 * 1024 * 1024)})
+    assert response.status_code == 413
+    assert "Te groot" in response.get_data(as_text=True)

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 
 from lerend_netwerk.agenda import service
@@ -13,7 +23,7 @@ from lerend_netwerk.agenda.forms import (
     ReportForm,
 )
 from lerend_netwerk.agenda.models import Meeting, Registration
-from lerend_netwerk.extensions import db, login_manager
+from lerend_netwerk.extensions import db, limiter, login_manager
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.timeutil import nl_datetime
 
@@ -83,7 +93,25 @@ def detail(slug: str):
     return render_template("agenda/detail.html", page=page, meeting=page.meeting, form=form)
 
 
+def _registration_rate_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
+def _member_or_address() -> str:
+    """Limit per signed-in member; anonymous requests per client address."""
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
+# One budget for registering and cancelling together.
+registration_limit = limiter.shared_limit(
+    _registration_rate_limit, scope="registration", key_func=_member_or_address
+)
+
+
 @bp.post("/sessies/<slug>/inschrijven")
+@registration_limit
 def register(slug: str):
     """Register the signed-in member: confirmed while seats are left, else waiting list."""
     meeting = _member_meeting(slug)
@@ -102,6 +130,7 @@ def register(slug: str):
 
 
 @bp.post("/sessies/<slug>/uitschrijven")
+@registration_limit
 def unregister(slug: str):
     """Cancel the signed-in member's place; the first on the waiting list moves up."""
     meeting = _member_meeting(slug)
