@@ -234,12 +234,18 @@ def timed(fn: Callable[[], object], repeat: int) -> list[float]:
 
 
 def run(label: str, url: str, registrations: int, repeat: int) -> list[tuple]:
+    """Seed and measure one database; the search index lives in a removed temporary dir."""
+    with tempfile.TemporaryDirectory(prefix="ln-bench-index-") as index_dir:
+        return measure(label, url, registrations, repeat, index_dir)
+
+
+def measure(label: str, url: str, registrations: int, repeat: int, index_dir: str) -> list[tuple]:
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "benchmark",
             "SQLALCHEMY_DATABASE_URI": url,
-            "SEARCH_INDEX_DIR": tempfile.mkdtemp(prefix="ln-bench-index-"),
+            "SEARCH_INDEX_DIR": index_dir,
             "RATELIMIT_ENABLED": False,
         }
     )

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/run_all.py              # SQLite; about 6 minutes
     .venv/bin/python benchmarks/run_all.py --postgres   # and PostgreSQL; under 8 minutes
-    .venv/bin/python benchmarks/run_all.py --quick      # 2,000 documents, short runs; < 2 min
+    .venv/bin/python benchmarks/run_all.py --quick      # 2,000 documents, short runs; ~1 min
 
 Runs, one after the other and each in its own process (so one's memory and caches do
 not colour the next):
