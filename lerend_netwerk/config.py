@@ -11,6 +11,9 @@ class DefaultConfig:
     SEARCH_INDEX_DIR: str | None = None
     # A request never waits for Whoosh: it commits to the database, the index catches up.
     SEARCH_SYNC_ON_REQUEST: bool = True
+    # (The search module also reads, with defaults of its own: SEARCH_SYNC_IN_BACKGROUND,
+    # SEARCH_LOCK_TIMEOUT, SEARCH_REINDEX_LOCK_TIMEOUT, SEARCH_OUTBOX_GAP_SECONDS,
+    # SEARCH_SYNC_BATCH and SEARCH_FIRST_BUILD_WAIT; see lerend_netwerk/search/sync.py.)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

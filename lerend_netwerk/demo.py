@@ -31,4 +31,8 @@ def prepare_demo(content_dir: Path) -> list[tuple[str, str, str]]:
             user.set_password(password)
         accounts.append((role, email, password))
     db.session.commit()
+    # Build the search index now rather than on the first search.
+    from lerend_netwerk.search.service import sync_index
+
+    sync_index()
     return accounts
