@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -49,6 +52,20 @@ def _back(slug: str, post_id: int | None = None) -> Response:
     if request.form.get("terug") == "moderatie":
         return redirect(url_for("recommendations.moderation"))
     return redirect(_thread_url(slug, post_id))
+
+
+def _act(action: Callable[[], Any], message: Callable[[Any], str], back: Response) -> Response:
+    """A button's action: commit and confirm it, or say why it could not be done."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        outcome = action()
+    except RecommendationError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message(outcome), "success")
+    return back
 
 
 def _field_error(form: FlaskForm, error: RecommendationError) -> bool:
@@ -310,65 +327,48 @@ def hide(slug: str, post_id: int):
 @coordinator_required
 def unhide(slug: str, post_id: int):
     """Coordinators show a hidden reply again."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        service.unhide_post(slug, post_id, current_user)
-    except RecommendationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("De reactie is opnieuw zichtbaar.", "success")
-    return _back(slug, post_id)
+    return _act(
+        lambda: service.unhide_post(slug, post_id, current_user),
+        lambda _: "De reactie is opnieuw zichtbaar.",
+        _back(slug, post_id),
+    )
 
 
 @bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/meldingen-afhandelen")
 @coordinator_required
 def dismiss(slug: str, post_id: int):
     """Coordinators judge the reports on a reply unfounded."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        service.dismiss_flags(slug, post_id, current_user)
-    except RecommendationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("De meldingen zijn afgehandeld; de reactie blijft zichtbaar.", "success")
-    return _back(slug, post_id)
+    return _act(
+        lambda: service.dismiss_flags(slug, post_id, current_user),
+        lambda _: "De meldingen zijn afgehandeld; de reactie blijft zichtbaar.",
+        _back(slug, post_id),
+    )
 
 
 @bp.post("/aanbevelingen/<slug>/steunen")
 @login_required
 def endorse(slug: str):
     """A member supports the proposal, or withdraws the support."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        supported = service.toggle_endorsement(slug, current_user)
-    except RecommendationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash("Je steunt dit voorstel." if supported else "Je steun is ingetrokken.", "success")
-    return redirect(_thread_url(slug))
+    return _act(
+        lambda: service.toggle_endorsement(slug, current_user),
+        lambda supported: "Je steunt dit voorstel." if supported else "Je steun is ingetrokken.",
+        redirect(_thread_url(slug)),
+    )
 
 
 @bp.post("/aanbevelingen/<slug>/volgen")
 @login_required
 def follow(slug: str):
     """A member follows or unfollows the thread."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    following = service.toggle_follow(slug, current_user)
-    db.session.commit()
-    flash(
-        "Je volgt deze aanbeveling: nieuwe reacties worden voor jou gemarkeerd."
-        if following
-        else "Je volgt deze aanbeveling niet meer.",
-        "success",
+    return _act(
+        lambda: service.toggle_follow(slug, current_user),
+        lambda following: (
+            "Je volgt deze aanbeveling: nieuwe reacties worden voor jou gemarkeerd."
+            if following
+            else "Je volgt deze aanbeveling niet meer."
+        ),
+        redirect(_thread_url(slug)),
     )
-    return redirect(_thread_url(slug))
 
 
 @bp.post("/aanbevelingen/<slug>/status")
@@ -405,18 +405,12 @@ def reopen(slug: str):
 
 def _set_closed(slug: str, closed: bool) -> Response:
     """Close or reopen a thread for new replies, then back to it."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        service.set_closed(slug, current_user, closed)
-    except RecommendationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(
+    return _act(
+        lambda: service.set_closed(slug, current_user, closed),
+        lambda _: (
             "De draad is gesloten voor nieuwe reacties."
             if closed
-            else "De draad is opnieuw open voor reacties.",
-            "success",
-        )
-    return redirect(_thread_url(slug))
+            else "De draad is opnieuw open voor reacties."
+        ),
+        redirect(_thread_url(slug)),
+    )
