@@ -70,6 +70,7 @@ def test_login_attempts_are_rate_limited(app_config, storage, caplog):
         as_text=True
     )
     assert "login failed for email#" in caplog.text
+    assert "rate limit exceeded on POST /login from 127.0.0.1" in caplog.text
     assert "x@example.be" not in caplog.text
     with app.app_context():
         db.engine.dispose()

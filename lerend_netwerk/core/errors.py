@@ -40,6 +40,16 @@ def init_errorhandlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if code == 429:
+            # Repeated refusals on the login or registration forms are what a lock-out
+            # monitor (fail2ban, a log alert) watches for.
+            app.logger.warning(
+                "rate limit exceeded on %s %s from %s (%s)",
+                request.method,
+                request.path,
+                request.remote_addr,
+                error.description,
+            )
         if code in MESSAGES:
             return render_error(code)
         return error
