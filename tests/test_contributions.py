@@ -479,3 +479,43 @@ def test_account_page_partial_lists_own_contributions(app, client, member, proef
         html = render_template_string('{% include "contributions/_account_contributions.html" %}')
     assert "Mijn bijdragen" in html
     assert "Mentorenopleiding in drie avonden" in html and "Ingediend" in html
+
+
+@pytest.mark.parametrize(
+    "step,data,subject,phrase",
+    [
+        (
+            "wijzigingen-vragen",
+            {"changes-comment": "Voeg een contactpersoon toe."},
+            "Aanpassing gevraagd voor je bijdrage: ",
+            "Voeg een contactpersoon toe.",
+        ),
+        (
+            "afwijzen",
+            {"decline-reason": "Dit staat al in de bibliotheek."},
+            "Je bijdrage werd niet aanvaard: ",
+            "Dit staat al in de bibliotheek.",
+        ),
+        (
+            "aanvaarden",
+            {"accept-visibility": "public", "accept-slug": ""},
+            "Je bijdrage is gepubliceerd: ",
+            "http://localhost/praktijken/",
+        ),
+    ],
+)
+def test_the_author_is_mailed_the_outcome_of_each_review_step(
+    client, member, proeftuin, coordinator_client, step, data, subject, phrase
+):
+    from lerend_netwerk.mail.models import OutgoingMail
+
+    login(client, member)
+    submit(client, data=practice_form())
+    contribution = db.session.scalar(select(Contribution))
+    response = post_form(coordinator_client, f"/bijdragen/{contribution.id}/{step}", data)
+    assert response.status_code == 302
+    [mail] = db.session.scalars(select(OutgoingMail)).all()
+    assert mail.recipient == member.email
+    assert mail.subject == subject + contribution.title
+    assert phrase in mail.body_text
+    assert f"Dag {member.name}," in mail.body_text

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -219,6 +219,7 @@ def request_changes(contribution: Contribution, reviewer: Any, comment: str) -> 
     contribution.reviewer = reviewer
     contribution.reviewed_at = utcnow()
     db.session.flush()
+    notify_author(contribution)
     return contribution
 
 
@@ -233,6 +234,7 @@ def decline_contribution(contribution: Contribution, reviewer: Any, reason: str)
     contribution.reviewer = reviewer
     contribution.reviewed_at = utcnow()
     db.session.flush()
+    notify_author(contribution)
     return contribution
 
 
@@ -254,6 +256,7 @@ def accept_contribution(
     contribution.reviewer = reviewer
     contribution.reviewed_at = utcnow()
     db.session.flush()
+    notify_author(contribution)
     return contribution
 
 
@@ -302,3 +305,37 @@ def _publish_update(contribution: Contribution, visibility: str, slug: str | Non
     db.session.add(report)
     publish_report(report)
     return report
+
+
+REVIEW_SUBJECTS = {
+    ACCEPTED: "Je bijdrage is gepubliceerd: {title}",
+    CHANGES_REQUESTED: "Aanpassing gevraagd voor je bijdrage: {title}",
+    DECLINED: "Je bijdrage werd niet aanvaard: {title}",
+}
+
+
+def notify_author(contribution: Contribution) -> None:
+    """Mail the author the outcome of a review step (queued with the review itself)."""
+    from lerend_netwerk.calendar.links import site_url
+    from lerend_netwerk.mail.outbox import queue_mail
+
+    author = contribution.author
+    if author is None or not author.active:
+        return
+    base = site_url()
+    published_url = None
+    if contribution.practice is not None:
+        published_url = base + url_for("practices.detail", slug=contribution.practice.slug)
+    elif contribution.report is not None:
+        published_url = base + url_for("proeftuinen.report", slug=contribution.report.slug)
+    text = render_template(
+        "contributions/mail/reviewed.txt",
+        author=author,
+        contribution=contribution,
+        published_url=published_url,
+        contribution_url=base + url_for("contributions.detail", contribution_id=contribution.id),
+        site_url=base,
+        site_name=current_app.config["SITE_NAME"],
+    )
+    subject = REVIEW_SUBJECTS[contribution.status].format(title=contribution.title)
+    queue_mail(author, subject, text, kind=f"contribution-{contribution.status}")
