@@ -623,6 +623,35 @@ def test_coordinator_cancels_a_session(client, make_user, make_meeting):
     assert db.session.get(Meeting, meeting.id).sequence == 1
 
 
+def test_coordinator_reinstates_a_cancelled_session(client, make_user, make_meeting):
+    from lerend_netwerk.signals import meeting_changed
+
+    meeting = make_meeting(slug="toch", capacity=2)
+    member = make_user()
+    service.register(meeting, member)
+    db.session.commit()
+    login(client, make_user(role="coordinator"))
+    post_form(client, "/sessies/toch/annuleren")
+    changes = []
+
+    def listen(sender, change):
+        changes.append((sender.slug, change))
+
+    with meeting_changed.connected_to(listen):
+        response = post_form(client, "/sessies/toch/heropnemen")
+    assert response.status_code == 302
+    assert "gaat toch door" in page(client, "/sessies/toch")
+    db.session.expire_all()
+    again = db.session.get(Meeting, meeting.id)
+    assert again.status == "scheduled" and again.sequence == 2
+    assert changes == [("toch", "rescheduled")]
+    # The registration survived the cancellation and holds its seat.
+    assert [r.status for r in again.registrations] == ["confirmed"]
+    # Only a cancelled session can be taken up again.
+    response = post_form(client, "/sessies/toch/heropnemen")
+    assert "niet geannuleerd" in page(client, response.headers["Location"])
+
+
 def test_attendee_list_and_check_in_toggle(client, make_user, make_meeting):
     meeting = make_meeting(slug="nu", capacity=1, starts_at=now() + timedelta(hours=1))
     present, waiting = make_user(name="Anna Aanwezig"), make_user(name="Wout Wachtend")

@@ -101,6 +101,7 @@ POST_REFUSED: dict[str, tuple[str, ...]] = {
     "agenda.cancel_meeting": ("anonymous", "member"),
     "agenda.check_in": ("anonymous", "member"),
     "agenda.register": ("anonymous",),
+    "agenda.reinstate_meeting": ("anonymous", "member"),
     "agenda.unregister": ("anonymous",),
     "auth.logout": ("anonymous",),
     "calendar.renew_token": ("anonymous",),

@@ -204,6 +204,20 @@ def cancel_meeting(slug: str):
     return redirect(url_for("agenda.detail", slug=slug))
 
 
+@bp.post("/sessies/<slug>/heropnemen")
+def reinstate_meeting(slug: str):
+    """A coordinator takes a cancelled session up again."""
+    meeting = _coordinator_meeting(slug)
+    try:
+        service.reinstate_meeting(meeting, actor=current_user)
+    except service.AgendaError as error:
+        flash(str(error), "warning")
+        return redirect(url_for("agenda.detail", slug=slug))
+    db.session.commit()
+    flash(f"“{meeting.title}” gaat toch door. Wie ingeschreven is, krijgt bericht.", "success")
+    return redirect(url_for("agenda.detail", slug=slug))
+
+
 @bp.get("/sessies/<slug>/deelnemers")
 def attendees(slug: str):
     """The attendee list with check-in, for coordinators."""

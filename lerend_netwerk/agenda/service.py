@@ -648,6 +648,22 @@ def cancel_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
     return meeting
 
 
+def reinstate_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
+    """Undo a cancellation of an upcoming session: calendars and registrants are updated."""
+    meeting = lock_meeting(meeting)
+    if not meeting.is_cancelled:
+        raise AgendaError("Deze sessie is niet geannuleerd.")
+    if meeting.is_past:
+        raise AgendaError("Een voorbije sessie kan je niet meer heropnemen.")
+    meeting.status = "scheduled"
+    meeting.sequence = (meeting.sequence or 0) + 1
+    record_audit(actor, "session.reinstated", meeting)
+    db.session.flush()
+    # Registrations stayed through the cancellation: they get the renewed invite.
+    meeting_changed.send(meeting, change="rescheduled")
+    return meeting
+
+
 # --- coordinators: attendees, check-in, export, report ----------------------------------
 
 
