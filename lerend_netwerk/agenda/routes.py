@@ -193,28 +193,25 @@ def edit(slug: str):
 @bp.post("/sessies/<slug>/annuleren")
 def cancel_meeting(slug: str):
     """A coordinator cancels a session."""
-    meeting = _coordinator_meeting(slug)
-    try:
-        service.cancel_meeting(meeting, actor=current_user)
-    except service.AgendaError as error:
-        flash(str(error), "warning")
-        return redirect(url_for("agenda.detail", slug=slug))
-    db.session.commit()
-    flash(f"“{meeting.title}” is geannuleerd. Wie ingeschreven is, krijgt bericht.", "success")
-    return redirect(url_for("agenda.detail", slug=slug))
+    return _change_meeting_status(slug, service.cancel_meeting, "is geannuleerd")
 
 
 @bp.post("/sessies/<slug>/heropnemen")
 def reinstate_meeting(slug: str):
     """A coordinator takes a cancelled session up again."""
+    return _change_meeting_status(slug, service.reinstate_meeting, "gaat toch door")
+
+
+def _change_meeting_status(slug: str, change, outcome: str):
+    """Cancel or reinstate as a coordinator; registrants hear of it through the signal."""
     meeting = _coordinator_meeting(slug)
     try:
-        service.reinstate_meeting(meeting, actor=current_user)
+        change(meeting, actor=current_user)
     except service.AgendaError as error:
         flash(str(error), "warning")
         return redirect(url_for("agenda.detail", slug=slug))
     db.session.commit()
-    flash(f"“{meeting.title}” gaat toch door. Wie ingeschreven is, krijgt bericht.", "success")
+    flash(f"“{meeting.title}” {outcome}. Wie ingeschreven is, krijgt bericht.", "success")
     return redirect(url_for("agenda.detail", slug=slug))
 
 
