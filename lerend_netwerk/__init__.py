@@ -75,13 +75,15 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from lerend_netwerk import models  # noqa: F401  (every model known to metadata)
     from lerend_netwerk.core.security import init_security
-    from lerend_netwerk.extensions import csrf, db, limiter, login_manager, migrate
+    from lerend_netwerk.extensions import babel, csrf, db, limiter, login_manager, migrate
     from lerend_netwerk.sqlite import install_sqlite_pragmas, lock_writes_per_request
 
     db.init_app(app)
     migrations_dir = Path(__file__).resolve().parent.parent / "migrations"
     migrate.init_app(app, db, directory=str(migrations_dir), render_as_batch=True)
     csrf.init_app(app)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["BABEL_LOCALE"])
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_LOCALE"])
     limiter.init_app(app)
     init_security(app)
     login_manager.init_app(app)
