@@ -88,14 +88,19 @@ def serve_demo(app: Flask, host: str, port: int) -> None:
         target=deliver_mail_until, args=(app, stop), name="demo-mail", daemon=True
     )
     mailer.start()
-    # SIGTERM stops as cleanly as Ctrl+C does.
-    previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # Ctrl+C and SIGTERM both stop cleanly, also when started in the background (where
+    # the shell leaves SIGINT ignored and Python would not turn it into KeyboardInterrupt).
+    previous = {
+        sig: signal.signal(sig, _raise_keyboard_interrupt)
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         stop.set()
         mailer.join(timeout=10)
 
