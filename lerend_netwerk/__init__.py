@@ -15,9 +15,11 @@ class ConfigurationError(RuntimeError):
     """The app cannot start with this configuration."""
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    test_config: dict[str, Any] | None = None, instance_path: str | None = None
+) -> Flask:
     """Build the application: config, extensions, blueprints, commands, error pages."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env()
@@ -75,13 +77,15 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from lerend_netwerk import models  # noqa: F401  (every model known to metadata)
     from lerend_netwerk.core.security import init_security
-    from lerend_netwerk.extensions import csrf, db, limiter, login_manager, migrate
+    from lerend_netwerk.extensions import babel, csrf, db, limiter, login_manager, migrate
     from lerend_netwerk.sqlite import install_sqlite_pragmas, lock_writes_per_request
 
     db.init_app(app)
     migrations_dir = Path(__file__).resolve().parent.parent / "migrations"
     migrate.init_app(app, db, directory=str(migrations_dir), render_as_batch=True)
     csrf.init_app(app)
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config["BABEL_LOCALE"])
+    babel.init_app(app, locale_selector=lambda: app.config["BABEL_LOCALE"])
     limiter.init_app(app)
     init_security(app)
     login_manager.init_app(app)

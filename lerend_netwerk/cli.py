@@ -80,7 +80,7 @@ def users_create(email: str, name: str, role: str, organisation: str | None, pas
 
 @click.command("demo")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-serve", is_flag=True, help="Prepare the demo but do not start the server.")
 @with_appcontext
 def demo(host: str, port: int, no_serve: bool) -> None:
@@ -88,10 +88,13 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     from flask_migrate import upgrade
 
     from lerend_netwerk.content_io.service import ContentError
-    from lerend_netwerk.demo import prepare_demo
+    from lerend_netwerk.demo import demo_site_url, mail_destination, prepare_demo, serve_demo
 
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # Every absolute link (feeds, calendar links, API, mails) points at what is served.
+    app.config["SITE_URL"] = demo_site_url(host, port)
     upgrade()
-    content_dir = Path(current_app.root_path).parent / "content"
+    content_dir = Path(app.root_path).parent / "content"
     try:
         accounts = prepare_demo(content_dir)
     except ContentError as error:
@@ -105,8 +108,10 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("")
     if no_serve:
         return
-    click.echo(f"Serving on http://{host}:{port}/  (Ctrl+C stops)")
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    click.echo(f"Mail: {mail_destination(app)}")
+    click.echo(f"Serving on {app.config['SITE_URL']}/  (Ctrl+C stops)", nl=True)
+    sys.stdout.flush()
+    serve_demo(app, host, port)
 
 
 def register_cli(app: Flask) -> None:

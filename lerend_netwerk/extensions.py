@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -13,5 +14,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+# Flask-WTF takes WTForms' translations from Flask-Babel's locale: Dutch messages in every form.
+babel = Babel()
 # Storage from RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379); in memory otherwise.
 limiter = Limiter(get_remote_address)

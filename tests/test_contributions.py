@@ -111,11 +111,11 @@ def test_project_update_uses_the_report_template(client, member, proeftuin):
 @pytest.mark.parametrize(
     "kind,data,message",
     [
-        ("goede-praktijk", practice_form(summary=""), "This field is required"),
+        ("goede-praktijk", practice_form(summary=""), "Dit veld is vereist"),
         ("goede-praktijk", practice_form(aanpak=" "), "Vul dit onderdeel in."),
-        ("goede-praktijk", practice_form(title=""), "This field is required"),
+        ("goede-praktijk", practice_form(title=""), "Dit veld is vereist"),
         ("projectupdate", update_form(uitdagingen=""), "Vul minstens één onderdeel"),
-        ("goede-praktijk", practice_form(themes=["bestaat-niet"]), "Not a valid choice"),
+        ("goede-praktijk", practice_form(themes=["bestaat-niet"]), "Ongeldige keuze"),
     ],
 )
 def test_incomplete_input_is_refused(client, member, proeftuin, kind, data, message):

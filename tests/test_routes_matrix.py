@@ -53,6 +53,7 @@ GET_ACCESS: dict[str, tuple] = {
     # The member belongs to the proeftuin; coordinators may send input for any.
     "contributions.new": MEMBERS,
     "contributions.queue": COORDINATORS,
+    "core.favicon": PUBLIC,
     "core.healthz": PUBLIC,
     "core.home": PUBLIC,
     "core.privacy": PUBLIC,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -28,8 +29,19 @@ def render_error(code: int, detail: str | None = None):
     if _wants_json():
         return jsonify({"error": title, "detail": detail or message, "status": code}), code
     return render_template(
-        "core/error.html", code=code, title=title, message=detail or message
+        "core/error.html",
+        code=code,
+        title=title,
+        message=detail or message,
+        sign_in_next=_sign_in_next(code),
     ), code
+
+
+def _sign_in_next(code: int) -> str | None:
+    """The link to come back to after signing in, on a visitor's 404 of a GET."""
+    if code != 404 or request.method != "GET" or current_user.is_authenticated:
+        return None
+    return request.full_path.removesuffix("?")
 
 
 def init_errorhandlers(app: Flask) -> None:

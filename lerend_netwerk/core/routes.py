@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    send_from_directory,
+)
 from flask_login import current_user, login_required
 
 from lerend_netwerk.core import service
 from lerend_netwerk.core.forms import MarkdownPreviewForm
 from lerend_netwerk.markdown import render_markdown
+from lerend_netwerk.visibility import is_coordinator
 
 bp = Blueprint("core", __name__, template_folder="templates")
 
@@ -36,8 +45,22 @@ def markdown_preview():
     return response
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page's <link rel=icon>."""
+    return send_from_directory(
+        current_app.static_folder,
+        "favicon.ico",
+        mimetype="image/vnd.microsoft.icon",
+        max_age=604800,
+    )
+
+
 @bp.get("/healthz")
 def healthz():
-    """Database and search index usable: 200; otherwise 503 with the reason."""
+    """Database and search index usable: 200; otherwise 503 (the reason for coordinators)."""
     report = service.health_report(current_app)
-    return jsonify(report), 200 if report["status"] == "ok" else 503
+    code = 200 if report["status"] == "ok" else 503
+    if not is_coordinator(current_user):
+        report = service.public_health(report)
+    return jsonify(report), code

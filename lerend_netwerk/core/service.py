@@ -38,3 +38,19 @@ def health_report(app: Flask) -> dict[str, Any]:
     if search.get("status") != "ok":
         report["status"] = "error"
     return report
+
+
+# What anyone may read of the health report: states and counts, never paths or errors
+# (those can name files and servers); coordinators and admins get the whole report.
+PUBLIC_HEALTH_KEYS = {"status", "dialect", "documents", "lag", "schema_current"}
+
+
+def public_health(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without reasons, directories and error texts."""
+    public: dict[str, Any] = {}
+    for key, value in report.items():
+        if isinstance(value, dict):
+            public[key] = {k: v for k, v in value.items() if k in PUBLIC_HEALTH_KEYS}
+        elif key in PUBLIC_HEALTH_KEYS:
+            public[key] = value
+    return public

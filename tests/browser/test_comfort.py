@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from .conftest import PASSWORD, RolePages
+from .conftest import PASSWORD, RolePages, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -357,6 +357,60 @@ def test_layout_fits_a_phone(phone_pages: RolePages, who: str | None, path: str)
                     + " right=" + Math.round(el.getBoundingClientRect().right))"""
         )
         pytest.fail(f"{path} is {width}px wide at 375px; too wide: {culprits}")
+
+
+@pytest.fixture(scope="module")
+def door_session(live_server: Any) -> str:
+    """A session tomorrow with people registered, one checked in and one on the waitlist."""
+    from lerend_netwerk.agenda.models import Meeting
+    from lerend_netwerk.agenda.service import register
+    from lerend_netwerk.auth.models import User
+
+    slug = f"intervisie-aan-de-deur-{uuid.uuid4().hex[:6]}"
+    starts = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    with live_server.database() as session:
+        meeting = Meeting(
+            slug=slug,
+            title="Intervisie met een lange titel over werkplekleren bij kleine ondernemingen",
+            kind="intervisie",
+            starts_at=starts,
+            ends_at=starts + timedelta(hours=3),
+            location="Hogeschool Leie, campus Gent",
+            capacity=2,
+        )
+        session.add(meeting)
+        session.flush()
+        for key in ("member", "member2", "admin"):
+            user = session.scalars(select(User).where(User.email == live_server.email(key))).one()
+            registration = register(
+                meeting, user, remark="Ik kom iets later: de trein uit Kortrijk komt om 9u40 aan."
+            )
+            if key == "member":
+                registration.checked_in_at = datetime.now(UTC)
+    return slug
+
+
+def test_check_in_page_fits_a_phone(phone_pages: RolePages, door_session: str) -> None:
+    """At the door, on a phone: every row and its check-in button without sideways scrolling."""
+    page = phone_pages.page("coordinator")
+    response = page.goto(f"/sessies/{door_session}/deelnemers")
+    assert response.status == 200
+    expect(page.locator("main form button", has_text="Aanwezig")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    # Nothing scrolls sideways inside its own box either (a table-wrap would hide the button).
+    scrollers = page.evaluate(
+        """() => Array.from(document.querySelectorAll("main *"))
+            .filter((el) => el.clientWidth > 1 && el.scrollWidth > el.clientWidth + 1
+                && getComputedStyle(el).overflowX !== "visible")
+            .map((el) => el.tagName.toLowerCase() + "." + el.className)"""
+    )
+    assert scrollers == []
+    for button in page.locator("main form button").all():
+        box = button.bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 375, box
+    # Two to check in, one to undo the check-in: all three measured above.
+    expect(page.locator("main form button")).to_have_count(3)
+    screenshot(page, "phone-check-in")
 
 
 # --- printing -------------------------------------------------------------------------------
