@@ -92,7 +92,7 @@ def test_event_has_every_property(client, make_meeting, make_theme):
     )
     calendar = parse(client.get("/agenda.ics"))
     (vevent,) = calendar.walk("VEVENT")
-    assert vevent["UID"] == f"meeting-{meeting.id}@localhost"
+    assert vevent["UID"] == meeting.uid
     assert vevent["DTSTAMP"].dt.tzinfo is not None
     assert vevent["LAST-MODIFIED"].dt == meeting.updated_at.replace(microsecond=0)
     assert vevent["SEQUENCE"] == 0
@@ -118,15 +118,17 @@ def test_uid_stays_when_title_and_slug_change(client, make_meeting):
     meeting.title = "Nieuwe titel"
     db.session.commit()
     after = parse(client.get("/agenda.ics")).walk("VEVENT")[0]
-    assert after["UID"] == before == f"meeting-{meeting.id}@localhost"
+    assert after["UID"] == before == meeting.uid
     assert after["SUMMARY"] == "Nieuwe titel"
 
 
-def test_uid_host_comes_from_site_url(app, client, make_meeting):
-    app.config["SITE_URL"] = "https://lerend-netwerk.example.be/"
+def test_uid_is_stored_not_derived_from_site_url_or_row_id(app, client, make_meeting):
     meeting = make_meeting(slug="kick-off")
+    before = Calendar.from_ical(ics.build_feed([meeting], name="x")).walk("VEVENT")[0]["UID"]
+    assert not before.startswith("meeting-") and "localhost" not in before
+    app.config["SITE_URL"] = "https://lerend-netwerk.example.be/"
     vevent = parse(client.get("/agenda.ics")).walk("VEVENT")[0]
-    assert vevent["UID"] == f"meeting-{meeting.id}@lerend-netwerk.example.be"
+    assert vevent["UID"] == before == meeting.uid
     assert vevent["URL"] == "https://lerend-netwerk.example.be/sessies/kick-off"
 
 

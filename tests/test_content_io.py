@@ -596,7 +596,11 @@ def test_export_writes_the_contract_format(app, tmp_path):
     )
     assert winter.endswith("---\n" + SPECIAL_BODY + "\n")
     zomer = (tmp_path / "sessions" / "zomer.md").read_text(encoding="utf-8")
-    assert "starts: '2024-06-20T13:30:15'\nends: 2024-06-20T15:00\ncapacity: 25\n---\n" in zomer
+    zomer_uid = db.session.scalar(select(Meeting.uid).where(Meeting.slug == "zomer"))
+    assert (
+        "starts: '2024-06-20T13:30:15'\nends: 2024-06-20T15:00\ncapacity: 25\n"
+        f"uid: {zomer_uid}\n---\n"
+    ) in zomer
     nacht = (tmp_path / "sessions" / "nacht.md").read_text(encoding="utf-8")
     assert "starts: 2024-10-27T02:30+02:00\nends: 2024-10-27T02:45+01:00\n" in nacht
     assert (tmp_path / "themes" / "ja.md").read_text() == "---\ntitle: 'yes'\n---\n"

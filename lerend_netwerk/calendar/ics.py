@@ -18,8 +18,8 @@ read from the app config (`SITE_URL`, `FEED_REFRESH_MINUTES`, `MAIL_DEFAULT_SEND
   it (REQUEST) or removes it (CANCEL) instead of adding a copy. `attendee` is an
   e-mail address or an object with `email` (and `name`). Online links are included
   by default: invites go to registered members.
-- `event_uid(meeting)` -> "meeting-<id>@<host of SITE_URL>": never changes when the
-  title or slug does.
+- `event_uid(meeting)` -> the UID stored with the session (assigned once, exported and
+  imported): it never changes with the title, the slug, the row id or SITE_URL.
 
 Times are written as local time with `TZID=Europe/Brussels`; `icalendar` folds lines
 at 75 octets and ends them with CRLF.
@@ -28,7 +28,7 @@ at 75 octets and ends them with CRLF.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
@@ -37,6 +37,7 @@ from flask import current_app
 from icalendar import Calendar, Conference, Event, Timezone, vCalAddress, vDuration, vText
 
 from lerend_netwerk.calendar import links
+from lerend_netwerk.calendar.vtimezone import vtimezone
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.timeutil import BRUSSELS
 
@@ -45,9 +46,9 @@ PRODID = "-//Lerend netwerk duaal leren//Agenda//NL"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 
 
-def event_uid(meeting: Any, site_url: str | None = None) -> str:
-    """The stable, globally unique UID of a session."""
-    return f"meeting-{meeting.id}@{links.uid_host(site_url)}"
+def event_uid(meeting: Any) -> str:
+    """The session's stored UID: assigned once, it survives moves, renames and new hosts."""
+    return meeting.uid
 
 
 def _event_status(meeting: Any, registration_status: str | None) -> str:
@@ -91,7 +92,7 @@ def build_event(
     url = links.session_url(meeting.slug, site_url)
     online = bool(include_online and meeting.online_url)
     event = Event()
-    event.add("uid", event_uid(meeting, site_url))
+    event.add("uid", event_uid(meeting))
     event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
     event.add("last-modified", meeting.updated_at.astimezone(UTC))
     event.add("sequence", meeting.sequence or 0)
@@ -117,22 +118,13 @@ def build_event(
     return event
 
 
-@lru_cache(maxsize=32)
-def _vtimezone(first_year: int, last_year: int) -> Timezone:
-    # Shared between calendars and never modified after creation.
-    return Timezone.from_tzid(
-        TZID, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
+def vtimezone_for(meetings: Iterable[Any] = ()) -> Timezone:
+    """The VTIMEZONE for Brussels: yearly rules from the tz database's current rule.
 
-
-def vtimezone_for(meetings: Iterable[Any]) -> Timezone:
-    """One VTIMEZONE for Brussels covering every meeting, with winter and summer time."""
-    years = [m.starts_at.astimezone(BRUSSELS).year for m in meetings]
-    years += [m.ends_at.astimezone(BRUSSELS).year for m in meetings]
-    if not years:
-        years = [datetime.now(BRUSSELS).year]
-    # A whole year past the last event: every rule (CET and CEST) appears at least once.
-    return _vtimezone(min(years), max(years) + 1)
+    Rules rather than dates cover every meeting, however many years ahead, in every
+    client (see calendar.vtimezone); `meetings` is accepted for the callers' sake.
+    """
+    return vtimezone(TZID, datetime.now(BRUSSELS).year)
 
 
 def _calendar(method: str) -> Calendar:

@@ -31,11 +31,6 @@ def site_url(base: str | None = None) -> str:
     return (base or current_app.config["SITE_URL"]).rstrip("/")
 
 
-def uid_host(base: str | None = None) -> str:
-    """The host name that makes event UIDs globally unique: the host of SITE_URL."""
-    return urlsplit(site_url(base)).hostname or "lerend-netwerk.invalid"
-
-
 def session_url(slug: str, base: str | None = None) -> str:
     """Absolute URL of a session's page."""
     return f"{site_url(base)}/sessies/{quote(slug)}"
