@@ -695,7 +695,9 @@ def test_invite_request_and_cancel_share_the_feeds_uid(app, client, make_user, m
     meeting = make_meeting(slug="kick-off", online_url=ONLINE_URL, sequence=3)
     feed_uid = parse(client.get("/sessies/kick-off.ics")).walk("VEVENT")[0]["UID"]
 
-    request = Calendar.from_ical(ics.build_invite(meeting, "REQUEST", attendee=user))
+    request = Calendar.from_ical(
+        ics.build_invite(meeting, "REQUEST", attendee=user, registration_status="confirmed")
+    )
     assert request["METHOD"] == "REQUEST"
     (vevent,) = request.walk("VEVENT")
     assert vevent["UID"] == feed_uid

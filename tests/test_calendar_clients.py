@@ -104,3 +104,35 @@ def test_the_timezone_is_written_as_yearly_rules(client, sessions):
     assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in data
     assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in data
     assert icaljs(data.encode())["timezones"] == 1
+
+
+def test_moving_up_changes_sequence_and_last_modified_in_the_personal_feed(
+    client, make_meeting, make_user
+):
+    from sqlalchemy import update
+
+    from lerend_netwerk.agenda import service
+    from lerend_netwerk.agenda.models import Meeting
+
+    meeting = make_meeting(slug="vol", capacity=1, starts_at=moments()["summer"])
+    first, waiting = make_user(), make_user()
+    service.register(meeting, first)
+    service.register(meeting, waiting)
+    # Back-date both rows, so that a change within the same second still shows.
+    hour_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    db.session.execute(update(Meeting).values(updated_at=hour_ago))
+    db.session.execute(update(Registration).values(updated_at=hour_ago))
+    db.session.commit()
+    url = f"/agenda/persoonlijk/{waiting.calendar_token}.ics"
+    for reading in both(client.get(url).data):
+        (event,) = reading["events"]
+        assert event["status"] == "TENTATIVE" and event["sequence"] == 0
+    before = icaljs(client.get(url).data)["events"][0]["lastModified"]
+
+    service.cancel(meeting, first)  # the waiting member moves up
+    db.session.commit()
+    for reading in both(client.get(url).data):
+        (event,) = reading["events"]
+        assert event["status"] == "CONFIRMED" and event["sequence"] == 1
+    after = icaljs(client.get(url).data)["events"][0]["lastModified"]
+    assert after > before

@@ -6,18 +6,18 @@ read from the app config (`SITE_URL`, `FEED_REFRESH_MINUTES`, `MAIL_DEFAULT_SEND
 
 - `build_feed(meetings, *, name, personal_statuses=None, include_online=False, ...)`
   -> bytes: a subscribable `METHOD:PUBLISH` calendar with one `VEVENT` per meeting and
-  one `VTIMEZONE` for Europe/Brussels covering all of them. `personal_statuses` maps
-  meeting id -> registration status: "waitlisted" becomes `STATUS:TENTATIVE`.
-  `include_online` is True, False, or a collection of meeting ids whose online link
-  the reader may see.
+  one `VTIMEZONE` for Europe/Brussels (yearly rules, see calendar.vtimezone).
+  `personal_statuses` maps meeting id -> registration status: "waitlisted" becomes
+  `STATUS:TENTATIVE`; `personal_revisions` maps meeting id -> (the member's SEQUENCE,
+  the registration's last change). `include_online` is True, False, or a collection
+  of meeting ids whose online link the reader may see.
 - `build_event(meeting, *, registration_status=None, include_online=False, ...)`
   -> `icalendar.Event`: one session.
-- `build_invite(meeting, method="REQUEST" | "CANCEL", attendee=None, ...)` -> bytes:
-  an iTIP (RFC 5546) message for a mail attachment (`text/calendar; method=REQUEST`).
-  It carries the same `UID` as the feeds, so a calendar that has the event updates
-  it (REQUEST) or removes it (CANCEL) instead of adding a copy. `attendee` is an
-  e-mail address or an object with `email` (and `name`). Online links are included
-  by default: invites go to registered members.
+- `build_invite(meeting, method="REQUEST" | "CANCEL", attendee, ...)` -> bytes: an
+  iTIP (RFC 5546) message for one member, sent inline in the mail (see
+  mail.sender.build_message). It carries the same `UID` as the feeds, so a calendar
+  that has the event updates it (REQUEST) or removes it (CANCEL) instead of adding a
+  copy. `attendee` is an e-mail address or an object with `email` (and `name`).
 - `event_uid(meeting)` -> the UID stored with the session (assigned once, exported and
   imported): it never changes with the title, the slug, the row id or SITE_URL.
 
@@ -59,13 +59,22 @@ def _event_status(meeting: Any, registration_status: str | None) -> str:
     return "CONFIRMED"
 
 
+# In every invitation: the calendar's answer buttons do not reach the platform.
+HOW_TO_CANCEL = (
+    "Kun je toch niet komen? Schrijf je uit op de pagina van de sessie: een antwoord"
+    " vanuit je agenda (zoals 'Weigeren') bereikt ons niet."
+)
+
+
 @lru_cache(maxsize=4096)
 def plain_text(body: str) -> str:
-    """markdown_to_text, remembered: converting is most of the cost of a feed."""
-    return markdown_to_text(body)
+    """markdown_to_text with link addresses kept, remembered: most of a feed's cost."""
+    return markdown_to_text(body, keep_links=True)
 
 
-def _description(meeting: Any, url: str, registration_status: str | None, online: bool) -> str:
+def _description(
+    meeting: Any, url: str, registration_status: str | None, online: bool, itip: bool
+) -> str:
     parts = []
     if meeting.status == "cancelled":
         parts.append("Deze sessie is geannuleerd.")
@@ -76,7 +85,11 @@ def _description(meeting: Any, url: str, registration_status: str | None, online
         parts.append(text)
     if online:
         parts.append(f"Online deelnemen: {meeting.online_url}")
+    elif meeting.online_url and registration_status == "waitlisted":
+        parts.append("Online deelnemen: de link krijg je zodra je een plaats hebt.")
     parts.append(f"Meer informatie: {url}")
+    if itip and meeting.status != "cancelled":
+        parts.append(HOW_TO_CANCEL)
     return "\n\n".join(parts)
 
 
@@ -87,22 +100,30 @@ def build_event(
     include_online: bool = False,
     site_url: str | None = None,
     stamp: datetime | None = None,
+    sequence: int | None = None,
+    last_modified: datetime | None = None,
+    itip: bool = False,
 ) -> Event:
-    """One VEVENT for `meeting`; the online link only with include_online=True."""
+    """One VEVENT for `meeting`; the online link only with include_online=True.
+
+    `sequence` and `last_modified` default to the session's; a member's own feed and
+    invitations pass their own (see Registration.itip_sequence).
+    """
     url = links.session_url(meeting.slug, site_url)
     online = bool(include_online and meeting.online_url)
     event = Event()
     event.add("uid", event_uid(meeting))
     event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
-    event.add("last-modified", meeting.updated_at.astimezone(UTC))
-    event.add("sequence", meeting.sequence or 0)
+    modified = max(meeting.updated_at, last_modified or meeting.updated_at)
+    event.add("last-modified", modified.astimezone(UTC))
+    event.add("sequence", meeting.sequence or 0 if sequence is None else sequence)
     event.add("dtstart", meeting.starts_at.astimezone(BRUSSELS))
     event.add("dtend", meeting.ends_at.astimezone(BRUSSELS))
     summary = meeting.title
     if meeting.status == "cancelled":
         summary = f"Geannuleerd: {summary}"
     event.add("summary", summary)
-    event.add("description", _description(meeting, url, registration_status, online))
+    event.add("description", _description(meeting, url, registration_status, online, itip))
     if meeting.location:
         event.add("location", meeting.location)
     elif online:
@@ -149,6 +170,7 @@ def build_feed(
     *,
     name: str,
     personal_statuses: Mapping[int, str] | None = None,
+    personal_revisions: Mapping[int, tuple[int, datetime]] | None = None,
     include_online: bool | Collection[int] = False,
     description: str | None = None,
     site_url: str | None = None,
@@ -163,6 +185,7 @@ def build_feed(
         site_url = links.site_url()
     stamp = stamp or datetime.now(UTC)
     statuses = personal_statuses or {}
+    revisions = personal_revisions or {}
 
     calendar = _calendar("PUBLISH")
     calendar.add("name", vText(name))
@@ -175,6 +198,7 @@ def build_feed(
     calendar.add("x-published-ttl", vDuration(refresh))
     calendar.add_component(vtimezone_for(meetings))
     for meeting in meetings:
+        sequence, modified = revisions.get(meeting.id, (None, None))
         calendar.add_component(
             build_event(
                 meeting,
@@ -182,6 +206,8 @@ def build_feed(
                 include_online=_online_for(include_online, meeting.id),
                 site_url=site_url,
                 stamp=stamp,
+                sequence=sequence,
+                last_modified=modified,
             )
         )
     return calendar.to_ical()
@@ -210,40 +236,51 @@ def build_invite(
     include_online: bool | None = None,
     site_url: str | None = None,
     stamp: datetime | None = None,
+    sequence: int | None = None,
+    last_modified: datetime | None = None,
 ) -> bytes:
-    """An iTIP REQUEST (add or update) or CANCEL message for one session.
+    """An iTIP REQUEST (add or update) or CANCEL message for one session and one member.
 
-    With registration_status "waitlisted" the event is TENTATIVE and the attendee's
-    PARTSTAT too; the online link is then left out unless include_online says otherwise
-    (a place on the waiting list is no seat).
+    Every message carries ORGANIZER and the member as ATTENDEE (RFC 5546). With
+    registration_status "waitlisted" the event is TENTATIVE and the attendee's PARTSTAT
+    too. The online link follows visibility.may_see_online_link unless include_online
+    says otherwise. `sequence` is the member's (Registration.itip_sequence), so that
+    each message is ordered after the previous one to the same member.
+
+    Answers from the calendar are not read: RSVP=FALSE, and the description says how
+    to cancel on the site.
     """
     method = method.upper()
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError("an invite's method is REQUEST or CANCEL")
+    if attendee is None:
+        raise ValueError("an invite needs its attendee (RFC 5546)")
     calendar = _calendar(method)
     calendar.add_component(vtimezone_for([meeting]))
     waitlisted = registration_status == "waitlisted"
     if include_online is None:
-        include_online = not waitlisted
+        include_online = registration_status == "confirmed"
     event = build_event(
         meeting,
         registration_status=registration_status,
         include_online=include_online,
         site_url=site_url,
         stamp=stamp,
+        sequence=sequence,
+        last_modified=last_modified,
+        itip=method == "REQUEST",
     )
     if method == "CANCEL":
         event.pop("STATUS")
         event.add("status", "CANCELLED")
     event.add("organizer", _address(organizer or current_app.config["MAIL_DEFAULT_SENDER"]))
-    if attendee is not None:
-        address = _address(attendee)
-        address.params["ROLE"] = "REQ-PARTICIPANT"
-        if method == "REQUEST":
-            # The member registered on the site: the seat is already accepted, or
-            # tentative while on the waiting list.
-            address.params["PARTSTAT"] = "TENTATIVE" if waitlisted else "ACCEPTED"
-        address.params["RSVP"] = "FALSE"
-        event.add("attendee", address)
+    address = _address(attendee)
+    address.params["ROLE"] = "REQ-PARTICIPANT"
+    if method == "REQUEST":
+        # The member registered on the site: the seat is already accepted, or
+        # tentative while on the waiting list.
+        address.params["PARTSTAT"] = "TENTATIVE" if waitlisted else "ACCEPTED"
+    address.params["RSVP"] = "FALSE"
+    event.add("attendee", address)
     calendar.add_component(event)
     return calendar.to_ical()

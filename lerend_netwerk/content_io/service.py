@@ -330,8 +330,11 @@ def _apply(
         if kind.name == "sessions" and any(before[k] != record[k] for k in _SCHEDULE_KEYS):
             obj.sequence = max(obj.sequence or 0, (before["sequence"] or 0) + 1)
             newly_cancelled = record["status"] == "cancelled" != before["status"]
-            if record["status"] != "cancelled" or newly_cancelled:
-                signals.append((obj, "cancelled" if newly_cancelled else "rescheduled"))
+            reinstated = before["status"] == "cancelled" != record["status"]
+            if newly_cancelled:
+                signals.append((obj, "cancelled"))
+            elif record["status"] != "cancelled":
+                signals.append((obj, "reinstated" if reinstated else "rescheduled"))
     _stamp(kind, obj, before)
     return signals
 
