@@ -734,3 +734,51 @@ def test_last_modified_header_is_an_http_date(client, make_meeting):
     response = client.get("/agenda.ics")
     expected = format_datetime(meeting.updated_at.replace(microsecond=0), usegmt=True)
     assert response.headers["Last-Modified"] == expected
+
+
+def test_add_to_calendar_of_an_online_session_carries_the_link_for_a_seat(
+    client, make_meeting, make_user
+):
+    from urllib.parse import parse_qs, urlsplit
+
+    from lerend_netwerk.agenda import service as agenda_service
+
+    meeting = make_meeting(
+        slug="webinar",
+        kind="webinar",
+        online_url=ONLINE_URL,
+        body="Lees vooraf [het verslag](https://voorbeeld.be/verslag-2026).",
+        capacity=1,
+    )
+
+    def web_calendar_links(html: str) -> list[dict[str, list[str]]]:
+        found = []
+        for prefix in ("https://calendar.google.com/", "https://outlook.live.com/"):
+            start = html.index(f'href="{prefix}') + len('href="')
+            url = html[start : html.index('"', start)].replace("&amp;", "&")
+            found.append(parse_qs(urlsplit(url).query))
+        return found
+
+    member, waiting = make_user(), make_user()
+    agenda_service.register(meeting, member)
+    agenda_service.register(meeting, waiting)
+    db.session.commit()
+    login(client, member)
+    for query in web_calendar_links(client.get("/sessies/webinar").get_data(as_text=True)):
+        details = (query.get("details") or query["body"])[0]
+        assert query["location"] == [ONLINE_URL]
+        assert f"Online deelnemen: {ONLINE_URL}" in details
+        assert "het verslag (https://voorbeeld.be/verslag-2026)" in details
+    post_form(client, "/logout")
+    login(client, waiting)
+    html = client.get("/sessies/webinar").get_data(as_text=True)
+    assert "zwartekat" not in html
+    for query in web_calendar_links(html):
+        assert query["location"] == ["Online"]
+
+
+def test_markdown_links_keep_their_address_in_the_feed_description(client, make_meeting):
+    make_meeting(body="Zie [de leidraad](https://voorbeeld.be/leidraad.pdf) en <https://x.be>.")
+    (vevent,) = parse(client.get("/agenda.ics")).walk("VEVENT")
+    description = str(vevent["DESCRIPTION"])
+    assert "de leidraad (https://voorbeeld.be/leidraad.pdf) en https://x.be." in description

@@ -96,13 +96,16 @@ def personal_feed_links(user: Any) -> dict[str, str]:
 
 
 @bp.app_template_global()
-def add_to_calendar_links(meeting: Any) -> dict[str, str]:
-    """Links that put one session in a calendar: .ics, Google, Outlook.com, Microsoft 365."""
+def add_to_calendar_links(meeting: Any, online: bool = False) -> dict[str, str]:
+    """Links that put one session in a calendar: .ics, Google, Outlook.com, Microsoft 365.
+
+    `online`: whether the reader may see the online link (the session page's rule).
+    """
     return {
         "ics": url_for("calendar.session_feed", slug=meeting.slug),
-        "google": links.google_calendar_url(meeting),
-        "outlook": links.outlook_calendar_url(meeting),
-        "office": links.outlook_calendar_url(meeting, office=True),
+        "google": links.google_calendar_url(meeting, online=online),
+        "outlook": links.outlook_calendar_url(meeting, online=online),
+        "office": links.outlook_calendar_url(meeting, office=True, online=online),
     }
 
 
