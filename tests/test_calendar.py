@@ -782,3 +782,29 @@ def test_markdown_links_keep_their_address_in_the_feed_description(client, make_
     (vevent,) = parse(client.get("/agenda.ics")).walk("VEVENT")
     description = str(vevent["DESCRIPTION"])
     assert "de leidraad (https://voorbeeld.be/leidraad.pdf) en https://x.be." in description
+
+
+def test_feeds_are_gzipped_when_asked_and_304_still_works(client, make_meeting, make_user):
+    import gzip
+
+    for n in range(30):
+        make_meeting(slug=f"sessie-gzip-{n}", body="Een sessie over werkplekleren. " * 20)
+    user = make_user()
+    for url in ("/agenda.ics", "/sessies/sessie-gzip-1.ics", feed_url(user)):
+        plain = client.get(url)
+        assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+        assert "Accept-Encoding" in plain.headers["Vary"]
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert gzip.decompress(packed.data) == plain.data
+        assert packed.headers["ETag"] == plain.headers["ETag"]
+        assert int(packed.headers["Content-Length"]) == len(packed.data)
+        if url == "/agenda.ics":
+            assert len(packed.data) * 5 < len(plain.data)
+        refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+        assert "Content-Encoding" not in refused.headers and refused.data == plain.data
+        again = client.get(
+            url, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
+        )
+        assert again.status_code == 304 and "Accept-Encoding" in again.headers["Vary"]
