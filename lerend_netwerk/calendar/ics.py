@@ -59,10 +59,14 @@ def _event_status(meeting: Any, registration_status: str | None) -> str:
     return "CONFIRMED"
 
 
-# In every invitation: the calendar's answer buttons do not reach the platform.
+# In every invitation: how to give up the place, with or without answers being read.
 HOW_TO_CANCEL = (
     "Kun je toch niet komen? Schrijf je uit op de pagina van de sessie: een antwoord"
     " vanuit je agenda (zoals 'Weigeren') bereikt ons niet."
+)
+HOW_TO_CANCEL_WITH_REPLIES = (
+    "Kun je toch niet komen? Weiger de uitnodiging in je agenda of schrijf je uit op de"
+    " pagina van de sessie, zodat iemand van de wachtlijst je plaats krijgt."
 )
 
 
@@ -73,7 +77,7 @@ def plain_text(body: str) -> str:
 
 
 def _description(
-    meeting: Any, url: str, registration_status: str | None, online: bool, itip: bool
+    meeting: Any, url: str, registration_status: str | None, online: bool, itip: str | None
 ) -> str:
     parts = []
     if meeting.status == "cancelled":
@@ -89,7 +93,7 @@ def _description(
         parts.append("Online deelnemen: de link krijg je zodra je een plaats hebt.")
     parts.append(f"Meer informatie: {url}")
     if itip and meeting.status != "cancelled":
-        parts.append(HOW_TO_CANCEL)
+        parts.append(itip)
     return "\n\n".join(parts)
 
 
@@ -102,12 +106,13 @@ def build_event(
     stamp: datetime | None = None,
     sequence: int | None = None,
     last_modified: datetime | None = None,
-    itip: bool = False,
+    itip: str | None = None,
 ) -> Event:
     """One VEVENT for `meeting`; the online link only with include_online=True.
 
     `sequence` and `last_modified` default to the session's; a member's own feed and
-    invitations pass their own (see Registration.itip_sequence).
+    invitations pass their own (see Registration.itip_sequence). `itip`: a closing line
+    for the description of an invitation.
     """
     url = links.session_url(meeting.slug, site_url)
     online = bool(include_online and meeting.online_url)
@@ -238,6 +243,7 @@ def build_invite(
     stamp: datetime | None = None,
     sequence: int | None = None,
     last_modified: datetime | None = None,
+    rsvp: bool = False,
 ) -> bytes:
     """An iTIP REQUEST (add or update) or CANCEL message for one session and one member.
 
@@ -247,8 +253,9 @@ def build_invite(
     says otherwise. `sequence` is the member's (Registration.itip_sequence), so that
     each message is ordered after the previous one to the same member.
 
-    Answers from the calendar are not read: RSVP=FALSE, and the description says how
-    to cancel on the site.
+    With rsvp=False (answers are not read) the description says to cancel on the site;
+    with rsvp=True the `organizer` must be an address whose replies the platform reads
+    (mail.replies).
     """
     method = method.upper()
     if method not in ("REQUEST", "CANCEL"):
@@ -268,7 +275,9 @@ def build_invite(
         stamp=stamp,
         sequence=sequence,
         last_modified=last_modified,
-        itip=method == "REQUEST",
+        itip=None
+        if method != "REQUEST"
+        else (HOW_TO_CANCEL_WITH_REPLIES if rsvp else HOW_TO_CANCEL),
     )
     if method == "CANCEL":
         event.pop("STATUS")
@@ -280,7 +289,7 @@ def build_invite(
         # The member registered on the site: the seat is already accepted, or
         # tentative while on the waiting list.
         address.params["PARTSTAT"] = "TENTATIVE" if waitlisted else "ACCEPTED"
-    address.params["RSVP"] = "FALSE"
+    address.params["RSVP"] = "TRUE" if rsvp and method == "REQUEST" else "FALSE"
     event.add("attendee", address)
     calendar.add_component(event)
     return calendar.to_ical()

@@ -50,12 +50,16 @@ def invite_attachment(meeting: Meeting, method: str, registration: Registration)
     each message to this member comes after the one before it.
     """
     from lerend_netwerk.calendar.ics import build_invite
+    from lerend_netwerk.mail.replies import organizer_for
 
     user = registration.user
+    organizer = organizer_for(meeting, user)
     data = build_invite(
         meeting,
         method=method,
         attendee=user,
+        organizer=organizer,
+        rsvp=organizer is not None,
         registration_status=registration.status,
         include_online=may_see_online_link(user, registration.status),
         sequence=registration.itip_sequence,
