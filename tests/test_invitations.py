@@ -117,6 +117,10 @@ def test_every_invitation_kind_has_the_layout_and_an_ordered_sequence(
     for message, (who, _, method, status) in zip(messages, expected, strict=True):
         got_method, data = structure(message)
         assert got_method == method
+        # The mail itself follows the same online-link rule as its calendar.
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        html = message.get_body(preferencelist=("html",)).get_content()
+        assert (ONLINE in text) == (ONLINE in html) == (status == "confirmed"), message["Subject"]
         readings = both(data)
         for reading in readings:
             assert reading["method"] == method
