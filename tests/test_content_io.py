@@ -194,8 +194,16 @@ def test_rescheduling_a_session_by_import_bumps_its_sequence_and_signals(app, tm
         write(tmp_path, "sessions/intervisie.md", cancelled)
         import_directory(tmp_path)
         db.session.commit()
-    assert changes == [("intervisie", "rescheduled"), ("intervisie", "cancelled")]
-    assert meeting.sequence == 2
+        # Taken up again: registrants hear it goes ahead after all.
+        write(tmp_path, "sessions/intervisie.md", SESSION.format(starts="2030-03-12T14:00"))
+        import_directory(tmp_path)
+        db.session.commit()
+    assert changes == [
+        ("intervisie", "rescheduled"),
+        ("intervisie", "cancelled"),
+        ("intervisie", "reinstated"),
+    ]
+    assert meeting.sequence == 3
 
 
 SESSION = """---
@@ -206,6 +214,26 @@ ends: 2030-03-12T16:30
 ---
 Programma volgt.
 """
+
+
+def test_a_new_title_by_import_is_an_update_for_calendars(app, tmp_path):
+    write(tmp_path, "sessions/intervisie.md", SESSION.format(starts="2030-03-12T13:30"))
+    import_directory(tmp_path)
+    db.session.commit()
+    changes = []
+
+    def receiver(sender, **kw):
+        changes.append(kw["change"])
+
+    renamed = SESSION.format(starts="2030-03-12T13:30").replace(
+        "Intervisie\n", "Intervisie mentoren\n", 1
+    )
+    write(tmp_path, "sessions/intervisie.md", renamed)
+    with meeting_changed.connected_to(receiver):
+        import_directory(tmp_path)
+        db.session.commit()
+    meeting = db.session.scalar(select(Meeting).where(Meeting.slug == "intervisie"))
+    assert (meeting.title, meeting.sequence, changes) == ("Intervisie mentoren", 1, ["rescheduled"])
 
 
 # ------------------------------------------------------------------ all or nothing
