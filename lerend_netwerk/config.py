@@ -44,6 +44,16 @@ class DefaultConfig:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Lerend netwerk duaal leren <noreply@lerend-netwerk.example>"
+    # Calendar answers (docs/calendar.md): the organizer address of invitations, a
+    # mailbox `lerend-netwerk mail receive` reads over IMAP. Unset: RSVP=FALSE.
+    MAIL_REPLY_ADDRESS: str | None = None
+    IMAP_HOST: str | None = None
+    IMAP_PORT: int | None = None  # 993 with "ssl", 143 otherwise
+    IMAP_SECURITY = "ssl"  # "ssl", "starttls" or "none"
+    IMAP_USERNAME: str | None = None
+    IMAP_PASSWORD: str | None = None
+    IMAP_MAILBOX = "INBOX"
+    IMAP_SSL_CAFILE: str | None = None
 
     # "text" for people, "json" for log collectors (one JSON object per line).
     LOG_FORMAT = "text"

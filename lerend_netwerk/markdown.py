@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as html_module
+import re
 import threading
 from functools import lru_cache, partial
 
@@ -108,9 +109,24 @@ def render_markdown(text: str | None) -> Markup:
     return Markup(_safe_html(text))
 
 
+_LINK_RE = re.compile(r'<a\s[^>]*?href="((?:https?:|mailto:)[^"]*)"[^>]*>(.*?)</a>', re.S)
+
+
+def _spell_out_link(match: re.Match[str]) -> str:
+    url, label = match.group(1), match.group(2)
+    shown = html_module.unescape(re.sub(r"<[^>]+>", "", label)).strip()
+    target = html_module.unescape(url)
+    if shown in (target, target.removeprefix("mailto:")):
+        return label
+    return f"{label} ({url})"
+
+
 @lru_cache(maxsize=CACHE_SIZE)
-def _plain_text(text: str) -> str:
-    plain = bleach.clean(_to_html(text), tags=set(), strip=True, strip_comments=True)
+def _plain_text(text: str, keep_links: bool = False) -> str:
+    html = _to_html(text)
+    if keep_links:
+        html = _LINK_RE.sub(_spell_out_link, html)
+    plain = bleach.clean(html, tags=set(), strip=True, strip_comments=True)
     # bleach escapes what remains; plain-text consumers want the characters themselves.
     lines = [line.rstrip() for line in html_module.unescape(plain).splitlines()]
     collapsed: list[str] = []
@@ -120,8 +136,12 @@ def _plain_text(text: str) -> str:
     return "\n".join(collapsed).strip()
 
 
-def markdown_to_text(text: str | None) -> str:
-    """Plain text of a Markdown document, for feeds, snippets and mails."""
+def markdown_to_text(text: str | None, *, keep_links: bool = False) -> str:
+    """Plain text of a Markdown document, for feeds, snippets and mails.
+
+    With keep_links, a link keeps its address after its text: "het verslag
+    (https://...)", for calendars, where a reader cannot click the words.
+    """
     if not text:
         return ""
-    return _plain_text(text)
+    return _plain_text(text, keep_links)

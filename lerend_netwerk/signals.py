@@ -5,8 +5,8 @@ the session (a queued mail, say) is committed or rolled back together with the c
 
 - `registration_changed(registration, change=...)`: change is "confirmed", "waitlisted",
   "promoted" (moved up from the waiting list) or "cancelled".
-- `meeting_changed(meeting, change=...)`: change is "rescheduled" (time or place changed)
-  or "cancelled".
+- `meeting_changed(meeting, change=...)`: change is "rescheduled" (title, time or place
+  changed), "reinstated" (a cancelled session goes ahead after all) or "cancelled".
 """
 
 from blinker import Namespace

@@ -24,6 +24,15 @@ def is_coordinator(user: Any) -> bool:
     return is_member(user) and bool(getattr(user, "is_coordinator", False))
 
 
+def may_see_online_link(user: Any, registration_status: str | None) -> bool:
+    """The one rule for a session's online link, on the page, in feeds, invites and mails.
+
+    Coordinators, and members with a confirmed place. A place on the waiting list is no
+    seat: the link comes with the mail that says you moved up.
+    """
+    return is_coordinator(user) or registration_status == "confirmed"
+
+
 def audience(user: Any) -> str:
     """'public', 'member' or 'coordinator': the three ways of seeing content."""
     if is_coordinator(user):

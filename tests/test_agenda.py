@@ -239,12 +239,20 @@ def test_rescheduling_bumps_sequence_and_tells_listeners(app, make_meeting):
     assert [(e[0].id, e[1], e[2]) for e in events] == [(meeting.id, "rescheduled", True)]
 
 
-def test_changing_only_the_title_does_not_bump_sequence(app, make_meeting):
+def test_changing_the_title_bumps_sequence_and_sends_an_update(app, make_meeting):
     meeting = make_meeting(location="Gent")
     with recorded(meeting_changed) as events:
         update = service.update_meeting(meeting, values_of(meeting, title="Nieuwe titel"))
-    assert not update.rescheduled and meeting.sequence == 0 and events == []
+    assert update.rescheduled and meeting.sequence == 1
+    assert [e[1] for e in events] == ["rescheduled"]
     assert meeting.title == "Nieuwe titel"
+
+
+def test_changing_only_the_description_does_not_bump_sequence(app, make_meeting):
+    meeting = make_meeting(location="Gent")
+    with recorded(meeting_changed) as events:
+        update = service.update_meeting(meeting, values_of(meeting, body="Meer uitleg."))
+    assert not update.rescheduled and meeting.sequence == 0 and events == []
 
 
 def test_raising_capacity_confirms_people_from_the_waiting_list(app, make_meeting, make_user):
@@ -407,7 +415,7 @@ def test_online_link_only_for_registered_members_and_coordinators(client, make_m
     member = make_user()
     login(client, member)
     html = page(client, "/sessies/webinar")
-    assert link not in html and "zodra je ingeschreven bent" in html
+    assert link not in html and "zodra je een plaats hebt" in html
     service.register(meeting, member)
     assert link in page(client, "/sessies/webinar")
     service.cancel(meeting, member)
@@ -417,7 +425,8 @@ def test_online_link_only_for_registered_members_and_coordinators(client, make_m
     assert link in page(client, "/sessies/webinar")
 
 
-def test_waitlisted_member_sees_online_link_and_position(client, make_meeting, make_user):
+def test_waitlisted_member_sees_position_but_not_the_online_link(client, make_meeting, make_user):
+    """One rule everywhere (page, feeds, invites, mails): a waiting-list place is no seat."""
     meeting = make_meeting(slug="vol", capacity=1, online_url="https://meet.example/x")
     service.register(meeting, make_user())
     member = make_user()
@@ -426,7 +435,7 @@ def test_waitlisted_member_sees_online_link_and_position(client, make_meeting, m
     login(client, member)
     html = page(client, "/sessies/vol")
     assert "Je staat op de wachtlijst, op plaats 2." in html
-    assert "https://meet.example/x" in html
+    assert "https://meet.example/x" not in html and "zodra je een plaats hebt" in html
 
 
 # --- pages: registering and cancelling --------------------------------------------------
@@ -644,7 +653,7 @@ def test_coordinator_reinstates_a_cancelled_session(client, make_user, make_meet
     db.session.expire_all()
     again = db.session.get(Meeting, meeting.id)
     assert again.status == "scheduled" and again.sequence == 2
-    assert changes == [("toch", "rescheduled")]
+    assert changes == [("toch", "reinstated")]
     # The registration survived the cancellation and holds its seat.
     assert [r.status for r in again.registrations] == ["confirmed"]
     # Only a cancelled session can be taken up again.

@@ -92,7 +92,7 @@ def test_event_has_every_property(client, make_meeting, make_theme):
     )
     calendar = parse(client.get("/agenda.ics"))
     (vevent,) = calendar.walk("VEVENT")
-    assert vevent["UID"] == f"meeting-{meeting.id}@localhost"
+    assert vevent["UID"] == meeting.uid
     assert vevent["DTSTAMP"].dt.tzinfo is not None
     assert vevent["LAST-MODIFIED"].dt == meeting.updated_at.replace(microsecond=0)
     assert vevent["SEQUENCE"] == 0
@@ -118,15 +118,17 @@ def test_uid_stays_when_title_and_slug_change(client, make_meeting):
     meeting.title = "Nieuwe titel"
     db.session.commit()
     after = parse(client.get("/agenda.ics")).walk("VEVENT")[0]
-    assert after["UID"] == before == f"meeting-{meeting.id}@localhost"
+    assert after["UID"] == before == meeting.uid
     assert after["SUMMARY"] == "Nieuwe titel"
 
 
-def test_uid_host_comes_from_site_url(app, client, make_meeting):
-    app.config["SITE_URL"] = "https://lerend-netwerk.example.be/"
+def test_uid_is_stored_not_derived_from_site_url_or_row_id(app, client, make_meeting):
     meeting = make_meeting(slug="kick-off")
+    before = Calendar.from_ical(ics.build_feed([meeting], name="x")).walk("VEVENT")[0]["UID"]
+    assert not before.startswith("meeting-") and "localhost" not in before
+    app.config["SITE_URL"] = "https://lerend-netwerk.example.be/"
     vevent = parse(client.get("/agenda.ics")).walk("VEVENT")[0]
-    assert vevent["UID"] == f"meeting-{meeting.id}@lerend-netwerk.example.be"
+    assert vevent["UID"] == before == meeting.uid
     assert vevent["URL"] == "https://lerend-netwerk.example.be/sessies/kick-off"
 
 
@@ -693,7 +695,9 @@ def test_invite_request_and_cancel_share_the_feeds_uid(app, client, make_user, m
     meeting = make_meeting(slug="kick-off", online_url=ONLINE_URL, sequence=3)
     feed_uid = parse(client.get("/sessies/kick-off.ics")).walk("VEVENT")[0]["UID"]
 
-    request = Calendar.from_ical(ics.build_invite(meeting, "REQUEST", attendee=user))
+    request = Calendar.from_ical(
+        ics.build_invite(meeting, "REQUEST", attendee=user, registration_status="confirmed")
+    )
     assert request["METHOD"] == "REQUEST"
     (vevent,) = request.walk("VEVENT")
     assert vevent["UID"] == feed_uid
@@ -730,3 +734,77 @@ def test_last_modified_header_is_an_http_date(client, make_meeting):
     response = client.get("/agenda.ics")
     expected = format_datetime(meeting.updated_at.replace(microsecond=0), usegmt=True)
     assert response.headers["Last-Modified"] == expected
+
+
+def test_add_to_calendar_of_an_online_session_carries_the_link_for_a_seat(
+    client, make_meeting, make_user
+):
+    from urllib.parse import parse_qs, urlsplit
+
+    from lerend_netwerk.agenda import service as agenda_service
+
+    meeting = make_meeting(
+        slug="webinar",
+        kind="webinar",
+        online_url=ONLINE_URL,
+        body="Lees vooraf [het verslag](https://voorbeeld.be/verslag-2026).",
+        capacity=1,
+    )
+
+    def web_calendar_links(html: str) -> list[dict[str, list[str]]]:
+        found = []
+        for prefix in ("https://calendar.google.com/", "https://outlook.live.com/"):
+            start = html.index(f'href="{prefix}') + len('href="')
+            url = html[start : html.index('"', start)].replace("&amp;", "&")
+            found.append(parse_qs(urlsplit(url).query))
+        return found
+
+    member, waiting = make_user(), make_user()
+    agenda_service.register(meeting, member)
+    agenda_service.register(meeting, waiting)
+    db.session.commit()
+    login(client, member)
+    for query in web_calendar_links(client.get("/sessies/webinar").get_data(as_text=True)):
+        details = (query.get("details") or query["body"])[0]
+        assert query["location"] == [ONLINE_URL]
+        assert f"Online deelnemen: {ONLINE_URL}" in details
+        assert "het verslag (https://voorbeeld.be/verslag-2026)" in details
+    post_form(client, "/logout")
+    login(client, waiting)
+    html = client.get("/sessies/webinar").get_data(as_text=True)
+    assert "zwartekat" not in html
+    for query in web_calendar_links(html):
+        assert query["location"] == ["Online"]
+
+
+def test_markdown_links_keep_their_address_in_the_feed_description(client, make_meeting):
+    make_meeting(body="Zie [de leidraad](https://voorbeeld.be/leidraad.pdf) en <https://x.be>.")
+    (vevent,) = parse(client.get("/agenda.ics")).walk("VEVENT")
+    description = str(vevent["DESCRIPTION"])
+    assert "de leidraad (https://voorbeeld.be/leidraad.pdf) en https://x.be." in description
+
+
+def test_feeds_are_gzipped_when_asked_and_304_still_works(client, make_meeting, make_user):
+    import gzip
+
+    for n in range(30):
+        make_meeting(slug=f"sessie-gzip-{n}", body="Een sessie over werkplekleren. " * 20)
+    user = make_user()
+    for url in ("/agenda.ics", "/sessies/sessie-gzip-1.ics", feed_url(user)):
+        plain = client.get(url)
+        assert plain.status_code == 200 and "Content-Encoding" not in plain.headers
+        assert "Accept-Encoding" in plain.headers["Vary"]
+        packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+        assert packed.headers["Content-Encoding"] == "gzip"
+        assert "Accept-Encoding" in packed.headers["Vary"]
+        assert gzip.decompress(packed.data) == plain.data
+        assert packed.headers["ETag"] == plain.headers["ETag"]
+        assert int(packed.headers["Content-Length"]) == len(packed.data)
+        if url == "/agenda.ics":
+            assert len(packed.data) * 5 < len(plain.data)
+        refused = client.get(url, headers={"Accept-Encoding": "gzip;q=0, identity"})
+        assert "Content-Encoding" not in refused.headers and refused.data == plain.data
+        again = client.get(
+            url, headers={"Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]}
+        )
+        assert again.status_code == 304 and "Accept-Encoding" in again.headers["Vary"]

@@ -194,8 +194,16 @@ def test_rescheduling_a_session_by_import_bumps_its_sequence_and_signals(app, tm
         write(tmp_path, "sessions/intervisie.md", cancelled)
         import_directory(tmp_path)
         db.session.commit()
-    assert changes == [("intervisie", "rescheduled"), ("intervisie", "cancelled")]
-    assert meeting.sequence == 2
+        # Taken up again: registrants hear it goes ahead after all.
+        write(tmp_path, "sessions/intervisie.md", SESSION.format(starts="2030-03-12T14:00"))
+        import_directory(tmp_path)
+        db.session.commit()
+    assert changes == [
+        ("intervisie", "rescheduled"),
+        ("intervisie", "cancelled"),
+        ("intervisie", "reinstated"),
+    ]
+    assert meeting.sequence == 3
 
 
 SESSION = """---
@@ -206,6 +214,26 @@ ends: 2030-03-12T16:30
 ---
 Programma volgt.
 """
+
+
+def test_a_new_title_by_import_is_an_update_for_calendars(app, tmp_path):
+    write(tmp_path, "sessions/intervisie.md", SESSION.format(starts="2030-03-12T13:30"))
+    import_directory(tmp_path)
+    db.session.commit()
+    changes = []
+
+    def receiver(sender, **kw):
+        changes.append(kw["change"])
+
+    renamed = SESSION.format(starts="2030-03-12T13:30").replace(
+        "Intervisie\n", "Intervisie mentoren\n", 1
+    )
+    write(tmp_path, "sessions/intervisie.md", renamed)
+    with meeting_changed.connected_to(receiver):
+        import_directory(tmp_path)
+        db.session.commit()
+    meeting = db.session.scalar(select(Meeting).where(Meeting.slug == "intervisie"))
+    assert (meeting.title, meeting.sequence, changes) == ("Intervisie mentoren", 1, ["rescheduled"])
 
 
 # ------------------------------------------------------------------ all or nothing
@@ -596,7 +624,11 @@ def test_export_writes_the_contract_format(app, tmp_path):
     )
     assert winter.endswith("---\n" + SPECIAL_BODY + "\n")
     zomer = (tmp_path / "sessions" / "zomer.md").read_text(encoding="utf-8")
-    assert "starts: '2024-06-20T13:30:15'\nends: 2024-06-20T15:00\ncapacity: 25\n---\n" in zomer
+    zomer_uid = db.session.scalar(select(Meeting.uid).where(Meeting.slug == "zomer"))
+    assert (
+        "starts: '2024-06-20T13:30:15'\nends: 2024-06-20T15:00\ncapacity: 25\n"
+        f"uid: {zomer_uid}\n---\n"
+    ) in zomer
     nacht = (tmp_path / "sessions" / "nacht.md").read_text(encoding="utf-8")
     assert "starts: 2024-10-27T02:30+02:00\nends: 2024-10-27T02:45+01:00\n" in nacht
     assert (tmp_path / "themes" / "ja.md").read_text() == "---\ntitle: 'yes'\n---\n"

@@ -143,13 +143,27 @@ def mails(**where) -> list[OutgoingMail]:
 
 
 def invite_of(message: EmailMessage) -> tuple[str, Calendar]:
-    """The text/calendar attachment: its Content-Type method parameter and the parsed file."""
-    parts = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
-    assert len(parts) == 1, [part.get_content_type() for part in message.walk()]
-    part = parts[0]
-    assert part.get_content_disposition() == "attachment"
-    assert part.get_filename().endswith(".ics")
-    return part.get_param("method"), Calendar.from_ical(part.get_payload(decode=True))
+    """The inline text/calendar part: its method parameter and the parsed calendar.
+
+    The layout Outlook and Gmail expect: multipart/mixed > (multipart/alternative >
+    text/plain, text/html, text/calendar; method=...) + the same calendar as invite.ics.
+    """
+    assert message.get_content_type() == "multipart/mixed"
+    alternative, attached = message.get_payload()
+    assert alternative.get_content_type() == "multipart/alternative"
+    types = [part.get_content_type() for part in alternative.get_payload()]
+    assert types == ["text/plain", "text/html", "text/calendar"]
+    inline = alternative.get_payload()[2]
+    assert inline.get_content_disposition() is None
+    assert attached.get_content_type() == "application/ics"
+    assert attached.get_content_disposition() == "attachment"
+    assert attached.get_filename() == "invite.ics"
+    data = inline.get_payload(decode=True)
+    assert attached.get_payload(decode=True) == data
+    method = inline.get_param("method")
+    calendar = Calendar.from_ical(data)
+    assert calendar["METHOD"] == method
+    return method, calendar
 
 
 def text_of(message: EmailMessage) -> str:
@@ -202,6 +216,7 @@ def test_confirmation_is_queued_with_the_change_and_arrives_with_an_invite(
     assert [part.get_content_type() for part in body.get_payload()] == [
         "text/plain",
         "text/html",
+        "text/calendar",
     ]
     text = text_of(message)
     assert "Beste Anke Peeters" in text
@@ -919,14 +934,15 @@ def test_registering_moving_up_and_cancelling_through_the_site_mails_each_person
             (str(message["Subject"]).split(":")[0], method, int(event["SEQUENCE"]))
         )
     assert received == {
+        # Each message to a member is ordered after the one before it (SEQUENCE).
         "anke@example.be": [
             ("Inschrijving bevestigd", "REQUEST", 0),
-            ("Uitschrijving bevestigd", "CANCEL", 0),
+            ("Uitschrijving bevestigd", "CANCEL", 1),
         ],
         "bram@example.be": [
             ("Op de wachtlijst", "REQUEST", 0),
-            ("Je hebt een plaats", "REQUEST", 0),
-            ("Geannuleerd", "CANCEL", 1),
+            ("Je hebt een plaats", "REQUEST", 1),
+            ("Geannuleerd", "CANCEL", 2),
         ],
     }
     waitlisted = next(m for m in smtp.messages() if m["Subject"].startswith("Op de wachtlijst"))

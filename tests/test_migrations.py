@@ -54,3 +54,38 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_database_url, tmp_pa
         assert remaining == set()
         upgrade()
         db.engine.dispose()
+
+
+def test_existing_sessions_keep_the_uid_their_subscribers_know(empty_database_url, tmp_path):
+    """Rows from before stored UIDs get "meeting-<id>@<host of SITE_URL>", as feeds had."""
+    from sqlalchemy import text
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "SEARCH_INDEX_DIR": str(tmp_path / "idx"),
+            "SITE_URL": "https://lerend-netwerk.example.be/",
+        }
+    )
+    with app.app_context():
+        upgrade(revision="1c1c0dbd1c98")
+        with db.engine.begin() as connection:
+            for meeting_id in (3, 7):
+                connection.execute(
+                    text(
+                        "INSERT INTO meeting (id, title, kind, starts_at, ends_at, status,"
+                        " visibility, body, report, sequence, slug, created_at, updated_at)"
+                        " VALUES (:id, 'Sessie', 'intervisie', :t, :t, 'scheduled', 'public',"
+                        " '', '', 2, :slug, :t, :t)"
+                    ),
+                    {"id": meeting_id, "t": "2027-01-15 12:00:00+00:00", "slug": f"s-{meeting_id}"},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, uid, sequence FROM meeting ORDER BY id"))
+            assert [tuple(row) for row in rows] == [
+                (3, "meeting-3@lerend-netwerk.example.be", 2),
+                (7, "meeting-7@lerend-netwerk.example.be", 2),
+            ]
+        db.engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,11 @@ meeting_themes = Table(
 )
 
 
+def new_event_uid() -> str:
+    """A new iCalendar UID: a random UUID (RFC 7986), tied to no row id or host name."""
+    return str(uuid.uuid4())
+
+
 class Meeting(SlugMixin, TimestampMixin, Base):
     """A session of the network: kick-off, intervisie, netwerkmoment, ..."""
 
@@ -62,7 +68,10 @@ class Meeting(SlugMixin, TimestampMixin, Base):
     body: Mapped[str] = mapped_column(Text, default="")
     # The verslag written after the session, for registered members.
     report: Mapped[str] = mapped_column(Text, default="")
-    # iCalendar SEQUENCE: grows on every change of time, place or status.
+    # iCalendar UID, assigned once and carried along by export and import, so that
+    # calendars keep their events when the platform moves to another database.
+    uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_event_uid)
+    # iCalendar SEQUENCE: grows on every change of title, time, place or status.
     sequence: Mapped[int] = mapped_column(default=0)
 
     host: Mapped[Proeftuin | None] = relationship()
@@ -107,6 +116,10 @@ class Registration(TimestampMixin, Base):
     confirmed_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
+    # Changes of this member's own place (cancel, re-register, move up) since the
+    # session's last SEQUENCE: what this member's iTIP messages and personal feed add
+    # to meeting.sequence, so that each message is ordered after the one before it.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
 
     meeting: Mapped[Meeting] = relationship(back_populates="registrations")
     user: Mapped[User] = relationship()
@@ -118,6 +131,11 @@ class Registration(TimestampMixin, Base):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_REGISTRATION_STATUSES
+
+    @property
+    def itip_sequence(self) -> int:
+        """The SEQUENCE of the session as this member's calendar knows it."""
+        return (self.meeting.sequence or 0) + (self.sequence or 0)
 
     @property
     def status_label(self) -> str:

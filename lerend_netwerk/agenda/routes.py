@@ -176,7 +176,10 @@ def edit(slug: str):
         db.session.commit()
         flash("De sessie is bijgewerkt.", "success")
         if update.rescheduled:
-            flash("Tijdstip of plaats veranderden: wie ingeschreven is, krijgt bericht.", "info")
+            flash(
+                "Titel, tijdstip of plaats veranderden: wie ingeschreven is, krijgt bericht.",
+                "info",
+            )
         if update.promoted:
             names = ", ".join(r.user.name for r in update.promoted)
             flash(f"Van de wachtlijst ingeschreven: {names}.", "info")

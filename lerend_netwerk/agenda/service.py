@@ -45,7 +45,13 @@ from lerend_netwerk.signals import meeting_changed, registration_changed
 from lerend_netwerk.sqlite import begin_write_transaction
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import local_isoformat, nl_datetime, parse_local, to_local
-from lerend_netwerk.visibility import can_see, is_coordinator, is_member, visible_clause
+from lerend_netwerk.visibility import (
+    can_see,
+    is_coordinator,
+    is_member,
+    may_see_online_link,
+    visible_clause,
+)
 
 PER_PAGE = 20
 # Slugs that would collide with the agenda's own URLs.
@@ -310,16 +316,16 @@ def registration_closed_reason(meeting: Meeting, now: datetime | None = None) ->
     return None
 
 
-def may_see_online_link(meeting: Meeting, registration: Registration | None, user: Any) -> bool:
-    """The online link is for coordinators and for members who are registered."""
-    if is_coordinator(user):
-        return True
-    return registration is not None and registration.is_active
+def shows_online_link(registration: Registration | None, user: Any) -> bool:
+    """Whether `user` sees the online link: visibility.may_see_online_link, the one rule."""
+    return may_see_online_link(user, registration.status if registration else None)
 
 
 def may_read_report(meeting: Meeting, registration: Registration | None, user: Any) -> bool:
     """The verslag is for coordinators and for members who are registered."""
-    return may_see_online_link(meeting, registration, user)
+    if is_coordinator(user):
+        return True
+    return registration is not None and registration.is_active
 
 
 @dataclass
@@ -343,7 +349,7 @@ def meeting_page(slug: str, user: Any) -> MeetingPage:
         seats=seats(meeting),
         registration=registration,
         closed_reason=registration_closed_reason(meeting),
-        show_online_url=may_see_online_link(meeting, registration, user),
+        show_online_url=shows_online_link(registration, user),
         show_report=may_read_report(meeting, registration, user),
     )
 
@@ -427,6 +433,8 @@ def _fill_seats(meeting: Meeting) -> list[Registration]:
     for registration in promoted:
         registration.status = "confirmed"
         registration.confirmed_at = now
+        # The member's calendar holds the TENTATIVE invite: the new one must outrank it.
+        registration.sequence = (registration.sequence or 0) + 1
     db.session.flush()
     for registration in promoted:
         registration_changed.send(registration, change="promoted")
@@ -458,8 +466,11 @@ def register(meeting: Meeting, user: User, remark: str = "") -> Registration:
     has_seat = meeting.capacity is None or _count(meeting, "confirmed") < meeting.capacity
     status = "confirmed" if has_seat else "waitlisted"
     if registration is None:
-        registration = Registration(meeting_id=meeting.id, user_id=user.id)
+        registration = Registration(meeting_id=meeting.id, user_id=user.id, sequence=0)
         db.session.add(registration)
+    else:
+        # Registering again after a cancel: the new REQUEST must come after the CANCEL.
+        registration.sequence = (registration.sequence or 0) + 1
     registration.status = status
     registration.remark = remark
     registration.registered_at = now
@@ -484,6 +495,9 @@ def cancel(meeting: Meeting, user: User) -> Registration:
     registration.status = "cancelled"
     registration.cancelled_at = utcnow()
     registration.waitlist_position = None
+    # RFC 5546 orders an organizer's messages by SEQUENCE (DTSTAMP only between equal
+    # ones, and clients drop a REQUEST that does not raise it): the CANCEL gets its own.
+    registration.sequence = (registration.sequence or 0) + 1
     db.session.flush()
     registration_changed.send(registration, change="cancelled")
     if was_confirmed:
@@ -529,8 +543,9 @@ class MeetingUpdate:
     over_capacity: int = 0
 
 
-# A change of any of these tells registrants (and calendars) the session moved.
-_SCHEDULE_FIELDS = ("starts_at", "ends_at", "location", "online_url")
+# A change of any of these tells registrants (and calendars) the session changed: the
+# title is what a calendar shows first.
+_SCHEDULE_FIELDS = ("title", "starts_at", "ends_at", "location", "online_url")
 
 
 def slug_taken(slug: str, exclude: Meeting | None = None) -> bool:
@@ -610,7 +625,7 @@ def create_meeting(values: MeetingValues) -> Meeting:
 
 
 def update_meeting(meeting: Meeting, values: MeetingValues) -> MeetingUpdate:
-    """Save a coordinator's edit; a new time or place bumps SEQUENCE and tells registrants.
+    """Save a coordinator's edit; a new title, time or place bumps SEQUENCE and tells registrants.
 
     Raising the capacity confirms people from the waiting list; lowering it below the
     number of confirmed people signs nobody out.
@@ -659,8 +674,9 @@ def reinstate_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
     meeting.sequence = (meeting.sequence or 0) + 1
     record_audit(actor, "session.reinstated", meeting)
     db.session.flush()
-    # Registrations stayed through the cancellation: they get the renewed invite.
-    meeting_changed.send(meeting, change="rescheduled")
+    # Registrations stayed through the cancellation: they hear it goes ahead after all,
+    # with the renewed invite.
+    meeting_changed.send(meeting, change="reinstated")
     return meeting
 
 

@@ -6,20 +6,20 @@ read from the app config (`SITE_URL`, `FEED_REFRESH_MINUTES`, `MAIL_DEFAULT_SEND
 
 - `build_feed(meetings, *, name, personal_statuses=None, include_online=False, ...)`
   -> bytes: a subscribable `METHOD:PUBLISH` calendar with one `VEVENT` per meeting and
-  one `VTIMEZONE` for Europe/Brussels covering all of them. `personal_statuses` maps
-  meeting id -> registration status: "waitlisted" becomes `STATUS:TENTATIVE`.
-  `include_online` is True, False, or a collection of meeting ids whose online link
-  the reader may see.
+  one `VTIMEZONE` for Europe/Brussels (yearly rules, see calendar.vtimezone).
+  `personal_statuses` maps meeting id -> registration status: "waitlisted" becomes
+  `STATUS:TENTATIVE`; `personal_revisions` maps meeting id -> (the member's SEQUENCE,
+  the registration's last change). `include_online` is True, False, or a collection
+  of meeting ids whose online link the reader may see.
 - `build_event(meeting, *, registration_status=None, include_online=False, ...)`
   -> `icalendar.Event`: one session.
-- `build_invite(meeting, method="REQUEST" | "CANCEL", attendee=None, ...)` -> bytes:
-  an iTIP (RFC 5546) message for a mail attachment (`text/calendar; method=REQUEST`).
-  It carries the same `UID` as the feeds, so a calendar that has the event updates
-  it (REQUEST) or removes it (CANCEL) instead of adding a copy. `attendee` is an
-  e-mail address or an object with `email` (and `name`). Online links are included
-  by default: invites go to registered members.
-- `event_uid(meeting)` -> "meeting-<id>@<host of SITE_URL>": never changes when the
-  title or slug does.
+- `build_invite(meeting, method="REQUEST" | "CANCEL", attendee, ...)` -> bytes: an
+  iTIP (RFC 5546) message for one member, sent inline in the mail (see
+  mail.sender.build_message). It carries the same `UID` as the feeds, so a calendar
+  that has the event updates it (REQUEST) or removes it (CANCEL) instead of adding a
+  copy. `attendee` is an e-mail address or an object with `email` (and `name`).
+- `event_uid(meeting)` -> the UID stored with the session (assigned once, exported and
+  imported): it never changes with the title, the slug, the row id or SITE_URL.
 
 Times are written as local time with `TZID=Europe/Brussels`; `icalendar` folds lines
 at 75 octets and ends them with CRLF.
@@ -28,7 +28,7 @@ at 75 octets and ends them with CRLF.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
 from typing import Any
@@ -37,6 +37,7 @@ from flask import current_app
 from icalendar import Calendar, Conference, Event, Timezone, vCalAddress, vDuration, vText
 
 from lerend_netwerk.calendar import links
+from lerend_netwerk.calendar.vtimezone import vtimezone
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.timeutil import BRUSSELS
 
@@ -45,9 +46,9 @@ PRODID = "-//Lerend netwerk duaal leren//Agenda//NL"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 
 
-def event_uid(meeting: Any, site_url: str | None = None) -> str:
-    """The stable, globally unique UID of a session."""
-    return f"meeting-{meeting.id}@{links.uid_host(site_url)}"
+def event_uid(meeting: Any) -> str:
+    """The session's stored UID: assigned once, it survives moves, renames and new hosts."""
+    return meeting.uid
 
 
 def _event_status(meeting: Any, registration_status: str | None) -> str:
@@ -58,13 +59,26 @@ def _event_status(meeting: Any, registration_status: str | None) -> str:
     return "CONFIRMED"
 
 
+# In every invitation: how to give up the place, with or without answers being read.
+HOW_TO_CANCEL = (
+    "Kun je toch niet komen? Schrijf je uit op de pagina van de sessie: een antwoord"
+    " vanuit je agenda (zoals 'Weigeren') bereikt ons niet."
+)
+HOW_TO_CANCEL_WITH_REPLIES = (
+    "Kun je toch niet komen? Weiger de uitnodiging in je agenda of schrijf je uit op de"
+    " pagina van de sessie, zodat iemand van de wachtlijst je plaats krijgt."
+)
+
+
 @lru_cache(maxsize=4096)
 def plain_text(body: str) -> str:
-    """markdown_to_text, remembered: converting is most of the cost of a feed."""
-    return markdown_to_text(body)
+    """markdown_to_text with link addresses kept, remembered: most of a feed's cost."""
+    return markdown_to_text(body, keep_links=True)
 
 
-def _description(meeting: Any, url: str, registration_status: str | None, online: bool) -> str:
+def _description(
+    meeting: Any, url: str, registration_status: str | None, online: bool, itip: str | None
+) -> str:
     parts = []
     if meeting.status == "cancelled":
         parts.append("Deze sessie is geannuleerd.")
@@ -75,7 +89,11 @@ def _description(meeting: Any, url: str, registration_status: str | None, online
         parts.append(text)
     if online:
         parts.append(f"Online deelnemen: {meeting.online_url}")
+    elif meeting.online_url and registration_status == "waitlisted":
+        parts.append("Online deelnemen: de link krijg je zodra je een plaats hebt.")
     parts.append(f"Meer informatie: {url}")
+    if itip and meeting.status != "cancelled":
+        parts.append(itip)
     return "\n\n".join(parts)
 
 
@@ -86,22 +104,31 @@ def build_event(
     include_online: bool = False,
     site_url: str | None = None,
     stamp: datetime | None = None,
+    sequence: int | None = None,
+    last_modified: datetime | None = None,
+    itip: str | None = None,
 ) -> Event:
-    """One VEVENT for `meeting`; the online link only with include_online=True."""
+    """One VEVENT for `meeting`; the online link only with include_online=True.
+
+    `sequence` and `last_modified` default to the session's; a member's own feed and
+    invitations pass their own (see Registration.itip_sequence). `itip`: a closing line
+    for the description of an invitation.
+    """
     url = links.session_url(meeting.slug, site_url)
     online = bool(include_online and meeting.online_url)
     event = Event()
-    event.add("uid", event_uid(meeting, site_url))
+    event.add("uid", event_uid(meeting))
     event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
-    event.add("last-modified", meeting.updated_at.astimezone(UTC))
-    event.add("sequence", meeting.sequence or 0)
+    modified = max(meeting.updated_at, last_modified or meeting.updated_at)
+    event.add("last-modified", modified.astimezone(UTC))
+    event.add("sequence", meeting.sequence or 0 if sequence is None else sequence)
     event.add("dtstart", meeting.starts_at.astimezone(BRUSSELS))
     event.add("dtend", meeting.ends_at.astimezone(BRUSSELS))
     summary = meeting.title
     if meeting.status == "cancelled":
         summary = f"Geannuleerd: {summary}"
     event.add("summary", summary)
-    event.add("description", _description(meeting, url, registration_status, online))
+    event.add("description", _description(meeting, url, registration_status, online, itip))
     if meeting.location:
         event.add("location", meeting.location)
     elif online:
@@ -117,22 +144,13 @@ def build_event(
     return event
 
 
-@lru_cache(maxsize=32)
-def _vtimezone(first_year: int, last_year: int) -> Timezone:
-    # Shared between calendars and never modified after creation.
-    return Timezone.from_tzid(
-        TZID, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
+def vtimezone_for(meetings: Iterable[Any] = ()) -> Timezone:
+    """The VTIMEZONE for Brussels: yearly rules from the tz database's current rule.
 
-
-def vtimezone_for(meetings: Iterable[Any]) -> Timezone:
-    """One VTIMEZONE for Brussels covering every meeting, with winter and summer time."""
-    years = [m.starts_at.astimezone(BRUSSELS).year for m in meetings]
-    years += [m.ends_at.astimezone(BRUSSELS).year for m in meetings]
-    if not years:
-        years = [datetime.now(BRUSSELS).year]
-    # A whole year past the last event: every rule (CET and CEST) appears at least once.
-    return _vtimezone(min(years), max(years) + 1)
+    Rules rather than dates cover every meeting, however many years ahead, in every
+    client (see calendar.vtimezone); `meetings` is accepted for the callers' sake.
+    """
+    return vtimezone(TZID, datetime.now(BRUSSELS).year)
 
 
 def _calendar(method: str) -> Calendar:
@@ -157,6 +175,7 @@ def build_feed(
     *,
     name: str,
     personal_statuses: Mapping[int, str] | None = None,
+    personal_revisions: Mapping[int, tuple[int, datetime]] | None = None,
     include_online: bool | Collection[int] = False,
     description: str | None = None,
     site_url: str | None = None,
@@ -171,6 +190,7 @@ def build_feed(
         site_url = links.site_url()
     stamp = stamp or datetime.now(UTC)
     statuses = personal_statuses or {}
+    revisions = personal_revisions or {}
 
     calendar = _calendar("PUBLISH")
     calendar.add("name", vText(name))
@@ -183,6 +203,7 @@ def build_feed(
     calendar.add("x-published-ttl", vDuration(refresh))
     calendar.add_component(vtimezone_for(meetings))
     for meeting in meetings:
+        sequence, modified = revisions.get(meeting.id, (None, None))
         calendar.add_component(
             build_event(
                 meeting,
@@ -190,6 +211,8 @@ def build_feed(
                 include_online=_online_for(include_online, meeting.id),
                 site_url=site_url,
                 stamp=stamp,
+                sequence=sequence,
+                last_modified=modified,
             )
         )
     return calendar.to_ical()
@@ -218,40 +241,55 @@ def build_invite(
     include_online: bool | None = None,
     site_url: str | None = None,
     stamp: datetime | None = None,
+    sequence: int | None = None,
+    last_modified: datetime | None = None,
+    rsvp: bool = False,
 ) -> bytes:
-    """An iTIP REQUEST (add or update) or CANCEL message for one session.
+    """An iTIP REQUEST (add or update) or CANCEL message for one session and one member.
 
-    With registration_status "waitlisted" the event is TENTATIVE and the attendee's
-    PARTSTAT too; the online link is then left out unless include_online says otherwise
-    (a place on the waiting list is no seat).
+    Every message carries ORGANIZER and the member as ATTENDEE (RFC 5546). With
+    registration_status "waitlisted" the event is TENTATIVE and the attendee's PARTSTAT
+    too. The online link follows visibility.may_see_online_link unless include_online
+    says otherwise. `sequence` is the member's (Registration.itip_sequence), so that
+    each message is ordered after the previous one to the same member.
+
+    With rsvp=False (answers are not read) the description says to cancel on the site;
+    with rsvp=True the `organizer` must be an address whose replies the platform reads
+    (mail.replies).
     """
     method = method.upper()
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError("an invite's method is REQUEST or CANCEL")
+    if attendee is None:
+        raise ValueError("an invite needs its attendee (RFC 5546)")
     calendar = _calendar(method)
     calendar.add_component(vtimezone_for([meeting]))
     waitlisted = registration_status == "waitlisted"
     if include_online is None:
-        include_online = not waitlisted
+        include_online = registration_status == "confirmed"
     event = build_event(
         meeting,
         registration_status=registration_status,
         include_online=include_online,
         site_url=site_url,
         stamp=stamp,
+        sequence=sequence,
+        last_modified=last_modified,
+        itip=None
+        if method != "REQUEST"
+        else (HOW_TO_CANCEL_WITH_REPLIES if rsvp else HOW_TO_CANCEL),
     )
     if method == "CANCEL":
         event.pop("STATUS")
         event.add("status", "CANCELLED")
     event.add("organizer", _address(organizer or current_app.config["MAIL_DEFAULT_SENDER"]))
-    if attendee is not None:
-        address = _address(attendee)
-        address.params["ROLE"] = "REQ-PARTICIPANT"
-        if method == "REQUEST":
-            # The member registered on the site: the seat is already accepted, or
-            # tentative while on the waiting list.
-            address.params["PARTSTAT"] = "TENTATIVE" if waitlisted else "ACCEPTED"
-        address.params["RSVP"] = "FALSE"
-        event.add("attendee", address)
+    address = _address(attendee)
+    address.params["ROLE"] = "REQ-PARTICIPANT"
+    if method == "REQUEST":
+        # The member registered on the site: the seat is already accepted, or
+        # tentative while on the waiting list.
+        address.params["PARTSTAT"] = "TENTATIVE" if waitlisted else "ACCEPTED"
+    address.params["RSVP"] = "TRUE" if rsvp and method == "REQUEST" else "FALSE"
+    event.add("attendee", address)
     calendar.add_component(event)
     return calendar.to_ical()

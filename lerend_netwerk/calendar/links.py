@@ -31,11 +31,6 @@ def site_url(base: str | None = None) -> str:
     return (base or current_app.config["SITE_URL"]).rstrip("/")
 
 
-def uid_host(base: str | None = None) -> str:
-    """The host name that makes event UIDs globally unique: the host of SITE_URL."""
-    return urlsplit(site_url(base)).hostname or "lerend-netwerk.invalid"
-
-
 def session_url(slug: str, base: str | None = None) -> str:
     """Absolute URL of a session's page."""
     return f"{site_url(base)}/sessies/{quote(slug)}"
@@ -57,34 +52,53 @@ def webcal_url(url: str) -> str:
     return "webcal://" + url[len(parts.scheme) + 3 :] if parts.scheme else url
 
 
-def _details(meeting: Any, base: str | None) -> str:
-    text = markdown_to_text(meeting.body)
+def _details(meeting: Any, base: str | None, online: bool) -> str:
+    # Link addresses stay in the text: a web calendar shows the details as plain text.
+    text = markdown_to_text(meeting.body, keep_links=True)
     if len(text) > MAX_DETAILS_CHARS:
         text = text[:MAX_DETAILS_CHARS].rsplit(" ", 1)[0] + " …"
-    link = session_url(meeting.slug, base)
-    return f"{text}\n\n{link}" if text else link
+    parts = [text] if text else []
+    if online and meeting.online_url:
+        parts.append(f"Online deelnemen: {meeting.online_url}")
+    parts.append(session_url(meeting.slug, base))
+    return "\n\n".join(parts)
+
+
+def _location(meeting: Any, online: bool) -> str:
+    """The place; for an online session its link, or "Online" for who may not see it."""
+    if meeting.location:
+        return meeting.location
+    if meeting.online_url:
+        return meeting.online_url if online else "Online"
+    return ""
 
 
 def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def google_calendar_url(meeting: Any, base: str | None = None) -> str:
-    """A link that opens Google Calendar's "new event" form filled in with the session."""
+def google_calendar_url(meeting: Any, base: str | None = None, *, online: bool = False) -> str:
+    """A link that opens Google Calendar's "new event" form filled in with the session.
+
+    With online=True (visibility.may_see_online_link) the online link is in the details,
+    and the location of a session without a place.
+    """
     fmt = "%Y%m%dT%H%M%SZ"
     dates = f"{_utc(meeting.starts_at).strftime(fmt)}/{_utc(meeting.ends_at).strftime(fmt)}"
     query = {
         "action": "TEMPLATE",
         "text": meeting.title,
         "dates": dates,
-        "details": _details(meeting, base),
-        "location": meeting.location or "",
+        "details": _details(meeting, base, online),
+        "location": _location(meeting, online),
         "ctz": "Europe/Brussels",
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(query, quote_via=quote)
 
 
-def outlook_calendar_url(meeting: Any, base: str | None = None, *, office: bool = False) -> str:
+def outlook_calendar_url(
+    meeting: Any, base: str | None = None, *, office: bool = False, online: bool = False
+) -> str:
     """A link to Outlook.com's (or, with office=True, Microsoft 365's) new-event form."""
     fmt = "%Y-%m-%dT%H:%M:%SZ"
     query = {
@@ -93,8 +107,8 @@ def outlook_calendar_url(meeting: Any, base: str | None = None, *, office: bool 
         "subject": meeting.title,
         "startdt": _utc(meeting.starts_at).strftime(fmt),
         "enddt": _utc(meeting.ends_at).strftime(fmt),
-        "body": _details(meeting, base),
-        "location": meeting.location or "",
+        "body": _details(meeting, base, online),
+        "location": _location(meeting, online),
     }
     host = "outlook.office.com" if office else "outlook.live.com"
     return f"https://{host}/calendar/0/deeplink/compose?" + urlencode(query, quote_via=quote)

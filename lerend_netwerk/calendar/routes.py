@@ -29,18 +29,27 @@ PUBLIC_MAX_AGE = 300
 
 
 def feed_response(source: service.FeedSource | None, *, download: bool = False) -> Response:
-    """The feed with ETag and Last-Modified, or 304 when the client's copy is current."""
+    """The feed with ETag and Last-Modified, or 304 when the client's copy is current.
+
+    Gzip-compressed when the client accepts it. The entity tag is weak, so the plain
+    and the compressed body share it and a 304 is right for either.
+    """
     if source is None:
         abort(404)
     modified = is_resource_modified(
         request.environ, etag=source.etag, last_modified=source.last_modified
     )
     if modified:
-        response = current_app.response_class(source.body(), content_type=CONTENT_TYPE)
+        compress = request.accept_encodings["gzip"] > 0
+        body = source.gzipped_body() if compress else source.body()
+        response = current_app.response_class(body, content_type=CONTENT_TYPE)
+        if compress:
+            response.content_encoding = "gzip"
         disposition = "attachment" if download else "inline"
         response.headers.set("Content-Disposition", disposition, filename=source.filename)
     else:
         response = current_app.response_class(status=304)
+    response.vary.add("Accept-Encoding")
     response.set_etag(source.etag, weak=True)
     response.last_modified = source.last_modified
     if source.private:
@@ -96,13 +105,16 @@ def personal_feed_links(user: Any) -> dict[str, str]:
 
 
 @bp.app_template_global()
-def add_to_calendar_links(meeting: Any) -> dict[str, str]:
-    """Links that put one session in a calendar: .ics, Google, Outlook.com, Microsoft 365."""
+def add_to_calendar_links(meeting: Any, online: bool = False) -> dict[str, str]:
+    """Links that put one session in a calendar: .ics, Google, Outlook.com, Microsoft 365.
+
+    `online`: whether the reader may see the online link (the session page's rule).
+    """
     return {
         "ics": url_for("calendar.session_feed", slug=meeting.slug),
-        "google": links.google_calendar_url(meeting),
-        "outlook": links.outlook_calendar_url(meeting),
-        "office": links.outlook_calendar_url(meeting, office=True),
+        "google": links.google_calendar_url(meeting, online=online),
+        "outlook": links.outlook_calendar_url(meeting, online=online),
+        "office": links.outlook_calendar_url(meeting, office=True, online=online),
     }
 
 

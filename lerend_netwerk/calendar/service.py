@@ -8,6 +8,7 @@ fingerprint is empty.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import hmac
 import re
@@ -26,7 +27,12 @@ from lerend_netwerk.calendar.cache import feed_cache
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_see, is_coordinator, visible_clause
+from lerend_netwerk.visibility import (
+    can_see,
+    is_coordinator,
+    may_see_online_link,
+    visible_clause,
+)
 
 # Feeds reach this far back; everything in the future is always in.
 FEED_HISTORY = timedelta(days=365)
@@ -56,10 +62,11 @@ class FeedSource:
         """The serialised feed, from the cache when this fingerprint was built before."""
         return feed_cache().get_or_build((self.feed, self.fingerprint), self.build)
 
-
-def may_see_online_link(user: Any, registration_status: str | None) -> bool:
-    """Online links are for members with a confirmed seat, and for coordinators."""
-    return is_coordinator(user) or registration_status == "confirmed"
+    def gzipped_body(self) -> bytes:
+        """The feed gzip-compressed (a 600-event feed shrinks about 16 times), cached too."""
+        return feed_cache().get_or_build(
+            (self.feed, self.fingerprint, "gzip"), lambda: gzip.compress(self.body(), mtime=0)
+        )
 
 
 def _window_start() -> datetime:
@@ -220,7 +227,12 @@ def personal_feed_source(token: str) -> FeedSource | None:
     def build() -> bytes:
         current = db.session.get(User, user_id)
         rows = db.session.execute(
-            select(Registration.meeting_id, Registration.status)
+            select(
+                Registration.meeting_id,
+                Registration.status,
+                Registration.sequence,
+                Registration.updated_at,
+            )
             .join(Registration.meeting)
             .where(
                 Registration.user_id == user_id,
@@ -230,13 +242,17 @@ def personal_feed_source(token: str) -> FeedSource | None:
             )
         ).all()
         statuses: dict[int, str] = {row.meeting_id: row.status for row in rows}
+        own = {row.meeting_id: (row.sequence or 0, row.updated_at) for row in rows}
         meetings = _meetings([Meeting.id.in_(list(statuses))]) if statuses else []
+        # The member's SEQUENCE and LAST-MODIFIED: the ones their invitations carried.
+        revisions = {m.id: ((m.sequence or 0) + own[m.id][0], own[m.id][1]) for m in meetings}
         online = True if coordinator else {i for i, s in statuses.items() if s == "confirmed"}
         return ics.build_feed(
             meetings,
             name="Mijn sessies – Lerend netwerk duaal leren",
             description="De sessies waarvoor je ingeschreven bent of op de wachtlijst staat.",
             personal_statuses=statuses,
+            personal_revisions=revisions,
             include_online=online,
         )
 
@@ -250,15 +266,21 @@ def personal_feed_source(token: str) -> FeedSource | None:
     )
 
 
-def registration_status(user: Any, meeting_id: int) -> str | None:
-    """The user's registration status for a session, or None."""
+def _own_registration(user: Any, meeting_id: int) -> Any:
+    """(status, sequence, updated_at) of the user's registration for a session, or None."""
     if not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        select(Registration.status).where(
+    return db.session.execute(
+        select(Registration.status, Registration.sequence, Registration.updated_at).where(
             Registration.meeting_id == meeting_id, Registration.user_id == user.id
         )
-    )
+    ).one_or_none()
+
+
+def registration_status(user: Any, meeting_id: int) -> str | None:
+    """The user's registration status for a session, or None."""
+    own = _own_registration(user, meeting_id)
+    return own.status if own is not None else None
 
 
 def session_feed_source(slug: str, user: Any) -> FeedSource | None:
@@ -270,12 +292,16 @@ def session_feed_source(slug: str, user: Any) -> FeedSource | None:
     )
     if meeting is None or not can_see(user, meeting):
         return None
-    status = registration_status(user, meeting.id)
+    own = _own_registration(user, meeting.id)
+    status = own.status if own is not None else None
+    revision = None
     if status not in FEED_REGISTRATION_STATUSES:
         status = None
+    else:
+        revision = ((meeting.sequence or 0) + (own.sequence or 0), own.updated_at)
     online = may_see_online_link(user, status)
     themes = tuple((theme.id, theme.title, theme.updated_at) for theme in meeting.themes)
-    fingerprint = (meeting.updated_at, meeting.sequence, status, online, themes)
+    fingerprint = (meeting.updated_at, meeting.sequence, status, revision, online, themes)
     feed = ("session", meeting.id, status, online)
     last_modified = _remembered_last_modified(
         feed, fingerprint, _latest(meeting.updated_at, *(t.updated_at for t in meeting.themes))
@@ -286,6 +312,7 @@ def session_feed_source(slug: str, user: Any) -> FeedSource | None:
             [meeting],
             name=meeting.title,
             personal_statuses={meeting.id: status} if status else None,
+            personal_revisions={meeting.id: revision} if revision else None,
             include_online=online,
         )
 

@@ -153,6 +153,10 @@ KINDS: tuple[Kind, ...] = (
             _visibility(),
             # Beyond the contract's table: the verslag written after the session.
             Field("report", TEXT, default="", multiline=True),
+            # The calendar identity (contract "Additions"): absent on import, an existing
+            # session keeps its own and a new one gets a new UID; SEQUENCE never goes down.
+            Field("uid", TEXT),
+            Field("sequence", INT, default=0),
         ),
     ),
     Kind(

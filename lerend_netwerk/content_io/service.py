@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lerend_netwerk.agenda.models import new_event_uid
 from lerend_netwerk.content_io.document import (
     SLUG_RE,
     Parsed,
@@ -45,8 +46,8 @@ from lerend_netwerk.signals import meeting_changed
 # click.progressbar; the default shows nothing.
 Progress = Callable[[Sequence[Any], str], AbstractContextManager[Iterable[Any]]]
 
-# A change of these makes a session "rescheduled": SEQUENCE grows, registrants hear of it.
-_SCHEDULE_KEYS = ("starts", "ends", "location", "online_url", "status")
+# A change of these is an update for calendars: SEQUENCE grows, registrants hear of it.
+_SCHEDULE_KEYS = ("title", "starts", "ends", "location", "online_url", "status")
 
 
 class ContentError(Exception):
@@ -153,6 +154,7 @@ def import_directory(
                     "import and none in the database"
                 )
                 problems.append(Problem(entry.display, ref.line, message))
+    problems.extend(_complete_calendar_identity(entries, existing))
     if problems:
         raise ContentError(sorted(problems))
 
@@ -184,6 +186,44 @@ def import_directory(
     for meeting, change in rescheduled:
         meeting_changed.send(meeting, change=change)
     return result
+
+
+def _complete_calendar_identity(
+    entries: list[_Entry], existing: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    """Fill in each session's `uid` and `sequence` and report UIDs used twice.
+
+    Without `uid` an existing session keeps its own and a new one gets a new UID; the
+    SEQUENCE is the larger of the file's and the database's, so calendars never see it
+    go down.
+    """
+    sessions = existing["sessions"]
+    final = {slug: obj.uid for slug, obj in sessions.items()}
+    imported: dict[str, _Entry] = {}
+    for entry in entries:
+        if entry.kind.name != "sessions" or entry.parsed is None or entry.parsed.problems:
+            continue
+        record = entry.parsed.record
+        obj = sessions.get(entry.slug)
+        if not record.get("uid"):
+            record["uid"] = obj.uid if obj is not None else new_event_uid()
+        if obj is not None:
+            record["sequence"] = max(record.get("sequence") or 0, obj.sequence or 0)
+        final[entry.slug] = record["uid"]
+        imported[entry.slug] = entry
+    slugs_of: dict[str, list[str]] = {}
+    for slug, uid in final.items():
+        slugs_of.setdefault(uid, []).append(slug)
+    problems: list[Problem] = []
+    for uid, slugs in slugs_of.items():
+        if len(slugs) < 2:
+            continue
+        for slug in slugs:
+            if slug in imported:
+                others = ", ".join(repr(other) for other in sorted(slugs) if other != slug)
+                message = f"uid {uid!r} is also the uid of session {others}"
+                problems.append(Problem(imported[slug].display, 1, message))
+    return problems
 
 
 def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
@@ -288,10 +328,13 @@ def _apply(
         before = record_of(kind, obj)
         apply_record(kind, obj, record, lookup)
         if kind.name == "sessions" and any(before[k] != record[k] for k in _SCHEDULE_KEYS):
-            obj.sequence = (obj.sequence or 0) + 1
+            obj.sequence = max(obj.sequence or 0, (before["sequence"] or 0) + 1)
             newly_cancelled = record["status"] == "cancelled" != before["status"]
-            if record["status"] != "cancelled" or newly_cancelled:
-                signals.append((obj, "cancelled" if newly_cancelled else "rescheduled"))
+            reinstated = before["status"] == "cancelled" != record["status"]
+            if newly_cancelled:
+                signals.append((obj, "cancelled"))
+            elif record["status"] != "cancelled":
+                signals.append((obj, "reinstated" if reinstated else "rescheduled"))
     _stamp(kind, obj, before)
     return signals
 

@@ -1,4 +1,4 @@
-"""`lerend-netwerk mail send [--watch]`, `mail reminders`, `mail digest`."""
+"""`lerend-netwerk mail send [--watch]`, `mail reminders`, `mail digest`, `mail receive`."""
 
 from __future__ import annotations
 
@@ -134,6 +134,25 @@ def digest() -> None:
     count = queue_due_digests()
     db.session.commit()
     click.echo(f"Queued {count} digest(s).")
+
+
+@mail_cli.command("receive")
+def receive() -> None:
+    """Read calendar answers (iTIP REPLY) from the IMAP mailbox; DECLINED cancels the place."""
+    import imaplib
+
+    from lerend_netwerk.mail.replies import receive_replies, reply_address
+
+    _log_to_console()
+    if not reply_address() or not current_app.config.get("IMAP_HOST"):
+        _fail("set MAIL_REPLY_ADDRESS and IMAP_HOST (with IMAP_USERNAME, IMAP_PASSWORD) first")
+    try:
+        report = receive_replies()
+    except (imaplib.IMAP4.error, OSError) as error:
+        _fail(f"cannot read the mailbox at {current_app.config['IMAP_HOST']}: {error}")
+    click.echo(report.summary())
+    if report.failed:
+        sys.exit(1)
 
 
 def register_commands(app: Flask) -> None:

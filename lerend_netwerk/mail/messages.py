@@ -1,4 +1,4 @@
-"""The mails about registrations and sessions: Dutch text, optional HTML, the invite attached."""
+"""The mails about registrations and sessions: Dutch text, optional HTML, the invitation."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from lerend_netwerk.agenda.service import waitlist_position
 from lerend_netwerk.calendar.links import session_url, site_url
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.outbox import Attachment, queue_mail
+from lerend_netwerk.visibility import may_see_online_link
 
 REGISTRATION_SUBJECTS = {
     "confirmed": "Inschrijving bevestigd: {title}",
@@ -22,8 +23,11 @@ REGISTRATION_SUBJECTS = {
 }
 MEETING_SUBJECTS = {
     "rescheduled": "Gewijzigd: {title}",
+    "reinstated": "Gaat toch door: {title}",
     "cancelled": "Geannuleerd: {title}",
 }
+# The calendar file beside the inline invitation, for clients that only read files.
+INVITE_FILENAME = "invite.ics"
 
 
 def render_mail(name: str, **context: Any) -> tuple[str, str | None]:
@@ -39,21 +43,34 @@ def render_mail(name: str, **context: Any) -> tuple[str, str | None]:
     return text, render_template(f"mail/{name}.html", **context)
 
 
-def invite_attachment(
-    meeting: Meeting, method: str, attendee: Any = None, registration_status: str | None = None
-) -> Attachment:
-    """The session's iCalendar invite (same UID as the feeds) as an attachment."""
-    from lerend_netwerk.calendar.ics import build_invite
+def invite_attachment(meeting: Meeting, method: str, registration: Registration) -> Attachment:
+    """The iTIP invitation for one member: inline in the mail and attached as invite.ics.
 
+    Same UID as the feeds; the member's own SEQUENCE (Registration.itip_sequence), so
+    each message to this member comes after the one before it.
+    """
+    from lerend_netwerk.calendar.ics import build_invite
+    from lerend_netwerk.mail.replies import organizer_for
+
+    user = registration.user
+    organizer = organizer_for(meeting, user)
     data = build_invite(
-        meeting, method=method, attendee=attendee, registration_status=registration_status
+        meeting,
+        method=method,
+        attendee=user,
+        organizer=organizer,
+        rsvp=organizer is not None,
+        registration_status=registration.status,
+        include_online=may_see_online_link(user, registration.status),
+        sequence=registration.itip_sequence,
+        last_modified=registration.updated_at,
     )
-    filename = "annulering.ics" if method == "CANCEL" else "uitnodiging.ics"
     return Attachment(
-        filename=filename,
+        filename=INVITE_FILENAME,
         content_type="text/calendar",
         data=data,
         params={"method": method, "charset": "utf-8"},
+        alternative=True,
     )
 
 
@@ -78,6 +95,7 @@ def queue_registration_mail(registration: Registration, change: str) -> None:
         registration=registration,
         position=position,
         meeting_url=session_url(meeting.slug),
+        show_online=may_see_online_link(user, registration.status),
     )
     queue_mail(
         user,
@@ -85,7 +103,7 @@ def queue_registration_mail(registration: Registration, change: str) -> None:
         text,
         html=html,
         kind=f"registration-{change}",
-        attachments=[invite_attachment(meeting, method, user, registration.status)],
+        attachments=[invite_attachment(meeting, method, registration)],
     )
 
 
@@ -104,7 +122,7 @@ def registered_for(meeting: Meeting) -> list[Registration]:
 
 
 def queue_meeting_mails(meeting: Meeting, change: str) -> int:
-    """Mail everyone registered that the session moved (new invite) or was cancelled."""
+    """Mail everyone registered that the session changed, goes ahead after all, or is off."""
     if change not in MEETING_SUBJECTS:
         raise ValueError(f"unknown meeting change {change!r}")
     method = "CANCEL" if change == "cancelled" else "REQUEST"
@@ -113,14 +131,16 @@ def queue_meeting_mails(meeting: Meeting, change: str) -> int:
         user = registration.user
         if not user.active:
             continue
-        # One mail per version of the session: the same change sent twice mails once.
-        version = "" if change == "cancelled" else f"{meeting.sequence}:"
+        # One mail per version of the session: the same change sent twice mails once,
+        # and a session cancelled again after being taken up again is a new version.
+        version = f"{meeting.sequence}:"
         text, html = render_mail(
             f"meeting_{change}",
             user=user,
             meeting=meeting,
             registration=registration,
             meeting_url=session_url(meeting.slug),
+            show_online=may_see_online_link(user, registration.status),
         )
         mail = queue_mail(
             user,
@@ -128,7 +148,7 @@ def queue_meeting_mails(meeting: Meeting, change: str) -> int:
             text,
             html=html,
             kind=f"meeting-{change}",
-            attachments=[invite_attachment(meeting, method, user, registration.status)],
+            attachments=[invite_attachment(meeting, method, registration)],
             dedupe_key=f"meeting-{change}:{meeting.id}:{version}{user.id}",
         )
         queued += mail is not None

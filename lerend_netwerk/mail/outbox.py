@@ -19,12 +19,18 @@ from lerend_netwerk.mail.models import OutgoingMail
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file attached to a mail; `params` end up in its Content-Type (e.g. method=REQUEST)."""
+    """A file attached to a mail; `params` end up in its Content-Type (e.g. method=REQUEST).
+
+    With `alternative`, the file is also a third rendering of the mail beside the text
+    and the HTML (multipart/alternative): how an iTIP invitation must travel for
+    Outlook and Gmail to show it as one, with its answer buttons.
+    """
 
     filename: str
     content_type: str
     data: bytes
     params: dict[str, str] = field(default_factory=dict)
+    alternative: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +38,7 @@ class Attachment:
             "content_type": self.content_type,
             "params": dict(self.params),
             "data": base64.b64encode(self.data).decode("ascii"),
+            "alternative": self.alternative,
         }
 
     @classmethod
@@ -41,6 +48,7 @@ class Attachment:
             content_type=value["content_type"],
             data=base64.b64decode(value["data"]),
             params=dict(value.get("params") or {}),
+            alternative=bool(value.get("alternative", False)),
         )
 
 

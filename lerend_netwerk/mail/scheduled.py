@@ -31,7 +31,7 @@ from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import VisitReport
 from lerend_netwerk.recommendations.models import Post, Recommendation
 from lerend_netwerk.timeutil import BRUSSELS, nl_date
-from lerend_netwerk.visibility import audience, visible_clause
+from lerend_netwerk.visibility import audience, may_see_online_link, visible_clause
 
 DEFAULTS: dict[str, int] = {
     "MAIL_REMINDER_DAYS": 2,
@@ -110,6 +110,7 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             meeting=meeting,
             meeting_url=session_url(meeting.slug),
             unsubscribe_url=unsubscribe_url(user, "reminders"),
+            show_online=may_see_online_link(user, registration.status),
         )
         mail = queue_mail(
             user,

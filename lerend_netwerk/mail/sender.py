@@ -161,8 +161,24 @@ def make_backend() -> Backend:
     return FileBackend(Path(current_app.instance_path) / "mail")
 
 
+# How the copy of an invitation attached as a file is labelled, as Gmail does: a
+# text/calendar attachment would be a second invitation to some clients.
+CALENDAR_FILE_TYPE = ("application", "ics")
+
+
 def build_message(mail: OutgoingMail) -> EmailMessage:
-    """The MIME message of a queued mail: text, optional HTML alternative, attachments."""
+    """The MIME message of a queued mail: text, optional HTML alternative, attachments.
+
+    An invitation (an attachment marked `alternative`) is laid out as Outlook and Gmail
+    expect it:
+
+        multipart/mixed
+          multipart/alternative
+            text/plain
+            text/html
+            text/calendar; method=REQUEST (or CANCEL)
+          application/ics; name="invite.ics" (the same calendar, as a file)
+    """
     message = EmailMessage(policy=policy.SMTP)
     message["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     message["To"] = Address(display_name=mail.recipient_name or "", addr_spec=mail.recipient)
@@ -175,15 +191,26 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     message.set_content(mail.body_text)
     if mail.body_html:
         message.add_alternative(mail.body_html, subtype="html")
-    for stored in mail.attachments or []:
-        attachment = Attachment.from_json(stored)
-        maintype, subtype = attachment.content_type.split("/", 1)
+    attachments = [Attachment.from_json(stored) for stored in mail.attachments or []]
+    for attachment in attachments:
+        if attachment.alternative:
+            _, subtype = attachment.content_type.split("/", 1)
+            params = {k: v for k, v in attachment.params.items() if k != "charset"}
+            message.add_alternative(
+                attachment.data.decode("utf-8"), subtype=subtype, params=params or None
+            )
+    for attachment in attachments:
+        if attachment.alternative:
+            (maintype, subtype), params = CALENDAR_FILE_TYPE, {"name": attachment.filename}
+        else:
+            maintype, subtype = attachment.content_type.split("/", 1)
+            params = attachment.params
         message.add_attachment(
             attachment.data,
             maintype=maintype,
             subtype=subtype,
             filename=attachment.filename,
-            params=attachment.params or None,
+            params=params or None,
         )
     return message
 
