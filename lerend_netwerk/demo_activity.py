@@ -36,7 +36,8 @@ class Person:
 
     @property
     def email(self) -> str:
-        local = self.name.lower().replace(" ", ".").replace("é", "e")
+        local = self.name.lower().replace(" ", ".")
+        local = local.translate(str.maketrans("éöüç", "eouc"))
         return f"{local}@{self.organisation}.example"
 
 
@@ -183,12 +184,94 @@ PEOPLE = (
     ),
 )
 
+# The rest of the network: mentors, coaches and teachers of the proeftuinen, made from
+# these names so that the sessions fill up as they did.
+_FIRST_NAMES = (
+    "Ann",
+    "Bram",
+    "Charlotte",
+    "David",
+    "Elien",
+    "Frederik",
+    "Griet",
+    "Hans",
+    "Ilse",
+    "Jan",
+    "Karen",
+    "Lucas",
+    "Marijke",
+    "Nico",
+    "Olga",
+    "Pascal",
+    "Rani",
+    "Stijn",
+    "Tine",
+    "Yusuf",
+)
+_LAST_NAMES = (
+    "Peeters",
+    "Wuyts",
+    "Van Damme",
+    "Martens",
+    "Smets",
+    "Hendrickx",
+    "Dewulf",
+    "Michiels",
+    "Coppens",
+    "Vandenberghe",
+    "De Backer",
+    "Verhaegen",
+    "Bogaert",
+    "Cools",
+    "Pauwels",
+    "Van Acker",
+    "Declercq",
+    "Moens",
+    "Baert",
+    "Özdemir",
+)
+_PLACES = (
+    ("hogeschool-west", "bachelor-verpleegkunde-west"),
+    ("hogeschool-leie", "bachelor-toegepaste-informatica-leie"),
+    ("cvo-kempen", "zorgkundige-duaal"),
+    ("hogeschool-schelde", "graduaat-logistiek-schelde"),
+    ("universiteit-scheldeland", "master-industriele-wetenschappen-scheldeland"),
+    ("cvo-leiestreek", "boekhoudkundig-medewerker-duaal"),
+    ("hogeschool-kempen", "graduaat-elektromechanische-systemen-kempen"),
+    ("hogeschool-dender", "bachelor-lager-onderwijs-dender"),
+    ("hogeschool-maasland", "bachelor-bedrijfsmanagement-maasland"),
+    ("hogeschool-brabant", "bachelor-chemie-brabant"),
+    ("cvo-waasland", "logistiek-assistent-duaal"),
+    ("cvo-westhoek", "polyvalent-verzorgende-duaal"),
+    ("hogeschool-zenne", "graduaat-orthopedagogische-begeleiding-zenne"),
+    ("zorggroep-heidebloem", "zorgkundige-duaal"),
+    ("vandamme-techniek", "master-industriele-wetenschappen-scheldeland"),
+    ("schelderijn-logistics", "logistiek-assistent-duaal"),
+)
+_FUNCTIONS = (
+    "Mentor op de werkvloer",
+    "Trajectbegeleider",
+    "Docent",
+    "Werkplekcoördinator",
+    "Opleidingscoördinator",
+    "HR-medewerker",
+)
+NETWORK = tuple(
+    Person(
+        f"{_FIRST_NAMES[n % 20]} {_LAST_NAMES[(7 * n + 3 + n // 20) % 20]}",
+        _PLACES[n % len(_PLACES)][0],
+        _FUNCTIONS[n % len(_FUNCTIONS)],
+        (_PLACES[n % len(_PLACES)][1],),
+    )
+    for n in range(40)
+)
+
 # Upcoming sessions that already have registrations, and how many.
 UPCOMING = {
-    "intervisie-financiering-begeleiding-2026": 12,
-    "webinar-leervergoedingen-2027": 9,
-    "webinar-administratieve-vereenvoudiging-2027": 6,
-    "netwerkmoment-elektromechanica-geel-2027": 4,
+    "intervisie-financiering-begeleiding-2026": 17,
+    "webinar-leervergoedingen-2027": 26,
+    "webinar-administratieve-vereenvoudiging-2027": 14,
+    "netwerkmoment-elektromechanica-geel-2027": 9,
 }
 
 # Replies per thread: (author, stance, text, index of the reply it answers or None),
@@ -369,15 +452,15 @@ REPLIES: dict[str, tuple[tuple[str, str, str, int | None], ...]] = {
         ),
     ),
 }
-# How many people support each thread (the first names of PEOPLE in a seeded order).
+# How many people support each thread (drawn from everybody in a seeded order).
 SUPPORT = {
-    "administratieve-vereenvoudiging-duaal-leren": 14,
-    "extra-financiering-begeleiding": 12,
-    "kader-duaal-leren-hoger-onderwijs": 7,
-    "leervergoeding-studenten-hoger-onderwijs": 5,
-    "mentoropleiding-standaard-en-maatwerk": 11,
-    "premie-kwalificerend-werkplekleren-uitbreiden": 6,
-    "structurele-verankering-mentorfunctie": 9,
+    "administratieve-vereenvoudiging-duaal-leren": 34,
+    "extra-financiering-begeleiding": 29,
+    "kader-duaal-leren-hoger-onderwijs": 17,
+    "leervergoeding-studenten-hoger-onderwijs": 12,
+    "mentoropleiding-standaard-en-maatwerk": 27,
+    "premie-kwalificerend-werkplekleren-uitbreiden": 15,
+    "structurele-verankering-mentorfunctie": 21,
 }
 DEMO_MEMBER_EMAIL = "lid@lerend-netwerk.example"
 
@@ -390,11 +473,11 @@ def _by_slug(model: type, slugs: set[str]) -> dict[str, object]:
 
 def _people() -> dict[str, User]:
     """The demo's members, created once, with organisation, proeftuinen and expertise."""
-    organisations = _by_slug(Organisation, {p.organisation for p in PEOPLE})
-    proeftuinen = _by_slug(Proeftuin, {s for p in PEOPLE for s in p.proeftuinen})
+    organisations = _by_slug(Organisation, {p.organisation for p in PEOPLE + NETWORK})
+    proeftuinen = _by_slug(Proeftuin, {s for p in PEOPLE + NETWORK for s in p.proeftuinen})
     themes = _by_slug(Theme, {s for p in PEOPLE for s in p.expertise})
     users: dict[str, User] = {}
-    for person in PEOPLE:
+    for person in PEOPLE + NETWORK:
         user = find_user_by_email(person.email)
         if user is None:
             organisation = organisations.get(person.organisation)
@@ -450,9 +533,9 @@ def _sessions(users: dict[str, User], now: datetime) -> None:
             host = meeting.host
             hosts = [u for u in people if host is not None and host in u.proeftuinen]
             others = [u for u in people if u not in hosts]
-            size = rng.randint(5, 8) if host is not None else rng.randint(11, len(people))
-            if meeting.capacity is not None:
-                size = min(size, meeting.capacity)
+            # Close to full: the network's sessions were well attended.
+            places = min(meeting.capacity or 60, len(people))
+            size = rng.randint(places * 2 // 3, places)
             chosen = (hosts + rng.sample(others, len(others)))[:size]
         elif meeting.slug in UPCOMING:
             chosen = rng.sample(people, min(UPCOMING[meeting.slug], len(people)))
@@ -511,7 +594,9 @@ def _threads(users: dict[str, User], now: datetime) -> None:
                 continue
             post = replied.get(author.id)
             if post is None:
-                written = min(start + timedelta(days=2 + 4 * n, hours=3 * n), now)
+                # During office hours, a few days apart.
+                offset = timedelta(days=2 + 4 * n, hours=9 + (3 * n) % 9, minutes=(17 * n) % 60)
+                written = min(start + offset, now)
                 parent = posts[answers] if answers is not None else None
                 post = Post(
                     recommendation=thread,
