@@ -37,6 +37,10 @@ def prepare_demo(content_dir: Path) -> list[tuple[str, str, str]]:
         else:
             user.set_password(password)
         accounts.append((role, email, password))
+    if content_dir.is_dir():
+        from lerend_netwerk.demo_activity import seed_activity
+
+        seed_activity()
     db.session.commit()
     # Build the search index now rather than on the first search.
     from lerend_netwerk.search.service import sync_index

@@ -709,7 +709,7 @@ def test_csv_download_headers(client, make_user, make_meeting):
     assert body.startswith(b"\xef\xbb\xbfNaam;") and b"\r\nJana;" in body
 
 
-def test_report_is_for_registered_members_and_coordinators(client, make_user, make_meeting):
+def test_report_is_shared_with_the_members_of_the_network(client, make_user, make_meeting):
     meeting = make_meeting(slug="voorbij", starts_at=now() - timedelta(days=2))
     registered, outsider = make_user(), make_user()
     db.session.add(Registration(meeting_id=meeting.id, user_id=registered.id, status="confirmed"))
@@ -725,14 +725,13 @@ def test_report_is_for_registered_members_and_coordinators(client, make_user, ma
     assert "<strong>vorming</strong>" in html and "<script>x()" not in html
     post_form(client, "/logout")
 
-    login(client, registered)
-    assert "<strong>vorming</strong>" in page(client, "/sessies/voorbij")
-    post_form(client, "/logout")
-    login(client, outsider)
+    # Every member reads it, registered or not; a visitor is asked to sign in.
+    for member in (registered, outsider):
+        login(client, member)
+        assert "<strong>vorming</strong>" in page(client, "/sessies/voorbij")
+        post_form(client, "/logout")
     html = page(client, "/sessies/voorbij")
-    assert "vorming" not in html and "beschikbaar voor wie ingeschreven was" in html
-    post_form(client, "/logout")
-    assert "vorming" not in page(client, "/sessies/voorbij")
+    assert "vorming" not in html and "gedeeld met de leden van het netwerk" in html
 
 
 def test_report_cannot_be_written_before_the_session(client, make_user, make_meeting):

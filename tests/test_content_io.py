@@ -18,12 +18,14 @@ from lerend_netwerk.content_io.service import (
     export_directory,
     import_directory,
 )
+from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS, Organisation, Proeftuin, VisitReport
 from lerend_netwerk.recommendations.models import Recommendation
 from lerend_netwerk.signals import meeting_changed
 from lerend_netwerk.themes.models import Theme
+from lerend_netwerk.timeutil import to_local
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 FULL_REPORT_BODY = "\n\n".join(
@@ -625,9 +627,11 @@ def test_export_writes_the_contract_format(app, tmp_path):
     assert winter.endswith("---\n" + SPECIAL_BODY + "\n")
     zomer = (tmp_path / "sessions" / "zomer.md").read_text(encoding="utf-8")
     zomer_uid = db.session.scalar(select(Meeting.uid).where(Meeting.slug == "zomer"))
+    # Made without a publication date: dated by the day it was stored.
+    today = to_local(utcnow()).date().isoformat()
     assert (
         "starts: '2024-06-20T13:30:15'\nends: 2024-06-20T15:00\ncapacity: 25\n"
-        f"uid: {zomer_uid}\n---\n"
+        f"uid: {zomer_uid}\npublished: {today}\n---\n"
     ) in zomer
     nacht = (tmp_path / "sessions" / "nacht.md").read_text(encoding="utf-8")
     assert "starts: 2024-10-27T02:30+02:00\nends: 2024-10-27T02:45+01:00\n" in nacht
@@ -644,7 +648,7 @@ def test_export_writes_the_contract_format(app, tmp_path):
         encoding="utf-8"
     )
     assert (tmp_path / "recommendations" / "open.md").read_text(encoding="utf-8") == (
-        "---\ntitle: Open draad\ntheme: getal\n---\n"
+        f"---\ntitle: Open draad\ntheme: getal\npublished: {today}\n---\n"
     )
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlalchemy import func, select
 
 from conftest import login, post_form
+from lerend_netwerk.auth.models import User
 from lerend_netwerk.contributions.models import (
     PRACTICE_SECTIONS,
     UPDATE_SECTIONS,
     Contribution,
 )
+from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import VisitReport
 from lerend_netwerk.proeftuinen.sections import field_name, split_sections
+from lerend_netwerk.timeutil import to_local
 
 
 def practice_form(**overrides) -> dict:
@@ -254,6 +259,46 @@ def test_accepted_update_becomes_a_published_report(client, member, proeftuin, c
     )
     overview = coordinator_client.get("/verslagen/overzicht?sectie=Uitdagingen")
     assert "Roosters." in overview.get_data(as_text=True)
+
+
+def test_accepted_update_is_a_project_update_not_a_visit(
+    client, member, proeftuin, coordinator_client, make_report
+):
+    make_report(
+        proeftuin=proeftuin,
+        slug="bezoek-leie",
+        title="Bezoek Leie",
+        visited=date(2023, 1, 12),
+        published_at=datetime(2023, 1, 20, 9, tzinfo=UTC),
+    )
+    login(client, member)
+    submit(client, "projectupdate", data=update_form(title="Update van de Leie"))
+    contribution = db.session.scalar(select(Contribution))
+    post_form(
+        coordinator_client,
+        f"/bijdragen/{contribution.id}/aanvaarden",
+        {"accept-visibility": "public", "accept-slug": "update-leie"},
+    )
+    report = db.session.scalar(select(VisitReport).where(VisitReport.slug == "update-leie"))
+    assert report.kind == "update"
+
+    page = coordinator_client.get("/proeftuinen/leie").get_data(as_text=True)
+    visits, _, updates = page.partition('<h2 id="updates-titel">Projectupdates</h2>')
+    assert "/verslagen/bezoek-leie" in visits and "/verslagen/update-leie" not in visits
+    assert "/verslagen/update-leie" in updates and "bezoek van" not in updates
+    detail = coordinator_client.get("/verslagen/update-leie").get_data(as_text=True)
+    assert "Projectupdate van de proeftuin" in detail and "Bezoek van" not in detail
+
+    # One visit (January 2023) and one project update (today) in the indicators.
+    from lerend_netwerk.indicators import periods, service
+
+    today = to_local(utcnow()).date()
+    coordinator = db.session.scalar(select(User).where(User.role == "coordinator"))
+    visit_year = service.build_report(periods.academic_year(2022), None, coordinator).figures
+    assert (visit_year.proeftuinen_visited, visit_year.updates_published) == (1, 0)
+    this_year = service.build_report(periods.custom(today, today), None, coordinator).figures
+    assert (this_year.proeftuinen_visited, this_year.reports_published) == (0, 0)
+    assert this_year.updates_published == 1
 
 
 def test_decline_with_reason(client, member, proeftuin, coordinator_client):

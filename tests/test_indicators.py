@@ -203,7 +203,8 @@ def expect(**kw) -> dict:
 
 
 AY_2022_ALL = expect(
-    sessions_held=5,
+    sessions_held=4,
+    sessions_planned=1,  # S6 has not ended: planned, not held
     sessions_cancelled=1,
     registrations_confirmed=10,
     registrations_waitlisted=4,
@@ -253,7 +254,8 @@ CASES = {
         AY_2022,
         VO,
         expect(
-            sessions_held=2,
+            sessions_held=1,
+            sessions_planned=1,
             registrations_confirmed=4,
             registrations_waitlisted=2,
             registrations_cancelled=1,
@@ -295,7 +297,7 @@ CASES = {
         periods.academic_year(2023),
         None,
         expect(
-            sessions_held=1,
+            sessions_planned=1,
             registrations_confirmed=1,
             unique_participants=1,
             unique_organisations=1,
@@ -361,6 +363,8 @@ def test_once_the_last_session_is_over_it_counts_for_attendance_and_demand(histo
     later = datetime(2023, 9, 15, tzinfo=UTC)
     assert figures(AY_2022, None, history, now=later) == {
         **AY_2022_ALL,
+        "sessions_held": 5,
+        "sessions_planned": 0,
         "confirmed_past": 10,
         "no_shows": 3,
         "waitlist_demand": 7,
@@ -382,23 +386,23 @@ def _rows(report, name):
 def test_sessions_by_kind(history):
     report = service.build_report(AY_2022, None, history.coordinator, now=NOW)
     assert _rows(report, "sessies") == [
-        ["Kick-off", 1, 0, 1],
-        ["Intervisie", 2, 0, 2],
-        ["Netwerkmoment", 0, 1, 1],
-        ["Inspiratie-event", 0, 0, 0],
-        ["Slotsessie", 1, 0, 1],
-        ["Webinar", 1, 0, 1],
-        ["Totaal", 5, 1, 6],
+        ["Kick-off", 1, 0, 0, 1],
+        ["Intervisie", 2, 0, 0, 2],
+        ["Netwerkmoment", 0, 0, 1, 1],
+        ["Inspiratie-event", 0, 0, 0, 0],
+        ["Slotsessie", 0, 1, 0, 1],
+        ["Webinar", 1, 0, 0, 1],
+        ["Totaal", 4, 1, 1, 6],
     ]
     ho = service.build_report(AY_2022, HO, history.coordinator, now=NOW)
     assert _rows(ho, "sessies") == [
-        ["Kick-off", 1, 0, 1],
-        ["Intervisie", 1, 0, 1],
-        ["Netwerkmoment", 0, 1, 1],
-        ["Inspiratie-event", 0, 0, 0],
-        ["Slotsessie", 0, 0, 0],
-        ["Webinar", 0, 0, 0],
-        ["Totaal", 2, 1, 3],
+        ["Kick-off", 1, 0, 0, 1],
+        ["Intervisie", 1, 0, 0, 1],
+        ["Netwerkmoment", 0, 0, 1, 1],
+        ["Inspiratie-event", 0, 0, 0, 0],
+        ["Slotsessie", 0, 0, 0, 0],
+        ["Webinar", 0, 0, 0, 0],
+        ["Totaal", 2, 0, 1, 3],
     ]
 
 
@@ -422,7 +426,7 @@ def test_per_level_table(history):
     report = service.build_report(AY_2022, None, history.coordinator, now=NOW)
     assert _rows(report, "niveaus") == [
         ["Hoger onderwijs", 2, 1, 4, Rate(3, 4), 3, 2],
-        ["Volwassenenonderwijs", 2, 0, 4, Rate(2, 3), 3, 2],
+        ["Volwassenenonderwijs", 1, 0, 4, Rate(2, 3), 3, 2],
         ["Secundair onderwijs", 0, 0, 0, Rate(0, 0), 0, 0],
         ["Zonder proeftuin", 1, 0, 2, Rate(2, 2), 2, 2],
     ]
@@ -439,7 +443,7 @@ def test_trend_per_quarter_in_brussels_time(history):
         ["2022 K4", date(2022, 10, 1), date(2022, 12, 31), 1, 1, 3, 2, Rate(2, 3)],
         ["2023 K1", date(2023, 1, 1), date(2023, 3, 31), 1, 0, 2, 2, Rate(2, 2)],
         ["2023 K2", date(2023, 4, 1), date(2023, 6, 30), 1, 0, 2, 2, Rate(2, 2)],
-        ["2023 K3", date(2023, 7, 1), date(2023, 8, 31), 1, 0, 1, 0, Rate(0, 0)],
+        ["2023 K3", date(2023, 7, 1), date(2023, 8, 31), 0, 0, 1, 0, Rate(0, 0)],
     ]
     ho = service.build_report(AY_2022, HO, history.coordinator, now=NOW)
     assert [row[3:] for row in _rows(ho, "kwartalen")] == [
@@ -464,6 +468,7 @@ def test_output_and_recommendation_tables(history):
     assert _rows(report, "output") == [
         ["Proeftuinen bezocht", 2],
         ["Bezoekverslagen gepubliceerd", 3],
+        ["Projectupdates gepubliceerd", 0],
         ["Goede praktijken gepubliceerd", 5],
         ["Bijdragen ingediend", 3],
         ["Bijdragen aanvaard (gepubliceerd)", 2],
@@ -489,9 +494,9 @@ def test_key_figures_table_lists_every_figure_with_its_definition(history):
     report = service.build_report(AY_2022, None, history.coordinator, now=NOW)
     rows = _rows(report, "kerncijfers")
     assert [row[1] for row in rows] == [
-        *(AY_2022_ALL[key] for key in service.KEY_FIGURES[:8]),
+        *(AY_2022_ALL[key] for key in service.KEY_FIGURES[:9]),
         Rate(7, 9),
-        *(AY_2022_ALL[key] for key in service.KEY_FIGURES[9:]),
+        *(AY_2022_ALL[key] for key in service.KEY_FIGURES[10:]),
     ]
     assert all(row[2] for row in rows)
 
@@ -608,7 +613,7 @@ def test_every_table_exports_as_csv_with_the_same_figures(client, history, froze
     assert values["Unieke organisaties bereikt"] == "3"
     kwartalen = _csv(client.get(f"/indicatoren/kwartalen.csv?{AY_ARGS}"))
     assert kwartalen[1] == ["2022 K3", "2022-09-01", "2022-09-30", "1", "0", "2", "1", "50,0"]
-    assert kwartalen[-1] == ["2023 K3", "2023-07-01", "2023-08-31", "1", "0", "1", "0", ""]
+    assert kwartalen[-1] == ["2023 K3", "2023-07-01", "2023-08-31", "0", "0", "1", "0", ""]
 
 
 def test_csv_follows_the_level_and_period_arguments(client, history, frozen_clock):
@@ -622,9 +627,9 @@ def test_csv_follows_the_level_and_period_arguments(client, history, frozen_cloc
         in (response.headers["Content-Disposition"])
     )
     response = client.get("/indicatoren/sessies.csv?soort=kalenderjaar&jaar=2022")
-    assert _csv(response)[-1] == ["Totaal", "3", "1", "4"]
+    assert _csv(response)[-1] == ["Totaal", "3", "0", "1", "4"]
     response = client.get("/indicatoren/sessies.csv?soort=aangepast&van=2022-10-01&tot=2022-10-01")
-    assert _csv(response)[-1] == ["Totaal", "1", "0", "1"]
+    assert _csv(response)[-1] == ["Totaal", "1", "0", "0", "1"]
 
 
 def test_unknown_table_is_404_and_bad_period_400(client, history):

@@ -51,6 +51,14 @@ class ReportForm(FlaskForm):
     """The verslag of a session, in Markdown."""
 
     report = TextAreaField("Verslag", validators=[Length(max=100_000)], render_kw=MARKDOWN_EDITOR)
+    visibility = SelectField(
+        "Wie mag het verslag lezen?",
+        choices=[
+            ("members", "De leden van het netwerk"),
+            ("public", "Iedereen (enkel bij een openbare sessie)"),
+        ],
+        default="members",
+    )
 
 
 class MeetingForm(FlaskForm):

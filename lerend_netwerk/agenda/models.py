@@ -66,11 +66,15 @@ class Meeting(SlugMixin, TimestampMixin, Base):
     visibility: Mapped[str] = mapped_column(String(20), default="public")
     host_id: Mapped[int | None] = mapped_column(ForeignKey("proeftuin.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text, default="")
-    # The verslag written after the session, for registered members.
+    # The verslag written after the session; shared with the members of the network,
+    # or with everybody when `report_visibility` is "public" (and the session is too).
     report: Mapped[str] = mapped_column(Text, default="")
     # iCalendar UID, assigned once and carried along by export and import, so that
     # calendars keep their events when the platform moves to another database.
     uid: Mapped[str] = mapped_column(String(255), unique=True, default=new_event_uid)
+    report_visibility: Mapped[str] = mapped_column(String(20), default="members")
+    # The publication date the pages, digest and indicators use (content key `published`).
+    published_at: Mapped[datetime | None]
     # iCalendar SEQUENCE: grows on every change of title, time, place or status.
     sequence: Mapped[int] = mapped_column(default=0)
 
@@ -95,6 +99,11 @@ class Meeting(SlugMixin, TimestampMixin, Base):
     @property
     def is_past(self) -> bool:
         return self.ends_at < utcnow()
+
+    @property
+    def report_is_public(self) -> bool:
+        """Whether everybody may read the verslag: both it and the session are public."""
+        return self.report_visibility == "public" and self.visibility == "public"
 
 
 class Registration(TimestampMixin, Base):

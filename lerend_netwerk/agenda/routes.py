@@ -268,10 +268,10 @@ def check_in(slug: str, registration_id: int):
 def edit_report(slug: str):
     """A coordinator writes the verslag of a session that has started."""
     meeting = _coordinator_meeting(slug)
-    form = ReportForm(data={"report": meeting.report})
+    form = ReportForm(data={"report": meeting.report, "visibility": meeting.report_visibility})
     if form.validate_on_submit():
         try:
-            service.save_report(meeting, form.report.data or "")
+            service.save_report(meeting, form.report.data or "", form.visibility.data)
         except service.AgendaError as error:
             flash(str(error), "warning")
         else:

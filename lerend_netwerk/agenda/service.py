@@ -12,8 +12,9 @@ Decisions worth knowing:
   lock; the unique (meeting_id, user_id) constraint backs up "nobody twice".
 - The waiting list is ordered by (registered_at, id); re-registering after a cancel
   reuses the row and goes to the back of the line.
-- The report (verslag) is readable by coordinators and by members who hold a
-  registration (confirmed or on the waiting list).
+- The report (verslag) is shared with the network: every signed-in member reads it,
+  and everybody who may see the session when the coordinators make it public
+  (`report_visibility`, only for a public session). Search follows the same rule.
 - Signals (lerend_netwerk.signals) are sent inside the transaction, after flush().
 """
 
@@ -46,6 +47,7 @@ from lerend_netwerk.sqlite import begin_write_transaction
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import local_isoformat, nl_datetime, parse_local, to_local
 from lerend_netwerk.visibility import (
+    VISIBILITIES,
     can_see,
     is_coordinator,
     is_member,
@@ -321,11 +323,25 @@ def shows_online_link(registration: Registration | None, user: Any) -> bool:
     return may_see_online_link(user, registration.status if registration else None)
 
 
-def may_read_report(meeting: Meeting, registration: Registration | None, user: Any) -> bool:
-    """The verslag is for coordinators and for members who are registered."""
-    if is_coordinator(user):
-        return True
-    return registration is not None and registration.is_active
+def may_read_report(meeting: Meeting, user: Any) -> bool:
+    """The verslag is for the network's members; for everybody when it is public."""
+    return meeting.report_is_public or is_member(user)
+
+
+def attendance_count(meeting: Meeting) -> int | None:
+    """How many took part in a session that has ended; None if nobody was checked in."""
+    if not meeting.is_past:
+        return None
+    present = db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.meeting_id == meeting.id,
+            Registration.status == "confirmed",
+            Registration.checked_in_at.is_not(None),
+        )
+    )
+    return present or None
 
 
 @dataclass
@@ -338,6 +354,8 @@ class MeetingPage:
     closed_reason: str | None
     show_online_url: bool
     show_report: bool
+    # For a session that has ended: how many were checked in (None: not recorded).
+    attended: int | None = None
 
 
 def meeting_page(slug: str, user: Any) -> MeetingPage:
@@ -350,7 +368,8 @@ def meeting_page(slug: str, user: Any) -> MeetingPage:
         registration=registration,
         closed_reason=registration_closed_reason(meeting),
         show_online_url=shows_online_link(registration, user),
-        show_report=may_read_report(meeting, registration, user),
+        show_report=may_read_report(meeting, user),
+        attended=attendance_count(meeting),
     )
 
 
@@ -778,10 +797,13 @@ def attendees_csv(meeting: Meeting) -> bytes:
     )
 
 
-def save_report(meeting: Meeting, text: str) -> Meeting:
-    """Attach the verslag (Markdown) once the session has started."""
+def save_report(meeting: Meeting, text: str, visibility: str = "members") -> Meeting:
+    """Attach the verslag (Markdown) once the session has started, for its audience."""
     if not meeting.has_started:
         raise AgendaError("Je kan een verslag toevoegen zodra de sessie begonnen is.")
+    if visibility not in VISIBILITIES:
+        raise AgendaError("Kies wie het verslag mag lezen.")
     meeting.report = (text or "").strip()
+    meeting.report_visibility = visibility
     db.session.flush()
     return meeting

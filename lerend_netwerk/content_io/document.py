@@ -27,6 +27,7 @@ from lerend_netwerk.content_io.schema import (
     DATE,
     DATETIME,
     INT,
+    PUBLISHED,
     REF,
     REFS,
     TEXT,
@@ -124,6 +125,14 @@ def parse_document(kind: Kind, text: str) -> Parsed:
     record[BODY] = body
     if kind.name == "sessions":
         _check_session(record, front, result)
+    draft = getattr(kind.model, "DRAFT", None)
+    if draft is not None and record.get("status") == draft and record.get("published"):
+        result.problems.append(
+            (
+                _line(front["published"][1]),
+                "a draft has no publication date: remove 'published' or set 'status: published'",
+            )
+        )
     if kind.name == "reports":
         last_line = max(1, len(lines) - (1 if text.endswith("\n") else 0))
         result.problems.extend(_check_report_sections(lines[close + 1 :], close + 2, last_line))
@@ -237,7 +246,7 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
         return value
     if spec.type == DATETIME:
         return _parse_datetime(spec, _scalar(spec, node, "a date and time"), line)
-    if spec.type == DATE:
+    if spec.type in (DATE, PUBLISHED):
         value = _scalar(spec, node, "a date").strip()
         try:
             if not _DATE_RE.match(value):

@@ -10,6 +10,7 @@ written back to files: one representation for import, dry run and export.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from lerend_netwerk.agenda.models import MEETING_KINDS, MEETING_STATUSES, Meeting
@@ -17,12 +18,14 @@ from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import (
     LEVELS,
     ORGANISATION_TYPES,
+    REPORT_KINDS,
     Organisation,
     Proeftuin,
     VisitReport,
 )
 from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUSES, Recommendation
 from lerend_netwerk.themes.models import Theme
+from lerend_netwerk.timeutil import parse_local, to_local
 from lerend_netwerk.visibility import VISIBILITIES
 
 BODY = "body"
@@ -37,6 +40,10 @@ BOOL = "bool"
 REF = "ref"  # the slug of one document of kind `ref`
 REFS = "refs"  # a list of slugs of kind `ref` (a set: kept sorted)
 YEARS = "years"  # a list of academic years 2021-2022, in the order given
+# A date (YYYY-MM-DD) kept in a UTC datetime attribute: the Brussels day it falls on.
+# Written as the start of that day; absent on import keeps the stored date (a new
+# document: the moment of import).
+PUBLISHED = "published"
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,10 @@ def _themes() -> Field:
     return Field("themes", REFS, ref="themes")
 
 
+def _published() -> Field:
+    return Field("published", PUBLISHED, attr="published_at")
+
+
 # In import order: a kind only refers to kinds before it. Within a kind, the required
 # keys come first and the order is the order an export writes them in.
 KINDS: tuple[Kind, ...] = (
@@ -157,6 +168,9 @@ KINDS: tuple[Kind, ...] = (
             # session keeps its own and a new one gets a new UID; SEQUENCE never goes down.
             Field("uid", TEXT),
             Field("sequence", INT, default=0),
+            # Who reads the verslag: the network's members, or everybody.
+            Field("report_visibility", CHOICE, default="members", choices=VISIBILITIES),
+            _published(),
         ),
     ),
     Kind(
@@ -172,6 +186,7 @@ KINDS: tuple[Kind, ...] = (
             Field("proeftuin", REF, ref="proeftuinen"),
             _status("published", ("published", Practice.DRAFT)),
             _visibility(),
+            _published(),
         ),
     ),
     Kind(
@@ -184,6 +199,9 @@ KINDS: tuple[Kind, ...] = (
             Field("visited", DATE, required=True),
             _status("published", ("published", VisitReport.DRAFT)),
             _visibility("members"),
+            # A coordinators' visit (the default) or a proeftuin's project update.
+            Field("kind", CHOICE, default="visit", choices=REPORT_KINDS),
+            _published(),
         ),
     ),
     Kind(
@@ -200,12 +218,31 @@ KINDS: tuple[Kind, ...] = (
             Field("status_reason", TEXT, default="", multiline=True),
             Field("closed", BOOL, default=False),
             _visibility(),
+            _published(),
         ),
     ),
 )
 KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
 
 URL_FIELDS = frozenset({"website", "online_url"})
+
+
+def _publication_day(obj: Any, moment: datetime | None) -> Any:
+    """The Brussels day a document counts as published on; None for a draft.
+
+    Without a stored moment a published document is dated by its creation, as the
+    indicators and the digest date it.
+    """
+    draft = getattr(type(obj), "DRAFT", None)
+    if draft is not None and obj.status == draft:
+        return None
+    moment = moment or getattr(obj, "created_at", None)
+    return to_local(moment).date() if moment is not None else None
+
+
+def published_moment(day: Any) -> datetime | None:
+    """The UTC moment a `published` date stands for: the start of that Brussels day."""
+    return parse_local(day) if day is not None else None
 
 
 def max_length(kind: Kind, field: Field) -> int | None:
@@ -232,6 +269,8 @@ def record_of(kind: Kind, obj: Any) -> dict[str, Any]:
             value = value.slug if value is not None else None
         elif field.type == YEARS:
             value = list(value or [])
+        elif field.type == PUBLISHED:
+            value = _publication_day(obj, value)
         elif field.type == TEXT and not field.required and value in (None, ""):
             value = field.empty()
         record[field.key] = value
@@ -259,6 +298,8 @@ def apply_record(kind: Kind, obj: Any, record: dict[str, Any], lookup) -> bool:
             setattr(obj, field.attribute, target)
         elif field.type == YEARS:
             setattr(obj, field.attribute, list(value))
+        elif field.type == PUBLISHED:
+            setattr(obj, field.attribute, published_moment(value))
         elif field.type == TEXT and value is None:
             setattr(obj, field.attribute, None)
         else:

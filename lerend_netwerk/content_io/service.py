@@ -162,6 +162,7 @@ def import_directory(
     plan: list[tuple[_Entry, Any]] = []
     for entry in entries:
         obj = existing[entry.kind.name].get(entry.slug)
+        _keep_publication_date(entry, obj)
         tally = counts[entry.kind.name]
         if obj is None:
             tally.created += 1
@@ -224,6 +225,13 @@ def _complete_calendar_identity(
                 message = f"uid {uid!r} is also the uid of session {others}"
                 problems.append(Problem(imported[slug].display, 1, message))
     return problems
+
+
+def _keep_publication_date(entry: _Entry, obj: Any) -> None:
+    """An absent `published` keeps the stored date; a new document gets the import's."""
+    record = entry.parsed.record
+    if "published" in record and record["published"] is None and obj is not None:
+        record["published"] = record_of(entry.kind, obj)["published"]
 
 
 def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
@@ -342,8 +350,8 @@ def _apply(
 def _stamp(kind: Kind, obj: Any, before: dict[str, Any] | None) -> None:
     """Keep the workflow timestamps as the features' own services keep them."""
     draft = getattr(kind.model, "DRAFT", None)
-    if draft is not None and hasattr(obj, "published_at"):
-        if obj.status == draft:
+    if hasattr(obj, "published_at"):
+        if draft is not None and obj.status == draft:
             if obj.published_at is not None:
                 obj.published_at = None
         elif obj.published_at is None:

@@ -297,6 +297,7 @@ def _publish_update(contribution: Contribution, visibility: str, slug: str | Non
         title=contribution.title,
         proeftuin=contribution.proeftuin,
         visited=to_local(contribution.resubmitted_at or contribution.submitted_at).date(),
+        kind="update",
         status=VisitReport.DRAFT,
         visibility=visibility,
         body=join_sections(parts),

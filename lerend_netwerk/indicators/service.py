@@ -3,13 +3,17 @@
 Rules (also shown on the page, under "Werkwijze"):
 - A session belongs to the period in which it starts. Its level is the level of its
   host proeftuin; a session without a host counts only under "alle niveaus".
+- "Doorgegaan" means not cancelled and ended; a session that has not ended yet is
+  "gepland".
 - Registrations, attendance and participants count for sessions that were held (not
   cancelled). "Afgelopen" means the session has ended.
 - Waiting-list demand: registrations that never got a seat since they were (last)
   made, i.e. `confirmed_at` is empty or older than `registered_at`, and that either
   are still on the waiting list of a session that has ended, or were cancelled.
 - Published means status "published", dated by `published_at` (or `created_at` when
-  that is missing); drafts never count. Visits are dated by the visit date.
+  that is missing); drafts never count. Visits are dated by the visit date. Imported
+  content carries its own publication date (the content key `published`).
+- A project update from a proeftuin is not a visit: it counts as a project update.
 - The same visibility rule as the pages (`visible_clause`) applies to every query.
 
 Every figure comes from a GROUP BY / COUNT / COUNT(DISTINCT) / CASE query; Python only
@@ -93,6 +97,7 @@ class Figures:
     """The key figures of one period and level."""
 
     sessions_held: int = 0
+    sessions_planned: int = 0
     sessions_cancelled: int = 0
     registrations_confirmed: int = 0
     registrations_waitlisted: int = 0
@@ -106,6 +111,7 @@ class Figures:
     unique_organisations: int = 0
     proeftuinen_visited: int = 0
     reports_published: int = 0
+    updates_published: int = 0
     practices_published: int = 0
     contributions_submitted: int = 0
     contributions_accepted: int = 0
@@ -188,13 +194,21 @@ def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return case((condition, ONE), else_=ZERO)
 
 
-def sessions_by_kind(scope: Scope) -> dict[str, tuple[int, int]]:
-    """{kind: (held, cancelled)} for the sessions in scope."""
-    held = Meeting.status != "cancelled"
+def _ended(scope: Scope) -> ColumnElement[bool]:
+    return Meeting.ends_at < scope.now
+
+
+def sessions_by_kind(scope: Scope) -> dict[str, tuple[int, int, int]]:
+    """{kind: (held, planned, cancelled)} for the sessions in scope."""
+    not_cancelled = Meeting.status != "cancelled"
     query = _meetings(
-        scope, Meeting.kind, count_if(held), count_if(Meeting.status == "cancelled")
+        scope,
+        Meeting.kind,
+        count_if(and_(not_cancelled, _ended(scope))),
+        count_if(and_(not_cancelled, ~_ended(scope))),
+        count_if(Meeting.status == "cancelled"),
     ).group_by(Meeting.kind)
-    return {kind: (h, c) for kind, h, c in db.session.execute(query)}
+    return {kind: (h, p, c) for kind, h, p, c in db.session.execute(query)}
 
 
 def _quarter_bucket(column: Any, scope: Scope) -> ColumnElement[int]:
@@ -209,6 +223,7 @@ def _quarter_bucket(column: Any, scope: Scope) -> ColumnElement[int]:
 
 GRID_MEASURES = (
     "held",
+    "planned",
     "cancelled",
     "confirmed",
     "waitlisted",
@@ -260,8 +275,8 @@ def registration_grid(scope: Scope) -> dict[tuple[str | None, int], dict[str, in
             scope,
             Proeftuin.level.label("level"),
             _quarter_bucket(Meeting.starts_at, scope).label("bucket"),
-            _flag(Meeting.status != "cancelled").label("held"),
-            _flag(Meeting.ends_at < scope.now).label("past"),
+            _flag(Meeting.status != "cancelled").label("not_cancelled"),
+            _flag(_ended(scope)).label("past"),
             per_session.c.confirmed,
             per_session.c.checked_in,
             per_session.c.waitlisted,
@@ -275,11 +290,13 @@ def registration_grid(scope: Scope) -> dict[tuple[str | None, int], dict[str, in
     # Grouped in an outer query: PostgreSQL cannot match a GROUP BY on a CASE with
     # bound parameters to the same CASE in the SELECT list.
     past = sessions.c.past == 1
+    not_cancelled = sessions.c.not_cancelled == 1
     query = select(
         sessions.c.level,
         sessions.c.bucket,
-        count_if(sessions.c.held == 1),
-        count_if(sessions.c.held == 0),
+        count_if(and_(not_cancelled, past)),
+        count_if(and_(not_cancelled, ~past)),
+        count_if(sessions.c.not_cancelled == 0),
         func.sum(sessions.c.confirmed),
         func.sum(sessions.c.waitlisted),
         func.sum(sessions.c.cancelled),
@@ -290,15 +307,23 @@ def registration_grid(scope: Scope) -> dict[tuple[str | None, int], dict[str, in
     ).group_by(sessions.c.level, sessions.c.bucket)
     grid = {}
     for level, bucket, *values in db.session.execute(query):
-        held, cancelled, confirmed, waitlisted, reg_cancelled, past_confirmed, checked_in = (
-            int(v or 0) for v in values[:7]
-        )
-        demand = int(values[7] or 0) + int(values[8] or 0)
+        (
+            held,
+            planned,
+            cancelled,
+            confirmed,
+            waitlisted,
+            reg_cancelled,
+            past_confirmed,
+            checked_in,
+        ) = (int(v or 0) for v in values[:8])
+        demand = int(values[8] or 0) + int(values[9] or 0)
         grid[(level, int(bucket))] = dict(
             zip(
                 GRID_MEASURES,
                 (
                     held,
+                    planned,
                     cancelled,
                     confirmed,
                     waitlisted,
@@ -376,10 +401,11 @@ def reach(scope: Scope) -> dict[str | None, dict[str, int]]:
 
 
 def output_figures(scope: Scope) -> dict[str, int]:
-    """Proeftuinen visited, visit reports published, good practices published."""
+    """Proeftuinen visited, visit reports and updates published, good practices published."""
     period = scope.period
+    is_visit = VisitReport.kind != "update"
     visited_in = and_(
-        VisitReport.visited >= period.first_day, VisitReport.visited <= period.last_day
+        is_visit, VisitReport.visited >= period.first_day, VisitReport.visited <= period.last_day
     )
     report_date = func.coalesce(VisitReport.published_at, VisitReport.created_at)
     report_published = and_(
@@ -388,7 +414,8 @@ def output_figures(scope: Scope) -> dict[str, int]:
     visits = (
         select(
             count_distinct_if(visited_in, VisitReport.proeftuin_id),
-            count_if(report_published),
+            count_if(and_(is_visit, report_published)),
+            count_if(and_(~is_visit, report_published)),
         )
         .select_from(VisitReport)
         .join(Proeftuin, VisitReport.proeftuin_id == Proeftuin.id)
@@ -396,7 +423,7 @@ def output_figures(scope: Scope) -> dict[str, int]:
     )
     if scope.level:
         visits = visits.where(Proeftuin.level == scope.level)
-    visited, reports = db.session.execute(visits).one()
+    visited, reports, updates = db.session.execute(visits).one()
 
     practice_date = func.coalesce(Practice.published_at, Practice.created_at)
     practices = (
@@ -434,6 +461,7 @@ def output_figures(scope: Scope) -> dict[str, int]:
     return {
         "proeftuinen_visited": visited,
         "reports_published": reports,
+        "updates_published": updates,
         "practices_published": db.session.scalar(practices),
         "contributions_submitted": submitted,
         "contributions_accepted": accepted,
@@ -442,11 +470,12 @@ def output_figures(scope: Scope) -> dict[str, int]:
 
 def recommendations_by_status(scope: Scope) -> dict[str, int]:
     """Recommendation threads started in the period, by their current status."""
+    started = func.coalesce(Recommendation.published_at, Recommendation.created_at)
     query = (
         select(Recommendation.status, func.count())
         .where(
-            Recommendation.created_at >= scope.period.starts,
-            Recommendation.created_at < scope.period.ends,
+            started >= scope.period.starts,
+            started < scope.period.ends,
             visible_clause(Recommendation, scope.viewer),
         )
         .group_by(Recommendation.status)
@@ -459,10 +488,13 @@ def recommendations_by_status(scope: Scope) -> dict[str, int]:
 # --- the report ------------------------------------------------------------------------
 
 DEFINITIONS = {
-    "sessions_held": "Sessies die in de periode starten en niet geannuleerd zijn.",
+    "sessions_held": "Sessies die in de periode startten, afgelopen zijn en niet geannuleerd "
+    "werden.",
+    "sessions_planned": "Sessies die in de periode starten, niet geannuleerd zijn en nog niet "
+    "afgelopen zijn.",
     "sessions_cancelled": "Sessies die in de periode zouden starten maar geannuleerd zijn.",
     "registrations_confirmed": "Inschrijvingen met een bevestigde plaats, voor sessies die "
-    "doorgingen.",
+    "niet geannuleerd zijn (afgelopen of gepland).",
     "registrations_waitlisted": "Inschrijvingen die nu op de wachtlijst staan.",
     "registrations_cancelled": "Inschrijvingen die uitgeschreven zijn.",
     "confirmed_past": "Bevestigde inschrijvingen voor sessies die al afgelopen zijn.",
@@ -476,8 +508,9 @@ DEFINITIONS = {
     "unique_organisations": "Verschillende organisaties van die personen (personen zonder "
     "organisatie tellen niet mee).",
     "proeftuinen_visited": "Verschillende proeftuinen met een bezoek (ook met een "
-    "ontwerpverslag) in de periode.",
+    "ontwerpverslag) in de periode; projectupdates zijn geen bezoek.",
     "reports_published": "Bezoekverslagen gepubliceerd in de periode; ontwerpen tellen niet.",
+    "updates_published": "Projectupdates van proeftuinen, aanvaard en gepubliceerd in de periode.",
     "practices_published": "Goede praktijken gepubliceerd in de periode; ontwerpen tellen niet.",
     "contributions_submitted": "Bijdragen van proeftuinen (sjabloon) voor het eerst ingediend "
     "in de periode.",
@@ -487,6 +520,7 @@ DEFINITIONS = {
 }
 LABELS = {
     "sessions_held": "Sessies doorgegaan",
+    "sessions_planned": "Sessies gepland",
     "sessions_cancelled": "Sessies geannuleerd",
     "registrations_confirmed": "Bevestigde inschrijvingen",
     "registrations_waitlisted": "Inschrijvingen op de wachtlijst",
@@ -501,6 +535,7 @@ LABELS = {
     "unique_organisations": "Unieke organisaties bereikt",
     "proeftuinen_visited": "Proeftuinen bezocht",
     "reports_published": "Bezoekverslagen gepubliceerd",
+    "updates_published": "Projectupdates gepubliceerd",
     "practices_published": "Goede praktijken gepubliceerd",
     "contributions_submitted": "Bijdragen ingediend",
     "contributions_accepted": "Bijdragen aanvaard (gepubliceerd)",
@@ -508,6 +543,7 @@ LABELS = {
 }
 KEY_FIGURES = (
     "sessions_held",
+    "sessions_planned",
     "sessions_cancelled",
     "registrations_confirmed",
     "registrations_waitlisted",
@@ -522,6 +558,7 @@ KEY_FIGURES = (
     "unique_organisations",
     "proeftuinen_visited",
     "reports_published",
+    "updates_published",
     "practices_published",
     "contributions_submitted",
     "contributions_accepted",
@@ -542,32 +579,35 @@ def _key_figures_section(figures: Figures) -> Section:
     )
 
 
-def _sessions_section(by_kind: dict[str, tuple[int, int]]) -> Section:
+def _sessions_section(by_kind: dict[str, tuple[int, int, int]]) -> Section:
     kinds = list(MEETING_KINDS) + sorted(set(by_kind) - set(MEETING_KINDS))
     table = DataTable(
-        "sessies", "Sessies per soort", ["Soort", "Doorgegaan", "Geannuleerd", "Totaal"]
+        "sessies",
+        "Sessies per soort",
+        ["Soort", "Doorgegaan", "Gepland", "Geannuleerd", "Totaal"],
     )
     for kind in kinds:
-        held, cancelled = by_kind.get(kind, (0, 0))
-        table.rows.append([MEETING_KIND_LABELS.get(kind, kind), held, cancelled, held + cancelled])
-    held_total = sum(h for h, _ in by_kind.values())
-    cancelled_total = sum(c for _, c in by_kind.values())
-    table.rows.append(["Totaal", held_total, cancelled_total, held_total + cancelled_total])
+        counts = by_kind.get(kind, (0, 0, 0))
+        table.rows.append([MEETING_KIND_LABELS.get(kind, kind), *counts, sum(counts)])
+    totals = [sum(counts[i] for counts in by_kind.values()) for i in range(3)]
+    table.rows.append(["Totaal", *totals, sum(totals)])
     body = table.rows[:-1]
     chart = charts.bar_chart(
         "grafiek-sessies",
-        "Sessies per soort: doorgegaan en geannuleerd",
+        "Sessies per soort: doorgegaan, gepland en geannuleerd",
         [row[0] for row in body],
         [
             charts.Series("Doorgegaan", [row[1] for row in body]),
-            charts.Series("Geannuleerd", [row[2] for row in body]),
+            charts.Series("Gepland", [row[2] for row in body]),
+            charts.Series("Geannuleerd", [row[3] for row in body]),
         ],
         table.caption,
     )
     return Section(
         "sessies",
         "Sessies per soort",
-        "Sessies tellen in de periode waarin ze starten.",
+        "Sessies tellen in de periode waarin ze starten. Doorgegaan zijn ze pas als ze "
+        "afgelopen zijn; wat nog moet komen, is gepland.",
         table,
         chart,
     )
@@ -728,6 +768,7 @@ def _output_section(figures: Figures) -> Section:
     keys = [
         "proeftuinen_visited",
         "reports_published",
+        "updates_published",
         "practices_published",
         "contributions_submitted",
         "contributions_accepted",
@@ -801,6 +842,7 @@ def build_report(
     ]
     figures = Figures(
         sessions_held=totals["held"],
+        sessions_planned=totals["planned"],
         sessions_cancelled=totals["cancelled"],
         registrations_confirmed=totals["confirmed"],
         registrations_waitlisted=totals["waitlisted"],

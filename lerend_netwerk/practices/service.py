@@ -24,11 +24,12 @@ _HEADING = re.compile(r"^(#{1,6})[ \t]+\S", re.MULTILINE)
 
 
 def latest_practices(user: Any, limit: int = 4) -> list[Practice]:
-    """The most recently added practices that `user` may see."""
+    """The most recently published practices that `user` may see."""
+    published = func.coalesce(Practice.published_at, Practice.created_at)
     query = (
         select(Practice)
         .where(visible_clause(Practice, user))
-        .order_by(Practice.created_at.desc(), Practice.id.desc())
+        .order_by(published.desc(), Practice.id.desc())
         .limit(limit)
     )
     return list(db.session.scalars(query))

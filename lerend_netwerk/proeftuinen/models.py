@@ -29,6 +29,9 @@ LEVEL_LABELS = {
     "volwassenenonderwijs": "Volwassenenonderwijs",
     "secundair": "Secundair onderwijs",
 }
+# A coordinators' visit, or a proeftuin's own project update accepted by them.
+REPORT_KINDS = ("visit", "update")
+REPORT_KIND_LABELS = {"visit": "Bezoekverslag", "update": "Projectupdate"}
 REPORT_SECTIONS = (
     "Doelstellingen",
     "Sterke punten",
@@ -112,6 +115,7 @@ class VisitReport(SlugMixin, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     proeftuin_id: Mapped[int] = mapped_column(ForeignKey("proeftuin.id", ondelete="CASCADE"))
     visited: Mapped[date]
+    kind: Mapped[str] = mapped_column(String(20), default="visit")
     status: Mapped[str] = mapped_column(String(20), default="published")
     visibility: Mapped[str] = mapped_column(String(20), default="members")
     body: Mapped[str] = mapped_column(Text, default="")
@@ -120,3 +124,11 @@ class VisitReport(SlugMixin, TimestampMixin, Base):
 
     proeftuin: Mapped[Proeftuin] = relationship(back_populates="reports")
     author: Mapped[User | None] = relationship()
+
+    @property
+    def is_update(self) -> bool:
+        return self.kind == "update"
+
+    @property
+    def kind_label(self) -> str:
+        return REPORT_KIND_LABELS.get(self.kind, self.kind)

@@ -73,9 +73,12 @@ def visible_reports(proeftuin: Proeftuin, user: Any) -> list[VisitReport]:
 def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
     """A proeftuin with the reports `user` may see and what `user` may do there."""
     proeftuin = get_proeftuin(slug)
+    reports = visible_reports(proeftuin, user)
     return {
         "proeftuin": proeftuin,
-        "reports": visible_reports(proeftuin, user),
+        # The network's visits, and what the proeftuin itself reported.
+        "reports": [report for report in reports if not report.is_update],
+        "updates": [report for report in reports if report.is_update],
         "can_contribute": can_contribute(user, proeftuin),
     }
 

@@ -43,6 +43,8 @@ class Recommendation(SlugMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     status_reason: Mapped[str] = mapped_column(Text, default="")
     status_changed_at: Mapped[datetime | None]
+    # When the thread was started (content key `published`): dates the indicators.
+    published_at: Mapped[datetime | None]
     visibility: Mapped[str] = mapped_column(String(20), default="public")
     closed: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(Text, default="")

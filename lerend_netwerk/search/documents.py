@@ -29,14 +29,18 @@ TYPE_LABELS = {
     "practice": "Goede praktijk",
     "recommendation": "Beleidsaanbeveling",
 }
+# A session's verslag is a document of its own (key "session_report:<id>", shown as a
+# session): its audience may be narrower than the session's.
+SESSION_REPORT = "session_report"
 MODELS: dict[str, Any] = {
     "session": Meeting,
     "proeftuin": Proeftuin,
     "report": VisitReport,
     "practice": Practice,
     "recommendation": Recommendation,
+    SESSION_REPORT: Meeting,
 }
-TYPE_OF_MODEL = {model: name for name, model in MODELS.items()}
+TYPE_OF_MODEL = {model: name for name, model in MODELS.items() if name != SESSION_REPORT}
 URL_PREFIXES = {
     "session": "/sessies/",
     "proeftuin": "/proeftuinen/",
@@ -77,19 +81,23 @@ class SearchDocument:
     themes: list[str] = field(default_factory=list)
     level: str | None = None
     audiences: tuple[str, ...] = ()
+    # The key's prefix when it is not `type` (a session's verslag), and a page anchor.
+    key_type: str = ""
+    anchor: str = ""
 
     @property
     def key(self) -> str:
-        return f"{self.type}:{self.id}"
+        return f"{self.key_type or self.type}:{self.id}"
 
     @property
     def url(self) -> str:
-        return URL_PREFIXES[self.type] + self.slug
+        return URL_PREFIXES[self.type] + self.slug + (f"#{self.anchor}" if self.anchor else "")
 
     @property
     def fingerprint(self) -> str:
         """A digest of everything indexed: equal fingerprints, equal documents."""
         parts = [
+            self.key_type,
             self.type,
             str(self.id),
             self.slug,
@@ -116,7 +124,7 @@ def _level_label(level: str | None) -> str | None:
 
 
 def build_meeting(meeting: Meeting) -> SearchDocument:
-    """A session; its after-session report (for registered members) is not indexed."""
+    """A session (its verslag is a document of its own: build_session_report)."""
     host = meeting.host
     return SearchDocument(
         type="session",
@@ -138,6 +146,30 @@ def build_meeting(meeting: Meeting) -> SearchDocument:
         themes=[theme.slug for theme in meeting.themes],
         level=host.level if host else None,
         audiences=audiences_of(meeting),
+    )
+
+
+def build_session_report(meeting: Meeting) -> SearchDocument | None:
+    """A session's verslag, for the members (or, when it is public, whoever sees the
+    session); None while there is none to read."""
+    if not meeting.report or meeting.is_cancelled:
+        return None
+    audiences = audiences_of(meeting)
+    if not meeting.report_is_public:
+        audiences = tuple(name for name in audiences if name != "public")
+    host = meeting.host
+    return SearchDocument(
+        type="session",
+        key_type=SESSION_REPORT,
+        anchor="verslag",
+        id=meeting.id,
+        slug=meeting.slug,
+        title=f"Verslag: {meeting.title}",
+        body=markdown_to_text(meeting.report),
+        keywords=" ".join(filter(None, [meeting.kind_label, host.title if host else None])),
+        themes=[theme.slug for theme in meeting.themes],
+        level=host.level if host else None,
+        audiences=audiences,
     )
 
 
@@ -239,11 +271,12 @@ BUILDERS = {
     "report": build_report,
     "practice": build_practice,
     "recommendation": build_recommendation,
+    SESSION_REPORT: build_session_report,
 }
 
 
 def _load_options(doc_type: str) -> list[Any]:
-    if doc_type == "session":
+    if doc_type in ("session", SESSION_REPORT):
         return [selectinload(Meeting.themes), selectinload(Meeting.host)]
     if doc_type == "proeftuin":
         return [selectinload(Proeftuin.themes), selectinload(Proeftuin.organisations)]
@@ -272,15 +305,21 @@ def load_documents(
                 .options(*_load_options(doc_type))
             )
             for obj in session.scalars(query):
-                found[(doc_type, obj.id)] = BUILDERS[doc_type](obj)
+                doc = BUILDERS[doc_type](obj)
+                if doc is not None:
+                    found[(doc_type, obj.id)] = doc
     return found
 
 
 def count_documents(session: Session) -> int:
     """How many searchable documents the database holds."""
-    return sum(
-        session.scalar(select(func.count()).select_from(model)) or 0 for model in MODELS.values()
+    total = sum(
+        session.scalar(select(func.count()).select_from(model)) or 0
+        for name, model in MODELS.items()
+        if name != SESSION_REPORT
     )
+    reports = select(func.count()).where(Meeting.report != "", Meeting.status != "cancelled")
+    return total + (session.scalar(reports) or 0)
 
 
 def iter_documents(session: Session, batch: int = 200) -> Iterator[SearchDocument]:
@@ -300,6 +339,8 @@ def iter_documents(session: Session, batch: int = 200) -> Iterator[SearchDocumen
             if not rows:
                 break
             for obj in rows:
-                yield BUILDERS[doc_type](obj)
+                doc = BUILDERS[doc_type](obj)
+                if doc is not None:
+                    yield doc
             last_id = rows[-1].id
             session.expunge_all()

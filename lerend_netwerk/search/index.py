@@ -42,7 +42,7 @@ from whoosh.writing import SegmentWriter
 STATE_KEY = "_state"
 # Bump when the schema or the way documents are built changes: `search reindex` then
 # rebuilds, and /healthz says a rebuild is due.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Title words count this many times in `content`: title matches outrank body matches.
 TITLE_REPEAT = 3
 

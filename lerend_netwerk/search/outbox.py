@@ -123,6 +123,8 @@ def _related_keys(session: Session, obj: Any) -> set[Key]:
 
 
 def _keys_for(session: Session, obj: Any) -> set[Key]:
+    from lerend_netwerk.search.documents import SESSION_REPORT
+
     keys = _related_keys(session, obj)
     doc_type = _doc_type(obj)
     if doc_type is not None:
@@ -130,6 +132,8 @@ def _keys_for(session: Session, obj: Any) -> set[Key]:
         doc_id = identity[0] if identity else getattr(obj, "id", None)
         if doc_id is not None:
             keys.add((doc_type, doc_id))
+    # A session's verslag is indexed apart, and changes with the session.
+    keys |= {(SESSION_REPORT, doc_id) for kind, doc_id in keys if kind == "session"}
     return keys
 
 
