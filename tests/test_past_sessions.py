@@ -87,7 +87,7 @@ def test_without_recorded_attendance_the_page_shows_the_registrations(client, pa
 def test_upcoming_session_still_shows_free_seats_and_the_link_rule(client, make_meeting):
     make_meeting(slug="straks", capacity=60, online_url="https://meet.example/straks")
     page = html(client, "/sessies/straks")
-    assert "nog 60 vrij" in page and "zodra je ingeschreven bent" in page
+    assert "nog 60 vrij" in page and "zodra je een plaats hebt" in page
 
 
 def test_public_report_is_read_by_everybody_only_on_a_public_session(app, client, past, make_user):
