@@ -46,6 +46,37 @@ URL_PREFIXES = {
 }
 AUDIENCES = ("public", "member", "coordinator")
 
+# Words with which members name a type ("goede praktijken", "verslagen"): a query with
+# one of them favours documents of that type. Keyed by index term (see TYPE_WORDS).
+_TYPE_NAMES = {
+    "practice": ("praktijk", "praktijken", "praktijkvoorbeeld", "praktijkvoorbeelden"),
+    "report": ("verslag", "verslagen", "bezoekverslag", "bezoekverslagen"),
+    "session": ("sessie", "sessies", "bijeenkomst", "bijeenkomsten"),
+    "recommendation": (
+        "aanbeveling",
+        "aanbevelingen",
+        "beleidsaanbeveling",
+        "beleidsaanbevelingen",
+    ),
+    "proeftuin": ("proeftuin", "proeftuinen"),
+}
+# "goede praktijk": the adjective belongs to the type's name.
+TYPE_ADJECTIVES = {"goede": "practice", "goed": "practice"}
+
+
+def _type_words() -> dict[str, str]:
+    from lerend_netwerk.search.index import analyze
+
+    return {
+        term: doc_type
+        for doc_type, names in _TYPE_NAMES.items()
+        for name in names
+        for term in analyze(name)
+    }
+
+
+TYPE_WORDS = _type_words()
+
 
 class _Viewer:
     """A stand-in user for one audience, to ask visibility.can_see."""

@@ -19,61 +19,48 @@ import json
 import os
 import threading
 import time
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import (
-    CharsetFilter,
-    LowercaseFilter,
-    RegexTokenizer,
-    StemFilter,
-    StopFilter,
-)
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import LockError
-from whoosh.lang import stopwords_for_language
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.searching import Searcher
-from whoosh.support.charset import accent_map
 from whoosh.writing import SegmentWriter
 
+from lerend_netwerk.search import analysis
+from lerend_netwerk.search.analysis import STOPWORDS, DutchTokenizer, WordTokenizer, fold
+
 STATE_KEY = "_state"
-# Bump when the schema or the way documents are built changes: `search reindex` then
-# rebuilds, and /healthz says a rebuild is due.
-SCHEMA_VERSION = 2
+# Bump SCHEMA_GENERATION when the schema or the way documents are built changes; the
+# version also carries a checksum of the analyzer (stemmer, exceptions, stop words,
+# word list), so changing any of those rebuilds as well: the next sync (or
+# `search reindex`) rebuilds an index of another version, and /healthz says it is due.
+SCHEMA_GENERATION = 3
+SCHEMA_VERSION = (SCHEMA_GENERATION << 32) | zlib.crc32(analysis.fingerprint().encode("utf-8"))
 # Title words count this many times in `content`: title matches outrank body matches.
 TITLE_REPEAT = 3
 
 
-def fold(text: str) -> str:
-    """Lowercase and strip accents the way the index does (financiële -> financiele)."""
-    return text.lower().translate(accent_map)
-
-
-DUTCH_STOPWORDS = frozenset(fold(word) for word in stopwords_for_language("nl"))
+DUTCH_STOPWORDS = STOPWORDS
 
 
 def dutch_analyzer():
     """Words, lowercased, accents folded, Dutch stop words removed, Dutch Snowball stems."""
-    return (
-        RegexTokenizer()
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(stoplist=DUTCH_STOPWORDS, minsize=1)
-        | StemFilter(lang="nl")
-    )
+    return DutchTokenizer()
+
+
+def parts_analyzer():
+    """The terms of the parts of compound words (werkgevers|betrokkenheid)."""
+    return DutchTokenizer(parts=True)
 
 
 def word_analyzer():
     """Whole words (no stemming) for spelling suggestions and as-you-type prefixes."""
-    return (
-        RegexTokenizer()
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(stoplist=DUTCH_STOPWORDS, minsize=2)
-    )
+    return WordTokenizer()
 
 
 def build_schema() -> Schema:
@@ -93,6 +80,7 @@ def build_schema() -> Schema:
         title=STORED(),
         body=STORED(),
         content=TEXT(analyzer=dutch_analyzer()),
+        parts=TEXT(analyzer=parts_analyzer(), phrase=False),
         spell=TEXT(analyzer=word_analyzer(), phrase=False),
         themes=KEYWORD(stored=True, scorable=False),
         level=ID(stored=True),

@@ -29,7 +29,12 @@ from sqlalchemy.orm import Session
 from whoosh.writing import CLEAR
 
 from lerend_netwerk.extensions import db
-from lerend_netwerk.search.documents import SearchDocument, iter_documents, load_documents
+from lerend_netwerk.search.documents import (
+    TYPE_LABELS,
+    SearchDocument,
+    iter_documents,
+    load_documents,
+)
 from lerend_netwerk.search.index import (
     SCHEMA_VERSION,
     TITLE_REPEAT,
@@ -71,6 +76,9 @@ def handle_for(app: Flask) -> IndexHandle:
 
 def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     """The Whoosh fields of a search document."""
+    # The type's name counts as a keyword: "goede praktijk" finds practices.
+    keywords = f"{doc.keywords}\n{TYPE_LABELS.get(doc.type, '')}"
+    content = "\n".join([doc.title] * TITLE_REPEAT + [doc.body, keywords])
     fields: dict[str, Any] = {
         "key": doc.key,
         "type": doc.type,
@@ -78,7 +86,8 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
         "url": doc.url,
         "title": doc.title,
         "body": doc.body,
-        "content": "\n".join([doc.title] * TITLE_REPEAT + [doc.body, doc.keywords]),
+        "content": content,
+        "parts": content,
         "spell": _distinct_words(doc.title, doc.body, doc.keywords),
         "themes": " ".join(doc.themes),
         "audience": " ".join(doc.audiences),
