@@ -258,7 +258,7 @@ def test_api_has_the_contract_shape(client, app, make_practice, make_theme):
         level="secundair",
     )
     sync(app)
-    body = client.get("/api/v1/search?q=mentor").get_json()
+    body = client.get("/api/v1/search?q=mentor&type=practice").get_json()
     assert set(body) == {"query", "total", "page", "results", "facets", "suggestion"}
     assert body["query"] == "mentor" and body["total"] == 1 and body["page"] == 1
     assert body["suggestion"] is None

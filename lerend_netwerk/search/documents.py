@@ -17,17 +17,30 @@ from sqlalchemy.orm import Session, selectinload
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.practices.models import Practice
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, Proeftuin, VisitReport
+from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, Organisation, Proeftuin, VisitReport
 from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUS_LABELS, Recommendation
+from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import can_see
 
-DOC_TYPES = ("session", "proeftuin", "report", "practice", "recommendation")
+DOC_TYPES = (
+    "session",
+    "proeftuin",
+    "report",
+    "practice",
+    "recommendation",
+    "theme",
+    "organisation",
+    "final_report",
+)
 TYPE_LABELS = {
     "session": "Sessie",
     "proeftuin": "Proeftuin",
     "report": "Bezoekverslag",
     "practice": "Goede praktijk",
     "recommendation": "Beleidsaanbeveling",
+    "theme": "Thema",
+    "organisation": "Organisatie",
+    "final_report": "Eindrapport",
 }
 MODELS: dict[str, Any] = {
     "session": Meeting,
@@ -35,6 +48,8 @@ MODELS: dict[str, Any] = {
     "report": VisitReport,
     "practice": Practice,
     "recommendation": Recommendation,
+    "theme": Theme,
+    "organisation": Organisation,
 }
 TYPE_OF_MODEL = {model: name for name, model in MODELS.items()}
 URL_PREFIXES = {
@@ -43,7 +58,13 @@ URL_PREFIXES = {
     "report": "/verslagen/",
     "practice": "/praktijken/",
     "recommendation": "/aanbevelingen/",
+    "theme": "/themas/",
+    "organisation": "/organisaties/",
+    "final_report": "/aanbevelingen/",
 }
+# The final report is one page, not a row: it has this fixed key.
+FINAL_REPORT_ID = 1
+FINAL_REPORT_SLUG = "eindrapport"
 AUDIENCES = ("public", "member", "coordinator")
 
 # Words with which members name a type ("goede praktijken", "verslagen"): a query with
@@ -59,6 +80,9 @@ _TYPE_NAMES = {
         "beleidsaanbevelingen",
     ),
     "proeftuin": ("proeftuin", "proeftuinen"),
+    "theme": ("thema", "themas", "thema's"),
+    "organisation": ("organisatie", "organisaties"),
+    "final_report": ("eindrapport", "eindverslag"),
 }
 # "goede praktijk": the adjective belongs to the type's name.
 TYPE_ADJECTIVES = {"goede": "practice", "goed": "practice"}
@@ -264,12 +288,70 @@ def build_recommendation(rec: Recommendation) -> SearchDocument:
     )
 
 
+def build_theme(theme: Theme) -> SearchDocument:
+    """A theme page (which lists its sessions, proeftuinen, practices and threads).
+
+    Only the theme's own text: titles of what it lists would show members-only
+    documents to everybody who may see the theme.
+    """
+    return SearchDocument(
+        type="theme",
+        id=theme.id,
+        slug=theme.slug,
+        title=theme.title,
+        body=markdown_to_text(theme.body),
+        # No theme facet: a theme filter narrows to what is ABOUT the theme.
+        audiences=audiences_of(theme),
+    )
+
+
+def build_organisation(organisation: Organisation) -> SearchDocument:
+    """An organisation page (with its proeftuinen, their sessions and practices)."""
+    return SearchDocument(
+        type="organisation",
+        id=organisation.id,
+        slug=organisation.slug,
+        title=organisation.title,
+        body=markdown_to_text(organisation.body),
+        keywords=organisation.type_label,
+        audiences=audiences_of(organisation),
+    )
+
+
+FINAL_REPORT_TEXT = (
+    "Het eindrapport van het lerend netwerk: de aanvaarde beleidsaanbevelingen per "
+    "thema, met de steun van de leden en de argumenten voor en tegen uit het debat. "
+    "Te downloaden als Markdown."
+)
+
+
+def build_final_report(session: Session) -> SearchDocument:
+    """The final report page; its text names the accepted threads that everybody sees."""
+    accepted = session.scalars(
+        select(Recommendation)
+        .where(Recommendation.status == "aanvaard")
+        .order_by(Recommendation.title)
+        .options(selectinload(Recommendation.theme))
+    )
+    titles = [rec.title for rec in accepted if audiences_of(rec) == AUDIENCES]
+    return SearchDocument(
+        type="final_report",
+        id=FINAL_REPORT_ID,
+        slug=FINAL_REPORT_SLUG,
+        title="Eindrapport beleidsaanbevelingen",
+        body=_join(FINAL_REPORT_TEXT, "\n".join(titles)),
+        audiences=AUDIENCES,
+    )
+
+
 BUILDERS = {
     "session": build_meeting,
     "proeftuin": build_proeftuin,
     "report": build_report,
     "practice": build_practice,
     "recommendation": build_recommendation,
+    "theme": build_theme,
+    "organisation": build_organisation,
 }
 
 
@@ -282,18 +364,23 @@ def _load_options(doc_type: str) -> list[Any]:
         return [selectinload(VisitReport.proeftuin).selectinload(Proeftuin.themes)]
     if doc_type == "practice":
         return [selectinload(Practice.themes), selectinload(Practice.proeftuin)]
-    return [selectinload(Recommendation.theme), selectinload(Recommendation.posts)]
+    if doc_type == "recommendation":
+        return [selectinload(Recommendation.theme), selectinload(Recommendation.posts)]
+    return []
 
 
 def load_documents(
     session: Session, keys: Iterable[tuple[str, int]], chunk: int = 500
 ) -> dict[tuple[str, int], SearchDocument]:
     """The current documents for these (type, id) keys; missing ones were deleted."""
+    keys = list(keys)
     by_type: dict[str, list[int]] = {}
     for doc_type, doc_id in keys:
         if doc_type in MODELS:
             by_type.setdefault(doc_type, []).append(doc_id)
     found: dict[tuple[str, int], SearchDocument] = {}
+    if ("final_report", FINAL_REPORT_ID) in set(keys):
+        found[("final_report", FINAL_REPORT_ID)] = build_final_report(session)
     for doc_type, ids in by_type.items():
         model = MODELS[doc_type]
         for start in range(0, len(ids), chunk):
@@ -309,13 +396,14 @@ def load_documents(
 
 def count_documents(session: Session) -> int:
     """How many searchable documents the database holds."""
-    return sum(
+    return 1 + sum(
         session.scalar(select(func.count()).select_from(model)) or 0 for model in MODELS.values()
     )
 
 
 def iter_documents(session: Session, batch: int = 200) -> Iterator[SearchDocument]:
     """Every searchable document in the database, in batches (for a full rebuild)."""
+    yield build_final_report(session)
     for doc_type, model in MODELS.items():
         last_id = 0
         while True:
