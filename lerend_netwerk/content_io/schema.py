@@ -22,6 +22,7 @@ from lerend_netwerk.proeftuinen.models import (
     VisitReport,
 )
 from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUSES, Recommendation
+from lerend_netwerk.search.models import Abbreviation
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import VISIBILITIES
 
@@ -196,6 +197,16 @@ KINDS: tuple[Kind, ...] = (
             Field("status_reason", TEXT, default="", multiline=True),
             Field("closed", BOOL, default=False),
             _visibility(),
+        ),
+    ),
+    # What the search expands: "VDAB" also finds "Vlaamse Dienst voor Arbeidsbemiddeling".
+    Kind(
+        "abbreviations",
+        "abbreviation",
+        Abbreviation,
+        (
+            Field("title", TEXT, required=True),
+            Field("meaning", TEXT, required=True),
         ),
     ),
 )
