@@ -66,6 +66,12 @@ STOPWORDS = frozenset(
     }
 )
 
+# Verbs of a question ("hoe werkt het leerportfolio", "hoe verloopt de evaluatie"):
+# left out of a query that has other content words, kept when they are all it has.
+QUESTION_VERBS = frozenset(
+    {"werkt", "gaat", "doet", "verloopt", "loopt", "vind", "vindt", "krijg", "krijgt", "zit"}
+)
+
 # Folded word -> index term, where Snowball's Dutch stemmer is wrong for the network.
 _EXCEPTION_GROUPS: dict[str, tuple[str, ...]] = {
     "mentor": ("mentor", "mentoren", "mentors"),
@@ -86,8 +92,6 @@ _EXCEPTION_GROUPS: dict[str, tuple[str, ...]] = {
     "thema": ("thema", "themas", "thema's"),
     "lid": ("lid", "leden"),
     "verslag": ("verslag", "verslagen"),
-    "aanbeveling": ("aanbeveling", "aanbevelingen"),
-    "beleidsaanbeveling": ("beleidsaanbeveling", "beleidsaanbevelingen"),
     "evaluatie": ("evaluatie", "evaluaties"),
     "evalueer": ("evalueren", "evalueert", "evalueerde", "geevalueerd"),
     "organisatie": ("organisatie", "organisaties"),
@@ -122,14 +126,15 @@ DOMAIN_WORDS = frozenset(
         "werkgever",
     }
 )
-VOCABULARY_SIZE = 60_000
+VOCABULARY_SIZE = 50_000
 MIN_COMPOUND = 8
 MIN_PART = 4
 SHORT_PARTS = frozenset({"dag", "uur", "wet"})
 
 
-# The most frequent words are not split: "studenten" is not "stud|enten".
-COMMON_SIZE = 10_000
+# Frequent words are not split ("studenten" is not "stud|enten"), nor the words of
+# STEM_EXCEPTIONS ("mentoren" is not "ment|oren").
+COMMON_SIZE = 30_000
 
 
 @lru_cache(maxsize=1)
@@ -199,7 +204,9 @@ def _split(word: str, known: frozenset[str], depth: int = 2) -> list[str] | None
 @lru_cache(maxsize=200_000)
 def compound_parts(folded: str) -> tuple[str, ...]:
     """The terms of a compound's parts ('' for none): werkgeversbetrokkenheid -> ..."""
-    if len(folded) < MIN_COMPOUND or not folded.isalpha() or folded in _word_list()[1]:
+    if len(folded) < MIN_COMPOUND or not folded.isalpha() or folded in STEM_EXCEPTIONS:
+        return ()
+    if folded in _word_list()[1]:
         return ()
     parts = _split(folded, vocabulary())
     if not parts:
@@ -316,6 +323,7 @@ def fingerprint() -> str:
             Stemmer.version,
             _WORD_RE.pattern,
             sorted(STOPWORDS),
+            sorted(QUESTION_VERBS),
             sorted(STEM_EXCEPTIONS.items()),
             sorted(DOMAIN_WORDS),
             sorted(SHORT_PARTS),

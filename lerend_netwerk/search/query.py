@@ -39,7 +39,7 @@ from markupsafe import Markup, escape
 from whoosh.query import And, NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
-from lerend_netwerk.search.analysis import STOPWORDS, word_info, words
+from lerend_netwerk.search.analysis import QUESTION_VERBS, STOPWORDS, word_info, words
 from lerend_netwerk.search.documents import TYPE_ADJECTIVES, TYPE_WORDS
 from lerend_netwerk.search.index import IndexHandle, analyze, fold
 
@@ -50,7 +50,7 @@ PREFIX_EXPANSIONS = 12
 PREFIX_BOOST = 0.5
 # A compound's part (decreet in ontwerpdecreet) and an abbreviation's meaning count
 # less than the word itself.
-PART_BOOST = 0.5
+PART_BOOST = 0.3
 SYNONYM_BOOST = 0.8
 # Added to the score of documents of the type a query names ("praktijken over ...").
 TYPE_BONUS = 2.0
@@ -255,10 +255,13 @@ def build_query(
     clauses: list[Clause] = []
     terms: set[str] = set()
     words_ = parsed.words[:MAX_CLAUSES]
+    content_words = [w for w, _, _ in words_ if fold(w) not in STOPWORDS | QUESTION_VERBS]
     for position, (word, _start, _end) in enumerate(words_):
         is_last = position == len(parsed.words) - 1
         if _names_type_with_next(word, words_[position + 1 : position + 2]):
             continue  # "goede" of "goede praktijken": the type says it all
+        if content_words and fold(word) in QUESTION_VERBS:
+            continue  # "werkt" of "hoe werkt het leerportfolio"
         as_prefix = bool(is_last and parsed.prefix and parsed.prefix == fold(word))
         clause = _word(handle, searcher, word, as_prefix, synonyms)
         if clause is not None:
