@@ -181,7 +181,8 @@ def timed(run, items) -> list[float]:
 def build_whoosh(directory: str, docs: list[SearchDocument]) -> float:
     handle = get_handle(directory)
     start = time.perf_counter()
-    writer = handle.open().writer(limitmb=256)
+    writer = handle.acquire_writer(0, limitmb=256)  # the writer `search reindex` uses
+    assert writer is not None
     for doc in docs:
         writer.add_document(**whoosh_fields(doc))
     writer.commit()

@@ -221,13 +221,44 @@ def compound_parts(folded: str) -> tuple[str, ...]:
     return tuple(terms) if len(terms) == len(parts) else ()
 
 
-@lru_cache(maxsize=200_000)
+_MEMO_SIZE = 200_000
+_infos: dict[str, tuple[str, tuple[str, ...]] | None] = {}
+_words: dict[str, str | None] = {}
+
+
 def word_info(word: str) -> tuple[str, tuple[str, ...]] | None:
-    """(term, compound part terms) of a word as written; None for a stop word."""
+    """(term, compound part terms) of a word as written; None for a stop word.
+
+    Memoised in a plain dict (a lookup is most of the index build's analysis).
+    """
+    try:
+        return _infos[word]
+    except KeyError:
+        pass
     folded = _APOSTROPHE_S.sub("", fold(word))
-    if not folded or folded in STOPWORDS:
-        return None
-    return stem(folded), compound_parts(folded)
+    info = None if not folded or folded in STOPWORDS else (stem(folded), compound_parts(folded))
+    if len(_infos) >= _MEMO_SIZE:
+        _infos.clear()
+    _infos[word] = info
+    return info
+
+
+_word_info = word_info
+
+
+def _folded_word(word: str) -> str | None:
+    """A word as the spelling field keeps it: folded, no stop word, two letters or more."""
+    try:
+        return _words[word]
+    except KeyError:
+        pass
+    folded: str | None = _APOSTROPHE_S.sub("", fold(word))
+    if folded is not None and (len(folded) < 2 or folded in STOPWORDS):
+        folded = None
+    if len(_words) >= _MEMO_SIZE:
+        _words.clear()
+    _words[word] = folded
+    return folded
 
 
 def words(text: str):
@@ -251,6 +282,22 @@ class DutchTokenizer(Tokenizer):
 
     def __hash__(self) -> int:
         return hash((type(self), self.parts))
+
+    def terms(self, value: str) -> list[str]:
+        """The terms of `value` in order, without Token objects (the index build)."""
+        info = _word_info
+        found: list[str] = []
+        if self.parts:
+            for match in _WORD_RE.finditer(value):
+                word = info(match.group())
+                if word is not None and word[1]:
+                    found.extend(word[1])
+        else:
+            for match in _WORD_RE.finditer(value):
+                word = info(match.group())
+                if word is not None:
+                    found.append(word[0])
+        return found
 
     def __call__(
         self,
@@ -296,11 +343,19 @@ class WordTokenizer(Tokenizer):
     def __hash__(self) -> int:
         return hash(type(self))
 
+    def terms(self, value: str) -> list[str]:
+        found = []
+        for match in _WORD_RE.finditer(value):
+            folded = _folded_word(match.group())
+            if folded is not None:
+                found.append(folded)
+        return found
+
     def __call__(self, value, positions=False, chars=False, mode="", **kwargs):
         token = Token(positions, chars, mode=mode, **kwargs)
         for pos, match in enumerate(_WORD_RE.finditer(value)):
-            folded = _APOSTROPHE_S.sub("", fold(match.group()))
-            if len(folded) < 2 or folded in STOPWORDS:
+            folded = _folded_word(match.group())
+            if folded is None:
                 continue
             token.text = folded
             token.boost = 1.0

@@ -225,7 +225,9 @@ def reindex(
     handle = handle_for(app)
     if lock_timeout is None:
         lock_timeout = float(app.config.get("SEARCH_REINDEX_LOCK_TIMEOUT", 300.0))
-    writer = handle.acquire_writer(lock_timeout)
+    writer = handle.acquire_writer(
+        lock_timeout, limitmb=int(app.config.get("SEARCH_REINDEX_LIMITMB", 256))
+    )
     if writer is None:
         raise IndexBusy("the search index is being written by another process")
     count = 0
