@@ -181,7 +181,7 @@ def timed(run, items) -> list[float]:
 def build_whoosh(directory: str, docs: list[SearchDocument]) -> float:
     handle = get_handle(directory)
     start = time.perf_counter()
-    writer = handle.acquire_writer(0, limitmb=256)  # the writer `search reindex` uses
+    writer = handle.acquire_writer(0, limitmb=int(os.environ.get("LIMITMB", 256)))
     assert writer is not None
     for doc in docs:
         writer.add_document(**whoosh_fields(doc))
