@@ -302,6 +302,10 @@ def allowed_docs(
 # Snippets --------------------------------------------------------------------------
 
 
+_SNIPPET_TERMS: dict[str, tuple[str, ...]] = {}
+_MAX_SNIPPET_TERMS = 200_000
+
+
 def _terms_of(word: str) -> tuple[str, ...]:
     """The index terms of one word as written: its own and its compound parts'."""
     info = word_info(word)
@@ -341,8 +345,15 @@ def make_snippet(text: str, terms: frozenset[str]) -> Markup:
     text = " ".join((text or "").split())
     matches: list[tuple[int, int, str]] = []
     if terms and text:
+        known = _SNIPPET_TERMS
         for match in words(text):
-            for term in _terms_of(match.group()):
+            word = match.group()
+            found = known.get(word)
+            if found is None:
+                if len(known) >= _MAX_SNIPPET_TERMS:
+                    known.clear()
+                found = known[word] = _terms_of(word)
+            for term in found:
                 if term in terms:
                     matches.append((match.start(), match.end(), term))
                     break

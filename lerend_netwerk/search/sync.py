@@ -51,6 +51,9 @@ log = logging.getLogger(__name__)
 DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_GAP_SECONDS = 3600.0
 DEFAULT_BATCH = 2000
+# A rebuild's postings stay in memory up to this many MB (Whoosh's estimate) before
+# they spill to sorted runs on disk; merging those runs back doubled the build time.
+REINDEX_LIMITMB = 2048
 # A fresh index expects the ids this far below the newest one that are missing to
 # still be in flight (PostgreSQL hands out ids before commit).
 FRESH_GAP_WINDOW = 10_000
@@ -226,7 +229,7 @@ def reindex(
     if lock_timeout is None:
         lock_timeout = float(app.config.get("SEARCH_REINDEX_LOCK_TIMEOUT", 300.0))
     writer = handle.acquire_writer(
-        lock_timeout, limitmb=int(app.config.get("SEARCH_REINDEX_LIMITMB", 256))
+        lock_timeout, limitmb=int(app.config.get("SEARCH_REINDEX_LIMITMB", REINDEX_LIMITMB))
     )
     if writer is None:
         raise IndexBusy("the search index is being written by another process")
