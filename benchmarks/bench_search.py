@@ -20,8 +20,9 @@ the same run:
   * Whoosh's own scorer: the same words through Whoosh's matcher tree and BM25F
     (searcher.search, top 10) plus snippets: why the platform ranks by itself;
   * FTS5: top 10 by rank with snippet() highlights, plus an exact COUNT(*).
-- prints build time, docs/s, p50/p95 latency and the ratio to FTS5, and checks the
-  target: Whoosh p95 under 30 ms.
+- prints build time, docs/s (wall clock and per CPU second: the machine is shared),
+  p50/p95 latency and the ratio to FTS5, and checks the targets: Whoosh p95 at most
+  20 ms, the build at least 1,000 docs/s.
 
 Everything happens in a temporary directory that is removed afterwards.
 """
@@ -48,9 +49,10 @@ sys.path.insert(0, str(ROOT))
 from lerend_netwerk.search import query as search_query  # noqa: E402
 from lerend_netwerk.search.documents import DOC_TYPES, SearchDocument  # noqa: E402
 from lerend_netwerk.search.index import DUTCH_STOPWORDS, fold, get_handle  # noqa: E402
-from lerend_netwerk.search.sync import whoosh_fields  # noqa: E402
+from lerend_netwerk.search.sync import REINDEX_LIMITMB, whoosh_fields  # noqa: E402
 
-TARGET_P95_MS = 30.0
+TARGET_P95_MS = 20.0
+TARGET_BUILD_DOCS_PER_S = 1000.0
 WORD_RE = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 THEMES = [
     "mentoren",
@@ -178,13 +180,19 @@ def timed(run, items) -> list[float]:
     return times
 
 
-def build_whoosh(directory: str, docs: list[SearchDocument]) -> float:
+BUILD_CPU: dict[str, float] = {}
+
+
+def build_whoosh(directory: str, docs: list[SearchDocument], limitmb: int) -> float:
     handle = get_handle(directory)
-    start = time.perf_counter()
-    writer = handle.open().writer(limitmb=256)
+    start, cpu = time.perf_counter(), time.process_time()
+    # The writer `search reindex` uses, with its memory limit (SEARCH_REINDEX_LIMITMB).
+    writer = handle.acquire_writer(0, limitmb=limitmb)
+    assert writer is not None
     for doc in docs:
         writer.add_document(**whoosh_fields(doc))
     writer.commit()
+    BUILD_CPU["whoosh"] = time.process_time() - cpu
     return time.perf_counter() - start
 
 
@@ -221,6 +229,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=300, help="queries to time")
     parser.add_argument("--seed", type=int, default=2025)
     parser.add_argument("--json", help="also write the results to this file (for run_all.py)")
+    parser.add_argument(
+        "--limitmb", type=int, default=REINDEX_LIMITMB, help="the build's memory limit (MB)"
+    )
     args = parser.parse_args()
 
     counts = vocabulary()
@@ -236,8 +247,12 @@ def main() -> int:
         index_dir = os.path.join(workdir, "whoosh")
         fts_path = os.path.join(workdir, "fts.sqlite")
         print("Indexing in Whoosh ...", flush=True)
-        whoosh_build = build_whoosh(index_dir, docs)
-        print(f"  {whoosh_build:.1f} s")
+        whoosh_build = build_whoosh(index_dir, docs, args.limitmb)
+        cpu = BUILD_CPU["whoosh"]
+        print(
+            f"  {whoosh_build:.1f} s ({cpu:.1f} s of CPU: "
+            f"{args.docs / cpu:,.0f} docs per CPU second)"
+        )
         print("Indexing in SQLite FTS5 ...", flush=True)
         fts_build = build_fts5(fts_path, docs)
         print(f"  {fts_build:.1f} s")
@@ -303,8 +318,12 @@ def main() -> int:
         )
     for label, times in (("warm", full), ("cold", cold)):
         p95 = percentile(times, 95)
-        verdict = "met" if p95 < TARGET_P95_MS else "NOT met"
-        print(f"target: Whoosh /zoeken p95 under {TARGET_P95_MS:.0f} ms ({label}): {verdict}")
+        verdict = "met" if p95 <= TARGET_P95_MS else "NOT met"
+        print(f"target: Whoosh /zoeken p95 at most {TARGET_P95_MS:.0f} ms ({label}): {verdict}")
+    rate = args.docs / whoosh_build
+    verdict = "met" if rate >= TARGET_BUILD_DOCS_PER_S else "NOT met"
+    print(f"target: build at least {TARGET_BUILD_DOCS_PER_S:,.0f} docs/s: {verdict} ({rate:,.0f})")
+    print(f"load average now: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         write_json(args.json, args.docs, rows, fts, whoosh_build, fts_build)
     return 0

@@ -15,10 +15,11 @@ from lerend_netwerk.recommendations.models import (
     Recommendation,
     ThreadFollow,
 )
-from lerend_netwerk.search.models import SearchChange
+from lerend_netwerk.search.models import Abbreviation, SearchChange
 from lerend_netwerk.themes.models import Theme
 
 __all__ = [
+    "Abbreviation",
     "AccountToken",
     "AuditEvent",
     "Contribution",

@@ -255,6 +255,9 @@ def test_openapi_document_is_valid_openapi_3_1_with_every_path(document):
         "report",
         "practice",
         "recommendation",
+        "theme",
+        "organisation",
+        "final_report",
     }
 
 

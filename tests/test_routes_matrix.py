@@ -72,6 +72,7 @@ GET_ACCESS: dict[str, tuple] = {
     "proeftuinen.edit_report": COORDINATORS,
     "proeftuinen.index": PUBLIC,
     "proeftuinen.new_report": COORDINATORS,
+    "proeftuinen.organisation": PUBLIC,
     "proeftuinen.organisations": PUBLIC,
     "proeftuinen.overview": COORDINATORS,
     # A members-only report: 404 for those who may not know it exists.
@@ -129,6 +130,7 @@ def world(
     app,
     make_user,
     make_theme,
+    make_organisation,
     make_proeftuin,
     make_meeting,
     make_practice,
@@ -143,7 +145,8 @@ def world(
     users = {role: make_user(role) for role in ("member", "coordinator", "admin")}
     member = users["member"]
     theme = make_theme(slug="thema-a")
-    proeftuin = make_proeftuin(slug="proeftuin-a", themes=[theme])
+    organisation = make_organisation(slug="organisatie-a")
+    proeftuin = make_proeftuin(slug="proeftuin-a", themes=[theme], organisations=[organisation])
     member.proeftuinen = [proeftuin]
     meeting = make_meeting(slug="sessie-open", themes=[theme], capacity=10)
     make_practice(slug="praktijk-open", themes=[theme])
@@ -184,9 +187,8 @@ def _url(app, rule, args, slugs) -> str:
     values = {name: args[name] for name in rule.arguments if name != "slug"}
     if "slug" in rule.arguments:
         blueprint = rule.endpoint.split(".")[0]
-        values["slug"] = (
-            "proeftuin-a" if rule.endpoint == "proeftuinen.detail" else slugs[blueprint]
-        )
+        fixed = {"proeftuinen.detail": "proeftuin-a", "proeftuinen.organisation": "organisatie-a"}
+        values["slug"] = fixed.get(rule.endpoint, slugs[blueprint])
     with app.test_request_context():
         from flask import url_for
 

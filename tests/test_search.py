@@ -183,7 +183,7 @@ def test_misspelled_query_gets_a_suggestion(app, make_practice):
 def test_suggestion_is_shown_as_a_link(client, app, make_practice):
     make_practice(title="Mentoren", summary="Een opleiding voor mentoren.")
     sync(app)
-    page = client.get("/zoeken?q=mentorren").get_data(as_text=True)
+    page = client.get("/zoeken?q=mentozen").get_data(as_text=True)
     assert "Bedoelde je" in page and "/zoeken?q=mentoren" in page
 
 
@@ -258,7 +258,7 @@ def test_api_has_the_contract_shape(client, app, make_practice, make_theme):
         level="secundair",
     )
     sync(app)
-    body = client.get("/api/v1/search?q=mentor").get_json()
+    body = client.get("/api/v1/search?q=mentor&type=practice").get_json()
     assert set(body) == {"query", "total", "page", "results", "facets", "suggestion"}
     assert body["query"] == "mentor" and body["total"] == 1 and body["page"] == 1
     assert body["suggestion"] is None

@@ -208,18 +208,31 @@ def test_related_changes_reach_the_documents_that_show_them(
     make_meeting(title="S", host=proeftuin)
     rec = make_recommendation(title="A", theme=theme)
     sync(app)
-    assert sorted(found("oudethemanaam", member)) == ["A", "P", "Proeftuin Etawoord", "R"]
+    # The theme's own page, and every document that shows the theme's name.
+    assert sorted(found("oudethemanaam", member)) == [
+        "A",
+        "Oudethemanaam",
+        "P",
+        "Proeftuin Etawoord",
+        "R",
+    ]
 
     theme.title = "Nieuwethemanaam"
     db.session.commit()
     sync(app)
     assert found("oudethemanaam", member) == []
-    assert sorted(found("nieuwethemanaam", member)) == ["A", "P", "Proeftuin Etawoord", "R"]
+    assert sorted(found("nieuwethemanaam", member)) == [
+        "A",
+        "Nieuwethemanaam",
+        "P",
+        "Proeftuin Etawoord",
+        "R",
+    ]
 
     org.title = "Hogeschool Thetawoord"
     db.session.commit()
     sync(app)
-    assert found("thetawoord") == ["Proeftuin Etawoord"]
+    assert sorted(found("thetawoord")) == ["Hogeschool Thetawoord", "Proeftuin Etawoord"]
 
     proeftuin.title = "Proeftuin Iotawoord"
     db.session.commit()
@@ -455,7 +468,7 @@ def test_reindex_command_rebuilds_from_scratch(app, runner, make_practice, make_
     assert "practice:999" in index_docs(app)
     result = runner.invoke(args=["search", "reindex"])
     assert result.exit_code == 0, result.output
-    assert "Indexed 2 documents." in result.output
+    assert "Indexed 3 documents." in result.output  # and the final report
     assert "practice:999" not in index_docs(app)
     assert_index_matches_db(app)
     assert found("piwoord") == ["Piwoord"]
@@ -518,7 +531,7 @@ def test_healthz_reports_how_far_the_index_lags(client, app, make_practice):
     assert report["status"] == "ok" and report["lag"] == 2
     sync(app)
     report = client.get("/healthz").get_json()["search"]
-    assert report["lag"] == 0 and report["documents"] == 2
+    assert report["lag"] == 0 and report["documents"] == 3  # and the final report
 
 
 def test_healthz_is_503_when_the_index_cannot_be_created(app_config, tmp_path):

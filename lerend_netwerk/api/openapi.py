@@ -5,7 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 API_VERSION = "1.0.0"
-SEARCH_TYPES = ["session", "proeftuin", "report", "practice", "recommendation"]
+# The search's document types (see docs/search.md): the contract's five, then the
+# theme and organisation pages and the final report.
+SEARCH_TYPES = [
+    "session",
+    "proeftuin",
+    "report",
+    "practice",
+    "recommendation",
+    "theme",
+    "organisation",
+    "final_report",
+]
 
 _datetime = {
     "type": "string",

@@ -24,6 +24,7 @@ from lerend_netwerk.proeftuinen.models import (
     VisitReport,
 )
 from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUSES, Recommendation
+from lerend_netwerk.search.models import Abbreviation
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import parse_local, to_local
 from lerend_netwerk.visibility import VISIBILITIES
@@ -219,6 +220,16 @@ KINDS: tuple[Kind, ...] = (
             Field("closed", BOOL, default=False),
             _visibility(),
             _published(),
+        ),
+    ),
+    # What the search expands: "VDAB" also finds "Vlaamse Dienst voor Arbeidsbemiddeling".
+    Kind(
+        "abbreviations",
+        "abbreviation",
+        Abbreviation,
+        (
+            Field("title", TEXT, required=True),
+            Field("meaning", TEXT, required=True),
         ),
     ),
 )

@@ -90,6 +90,36 @@ def list_organisations() -> list[Organisation]:
     )
 
 
+def organisation_page(slug: str, user: Any) -> dict[str, Any]:
+    """An organisation, its proeftuinen, and their sessions and practices `user` may see."""
+    from lerend_netwerk.agenda.models import Meeting
+    from lerend_netwerk.practices.models import Practice
+
+    organisation = db.one_or_404(
+        select(Organisation)
+        .where(Organisation.slug == slug)
+        .options(selectinload(Organisation.proeftuinen))
+    )
+    proeftuinen = sorted(organisation.proeftuinen, key=lambda p: p.title)
+    ids = [p.id for p in proeftuinen]
+    meetings = db.session.scalars(
+        select(Meeting)
+        .where(Meeting.host_id.in_(ids), visible_clause(Meeting, user))
+        .order_by(Meeting.starts_at.desc())
+    )
+    practices = db.session.scalars(
+        select(Practice)
+        .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
+        .order_by(Practice.title)
+    )
+    return {
+        "organisation": organisation,
+        "proeftuinen": proeftuinen,
+        "meetings": list(meetings),
+        "practices": list(practices),
+    }
+
+
 def all_themes() -> list[Theme]:
     """Every theme, by title."""
     return list(db.session.scalars(select(Theme).order_by(Theme.title)))

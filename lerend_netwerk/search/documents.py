@@ -17,17 +17,30 @@ from sqlalchemy.orm import Session, selectinload
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.practices.models import Practice
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, Proeftuin, VisitReport
+from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, Organisation, Proeftuin, VisitReport
 from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUS_LABELS, Recommendation
+from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import can_see
 
-DOC_TYPES = ("session", "proeftuin", "report", "practice", "recommendation")
+DOC_TYPES = (
+    "session",
+    "proeftuin",
+    "report",
+    "practice",
+    "recommendation",
+    "theme",
+    "organisation",
+    "final_report",
+)
 TYPE_LABELS = {
     "session": "Sessie",
     "proeftuin": "Proeftuin",
     "report": "Bezoekverslag",
     "practice": "Goede praktijk",
     "recommendation": "Beleidsaanbeveling",
+    "theme": "Thema",
+    "organisation": "Organisatie",
+    "final_report": "Eindrapport",
 }
 # A session's verslag is a document of its own (key "session_report:<id>", shown as a
 # session): its audience may be narrower than the session's.
@@ -39,6 +52,8 @@ MODELS: dict[str, Any] = {
     "practice": Practice,
     "recommendation": Recommendation,
     SESSION_REPORT: Meeting,
+    "theme": Theme,
+    "organisation": Organisation,
 }
 TYPE_OF_MODEL = {model: name for name, model in MODELS.items() if name != SESSION_REPORT}
 URL_PREFIXES = {
@@ -47,8 +62,48 @@ URL_PREFIXES = {
     "report": "/verslagen/",
     "practice": "/praktijken/",
     "recommendation": "/aanbevelingen/",
+    "theme": "/themas/",
+    "organisation": "/organisaties/",
+    "final_report": "/aanbevelingen/",
 }
+# The final report is one page, not a row: it has this fixed key.
+FINAL_REPORT_ID = 1
+FINAL_REPORT_SLUG = "eindrapport"
 AUDIENCES = ("public", "member", "coordinator")
+
+# Words with which members name a type ("goede praktijken", "verslagen"): a query with
+# one of them favours documents of that type. Keyed by index term (see TYPE_WORDS).
+_TYPE_NAMES = {
+    "practice": ("praktijk", "praktijken", "praktijkvoorbeeld", "praktijkvoorbeelden"),
+    "report": ("verslag", "verslagen", "bezoekverslag", "bezoekverslagen"),
+    "session": ("sessie", "sessies", "bijeenkomst", "bijeenkomsten"),
+    "recommendation": (
+        "aanbeveling",
+        "aanbevelingen",
+        "beleidsaanbeveling",
+        "beleidsaanbevelingen",
+    ),
+    "proeftuin": ("proeftuin", "proeftuinen"),
+    "theme": ("thema", "themas", "thema's"),
+    "organisation": ("organisatie", "organisaties"),
+    "final_report": ("eindrapport", "eindverslag"),
+}
+# "goede praktijk": the adjective belongs to the type's name.
+TYPE_ADJECTIVES = {"goede": "practice", "goed": "practice"}
+
+
+def _type_words() -> dict[str, str]:
+    from lerend_netwerk.search.index import analyze
+
+    return {
+        term: doc_type
+        for doc_type, names in _TYPE_NAMES.items()
+        for name in names
+        for term in analyze(name)
+    }
+
+
+TYPE_WORDS = _type_words()
 
 
 class _Viewer:
@@ -265,6 +320,62 @@ def build_recommendation(rec: Recommendation) -> SearchDocument:
     )
 
 
+def build_theme(theme: Theme) -> SearchDocument:
+    """A theme page (which lists its sessions, proeftuinen, practices and threads).
+
+    Only the theme's own text: titles of what it lists would show members-only
+    documents to everybody who may see the theme.
+    """
+    return SearchDocument(
+        type="theme",
+        id=theme.id,
+        slug=theme.slug,
+        title=theme.title,
+        body=markdown_to_text(theme.body),
+        # No theme facet: a theme filter narrows to what is ABOUT the theme.
+        audiences=audiences_of(theme),
+    )
+
+
+def build_organisation(organisation: Organisation) -> SearchDocument:
+    """An organisation page (with its proeftuinen, their sessions and practices)."""
+    return SearchDocument(
+        type="organisation",
+        id=organisation.id,
+        slug=organisation.slug,
+        title=organisation.title,
+        body=markdown_to_text(organisation.body),
+        keywords=organisation.type_label,
+        audiences=audiences_of(organisation),
+    )
+
+
+FINAL_REPORT_TEXT = (
+    "Het eindrapport van het lerend netwerk: de aanvaarde beleidsaanbevelingen per "
+    "thema, met de steun van de leden en de argumenten voor en tegen uit het debat. "
+    "Te downloaden als Markdown."
+)
+
+
+def build_final_report(session: Session) -> SearchDocument:
+    """The final report page; its text names the accepted threads that everybody sees."""
+    accepted = session.scalars(
+        select(Recommendation)
+        .where(Recommendation.status == "aanvaard")
+        .order_by(Recommendation.title)
+        .options(selectinload(Recommendation.theme))
+    )
+    titles = [rec.title for rec in accepted if audiences_of(rec) == AUDIENCES]
+    return SearchDocument(
+        type="final_report",
+        id=FINAL_REPORT_ID,
+        slug=FINAL_REPORT_SLUG,
+        title="Eindrapport beleidsaanbevelingen",
+        body=_join(FINAL_REPORT_TEXT, "\n".join(titles)),
+        audiences=AUDIENCES,
+    )
+
+
 BUILDERS = {
     "session": build_meeting,
     "proeftuin": build_proeftuin,
@@ -272,6 +383,8 @@ BUILDERS = {
     "practice": build_practice,
     "recommendation": build_recommendation,
     SESSION_REPORT: build_session_report,
+    "theme": build_theme,
+    "organisation": build_organisation,
 }
 
 
@@ -284,18 +397,23 @@ def _load_options(doc_type: str) -> list[Any]:
         return [selectinload(VisitReport.proeftuin).selectinload(Proeftuin.themes)]
     if doc_type == "practice":
         return [selectinload(Practice.themes), selectinload(Practice.proeftuin)]
-    return [selectinload(Recommendation.theme), selectinload(Recommendation.posts)]
+    if doc_type == "recommendation":
+        return [selectinload(Recommendation.theme), selectinload(Recommendation.posts)]
+    return []
 
 
 def load_documents(
     session: Session, keys: Iterable[tuple[str, int]], chunk: int = 500
 ) -> dict[tuple[str, int], SearchDocument]:
     """The current documents for these (type, id) keys; missing ones were deleted."""
+    keys = list(keys)
     by_type: dict[str, list[int]] = {}
     for doc_type, doc_id in keys:
         if doc_type in MODELS:
             by_type.setdefault(doc_type, []).append(doc_id)
     found: dict[tuple[str, int], SearchDocument] = {}
+    if ("final_report", FINAL_REPORT_ID) in set(keys):
+        found[("final_report", FINAL_REPORT_ID)] = build_final_report(session)
     for doc_type, ids in by_type.items():
         model = MODELS[doc_type]
         for start in range(0, len(ids), chunk):
@@ -313,7 +431,8 @@ def load_documents(
 
 def count_documents(session: Session) -> int:
     """How many searchable documents the database holds."""
-    total = sum(
+    # One more: the final report of the recommendations.
+    total = 1 + sum(
         session.scalar(select(func.count()).select_from(model)) or 0
         for name, model in MODELS.items()
         if name != SESSION_REPORT
@@ -324,6 +443,7 @@ def count_documents(session: Session) -> int:
 
 def iter_documents(session: Session, batch: int = 200) -> Iterator[SearchDocument]:
     """Every searchable document in the database, in batches (for a full rebuild)."""
+    yield build_final_report(session)
     for doc_type, model in MODELS.items():
         last_id = 0
         while True:

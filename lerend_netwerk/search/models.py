@@ -1,13 +1,13 @@
-"""The search outbox: one row per change to a searchable document."""
+"""The search outbox (one row per change to a searchable document) and the abbreviations."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lerend_netwerk.db import Base, utcnow
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
 
 
 class SearchChange(Base):
@@ -29,3 +29,20 @@ class SearchChange(Base):
 
     def __repr__(self) -> str:
         return f"<SearchChange {self.id} {self.doc_type}:{self.doc_id}>"
+
+
+class Abbreviation(SlugMixin, TimestampMixin, Base):
+    """An abbreviation members write (VDAB) and what it stands for, as the search expands it.
+
+    Content: `content/abbreviations/<slug>.md`, imported and exported like the rest.
+    """
+
+    __tablename__ = "abbreviation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(40))  # the abbreviation as written: "VDAB"
+    meaning: Mapped[str] = mapped_column(String(300))  # "Vlaamse Dienst voor ..."
+    body: Mapped[str] = mapped_column(Text, default="")
+
+    def __repr__(self) -> str:
+        return f"<Abbreviation {self.title}>"

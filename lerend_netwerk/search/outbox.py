@@ -4,7 +4,8 @@ A SQLAlchemy session event looks at what a flush writes: new, changed and delete
 instances of an indexed model, and changes that alter other documents (a theme
 renamed changes every document with that theme; a reply changes its thread; an
 organisation renamed changes its proeftuinen; a proeftuin renamed changes its
-reports, practices and hosted sessions). For each affected document it inserts a
+reports, practices and hosted sessions; a recommendation changes the final report;
+themes and organisations are documents themselves). For each affected document it inserts a
 `search_change` row on the same connection, so the row commits or rolls back
 together with the change. The index is brought up to date from these rows later
 (search.sync), by whichever process gets the Whoosh writer lock.
@@ -57,6 +58,7 @@ def _related_keys(session: Session, obj: Any) -> set[Key]:
         proeftuin_themes,
     )
     from lerend_netwerk.recommendations.models import Post, Recommendation
+    from lerend_netwerk.search.documents import FINAL_REPORT_ID
     from lerend_netwerk.themes.models import Theme
 
     connection = session.connection()
@@ -65,6 +67,9 @@ def _related_keys(session: Session, obj: Any) -> set[Key]:
         return [row[0] for row in connection.execute(query)]
 
     keys: set[Key] = set()
+    if isinstance(obj, Recommendation):
+        # The final report names the accepted threads.
+        keys.add(("final_report", FINAL_REPORT_ID))
     if isinstance(obj, Post):
         rec_id = obj.recommendation_id
         if rec_id is None and obj.recommendation is not None:

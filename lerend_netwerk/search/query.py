@@ -39,6 +39,8 @@ from markupsafe import Markup, escape
 from whoosh.query import And, NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
+from lerend_netwerk.search.analysis import QUESTION_VERBS, STOPWORDS, word_info, words
+from lerend_netwerk.search.documents import TYPE_ADJECTIVES, TYPE_WORDS
 from lerend_netwerk.search.index import IndexHandle, analyze, fold
 
 MAX_QUERY_CHARS = 200
@@ -46,6 +48,12 @@ MAX_CLAUSES = 12
 MIN_PREFIX = 3
 PREFIX_EXPANSIONS = 12
 PREFIX_BOOST = 0.5
+# A compound's part (decreet in ontwerpdecreet) and an abbreviation's meaning count
+# less than the word itself.
+PART_BOOST = 0.3
+SYNONYM_BOOST = 0.8
+# Added to the score of documents of the type a query names ("praktijken over ...").
+TYPE_BONUS = 2.0
 BM25_K1 = 1.2
 BM25_B = 0.75
 SNIPPET_CHARS = 240
@@ -86,6 +94,7 @@ def parse(text: str | None) -> ParsedQuery:
         and last_match.group(2) is not None
         and last_match.end() == len(text)
         and len(fold(last_match.group(2))) >= MIN_PREFIX
+        and fold(last_match.group(2)) not in STOPWORDS
     ):
         parsed.prefix = fold(last_match.group(2))
     return parsed
@@ -115,6 +124,11 @@ class Clause:
     stems: list[str] = field(default_factory=list)
     expansions: list[str] = field(default_factory=list)
     phrase: Query | None = None
+    # Other ways to match: (field, terms that must all occur, boost), e.g. the word as
+    # a compound's part, or the meaning of an abbreviation.
+    alternatives: list[tuple[str, list[str], float]] = field(default_factory=list)
+    # The document type the word names ("praktijken"): its documents match too.
+    doc_type: str | None = None
 
 
 def _stem_docs(handle: IndexHandle, searcher: Searcher, stem: str) -> Any:
@@ -133,6 +147,14 @@ def clause_docs(handle: IndexHandle, searcher: Searcher, clause: Clause) -> set[
     docs = docs if docs is not None else set()
     for word in clause.expansions:
         docs.update(handle.postings(searcher, "spell", word).keys())
+    for fieldname, terms, _boost in clause.alternatives:
+        found: set[int] | None = None
+        for term in terms:
+            postings = handle.postings(searcher, fieldname, term).keys()
+            found = set(postings) if found is None else found.intersection(postings)
+        docs |= found or set()
+    if clause.doc_type is not None:
+        docs |= handle.facet_sets(searcher, "type").get(clause.doc_type, set())
     return docs
 
 
@@ -177,32 +199,78 @@ class BuiltQuery:
         for clause in self.clauses:
             terms += [("content", stem, 1.0) for stem in clause.stems]
             terms += [("spell", word, PREFIX_BOOST) for word in clause.expansions]
+            for fieldname, alternative, boost in clause.alternatives:
+                terms += [(fieldname, term, boost) for term in alternative]
         return terms
 
+    def doc_types(self) -> list[str]:
+        """The document types the query names, to favour in the ranking."""
+        return [clause.doc_type for clause in self.clauses if clause.doc_type]
 
-def _word(handle: IndexHandle, searcher: Searcher, word: str, as_prefix: bool) -> Clause | None:
+
+Synonyms = dict[str, list[str]]
+
+
+def _synonym_key(word: str) -> str:
+    """An abbreviation as looked up: folded, without an apostrophe plural (kmo's)."""
+    folded = fold(word)
+    for suffix in ("'s", "’s", "`s"):
+        if folded.endswith(suffix):
+            return folded[: -len(suffix)]
+    return folded
+
+
+def _word(
+    handle: IndexHandle,
+    searcher: Searcher,
+    word: str,
+    as_prefix: bool,
+    synonyms: Synonyms | None = None,
+) -> Clause | None:
     clause = Clause(stems=analyze(word))
+    if len(clause.stems) == 1:
+        stem = clause.stems[0]
+        # The word as part of a compound: decreet finds ontwerpdecreet (weighted lower).
+        clause.alternatives.append(("parts", [stem], PART_BOOST))
+        clause.doc_type = TYPE_WORDS.get(stem)
+    for meaning in (synonyms or {}).get(_synonym_key(word), ()):
+        terms = analyze(meaning)
+        if terms:
+            clause.alternatives.append(("content", terms, SYNONYM_BOOST))
     # As-you-type: a last word that is not a word of the index yet (mentoropl) also
     # matches the whole words it starts (mentoropleiding). A complete word does not
     # widen: that keeps the common case fast and the results precise.
-    if as_prefix and not any(_stem_docs(handle, searcher, stem) for stem in clause.stems):
+    if as_prefix and not clause_docs(handle, searcher, clause):
         clause.expansions = _prefix_words(searcher, fold(word))
     return clause if clause.stems or clause.expansions else None
 
 
-def build_query(handle: IndexHandle, searcher: Searcher, parsed: ParsedQuery) -> BuiltQuery:
+def build_query(
+    handle: IndexHandle,
+    searcher: Searcher,
+    parsed: ParsedQuery,
+    synonyms: Synonyms | None = None,
+) -> BuiltQuery:
     """The clauses of the user's words and phrases (a document must match all of them)."""
     clauses: list[Clause] = []
     terms: set[str] = set()
-    for position, (word, _start, _end) in enumerate(parsed.words[:MAX_CLAUSES]):
+    words_ = parsed.words[:MAX_CLAUSES]
+    content_words = [w for w, _, _ in words_ if fold(w) not in STOPWORDS | QUESTION_VERBS]
+    for position, (word, _start, _end) in enumerate(words_):
         is_last = position == len(parsed.words) - 1
+        if _names_type_with_next(word, words_[position + 1 : position + 2]):
+            continue  # "goede" of "goede praktijken": the type says it all
+        if content_words and fold(word) in QUESTION_VERBS:
+            continue  # "werkt" of "hoe werkt het leerportfolio"
         as_prefix = bool(is_last and parsed.prefix and parsed.prefix == fold(word))
-        clause = _word(handle, searcher, word, as_prefix)
+        clause = _word(handle, searcher, word, as_prefix, synonyms)
         if clause is not None:
             clauses.append(clause)
             terms.update(clause.stems)
             for expansion in clause.expansions:
                 terms.update(analyze(expansion))
+            for _field, alternative, _boost in clause.alternatives:
+                terms.update(alternative)
     for text in parsed.phrases[:MAX_CLAUSES]:
         stems = analyze(text)
         if stems:
@@ -210,6 +278,13 @@ def build_query(handle: IndexHandle, searcher: Searcher, parsed: ParsedQuery) ->
             clauses.append(Clause(stems=stems, phrase=phrase))
             terms.update(stems)
     return BuiltQuery(clauses, frozenset(terms))
+
+
+def _names_type_with_next(word: str, following: list[tuple[str, int, int]]) -> bool:
+    if not following or fold(word) not in TYPE_ADJECTIVES:
+        return False
+    stems = analyze(following[0][0])
+    return len(stems) == 1 and TYPE_WORDS.get(stems[0]) == TYPE_ADJECTIVES[fold(word)]
 
 
 def allowed_docs(
@@ -227,22 +302,14 @@ def allowed_docs(
 # Snippets --------------------------------------------------------------------------
 
 
-# Words as the index's tokenizer sees them (whoosh.analysis.RegexTokenizer's default).
-_WORD_RE = re.compile(r"\w+(?:\.?\w+)*", re.UNICODE)
-_stems: dict[str, str] = {}
-_MAX_STEMS = 200_000
+_SNIPPET_TERMS: dict[str, tuple[str, ...]] = {}
+_MAX_SNIPPET_TERMS = 200_000
 
 
-def _stem(word: str) -> str:
-    """The index term of one word as written ('' for a stop word), memoised per process."""
-    stem = _stems.get(word)
-    if stem is None:
-        terms = analyze(word)
-        stem = terms[0] if len(terms) == 1 else ""
-        if len(_stems) >= _MAX_STEMS:
-            _stems.clear()
-        _stems[word] = stem
-    return stem
+def _terms_of(word: str) -> tuple[str, ...]:
+    """The index terms of one word as written: its own and its compound parts'."""
+    info = word_info(word)
+    return () if info is None else (info[0], *info[1])
 
 
 def _shorten(text: str, limit: int = SNIPPET_CHARS) -> str:
@@ -278,10 +345,18 @@ def make_snippet(text: str, terms: frozenset[str]) -> Markup:
     text = " ".join((text or "").split())
     matches: list[tuple[int, int, str]] = []
     if terms and text:
-        for match in _WORD_RE.finditer(text):
-            stem = _stem(match.group())
-            if stem and stem in terms:
-                matches.append((match.start(), match.end(), stem))
+        known = _SNIPPET_TERMS
+        for match in words(text):
+            word = match.group()
+            found = known.get(word)
+            if found is None:
+                if len(known) >= _MAX_SNIPPET_TERMS:
+                    known.clear()
+                found = known[word] = _terms_of(word)
+            for term in found:
+                if term in terms:
+                    matches.append((match.start(), match.end(), term))
+                    break
     if not matches:
         return Markup(escape(_shorten(text)))
     i, j = _best_window(matches, SNIPPET_CHARS - 60)
@@ -317,7 +392,8 @@ def _correct_word(
     if len(folded) < 3 or folded.isdigit():
         return None
     reader = searcher.reader()
-    for maxdist in (1, 2):
+    # Two edits turn any short word into another (VWO -> vol): one at most there.
+    for maxdist in (1, 2) if len(folded) > 4 else (1,):
         candidates = [
             candidate
             for candidate in reader.terms_within("spell", folded, maxdist, prefix=1)
@@ -334,13 +410,25 @@ def _correct_word(
 
 
 def suggest(
-    handle: IndexHandle, searcher: Searcher, parsed: ParsedQuery, allowed: set[int]
+    handle: IndexHandle,
+    searcher: Searcher,
+    parsed: ParsedQuery,
+    allowed: set[int],
+    synonyms: Synonyms | None = None,
 ) -> str | None:
-    """'Bedoelde je ...': the query with unknown words replaced by visible look-alikes."""
+    """'Bedoelde je ...': the query with unknown words replaced by visible look-alikes.
+
+    A known abbreviation (VDAB) is never "corrected", nor a word that the caller's
+    documents contain: both are what the member meant.
+    """
     replacements: list[tuple[int, int, str]] = []
     for word, start, end in parsed.words[:MAX_CLAUSES]:
-        clause = _word(handle, searcher, word, as_prefix=False)
+        if _synonym_key(word) in (synonyms or {}):
+            continue
+        clause = _word(handle, searcher, word, as_prefix=False, synonyms=synonyms)
         if clause is None or clause_docs(handle, searcher, clause) & allowed:
+            continue
+        if allowed.intersection(handle.postings(searcher, "spell", _synonym_key(word))):
             continue
         correction = _correct_word(handle, searcher, word, allowed)
         if correction:
@@ -351,7 +439,7 @@ def suggest(
     for start, end, correction in sorted(replacements, reverse=True):
         source = source[:start] + correction + source[end:]
     suggestion = " ".join(source.split())
-    check = build_query(handle, searcher, parse(suggestion + " "))
+    check = build_query(handle, searcher, parse(suggestion + " "), synonyms)
     if check.is_empty or not check.docs(handle, searcher, allowed):
         return None
     return suggestion
@@ -396,6 +484,10 @@ def rank(
                 tf = postings.get(docnum)
                 if tf:
                     scores[docnum] += weight * tf / (tf + constant + slope * lengths[docnum])
+    for doc_type in built.doc_types():
+        for docnum in handle.facet_sets(searcher, "type").get(doc_type, ()):
+            if docnum in scores:
+                scores[docnum] += TYPE_BONUS
     return heapq.nlargest(limit, scores, key=lambda docnum: (scores[docnum], -docnum))
 
 
@@ -436,13 +528,17 @@ def run(
     filters: dict[str, str | None],
     page: int = 1,
     per_page: int = 10,
+    synonyms: Synonyms | None = None,
 ) -> Outcome:
-    """Search the index for `audience`: one page of hits, facets and a suggestion."""
+    """Search the index for `audience`: one page of hits, facets and a suggestion.
+
+    `synonyms`: abbreviation (folded) -> what it stands for, expanded in the query.
+    """
     parsed = parse(text)
     outcome = Outcome(query=parsed.text, page=max(page, 1), per_page=per_page)
     has_filter = any(filters.get(name) for name in FACET_FIELDS)
     searcher = handle.searcher()
-    built = build_query(handle, searcher, parsed)
+    built = build_query(handle, searcher, parsed, synonyms)
     # Words that are all stop words find nothing; no words with a filter lists the filter.
     if built.is_empty and (not has_filter or not parsed.is_empty):
         return outcome
@@ -476,5 +572,5 @@ def run(
                     counts[value] = count
         outcome.facets[name] = dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     if outcome.total == 0 and not parsed.is_empty:
-        outcome.suggestion = suggest(handle, searcher, parsed, allowed)
+        outcome.suggestion = suggest(handle, searcher, parsed, allowed, synonyms)
     return outcome

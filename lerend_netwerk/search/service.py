@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from lerend_netwerk.extensions import db
@@ -25,7 +25,8 @@ from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
 from lerend_netwerk.search import sync
 from lerend_netwerk.search.documents import DOC_TYPES, TYPE_LABELS
-from lerend_netwerk.search.index import SCHEMA_VERSION
+from lerend_netwerk.search.index import SCHEMA_VERSION, fold
+from lerend_netwerk.search.models import Abbreviation
 from lerend_netwerk.search.sync import SyncResult
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import audience
@@ -128,7 +129,13 @@ def search(
     filters = _clean_filters(type, theme, level)
     page = min(max(page, 1), MAX_PAGE)
     outcome = search_query.run(
-        sync.handle_for(app), text, audience(user), filters, page=page, per_page=per_page
+        sync.handle_for(app),
+        text,
+        audience(user),
+        filters,
+        page=page,
+        per_page=per_page,
+        synonyms=abbreviations(app),
     )
     slugs = set(outcome.facets.get("theme", {}))
     for hit in outcome.hits:
@@ -180,6 +187,27 @@ def search_from_args(args: Any, user: Any) -> SearchResults:
         level=args.get("level") or None,
         page=page,
     )
+
+
+def abbreviations(app: Flask) -> search_query.Synonyms:
+    """Abbreviation (folded: "vdab") -> what it stands for, from the database.
+
+    Kept per app until an abbreviation is added, changed or removed (one small query
+    per search tells).
+    """
+    stamp = tuple(
+        db.session.execute(
+            select(func.count(Abbreviation.id), func.max(Abbreviation.updated_at))
+        ).one()
+    )
+    cached = app.extensions.get("search_abbreviations")
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    mapping: search_query.Synonyms = {}
+    for title, meaning in db.session.execute(select(Abbreviation.title, Abbreviation.meaning)):
+        mapping.setdefault(fold(title.strip()), []).append(meaning)
+    app.extensions["search_abbreviations"] = (stamp, mapping)
+    return mapping
 
 
 def _theme_titles(slugs: set[str]) -> dict[str, str]:
