@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from lerend_netwerk.core import service
 from lerend_netwerk.core.forms import MarkdownPreviewForm
+from lerend_netwerk.extensions import limiter
 from lerend_netwerk.markdown import render_markdown
 
 bp = Blueprint("core", __name__, template_folder="templates")
@@ -24,8 +25,19 @@ def privacy():
     return render_template("core/privacy.html")
 
 
+def _preview_rate_limit() -> str:
+    return current_app.config["MARKDOWN_PREVIEW_RATE_LIMIT"]
+
+
+def _member_or_address() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
 @bp.post("/markdown/voorbeeld")
 @login_required
+@limiter.limit(_preview_rate_limit, key_func=_member_or_address)
 def markdown_preview():
     """The sanitised HTML of a Markdown text, for the editors' "Voorbeeld" button."""
     form = MarkdownPreviewForm()
