@@ -74,10 +74,14 @@ CACHE_MAX_BYTES = 32 * 1024 * 1024
 
 
 def _parser() -> MarkdownIt:
-    # Raw HTML is passed on to nh3, which keeps the allowed tags and drops the rest;
+    # Raw HTML is passed on to nh3, which keeps the allowed tags and drops the rest.
+    # Only inline HTML: a line that starts with a tag stays Markdown around it (as with
+    # Python-Markdown before), instead of a raw HTML block up to the next blank line.
     # "linkify" turns bare addresses into links.
-    parser = MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": True}).enable(
-        ["table", "strikethrough", "linkify", "replacements", "smartquotes"]
+    parser = (
+        MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": True})
+        .enable(["table", "strikethrough", "linkify", "replacements", "smartquotes"])
+        .disable("html_block")
     )
     # Every link becomes an <a>: nh3 removes an href with another scheme than
     # ALLOWED_PROTOCOLS, so [x](javascript:…) is the text x, not Markdown source.
