@@ -75,8 +75,8 @@ CACHE_MAX_BYTES = 32 * 1024 * 1024
 
 def _parser() -> MarkdownIt:
     # Raw HTML is passed on to nh3, which keeps the allowed tags and drops the rest.
-    # Only inline HTML: a line that starts with a tag stays Markdown around it (as with
-    # Python-Markdown before), instead of a raw HTML block up to the next blank line.
+    # Only inline HTML: the Markdown around a tag at the start of a line is still
+    # rendered, instead of the lines up to the next blank one passing as a raw HTML block.
     # "linkify" turns bare addresses into links.
     parser = (
         MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": True})
