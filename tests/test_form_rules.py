@@ -84,6 +84,14 @@ def test_session_form_refuses_bad_text_and_times_in_dutch(client, make_user, cha
     assert _count_meetings() == 0
 
 
+def test_length_limits_answer_in_dutch(client, make_user):
+    login(client, make_user(role="coordinator"))
+    response = post_form(client, "/sessies/nieuw", meeting_form(body="[" * 50_001))
+    assert response.status_code == 200
+    assert "Veld mag niet langer zijn dan 50000 karakters." in response.get_data(as_text=True)
+    assert _count_meetings() == 0
+
+
 def test_an_autumn_time_that_happens_twice_is_the_first_one(client, make_user):
     """26 October 2031: 02:30 happens in summer time (+02:00) and again in winter time."""
     login(client, make_user(role="coordinator"))

@@ -8,6 +8,7 @@ from typing import Any
 from flask_wtf import FlaskForm
 from wtforms import DateTimeField, PasswordField, StringField, TextAreaField
 from wtforms.fields.core import Field
+from wtforms.i18n import get_translations
 from wtforms.validators import Length, ValidationError
 
 from lerend_netwerk.core.validation import (
@@ -28,6 +29,8 @@ PREVIEW_MAX = 100_000
 
 
 CONTROL_CHARACTERS_MESSAGE = "Verwijder de stuurtekens uit je tekst."
+# WTForms' own Dutch messages, for every validator without a message of its own.
+_DUTCH = get_translations(["nl"])
 
 
 def _single_line(form: Any, field: Field) -> None:
@@ -74,8 +77,13 @@ class Form(FlaskForm):
 
     Single-line fields refuse line breaks and control characters, multi-line ones
     control characters; dates lie between 2000 and 2100 and local times exist in
-    Brussels (see core/validation.py). The field's own validators run first.
+    Brussels (see core/validation.py). The field's own validators run first. Messages
+    that a validator does not set (a length limit, a required field) are in Dutch.
     """
+
+    class Meta:
+        def get_translations(self, form: Any) -> Any:
+            return _DUTCH
 
     def validate(self, extra_validators: dict | None = None) -> bool:
         extra = {name: list(checks) for name, checks in (extra_validators or {}).items()}
