@@ -106,6 +106,26 @@ def test_an_autumn_time_that_happens_twice_is_the_first_one(client, make_user):
     assert meeting.ends_at == datetime(2031, 10, 26, 4, 0, tzinfo=UTC)
 
 
+def test_editing_keeps_a_session_in_the_second_autumn_hour(client, make_user, make_meeting):
+    """Imported as 02:30+01:00 (the second 02:30): saving the unchanged form keeps it."""
+    meeting = make_meeting(
+        slug="tweede-uur",
+        starts_at=datetime(2031, 10, 26, 1, 30, tzinfo=UTC),
+        ends_at=datetime(2031, 10, 26, 4, 0, tzinfo=UTC),
+    )
+    login(client, make_user(role="coordinator"))
+    response = post_form(
+        client,
+        f"/sessies/{meeting.slug}/bewerken",
+        meeting_form(starts_at="2031-10-26T02:30", ends_at="2031-10-26T05:00"),
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).starts_at == datetime(
+        2031, 10, 26, 1, 30, tzinfo=UTC
+    )
+
+
 def test_sessions_in_the_range_edges_are_accepted(client, make_user):
     login(client, make_user(role="coordinator"))
     response = post_form(
@@ -143,3 +163,19 @@ def test_report_visit_date_is_in_range(client, make_user, make_proeftuin):
     )
     assert response.status_code in (200, 400)
     assert DATE_RANGE_MESSAGE in response.get_data(as_text=True)
+
+
+def test_every_form_of_the_app_takes_the_shared_rules(app):
+    """A form built on FlaskForm directly would miss them: derive from core.forms.Form."""
+    from flask_wtf import FlaskForm
+
+    from lerend_netwerk.core.forms import Form
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    forms = [cls for cls in subclasses(FlaskForm) if cls.__module__.startswith("lerend_netwerk")]
+    assert len(forms) > 20
+    assert [cls.__qualname__ for cls in forms if not issubclass(cls, Form)] == []
