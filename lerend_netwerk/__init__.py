@@ -76,10 +76,13 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from lerend_netwerk import models  # noqa: F401  (every model known to metadata)
+    from lerend_netwerk.core.edge import init_edge
     from lerend_netwerk.core.security import init_security
     from lerend_netwerk.extensions import babel, csrf, db, limiter, login_manager, migrate
     from lerend_netwerk.sqlite import install_sqlite_pragmas, lock_writes_per_request
 
+    # First: its checks run before every other before_request (CSRF, sign-in).
+    init_edge(app)
     db.init_app(app)
     migrations_dir = Path(__file__).resolve().parent.parent / "migrations"
     migrate.init_app(app, db, directory=str(migrations_dir), render_as_batch=True)

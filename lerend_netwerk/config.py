@@ -30,6 +30,8 @@ class DefaultConfig:
     LOGIN_RATE_LIMIT = "10 per minute; 100 per day"
     # Per member, register and cancel together: generous for people, a wall for scripts.
     REGISTRATION_RATE_LIMIT = "20 per minute; 200 per day"
+    # Per member, the editors' "Voorbeeld" button (POST /markdown/voorbeeld).
+    MARKDOWN_PREVIEW_RATE_LIMIT = "30 per minute; 600 per day"
 
     TIMEZONE = "Europe/Brussels"
     BABEL_LOCALE = "nl_BE"

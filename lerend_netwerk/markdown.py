@@ -1,18 +1,23 @@
-"""The one place where Markdown becomes safe HTML."""
+"""The one place where Markdown becomes safe HTML.
+
+markdown-it-py (CommonMark) parses and nh3 (ammonia) sanitises: both run in time linear
+in the input, also for pathological input such as long runs of `[`, `<b>` or `*a`,
+where Python-Markdown and bleach grow quadratically (see benchmarks/bench_markdown.py).
+Every form and the import bound the length of each Markdown field; RENDER_MAX_CHARS is
+the last line of defence for text that reached the database some other way.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import html as html_module
 import re
 import threading
-from functools import lru_cache, partial
+from collections import OrderedDict
 
-import bleach
-import markdown as md
-from bleach.linkifier import LinkifyFilter
+import nh3
+from markdown_it import MarkdownIt
 from markupsafe import Markup
-
-EXTENSIONS = ["extra", "sane_lists", "smarty"]
 
 ALLOWED_TAGS = frozenset(
     {
@@ -51,62 +56,126 @@ ALLOWED_TAGS = frozenset(
         "ul",
     }
 )
-ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "th": ["align"], "td": ["align"]}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "th": {"align"},
+    "td": {"align"},
+    "ol": {"start"},
+}
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto", "tel"})
+LINK_REL = "nofollow noopener"
+
+# Longer text (only possible outside the forms and the import) is shown as plain text.
+RENDER_MAX_CHARS = 200_000
+# Rendered results per process, by SHA-256 of the source: each text is rendered once
+# after it changes, not on every view, and the cache stays within a memory budget.
+CACHE_MAX_BYTES = 32 * 1024 * 1024
 
 
-def _set_link_rel(attrs: dict, new: bool = False) -> dict:
-    href_key = (None, "href")
-    if href_key in attrs:
-        attrs[(None, "rel")] = "nofollow noopener"
-    return attrs
+def _parser() -> MarkdownIt:
+    # Raw HTML is passed on to nh3, which keeps the allowed tags and drops the rest.
+    # Only inline HTML: the Markdown around a tag at the start of a line is still
+    # rendered, instead of the lines up to the next blank one passing as a raw HTML block.
+    # "linkify" turns bare addresses into links.
+    parser = (
+        MarkdownIt("commonmark", {"html": True, "linkify": True, "typographer": True})
+        .enable(["table", "strikethrough", "linkify", "replacements", "smartquotes"])
+        .disable("html_block")
+    )
+    # Every link becomes an <a>: nh3 removes an href with another scheme than
+    # ALLOWED_PROTOCOLS, so [x](javascript:…) is the text x, not Markdown source.
+    parser.validateLink = lambda url: True
+    return parser
 
 
-# Markdown and bleach.Cleaner objects are costly to build and not thread-safe: one of each
-# per thread, reused; rendered results are cached because the same bodies render often.
 _local = threading.local()
-CACHE_SIZE = 1024
-
-
-def _converter() -> md.Markdown:
-    converter = getattr(_local, "markdown", None)
-    if converter is None:
-        converter = _local.markdown = md.Markdown(extensions=EXTENSIONS, output_format="html")
-    return converter
-
-
-def _cleaner() -> bleach.Cleaner:
-    cleaner = getattr(_local, "cleaner", None)
-    if cleaner is None:
-        cleaner = _local.cleaner = bleach.Cleaner(
-            tags=ALLOWED_TAGS,
-            attributes=ALLOWED_ATTRIBUTES,
-            protocols=ALLOWED_PROTOCOLS,
-            strip=True,
-            strip_comments=True,
-            filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"})],
-        )
-    return cleaner
 
 
 def _to_html(text: str) -> str:
-    converter = _converter()
-    try:
-        return converter.convert(text)
-    finally:
-        converter.reset()
+    if len(text) > RENDER_MAX_CHARS:
+        return f"<p>{html_module.escape(text)}</p>"
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = _parser()
+    return parser.render(text)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
+def _sanitise(raw: str) -> str:
+    return nh3.clean(
+        raw,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(ALLOWED_PROTOCOLS),
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+class _ByteBudgetCache:
+    """A thread-safe LRU mapping whose values' total size stays under a byte budget."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._items: OrderedDict[bytes, str] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> str | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: bytes, value: str) -> None:
+        cost = len(value) + 100
+        if cost > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._size -= len(old) + 100
+            self._items[key] = value
+            self._size += cost
+            while self._size > self.max_bytes:
+                _, evicted = self._items.popitem(last=False)
+                self._size -= len(evicted) + 100
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
+
+_cache = _ByteBudgetCache(CACHE_MAX_BYTES)
+
+
+def _cached(kind: bytes, text: str, build) -> str:
+    key = hashlib.sha256(kind + text.encode("utf-8", "surrogatepass")).digest()
+    value = _cache.get(key)
+    if value is None:
+        value = build(text)
+        _cache.put(key, value)
+    return value
+
+
 def _safe_html(text: str) -> str:
-    return _cleaner().clean(_to_html(text))
+    return _sanitise(_to_html(text)).strip("\n")
 
 
 def render_markdown(text: str | None) -> Markup:
     """Render user Markdown to HTML that is safe to put on a page."""
     if not text:
         return Markup("")
-    return Markup(_safe_html(text))
+    return Markup(_cached(b"html\0", text, _safe_html))
+
+
+# A line break after each block, so that paragraphs and list items stay apart as text.
+_BLOCK_END_RE = re.compile(
+    r"(</(?:address|blockquote|div|dl|dd|dt|h[1-6]|li|ol|p|pre|table|tr|ul)>|<hr\s*/?>)",
+    re.IGNORECASE,
+)
 
 
 _LINK_RE = re.compile(r'<a\s[^>]*?href="((?:https?:|mailto:)[^"]*)"[^>]*>(.*?)</a>', re.S)
@@ -121,13 +190,13 @@ def _spell_out_link(match: re.Match[str]) -> str:
     return f"{label} ({url})"
 
 
-@lru_cache(maxsize=CACHE_SIZE)
 def _plain_text(text: str, keep_links: bool = False) -> str:
     html = _to_html(text)
     if keep_links:
         html = _LINK_RE.sub(_spell_out_link, html)
-    plain = bleach.clean(html, tags=set(), strip=True, strip_comments=True)
-    # bleach escapes what remains; plain-text consumers want the characters themselves.
+    separated = _BLOCK_END_RE.sub(r"\1\n", html)
+    plain = nh3.clean(separated, tags=set(), strip_comments=True)
+    # nh3 escapes what remains; plain-text consumers want the characters themselves.
     lines = [line.rstrip() for line in html_module.unescape(plain).splitlines()]
     collapsed: list[str] = []
     for line in lines:
@@ -144,4 +213,6 @@ def markdown_to_text(text: str | None, *, keep_links: bool = False) -> str:
     """
     if not text:
         return ""
-    return _plain_text(text, keep_links)
+    if keep_links:
+        return _cached(b"text+links\0", text, lambda source: _plain_text(source, True))
+    return _cached(b"text\0", text, _plain_text)

@@ -698,7 +698,8 @@ def test_default_period_is_the_current_academic_year(client, history):
     [
         ("soort=aangepast&van=2023-01-01", "Vul voor een eigen periode beide datums in."),
         ("soort=aangepast&van=2023-02-01&tot=2023-01-01", "De einddatum ligt voor de begindatum."),
-        ("soort=aangepast&van=1990-01-01&tot=2023-01-01", "hoogstens 25 jaar"),
+        ("soort=aangepast&van=2001-01-01&tot=2030-01-01", "hoogstens 25 jaar"),
+        ("soort=aangepast&van=1990-01-01&tot=2023-01-01", "tussen 2000 en 2100"),
         ("soort=academiejaar&academiejaar=1800-1801", "Kies een academiejaar uit de lijst."),
         ("soort=kalenderjaar&jaar=abc", "Kies een kalenderjaar uit de lijst."),
         ("soort=weekelijks", "Kies academiejaar, kalenderjaar of een eigen periode."),

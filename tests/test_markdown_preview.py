@@ -102,3 +102,25 @@ def test_markdown_fields_are_marked_for_the_preview(
     page = client.get(f"/sessies/{meeting.slug}").text
     assert 'id="remark"' in page
     assert "remark" not in marked(f"/sessies/{meeting.slug}")
+
+
+def test_preview_is_rate_limited_per_member(app, app_config, make_user):
+    from conftest import FreshContextClient
+    from lerend_netwerk import create_app
+    from lerend_netwerk.extensions import db, limiter
+
+    members = [make_user(), make_user()]
+    limited = create_app(
+        dict(app_config, RATELIMIT_ENABLED=True, MARKDOWN_PREVIEW_RATE_LIMIT="3 per minute")
+    )
+    limited.test_client_class = FreshContextClient
+    with limited.app_context():
+        limiter.reset()
+    first, second = limited.test_client(), limited.test_client()
+    login(first, members[0])
+    login(second, members[1])
+    statuses = [post_form(first, URL, {"text": "*x*"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    assert post_form(second, URL, {"text": "*x*"}).status_code == 200
+    with limited.app_context():
+        db.engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -19,7 +18,7 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 
 from lerend_netwerk.agenda.models import MEETING_KIND_LABELS
 from lerend_netwerk.agenda.service import MeetingValues, slug_taken
-from lerend_netwerk.core.forms import MARKDOWN_EDITOR
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -28,7 +27,7 @@ LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 INVALID_TIME = "Geef een datum en uur in, bijvoorbeeld 2025-03-18 13:30."
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(Form):
     """Register (or update the remark of a registration)."""
 
     remark = TextAreaField(
@@ -37,7 +36,7 @@ class RegistrationForm(FlaskForm):
     )
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(Form):
     """Mark one registrant present (aanwezig = "ja") or not ("nee")."""
 
     aanwezig = HiddenField()
@@ -47,7 +46,7 @@ class CheckInForm(FlaskForm):
         return {"ja": True, "nee": False}.get(self.aanwezig.data or "")
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     """The verslag of a session, in Markdown."""
 
     report = TextAreaField("Verslag", validators=[Length(max=100_000)], render_kw=MARKDOWN_EDITOR)
@@ -61,7 +60,7 @@ class ReportForm(FlaskForm):
     )
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(Form):
     """Create or edit a session. Times are local time in Brussels."""
 
     title = StringField("Titel", validators=[DataRequired("Geef een titel."), Length(max=200)])

@@ -23,6 +23,7 @@ from lerend_netwerk.agenda.forms import (
     ReportForm,
 )
 from lerend_netwerk.agenda.models import Meeting, Registration
+from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db, limiter, login_manager
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.timeutil import nl_datetime
@@ -81,7 +82,9 @@ def _registration_message(registration: Registration) -> tuple[str, str]:
 def index():
     """The agenda: upcoming or past sessions, filtered by kind, theme and level."""
     filters = service.AgendaFilters.from_args(request.args)
-    agenda = service.agenda_page(current_user, filters, request.args.get("page", 1, type=int))
+    agenda = service.agenda_page(
+        current_user, filters, request.args.get("page", 1, type=bounded_int)
+    )
     return render_template("agenda/index.html", agenda=agenda, levels=LEVEL_LABELS)
 
 

@@ -610,16 +610,26 @@ def form_values(meeting: Meeting) -> dict[str, Any]:
     }
 
 
+def _from_form(local: datetime, previous: datetime | None) -> datetime:
+    """UTC for a form's naive Brussels time. An autumn time that happens twice means the
+    first, unless it is the unchanged time of the session (which may be the second)."""
+    if previous is not None and to_local(previous).replace(tzinfo=None) == local:
+        return previous
+    return parse_local(local)
+
+
 def _apply(meeting: Meeting, values: MeetingValues) -> None:
     meeting.title = values.title.strip()
     meeting.kind = values.kind
-    meeting.starts_at = parse_local(values.starts_at)
-    meeting.ends_at = parse_local(values.ends_at)
+    meeting.starts_at = _from_form(values.starts_at, meeting.starts_at)
+    meeting.ends_at = _from_form(values.ends_at, meeting.ends_at)
     meeting.location = (values.location or "").strip() or None
     meeting.online_url = (values.online_url or "").strip() or None
     meeting.capacity = values.capacity
     meeting.registration_deadline = (
-        parse_local(values.registration_deadline) if values.registration_deadline else None
+        _from_form(values.registration_deadline, meeting.registration_deadline)
+        if values.registration_deadline
+        else None
     )
     meeting.visibility = values.visibility
     meeting.body = values.body or ""

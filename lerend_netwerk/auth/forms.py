@@ -1,6 +1,5 @@
 """Forms for signing in, passwords, invitations and the profile."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -14,21 +13,22 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from lerend_netwerk.auth.models import FUNCTIONS
 from lerend_netwerk.auth.service import MAX_PASSWORD_LENGTH, password_problem
 from lerend_netwerk.core.fields import MultiCheckboxField
+from lerend_netwerk.core.forms import Form
 
 PASSWORD_HELP = "Minstens 10 tekens. Een zin van enkele woorden is sterk en makkelijk te onthouden."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     email = EmailField("E-mailadres", validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField("Wachtwoord", validators=[DataRequired(), Length(max=1024)])
     remember = BooleanField("Aangemeld blijven")
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     email = EmailField("E-mailadres", validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     """Choose a password (reset link, invitation, account page)."""
 
     password = PasswordField(
@@ -57,7 +57,7 @@ class ChangePasswordForm(NewPasswordForm):
     current = PasswordField("Huidig wachtwoord", validators=[DataRequired(), Length(max=1024)])
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     name = StringField("Naam", validators=[DataRequired(), Length(max=200)])
     function = SelectField(
         "Functie", choices=[("", "— kies —"), *FUNCTIONS.items()], validators=[Optional()]
@@ -70,7 +70,7 @@ class ProfileForm(FlaskForm):
     show_phone = BooleanField("Toon mijn telefoonnummer aan andere leden")
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(Form):
     password = PasswordField("Bevestig met je wachtwoord", validators=[DataRequired()])
     confirm = BooleanField(
         "Ik begrijp dat mijn account en inschrijvingen definitief verdwijnen",

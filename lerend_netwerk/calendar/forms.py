@@ -1,7 +1,7 @@
 """Forms of the calendar feature."""
 
-from flask_wtf import FlaskForm
+from lerend_netwerk.core.forms import Form
 
 
-class RenewTokenForm(FlaskForm):
+class RenewTokenForm(Form):
     """Renew the personal feed link: no fields, only the CSRF token."""

@@ -38,6 +38,14 @@ from lerend_netwerk.content_io.schema import (
     is_empty,
     max_length,
 )
+from lerend_netwerk.core.validation import (
+    MAX_YEAR,
+    MIN_YEAR,
+    exists_in_brussels,
+    has_control_characters,
+    in_date_range,
+    is_single_line,
+)
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 from lerend_netwerk.timeutil import BRUSSELS, local_isoformat, to_local
 
@@ -53,6 +61,11 @@ _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
 # Front matter starts on the file's second line; YAML marks count from 0.
 _FRONT_MATTER_OFFSET = 2
+# The longest Markdown body (the render limit of lerend_netwerk.markdown).
+BODY_MAX_LENGTH = 200_000
+# The largest whole number of any key (a 32-bit INTEGER column).
+INT_MAX = 2**31 - 1
+_DATE_RANGE = f"between {MIN_YEAR} and {MAX_YEAR}"
 
 
 @dataclass(frozen=True, order=True)
@@ -108,6 +121,10 @@ def check_slug(slug: str) -> str | None:
 def parse_document(kind: Kind, text: str) -> Parsed:
     """Read a file's text as a document of `kind`: its record, problems and references."""
     lines = text.split("\n")
+    # PostgreSQL cannot store NUL in text, and no document needs one.
+    nul = next((number for number, line in enumerate(lines, 1) if "\x00" in line), None)
+    if nul is not None:
+        return Parsed(None, [(nul, "contains a NUL character")])
     if lines[0].rstrip() != "---":
         return Parsed(None, [(1, "the file must start with a '---' line (YAML front matter)")])
     close = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
@@ -123,6 +140,16 @@ def parse_document(kind: Kind, text: str) -> Parsed:
         return result
     record = _read_fields(kind, front, result)
     record[BODY] = body
+    if len(body) > BODY_MAX_LENGTH:
+        result.problems.append(
+            (close + 2, f"the text is too long ({len(body)} characters, at most {BODY_MAX_LENGTH})")
+        )
+    bad = next(
+        (n for n, line in enumerate(lines[close + 1 :], close + 2) if has_control_characters(line)),
+        None,
+    )
+    if bad is not None:
+        result.problems.append((bad, "the text contains a control character"))
     if kind.name == "sessions":
         _check_session(record, front, result)
     draft = getattr(kind.model, "DRAFT", None)
@@ -145,6 +172,9 @@ def _compose(front_text: str, close: int, result: Parsed) -> dict[str, tuple[Any
     """The front matter's keys with their (key node, value node), or None if unusable."""
     try:
         root = yaml.compose(front_text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        result.problems.append((1, "invalid YAML: nested too deeply"))
+        return None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line if mark else 0) + _FRONT_MATTER_OFFSET
@@ -227,8 +257,10 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
             if spec.required:
                 raise _Invalid(line, f"{spec.key!r} must not be empty")
             return spec.empty()
-        if not spec.multiline and ("\n" in value or "\r" in value):
-            raise _Invalid(line, f"{spec.key!r} must be a single line")
+        if not spec.multiline and not is_single_line(value):
+            raise _Invalid(line, f"{spec.key!r} must be a single line, without control characters")
+        if spec.multiline and has_control_characters(value):
+            raise _Invalid(line, f"{spec.key!r} contains a control character")
         limit = max_length(kind, spec)
         if limit is not None and len(value) > limit:
             raise _Invalid(
@@ -251,15 +283,22 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
         try:
             if not _DATE_RE.match(value):
                 raise ValueError(value)
-            return date.fromisoformat(value)
+            parsed_date = date.fromisoformat(value)
         except ValueError:
             raise _Invalid(
                 line, f"{spec.key!r} must be a date YYYY-MM-DD (not {value!r})"
             ) from None
+        if not in_date_range(parsed_date):
+            raise _Invalid(line, f"{spec.key!r}: {value} is not {_DATE_RANGE}")
+        return parsed_date
     if spec.type == INT:
         value = _scalar(spec, node, "a whole number").strip()
         if not _INT_RE.match(value):
             raise _Invalid(line, f"{spec.key!r} must be a whole number, 0 or more (not {value!r})")
+        limit = spec.maximum if spec.maximum is not None else INT_MAX
+        if len(value) > len(str(limit)) or int(value) > limit:
+            shown = value if len(value) <= 20 else value[:20] + "…"
+            raise _Invalid(line, f"{spec.key!r} is too large ({shown}, at most {limit})")
         return int(value)
     if spec.type == BOOL:
         value = _scalar(spec, node, "true or false").strip().lower()
@@ -289,9 +328,12 @@ def _parse_datetime(spec: Field, raw: str, line: int) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise invalid from None
+    # Checked before any conversion: at the ends of datetime's range it would overflow.
+    if not in_date_range(parsed):
+        raise _Invalid(line, f"{spec.key!r}: {value} is not {_DATE_RANGE}")
     if parsed.tzinfo is None:
         local = parsed.replace(tzinfo=BRUSSELS)
-        if local.astimezone(UTC).astimezone(BRUSSELS).replace(tzinfo=None) != parsed:
+        if not exists_in_brussels(parsed):
             raise _Invalid(
                 line,
                 f"{spec.key!r}: {value} does not exist in Brussels (the clocks skip that "

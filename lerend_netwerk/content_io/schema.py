@@ -59,6 +59,8 @@ class Field:
     ref: str | None = None
     attr: str | None = None
     multiline: bool = False
+    # For INT: the largest value (None: what an INTEGER column holds).
+    maximum: int | None = None
 
     @property
     def attribute(self) -> str:
@@ -157,7 +159,8 @@ KINDS: tuple[Kind, ...] = (
             Field("ends", DATETIME, required=True, attr="ends_at"),
             Field("location", TEXT),
             Field("online_url", TEXT),
-            Field("capacity", INT),
+            # The session form's limit too.
+            Field("capacity", INT, maximum=10_000),
             Field("registration_deadline", DATETIME),
             _themes(),
             Field("host", REF, ref="proeftuinen"),

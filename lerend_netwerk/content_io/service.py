@@ -9,6 +9,8 @@ flushed; the caller commits (or rolls back a dry run).
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -48,6 +50,9 @@ Progress = Callable[[Sequence[Any], str], AbstractContextManager[Iterable[Any]]]
 
 # A change of these is an update for calendars: SEQUENCE grows, registrants hear of it.
 _SCHEDULE_KEYS = ("title", "starts", "ends", "location", "online_url", "status")
+# The largest document file: a body at its longest, in any script, with front matter.
+DOCUMENT_MAX_BYTES = 1024 * 1024
+_NOT_FOLLOWED = "a symbolic link: links are not followed, put the document itself here"
 
 
 class ContentError(Exception):
@@ -252,13 +257,19 @@ def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
             )
     for kind in KINDS:
         directory = root / kind.name
+        if directory.is_symlink():
+            problems.append(Problem(str(directory), 1, _NOT_FOLLOWED))
+            continue
         if not directory.is_dir():
             continue
         for child in sorted(directory.iterdir()):
             display = str(root / kind.name / child.name)
             if child.name.startswith("."):
                 continue
-            if child.is_dir():
+            mode = child.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                problems.append(Problem(display, 1, _NOT_FOLLOWED))
+            elif stat.S_ISDIR(mode):
                 problems.append(
                     Problem(display, 1, f"a directory inside {kind.name}/: documents only")
                 )
@@ -266,6 +277,8 @@ def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
                 problems.append(
                     Problem(display, 1, "not a Markdown document: the file name must end in .md")
                 )
+            elif not stat.S_ISREG(mode):
+                problems.append(Problem(display, 1, _SPECIAL_FILE))
             else:
                 entries.append(_Entry(kind, child.stem, child, display))
     return entries, problems, warnings
@@ -284,6 +297,30 @@ def reserved_slugs(kind_name: str) -> frozenset[str]:
     return frozenset(taken)
 
 
+_SPECIAL_FILE = "not a regular file (a FIFO, device or socket): documents only"
+
+
+class _Unreadable(Exception):
+    """A document file that is not read: a link, a special file, or too large."""
+
+
+def _read_document(path: Path) -> bytes:
+    """The bytes of a regular file of at most DOCUMENT_MAX_BYTES, opened without following
+    a link or blocking on a FIFO, and checked again after opening (it may have changed)."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise _Unreadable(_SPECIAL_FILE)
+        data = handle.read(DOCUMENT_MAX_BYTES + 1)
+    if len(data) > DOCUMENT_MAX_BYTES or info.st_size > DOCUMENT_MAX_BYTES:
+        raise _Unreadable(
+            f"too large ({max(len(data), info.st_size):,} bytes, at most "
+            f"{DOCUMENT_MAX_BYTES:,}): split it or shorten it"
+        )
+    return data
+
+
 def _parse_entry(entry: _Entry, problems: list[Problem]) -> None:
     slug_problem = check_slug(entry.slug)
     if not slug_problem and entry.slug in reserved_slugs(entry.kind.name):
@@ -291,7 +328,10 @@ def _parse_entry(entry: _Entry, problems: list[Problem]) -> None:
     if slug_problem:
         problems.append(Problem(entry.display, 1, slug_problem))
     try:
-        text = entry.path.read_bytes().decode("utf-8")
+        text = _read_document(entry.path).decode("utf-8")
+    except _Unreadable as problem:
+        problems.append(Problem(entry.display, 1, str(problem)))
+        return
     except UnicodeDecodeError as error:
         problems.append(Problem(entry.display, 1, f"not UTF-8 text ({error.reason})"))
         return

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lerend_netwerk.contributions.models import PRACTICE_SECTIONS, UPDATE_SECTIONS
-from lerend_netwerk.core.forms import MARKDOWN_EDITOR
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
 from lerend_netwerk.proeftuinen.forms import SECTION_MAX, SLUG_MESSAGE, SLUG_PATTERN
 from lerend_netwerk.proeftuinen.sections import field_name
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
 
-class ContributionForm(FlaskForm):
+class ContributionForm(Form):
     """What both templates share; the section text areas are added per kind."""
 
     SECTIONS: tuple[str, ...] = ()
@@ -97,7 +96,7 @@ for _form, _sections in ((PracticeForm, PRACTICE_SECTIONS), (UpdateForm, UPDATE_
 FORMS = {"practice": PracticeForm, "update": UpdateForm}
 
 
-class RequestChangesForm(FlaskForm):
+class RequestChangesForm(Form):
     comment = TextAreaField(
         "Wat moet er aangepast worden?",
         validators=[DataRequired(), Length(max=5000)],
@@ -106,7 +105,7 @@ class RequestChangesForm(FlaskForm):
     submit = SubmitField("Aanpassingen vragen")
 
 
-class AcceptForm(FlaskForm):
+class AcceptForm(Form):
     visibility = SelectField(
         "Zichtbaarheid na publicatie", choices=list(VISIBILITY_LABELS.items()), default="public"
     )
@@ -117,6 +116,6 @@ class AcceptForm(FlaskForm):
     submit = SubmitField("Aanvaarden en publiceren")
 
 
-class DeclineForm(FlaskForm):
+class DeclineForm(Form):
     reason = TextAreaField("Reden", validators=[DataRequired(), Length(max=5000)])
     submit = SubmitField("Afwijzen")

@@ -63,7 +63,10 @@ def init_errorhandlers(app: Flask) -> None:
                 error.description,
             )
         if code in MESSAGES:
-            return render_error(code)
+            body, status = render_error(code)
+            # HTTP requires the methods a 405 would have taken.
+            headers = [("Allow", value) for name, value in error.get_headers() if name == "Allow"]
+            return body, status, headers
         return error
 
     @app.errorhandler(Exception)

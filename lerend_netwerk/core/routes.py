@@ -9,12 +9,14 @@ from flask import (
     current_app,
     jsonify,
     render_template,
+    request,
     send_from_directory,
 )
 from flask_login import current_user, login_required
 
 from lerend_netwerk.core import service
 from lerend_netwerk.core.forms import MarkdownPreviewForm
+from lerend_netwerk.extensions import limiter
 from lerend_netwerk.markdown import render_markdown
 from lerend_netwerk.visibility import is_coordinator
 
@@ -33,8 +35,19 @@ def privacy():
     return render_template("core/privacy.html")
 
 
+def _preview_rate_limit() -> str:
+    return current_app.config["MARKDOWN_PREVIEW_RATE_LIMIT"]
+
+
+def _member_or_address() -> str:
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return f"addr:{request.remote_addr}"
+
+
 @bp.post("/markdown/voorbeeld")
 @login_required
+@limiter.limit(_preview_rate_limit, key_func=_member_or_address)
 def markdown_preview():
     """The sanitised HTML of a Markdown text, for the editors' "Voorbeeld" button."""
     form = MarkdownPreviewForm()

@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField
 from wtforms.meta import DefaultMeta
 from wtforms.validators import Optional, ValidationError
 
+from lerend_netwerk.core.forms import Form
 from lerend_netwerk.indicators import periods
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """Choose an academic year, a calendar year or an own range, and a level."""
 
     class Meta:

@@ -1,13 +1,14 @@
 """Forms: mail preferences on the account page, and the unsubscribe confirmation."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 
+from lerend_netwerk.core.forms import Form
 
-class PreferencesForm(FlaskForm):
+
+class PreferencesForm(Form):
     wants_reminders = BooleanField("Stuur me een herinnering twee dagen voor een sessie")
     wants_digest = BooleanField("Stuur me wekelijks een overzicht van wat nieuw is")
 
 
-class UnsubscribeForm(FlaskForm):
+class UnsubscribeForm(Form):
     """Only the CSRF token: the signed link says who and what."""

@@ -1,16 +1,16 @@
 """Forms for the member directory and account administration."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lerend_netwerk.auth.models import ROLE_LABELS
 from lerend_netwerk.core.fields import MultiCheckboxField
+from lerend_netwerk.core.forms import Form
 
 ROLE_CHOICES = list(ROLE_LABELS.items())
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(Form):
     addresses = TextAreaField(
         "E-mailadressen",
         validators=[DataRequired(), Length(max=20000)],
@@ -21,7 +21,7 @@ class InvitationForm(FlaskForm):
     proeftuinen = MultiCheckboxField("Proeftuinen", coerce=int)
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     name = StringField("Naam", validators=[DataRequired(), Length(max=200)])
     role = SelectField("Rol", choices=ROLE_CHOICES)
     organisation = SelectField("Organisatie", coerce=int, validators=[Optional()])

@@ -9,6 +9,7 @@ from lerend_netwerk.access import admin_required, coordinator_required, member_r
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.auth.service import AccountError
 from lerend_netwerk.core.audit import audit_events
+from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db
 from lerend_netwerk.members import service
 from lerend_netwerk.members.forms import AccountForm, InvitationForm
@@ -18,7 +19,7 @@ bp = Blueprint("members", __name__, template_folder="templates")
 
 
 def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
+    return request.args.get("page", 1, type=bounded_int) or 1
 
 
 def _fill_choices(form, choices) -> None:

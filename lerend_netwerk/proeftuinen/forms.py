@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
-from lerend_netwerk.core.forms import MARKDOWN_EDITOR
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 from lerend_netwerk.proeftuinen.sections import PREAMBLE, field_name
 from lerend_netwerk.visibility import VISIBILITY_LABELS
@@ -16,7 +15,7 @@ SLUG_MESSAGE = "Enkel kleine letters, cijfers en koppeltekens (bijvoorbeeld bezo
 SECTION_MAX = 20_000
 
 
-class ReportForm(FlaskForm):
+class ReportForm(Form):
     title = StringField("Titel", validators=[DataRequired(), Length(max=200)])
     slug = StringField(
         "Korte naam in de URL",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     IntegerField,
     RadioField,
@@ -10,21 +9,29 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 from wtforms.widgets import HiddenInput
 
-from lerend_netwerk.core.forms import MARKDOWN_EDITOR
+from lerend_netwerk.core.edge import MAX_INT
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
 from lerend_netwerk.recommendations.models import FLAG_REASONS, STANCE_LABELS
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
 MAX_BODY = 20_000
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(Form):
     """A reply with a stance, optionally answering another reply."""
 
     stance = RadioField(
@@ -41,10 +48,16 @@ class ReplyForm(FlaskForm):
         ],
         render_kw=MARKDOWN_EDITOR,
     )
-    parent_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    parent_id = IntegerField(
+        widget=HiddenInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_INT, message="Deze reactie bestaat niet (meer)."),
+        ],
+    )
 
 
-class EditReplyForm(FlaskForm):
+class EditReplyForm(Form):
     """The author changes the text or stance of a reply."""
 
     stance = RadioField(
@@ -63,7 +76,7 @@ class EditReplyForm(FlaskForm):
     )
 
 
-class FlagForm(FlaskForm):
+class FlagForm(Form):
     """A member reports a reply."""
 
     reason = SelectField(
@@ -75,7 +88,7 @@ class FlagForm(FlaskForm):
     details = TextAreaField("Toelichting (niet verplicht)", validators=[Length(max=1000)])
 
 
-class HideForm(FlaskForm):
+class HideForm(Form):
     """A coordinator hides a reply, with a reason."""
 
     reason = TextAreaField(
@@ -84,14 +97,14 @@ class HideForm(FlaskForm):
     )
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     """A coordinator moves a thread along the workflow."""
 
     status = SelectField("Nieuwe status", validate_choice=False, validators=[InputRequired()])
     reason = TextAreaField("Reden", validators=[Length(max=5000)], render_kw=MARKDOWN_EDITOR)
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(Form):
     """A coordinator creates or edits a thread."""
 
     title = StringField(
@@ -109,7 +122,13 @@ class ThreadForm(FlaskForm):
         ],
     )
     theme_id = SelectField(
-        "Thema", coerce=int, validate_choice=False, validators=[InputRequired("Kies een thema.")]
+        "Thema",
+        coerce=int,
+        validate_choice=False,
+        validators=[
+            InputRequired("Kies een thema."),
+            NumberRange(min=1, max=MAX_INT, message="Kies een thema."),
+        ],
     )
     level = SelectField("Niveau", validate_choice=False, validators=[Optional()])
     visibility = RadioField(

@@ -16,9 +16,10 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 
 from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.core.edge import bounded_int
+from lerend_netwerk.core.forms import Form
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
@@ -68,7 +69,7 @@ def _act(action: Callable[[], Any], message: Callable[[Any], str], back: Respons
     return back
 
 
-def _field_error(form: FlaskForm, error: RecommendationError) -> bool:
+def _field_error(form: Form, error: RecommendationError) -> bool:
     """Put a service error on its form field; False when it belongs to no field."""
     if error.field and error.field in form:
         form[error.field].errors = [*form[error.field].errors, str(error)]
@@ -172,7 +173,7 @@ def detail(slug: str):
     """One thread: the proposal, the tally, the replies and the reply form."""
     page = service.thread_page(slug, current_user)
     form = ReplyForm(formdata=None)
-    answer = request.args.get("antwoord", type=int)
+    answer = request.args.get("antwoord", type=bounded_int)
     if answer is not None and page.find(answer) is not None:
         form.parent_id.data = answer
     response = _render_thread(page, form)

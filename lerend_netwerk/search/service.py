@@ -20,6 +20,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
@@ -176,8 +177,8 @@ def search(
 def search_from_args(args: Any, user: Any) -> SearchResults:
     """Search with the query arguments q, type, theme, level and page of a request."""
     try:
-        page = int(args.get("page", 1))
-    except (TypeError, ValueError):
+        page = bounded_int(str(args.get("page", 1)))
+    except ValueError:
         page = 1
     return search(
         args.get("q", ""),

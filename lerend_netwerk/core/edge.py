@@ -1,0 +1,116 @@
+"""Checks at the edge, before any view: what no route should have to handle itself.
+
+- NUL characters: PostgreSQL cannot store them in text and the platform has no use for
+  them, so a request with a NUL in its query string, form or JSON is refused (400), and
+  one with a NUL in its path is not found (404), before a view or the database sees it.
+- Whole numbers from outside: ids in paths and numbers in query strings are bounded to
+  what an INTEGER column holds, so a huge number is "not found", never an overflow.
+- A request body without Content-Length (chunked) is read up to MAX_CONTENT_LENGTH and
+  refused with 413 beyond it, just like one that announces its length.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
+
+# The largest value of a 32-bit signed INTEGER column (ids, counts, page numbers).
+MAX_INT = 2**31 - 1
+
+NUL_MESSAGE = "Je aanvraag bevat een ongeldig teken (NUL). Verwijder het en probeer opnieuw."
+
+
+class NulInRequest(BadRequest):
+    description = NUL_MESSAGE
+
+
+def bounded_int(value: str) -> int:
+    """`type=` for request.args.get: a whole number between 0 and MAX_INT, else ValueError."""
+    text = value.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > len(str(MAX_INT)):
+        raise ValueError(value)
+    number = int(text)
+    if number > MAX_INT:
+        raise ValueError(value)
+    return number
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in routes: numbers beyond MAX_INT do not match, so the answer is 404."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_INT)
+        super().__init__(map, *args, **kwargs)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _any_nul(values: Iterable[str]) -> bool:
+    return any("\x00" in value for value in values)
+
+
+_TOO_LARGE = "lerend_netwerk.body_too_large"
+
+
+def check_request() -> None:
+    """before_request: a chunked body over the limit is a 413, a NUL anywhere a 400."""
+    if request.environ.get(_TOO_LARGE):
+        raise RequestEntityTooLarge()
+    if "\x00" in request.path:
+        # No page has a NUL in its address.
+        raise NotFound()
+    if "%00" in request.query_string.decode("latin-1"):
+        raise NulInRequest()
+    if _any_nul(request.args.keys()) or _any_nul(request.args.values()):
+        raise NulInRequest()
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.is_json:
+            if _has_nul(request.get_json(silent=True)):
+                raise NulInRequest()
+        elif _any_nul(request.form.keys()) or _any_nul(request.form.values()):
+            raise NulInRequest()
+
+
+class ChunkedBodyLimit:
+    """WSGI middleware: a body without Content-Length is buffered up to the limit, or 413."""
+
+    def __init__(self, app: Any, flask_app: Flask) -> None:
+        self.app = app
+        self.flask_app = flask_app
+
+    def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
+        limit = self.flask_app.config.get("MAX_CONTENT_LENGTH")
+        chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
+        if limit and chunked and not environ.get("CONTENT_LENGTH"):
+            body = environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                # Refused by check_request, inside the app, so the answer is the Dutch page.
+                environ[_TOO_LARGE] = True
+                body = b""
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("wsgi.input_terminated", None)
+        return self.app(environ, start_response)
+
+
+def init_edge(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntegerConverter
+    app.before_request(check_request)
+
+    from lerend_netwerk.core.errors import render_error
+
+    app.register_error_handler(NulInRequest, lambda error: render_error(400, NUL_MESSAGE))
+    app.wsgi_app = ChunkedBodyLimit(app.wsgi_app, app)  # type: ignore[method-assign]
