@@ -193,11 +193,15 @@ def export_data():
     """Download all personal data the platform holds about the member (GDPR)."""
     data = service.export_personal_data(current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2)
-    return Response(
+    response = Response(
         body,
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="mijn-gegevens.json"'},
     )
+    # Personal data: no browser or proxy may keep a copy.
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response
 
 
 @bp.route("/account/verwijderen", methods=["GET", "POST"])

@@ -329,6 +329,51 @@ def export_personal_data(user: User) -> dict[str, Any]:
     return data
 
 
+def _contributions_and_reports_of(user: User) -> dict[str, Any]:
+    """Contributions the member submitted (every status) and visit reports they wrote."""
+    from lerend_netwerk.contributions.models import Contribution
+    from lerend_netwerk.proeftuinen.models import VisitReport
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    contributions = db.session.scalars(
+        select(Contribution).where(Contribution.author_id == user.id).order_by(Contribution.id)
+    ).all()
+    reports = db.session.scalars(
+        select(VisitReport).where(VisitReport.author_id == user.id).order_by(VisitReport.id)
+    ).all()
+    return {
+        "contributions": [
+            {
+                "kind": c.kind,
+                "proeftuin": c.proeftuin.slug,
+                "title": c.title,
+                "summary": c.summary,
+                "body": c.body,
+                "themes": [t.slug for t in c.themes],
+                "status": c.status,
+                "review_comment": c.review_comment,
+                "submitted_at": iso(c.submitted_at),
+                "resubmitted_at": iso(c.resubmitted_at),
+                "reviewed_at": iso(c.reviewed_at),
+            }
+            for c in contributions
+        ],
+        "visit_reports": [
+            {
+                "slug": r.slug,
+                "title": r.title,
+                "proeftuin": r.proeftuin.slug,
+                "visited": r.visited.isoformat(),
+                "status": r.status,
+                "body": r.body,
+            }
+            for r in reports
+        ],
+    }
+
+
 def _contributions_of(user: User) -> dict[str, Any]:
     """Replies, proposals and reports the user wrote (features that exist are included)."""
     from lerend_netwerk.recommendations.models import (
@@ -356,6 +401,7 @@ def _contributions_of(user: User) -> dict[str, Any]:
 
     flags = db.session.scalars(select(Flag).where(Flag.user_id == user.id)).all()
     return {
+        **_contributions_and_reports_of(user),
         "recommendation_supports": slugs_of(Endorsement),
         "recommendation_follows": slugs_of(ThreadFollow),
         "reply_flags": [
@@ -367,6 +413,17 @@ def _contributions_of(user: User) -> dict[str, Any]:
                 "stance": p.stance,
                 "body": p.body,
                 "created_at": p.created_at.isoformat(),
+                "edited_at": p.edited_at.isoformat() if p.edited_at else None,
+                # What the member wrote before each edit, oldest first.
+                "earlier_versions": [
+                    {
+                        "stance": revision.stance,
+                        "body": revision.body,
+                        "written_at": revision.written_at.isoformat(),
+                        "replaced_at": revision.created_at.isoformat(),
+                    }
+                    for revision in p.revisions
+                ],
             }
             for p in posts
         ],
