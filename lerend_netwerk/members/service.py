@@ -11,7 +11,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.auth.models import ROLES, User
-from lerend_netwerk.auth.service import AccountError, find_user_by_email, invite
+from lerend_netwerk.auth.service import (
+    AccountError,
+    end_all_login_sessions,
+    find_user_by_email,
+    invite,
+)
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
@@ -150,7 +155,7 @@ def update_account(
         record_audit(actor, "user.activated" if active else "user.deactivated", user)
         user.active = active
         if not active:
-            user.session_version += 1  # signs the account out everywhere
+            end_all_login_sessions(user)
     user.name = name.strip()
     user.organisation = organisation
     user.proeftuinen = list(proeftuinen)
