@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import idna
 from flask_login import UserMixin
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -86,7 +88,15 @@ class User(UserMixin, TimestampMixin, Base):
 
     @staticmethod
     def normalise_email(email: str) -> str:
-        return email.strip().lower()
+        """Trimmed and lower-case; an internationalised domain in its ASCII (IDNA) form,
+        which every mail server accepts (jan@exämple.be -> jan@xn--exmple-cua.be)."""
+        email = email.strip()
+        local, at, domain = email.rpartition("@")
+        if at and not domain.isascii():
+            # Not a domain at all: left as typed, and validation says so.
+            with contextlib.suppress(idna.IDNAError):
+                email = f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+        return email.lower()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk.auth.models import ROLES, User
 from lerend_netwerk.auth.service import (
     AccountError,
+    email_problem,
     end_all_login_sessions,
     find_user_by_email,
     invite,
@@ -84,7 +85,11 @@ def parse_addresses(text: str) -> tuple[list[tuple[str, str]], list[str]]:
         if not EMAIL_RE.match(email or ""):
             problems.append(line)
             continue
-        pairs.append((name.strip(), email.strip().lower()))
+        problem = email_problem(email)
+        if problem:
+            problems.append(f"{line} — {problem}")
+            continue
+        pairs.append((name.strip(), User.normalise_email(email)))
     return pairs, problems
 
 
