@@ -138,3 +138,23 @@ def test_reset_requests_are_throttled_per_account(app, make_user, caplog):
     assert "Je vroeg te vaak een nieuwe link aan." in response.get_data(as_text=True)
     assert "rate limit exceeded on POST /wachtwoord-vergeten from 10.1.5.1" in caplog.text
     assert db.session.scalar(select(func.count(PasswordResetRequest.id))) == 5
+
+
+def test_the_refusal_says_how_long_to_wait():
+    from lerend_netwerk.auth.throttle import LOGIN_ADDRESS, RESET_ACCOUNT, Attempt
+
+    assert "over 1 minuut opnieuw" in Attempt(False, [], LOGIN_ADDRESS, 30).message
+    assert "over 15 minuten opnieuw" in Attempt(False, [], RESET_ACCOUNT, 14 * 60 + 1).message
+
+
+def test_no_attempt_is_kept_beyond_its_window_even_without_traffic(app, make_user):
+    from lerend_netwerk.auth.service import send_requested_resets
+
+    user = make_user()
+    assert _sign_in(app, user.email, "verkeerd wachtwoord").status_code == 200
+    _age_throttle_rows(14)
+    assert _sign_in(app, user.email, "verkeerd wachtwoord").status_code == 200
+    _age_throttle_rows(2)  # the first failure is now 16 minutes old, the second 2
+    send_requested_resets()  # what every `mail send` round runs
+    ages = sorted(e.created_at for e in db.session.scalars(select(ThrottleEvent)))
+    assert len(ages) == 2  # the second failure, per account and per address

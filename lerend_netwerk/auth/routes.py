@@ -54,11 +54,11 @@ def sign_in(user, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
-def _refused(template: str, form, message: str, result: throttle.Attempt):
+def _refused(template: str, form, result: throttle.Attempt):
     """429 with the form and a Dutch explanation; logged for lock-out monitors."""
     throttle.log_refusal(result)
     response = current_app.make_response(
-        (render_template(template, form=form, refusal=message), 429)
+        (render_template(template, form=form, refusal=result.message), 429)
     )
     response.headers["Retry-After"] = str(result.retry_after)
     return response
@@ -79,18 +79,7 @@ def login():
             ]
         )
         if not result.allowed:
-            if result.refused_scope == throttle.LOGIN_ACCOUNT:
-                message = (
-                    "Er is te vaak een verkeerd wachtwoord ingegeven voor dit e-mailadres. "
-                    f"Probeer het over {result.retry_minutes} minuten opnieuw, of vraag "
-                    "via ‘Wachtwoord vergeten?’ een nieuw wachtwoord aan."
-                )
-            else:
-                message = (
-                    "Vanaf jouw netwerk is te vaak een verkeerd wachtwoord ingegeven. "
-                    f"Probeer het over {result.retry_minutes} minuten opnieuw."
-                )
-            return _refused("auth/login.html", form, message, result)
+            return _refused("auth/login.html", form, result)
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
             throttle.forget(result)
@@ -148,11 +137,7 @@ def forgot_password():
             ]
         )
         if not result.allowed:
-            message = (
-                "Je vroeg te vaak een nieuwe link aan. "
-                f"Probeer het over {result.retry_minutes} minuten opnieuw."
-            )
-            return _refused("auth/forgot_password.html", form, message, result)
+            return _refused("auth/forgot_password.html", form, result)
         service.request_password_reset(form.email.data)
         db.session.commit()
         return render_template("auth/reset_sent.html")

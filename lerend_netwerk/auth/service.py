@@ -333,8 +333,10 @@ def request_password_reset(email: str) -> None:
 def send_requested_resets() -> int:
     """Turn queued reset requests into reset mails (for active accounts); commits.
 
-    Run by `mail send` before each round. Returns how many requests were handled.
+    Run by `mail send` before each round, which also drops expired throttle rows.
+    Returns how many requests were handled.
     """
+    from lerend_netwerk.auth.throttle import purge_expired
     from lerend_netwerk.calendar.links import site_url
     from lerend_netwerk.mail.outbox import queue_mail
     from lerend_netwerk.sqlite import begin_write_transaction
@@ -358,6 +360,7 @@ def send_requested_resets() -> int:
         link = f"{site_url()}/wachtwoord-herstellen/{token}"
         text = render_template("auth/mail/reset.txt", user=user, link=link, hours=2)
         queue_mail(user, "Je wachtwoord opnieuw instellen", text, kind="password-reset")
+    purge_expired()
     db.session.commit()
     return len(pending_requests)
 

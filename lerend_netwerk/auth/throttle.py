@@ -74,6 +74,28 @@ class Attempt:
     def retry_minutes(self) -> int:
         return max(1, math.ceil(self.retry_after / 60))
 
+    @property
+    def message(self) -> str:
+        """Why the attempt was refused and how long to wait, in Dutch."""
+        minutes = self.retry_minutes
+        wait = f"over {minutes} {'minuut' if minutes == 1 else 'minuten'}"
+        return REFUSALS[self.refused_scope or LOGIN_ACCOUNT].format(wait=wait)
+
+
+# Known and unknown addresses get the same words: a refusal tells nothing about accounts.
+REFUSALS = {
+    LOGIN_ACCOUNT: (
+        "Er is te vaak een verkeerd wachtwoord ingegeven voor dit e-mailadres. Probeer het "
+        "{wait} opnieuw, of vraag via ‘Wachtwoord vergeten?’ een nieuw wachtwoord aan."
+    ),
+    LOGIN_ADDRESS: (
+        "Vanaf jouw netwerk is te vaak een verkeerd wachtwoord ingegeven. "
+        "Probeer het {wait} opnieuw."
+    ),
+    RESET_ACCOUNT: "Je vroeg te vaak een nieuwe link aan. Probeer het {wait} opnieuw.",
+    RESET_ADDRESS: "Je vroeg te vaak een nieuwe link aan. Probeer het {wait} opnieuw.",
+}
+
 
 def _count(scope: str, key: str, since: datetime) -> int:
     return db.session.scalar(
@@ -107,13 +129,7 @@ def attempt(checks: list[tuple[str, str]]) -> Attempt:
     Commits: the recorded rows must be visible to every other worker before judging.
     """
     now = utcnow()
-    for scope in {scope for scope, _ in checks}:
-        # Rows older than their window count for nothing any more.
-        db.session.execute(
-            delete(ThrottleEvent).where(
-                ThrottleEvent.scope == scope, ThrottleEvent.created_at <= now - window(scope)
-            )
-        )
+    purge_expired({scope for scope, _ in checks}, now)
     events = [ThrottleEvent(scope=scope, key=key, created_at=now) for scope, key in checks]
     db.session.add_all(events)
     db.session.flush()
@@ -128,6 +144,21 @@ def attempt(checks: list[tuple[str, str]]) -> Attempt:
             forget(Attempt(True, ids))
             return Attempt(False, [], refused_scope=scope, retry_after=max(1, math.ceil(retry)))
     return Attempt(True, ids)
+
+
+def purge_expired(scopes=SETTINGS, now: datetime | None = None) -> None:
+    """Delete the rows older than their window: they count for nothing any more.
+
+    Run with each attempt (its own scopes) and by every `mail send` round (all scopes),
+    so that nothing is kept longer than its window even when no one signs in.
+    """
+    now = now or utcnow()
+    for scope in scopes:
+        db.session.execute(
+            delete(ThrottleEvent).where(
+                ThrottleEvent.scope == scope, ThrottleEvent.created_at <= now - window(scope)
+            )
+        )
 
 
 def forget(result: Attempt) -> None:
