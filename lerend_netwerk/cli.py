@@ -45,7 +45,7 @@ def users_create(email: str, name: str, role: str, organisation: str | None, pas
     from sqlalchemy import func, or_, select
 
     from lerend_netwerk.auth.models import ROLES
-    from lerend_netwerk.auth.service import AccountError, create_user
+    from lerend_netwerk.auth.service import AccountError, create_user, email_problem
     from lerend_netwerk.extensions import db
     from lerend_netwerk.proeftuinen.models import Organisation
 
@@ -53,6 +53,9 @@ def users_create(email: str, name: str, role: str, organisation: str | None, pas
     role = role.strip().lower()
     if role not in ROLES:
         fail(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    problem = email_problem(email)
+    if problem:  # before asking for a password that would be typed in vain
+        fail(problem)
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:

@@ -27,7 +27,13 @@ class DefaultConfig:
     # Rate limits (Flask-Limiter): shared between workers when this points at Redis.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    LOGIN_RATE_LIMIT = "10 per minute; 100 per day"
+    # Sign-in and reset throttling, counted in the database (shared by every worker and
+    # host; see lerend_netwerk/auth/throttle.py). Only failed sign-ins count: a room of
+    # 60 members behind one address signs in freely.
+    LOGIN_FAILURES_PER_ACCOUNT = "10 per 15 minutes"
+    LOGIN_FAILURES_PER_ADDRESS = "100 per 15 minutes"
+    PASSWORD_RESET_PER_ACCOUNT = "5 per hour"
+    PASSWORD_RESET_PER_ADDRESS = "30 per hour"
     # Per member, register and cancel together: generous for people, a wall for scripts.
     REGISTRATION_RATE_LIMIT = "20 per minute; 200 per day"
     # Per member, the editors' "Voorbeeld" button (POST /markdown/voorbeeld).

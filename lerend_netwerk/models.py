@@ -1,7 +1,13 @@
 """Import every feature's models so the metadata (and Alembic) know all tables."""
 
 from lerend_netwerk.agenda.models import Meeting, Registration
-from lerend_netwerk.auth.models import AccountToken, User
+from lerend_netwerk.auth.models import (
+    AccountToken,
+    LoginSession,
+    PasswordResetRequest,
+    ThrottleEvent,
+    User,
+)
 from lerend_netwerk.contributions.models import Contribution
 from lerend_netwerk.core.models import AuditEvent
 from lerend_netwerk.mail.models import OutgoingMail
@@ -25,9 +31,11 @@ __all__ = [
     "Contribution",
     "Endorsement",
     "Flag",
+    "LoginSession",
     "Meeting",
     "Organisation",
     "OutgoingMail",
+    "PasswordResetRequest",
     "Post",
     "PostRevision",
     "Practice",
@@ -37,6 +45,7 @@ __all__ = [
     "SearchChange",
     "Theme",
     "ThreadFollow",
+    "ThrottleEvent",
     "User",
     "VisitReport",
 ]

@@ -84,8 +84,9 @@ def test_password_change_ends_other_sessions(app, client, make_user):
     user = make_user()
     login(client, user)
     assert client.get("/account").status_code == 200
-    user.set_password("a brand new password")
-    user.session_version += 1
+    from lerend_netwerk.auth.service import change_password
+
+    change_password(user, "a brand new password")
     db.session.commit()
     assert client.get("/account").status_code == 302
 

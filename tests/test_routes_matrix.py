@@ -106,6 +106,7 @@ POST_REFUSED: dict[str, tuple[str, ...]] = {
     "agenda.reinstate_meeting": ("anonymous", "member"),
     "agenda.unregister": ("anonymous",),
     "auth.logout": ("anonymous",),
+    "auth.logout_everywhere": ("anonymous",),
     "calendar.renew_token": ("anonymous",),
     "contributions.accept": ("anonymous", "member"),
     "contributions.decline": ("anonymous", "member"),

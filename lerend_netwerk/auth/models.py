@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import idna
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -65,8 +67,6 @@ class User(UserMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     function: Mapped[str | None] = mapped_column(String(100))
     calendar_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_calendar_token)
-    # Bumped on password change: sessions that carry an older value are signed out.
-    session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None]
     wants_reminders: Mapped[bool] = mapped_column(default=True)
     wants_digest: Mapped[bool] = mapped_column(default=False)
@@ -88,7 +88,15 @@ class User(UserMixin, TimestampMixin, Base):
 
     @staticmethod
     def normalise_email(email: str) -> str:
-        return email.strip().lower()
+        """Trimmed and lower-case; an internationalised domain in its ASCII (IDNA) form,
+        which every mail server accepts (jan@exämple.be -> jan@xn--exmple-cua.be)."""
+        email = email.strip()
+        local, at, domain = email.rpartition("@")
+        if at and not domain.isascii():
+            # Not a domain at all: left as typed, and validation says so.
+            with contextlib.suppress(idna.IDNAError):
+                email = f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+        return email.lower()
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -96,9 +104,14 @@ class User(UserMixin, TimestampMixin, Base):
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
 
+    # Not a column: the login session this request was authenticated with, set by the
+    # auth service (a plain attribute, so the ORM leaves it alone).
+    login_token = None
+
     def get_id(self) -> str:
-        # The version makes old sessions invalid after a password change.
-        return f"{self.id}:{self.session_version}"
+        # Flask-Login keeps this in the session and remember-me cookies: the token names
+        # a LoginSession row, so deleting that row signs the cookies out.
+        return f"{self.id}:{self.login_token or ''}"
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
@@ -142,3 +155,49 @@ class AccountToken(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class LoginSession(Base):
+    """One signed-in browser. Its cookies carry the token; signing out deletes the row.
+
+    Only a hash of the token is stored, as for AccountToken.
+    """
+
+    __tablename__ = "login_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship()
+
+
+class ThrottleEvent(Base):
+    """A counted attempt (a failed sign-in, a reset request) for the shared throttle.
+
+    Rows live in the database so that every worker and host counts together.
+    `key` is a client address or a hash of an e-mail address, never the address itself.
+    """
+
+    __tablename__ = "throttle_event"
+    __table_args__ = (
+        Index("ix_throttle_event_scope_key_created_at", "scope", "key", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(30))
+    key: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class PasswordResetRequest(Base):
+    """A reset link asked for, waiting for the mail worker (known or not: same work)."""
+
+    __tablename__ = "password_reset_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from lerend_netwerk.auth import service
+from lerend_netwerk.auth import service, throttle
 from lerend_netwerk.auth.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
@@ -28,7 +28,7 @@ from lerend_netwerk.auth.forms import (
     NewPasswordForm,
     ProfileForm,
 )
-from lerend_netwerk.extensions import db, limiter, login_manager
+from lerend_netwerk.extensions import db, login_manager
 from lerend_netwerk.themes.models import Theme
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -48,21 +48,43 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
-def _login_rate_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def sign_in(user, *, remember: bool = False) -> None:
+    """Start a server-side login session and hand its cookies to the browser."""
+    service.start_login_session(user, remember=remember)
+    login_user(user, remember=remember)
+
+
+def _refused(template: str, form, result: throttle.Attempt):
+    """429 with the form and a Dutch explanation; logged for lock-out monitors."""
+    throttle.log_refusal(result)
+    response = current_app.make_response(
+        (render_template(template, form=form, refusal=result.message), 429)
+    )
+    response.headers["Retry-After"] = str(result.retry_after)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
 def login():
-    """Sign in with e-mail and password."""
+    """Sign in with e-mail and password; failures are throttled per account and address."""
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = LoginForm()
     if form.validate_on_submit():
+        account = throttle.account_key(form.email.data)
+        result = throttle.attempt(
+            [
+                (throttle.LOGIN_ACCOUNT, account),
+                (throttle.LOGIN_ADDRESS, throttle.client_address()),
+            ]
+        )
+        if not result.allowed:
+            return _refused("auth/login.html", form, result)
         user = service.authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user, remember=form.remember.data)
+            throttle.forget(result)
+            throttle.clear(throttle.LOGIN_ACCOUNT, account)
+            sign_in(user, remember=form.remember.data)
             db.session.commit()
             flash(f"Welkom, {user.name}.", "success")
             return redirect(safe_next(request.args.get("next"), url_for("core.home")))
@@ -81,18 +103,41 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out: this browser's login session ends on the server too."""
+    service.end_login_session(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash("Je bent afgemeld.", "info")
     return redirect(url_for("core.home"))
 
 
+@bp.post("/account/overal-afmelden")
+@login_required
+def logout_everywhere():
+    """End every login session of the member, on all devices, this one included."""
+    count = service.end_all_login_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(
+        f"Je bent overal afgemeld ({count} sessie{'s' if count != 1 else ''}).",
+        "info",
+    )
+    return redirect(url_for("core.home"))
+
+
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
-@limiter.limit(_login_rate_limit, methods=["POST"])
 def forgot_password():
     """Ask for a reset link; the answer is the same whether or not the address exists."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        result = throttle.attempt(
+            [
+                (throttle.RESET_ACCOUNT, throttle.account_key(form.email.data)),
+                (throttle.RESET_ADDRESS, throttle.client_address()),
+            ]
+        )
+        if not result.allowed:
+            return _refused("auth/forgot_password.html", form, result)
         service.request_password_reset(form.email.data)
         db.session.commit()
         return render_template("auth/reset_sent.html")
@@ -126,8 +171,8 @@ def accept_invitation(token: str):
         form.name.data = record.user.name
     if form.validate_on_submit():
         user = service.use_token(record, form.password.data, name=form.name.data)
+        sign_in(user)
         db.session.commit()
-        login_user(user)
         flash("Welkom in het lerend netwerk! Vul gerust je profiel aan.", "success")
         return redirect(url_for("auth.profile"))
     return render_template("auth/accept_invitation.html", form=form, invited=record.user)
@@ -144,6 +189,7 @@ def account():
         "auth/account.html",
         registrations=registrations_of(current_user),
         followed=followed_threads(current_user),
+        login_sessions=service.count_login_sessions(current_user),
     )
 
 
@@ -179,9 +225,10 @@ def change_password():
         if not user.check_password(form.current.data):
             form.current.errors.append("Dit is niet je huidige wachtwoord.")
         else:
-            service.change_password(user, form.password.data)
+            remember = service.current_session_remembers(user)
+            service.change_password(user, form.password.data)  # ends every session
+            sign_in(user, remember=remember)  # this browser continues in a new one
             db.session.commit()
-            login_user(user)  # this session continues with the new session version
             flash("Je wachtwoord is gewijzigd. Andere sessies zijn afgemeld.", "success")
             return redirect(url_for("auth.account"))
     return render_template("auth/change_password.html", form=form)
@@ -193,11 +240,15 @@ def export_data():
     """Download all personal data the platform holds about the member (GDPR)."""
     data = service.export_personal_data(current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2)
-    return Response(
+    response = Response(
         body,
         mimetype="application/json",
         headers={"Content-Disposition": 'attachment; filename="mijn-gegevens.json"'},
     )
+    # Personal data: no browser or proxy may keep a copy.
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response
 
 
 @bp.route("/account/verwijderen", methods=["GET", "POST"])

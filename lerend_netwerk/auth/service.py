@@ -10,11 +10,19 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template, url_for
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lerend_netwerk.auth.models import ROLES, AccountToken, User
+from lerend_netwerk.auth.models import (
+    ROLES,
+    AccountToken,
+    LoginSession,
+    PasswordResetRequest,
+    User,
+)
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -38,6 +46,32 @@ def find_user_by_email(email: str) -> User | None:
     )
 
 
+def email_problem(email: str) -> str | None:
+    """Why mail to this address can never be delivered (in Dutch), or None.
+
+    Letters with accents before the @ need SMTPUTF8 on every server on the way (the
+    relay and the recipient's); where one lacks it, every mail fails for good. Such
+    addresses are refused at entry instead. An internationalised domain is fine: it is
+    stored in its ASCII (IDNA) form.
+    """
+    value = (email or "").strip()
+    if not value:
+        return "Vul een e-mailadres in."
+    local = value.rpartition("@")[0]
+    if not local.isascii():
+        odd = " ".join(sorted({char for char in local if not char.isascii()}))
+        return (
+            f"Naar ‘{value}’ kunnen we niet mailen: vóór de @ staan tekens die veel "
+            f"mailservers niet aanvaarden ({odd}). Gebruik een adres met enkel letters "
+            "zonder accent, cijfers en . _ - + vóór de @."
+        )
+    try:
+        validate_email(value, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        return f"‘{value}’ is geen geldig e-mailadres."
+    return None
+
+
 def create_user(
     *,
     email: str,
@@ -50,8 +84,9 @@ def create_user(
     email = User.normalise_email(email)
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
-    if not email or "@" not in email:
-        raise AccountError(f"invalid e-mail address {email!r}")
+    problem = email_problem(email)
+    if problem:
+        raise AccountError(problem)
     if not name.strip():
         raise AccountError("a name is required")
     if find_user_by_email(email) is not None:
@@ -125,16 +160,88 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the session version (see User.get_id)."""
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        ident, version = int(raw_id), int(raw_version)
-    except ValueError:
+    """Flask-Login's loader: the id names a login session (see User.get_id)."""
+    raw_id, _, token = user_id.partition(":")
+    if not token or not raw_id.isdigit():
         return None
-    user = db.session.get(User, ident)
-    if user is None or user.session_version != version or not user.active:
+    record = db.session.scalar(
+        select(LoginSession)
+        .options(joinedload(LoginSession.user))
+        .where(LoginSession.token_hash == _hash_token(token))
+    )
+    if record is None or str(record.user_id) != raw_id or record.expires_at <= utcnow():
         return None
+    user = record.user
+    if not user.active:
+        return None
+    user.login_token = token
     return user
+
+
+def _lifetime(setting: str) -> timedelta:
+    value = current_app.config[setting]
+    return value if isinstance(value, timedelta) else timedelta(seconds=int(value))
+
+
+def start_login_session(user: User, *, remember: bool = False) -> None:
+    """Record a new signed-in browser for `user`; its cookies will carry the token.
+
+    It lasts as long as the remember-me cookie, or PERMANENT_SESSION_LIFETIME without.
+    """
+    now = utcnow()
+    db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, LoginSession.expires_at <= now)
+    )
+    token = secrets.token_urlsafe(32)
+    lifetime = _lifetime("REMEMBER_COOKIE_DURATION" if remember else "PERMANENT_SESSION_LIFETIME")
+    db.session.add(
+        LoginSession(
+            user_id=user.id,
+            token_hash=_hash_token(token),
+            remember=remember,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    db.session.flush()
+    user.login_token = token
+
+
+def _current_session_clause(user: User):
+    return LoginSession.token_hash == _hash_token(user.login_token or "")
+
+
+def current_session_remembers(user: User) -> bool:
+    return bool(
+        db.session.scalar(
+            select(LoginSession.remember).where(
+                LoginSession.user_id == user.id, _current_session_clause(user)
+            )
+        )
+    )
+
+
+def end_login_session(user: User) -> None:
+    """Sign this browser out: its session and remember-me cookies stop working."""
+    db.session.execute(
+        delete(LoginSession).where(LoginSession.user_id == user.id, _current_session_clause(user))
+    )
+    user.login_token = None
+
+
+def end_all_login_sessions(user: User) -> int:
+    """Sign the member out on every device; returns how many sessions ended."""
+    result = db.session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    user.login_token = None
+    return result.rowcount or 0
+
+
+def count_login_sessions(user: User) -> int:
+    return db.session.scalar(
+        select(func.count(LoginSession.id)).where(
+            LoginSession.user_id == user.id, LoginSession.expires_at > utcnow()
+        )
+    )
 
 
 def renew_calendar_token(user: User) -> str:
@@ -148,7 +255,7 @@ def change_password(user: User, new_password: str) -> None:
     """Set a new password and end every other session of this user."""
     check_password_rules(new_password, email=user.email)
     user.set_password(new_password)
-    user.session_version += 1
+    end_all_login_sessions(user)
     db.session.flush()
 
 
@@ -214,17 +321,48 @@ def _absolute(endpoint: str, **values: Any) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Mail a reset link if an active account has this address; say nothing either way."""
-    from lerend_netwerk.mail.outbox import queue_mail
+    """Queue a reset request; the mail worker decides whether a link goes out.
 
-    user = find_user_by_email(email or "")
-    if user is None or not user.active:
-        current_app.logger.info("password reset asked for unknown %s", email_fingerprint(email))
-        return
-    token = issue_token(user, "reset", RESET_VALIDITY)
-    link = _absolute("auth.reset_password", token=token)
-    text = render_template("auth/mail/reset.txt", user=user, link=link, hours=2)
-    queue_mail(user, "Je wachtwoord opnieuw instellen", text, kind="password-reset")
+    The request does the same work for every address, so that neither the answer nor
+    its timing tells whether an account exists.
+    """
+    db.session.add(PasswordResetRequest(email=User.normalise_email(email or "")[:254]))
+    db.session.flush()
+
+
+def send_requested_resets() -> int:
+    """Turn queued reset requests into reset mails (for active accounts); commits.
+
+    Run by `mail send` before each round, which also drops expired throttle rows.
+    Returns how many requests were handled.
+    """
+    from lerend_netwerk.auth.throttle import purge_expired
+    from lerend_netwerk.calendar.links import site_url
+    from lerend_netwerk.mail.outbox import queue_mail
+    from lerend_netwerk.sqlite import begin_write_transaction
+
+    begin_write_transaction(db.session)
+    pending_requests = db.session.scalars(
+        select(PasswordResetRequest)
+        .order_by(PasswordResetRequest.id)
+        .with_for_update(skip_locked=True)
+    ).all()
+    for pending in pending_requests:
+        db.session.delete(pending)
+        user = find_user_by_email(pending.email)
+        if user is None or not user.active:
+            current_app.logger.info(
+                "password reset asked for unknown %s", email_fingerprint(pending.email)
+            )
+            continue
+        token = issue_token(user, "reset", RESET_VALIDITY)
+        # Outside a request: the link is built from SITE_URL alone.
+        link = f"{site_url()}/wachtwoord-herstellen/{token}"
+        text = render_template("auth/mail/reset.txt", user=user, link=link, hours=2)
+        queue_mail(user, "Je wachtwoord opnieuw instellen", text, kind="password-reset")
+    purge_expired()
+    db.session.commit()
+    return len(pending_requests)
 
 
 def invite(
@@ -329,6 +467,51 @@ def export_personal_data(user: User) -> dict[str, Any]:
     return data
 
 
+def _contributions_and_reports_of(user: User) -> dict[str, Any]:
+    """Contributions the member submitted (every status) and visit reports they wrote."""
+    from lerend_netwerk.contributions.models import Contribution
+    from lerend_netwerk.proeftuinen.models import VisitReport
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    contributions = db.session.scalars(
+        select(Contribution).where(Contribution.author_id == user.id).order_by(Contribution.id)
+    ).all()
+    reports = db.session.scalars(
+        select(VisitReport).where(VisitReport.author_id == user.id).order_by(VisitReport.id)
+    ).all()
+    return {
+        "contributions": [
+            {
+                "kind": c.kind,
+                "proeftuin": c.proeftuin.slug,
+                "title": c.title,
+                "summary": c.summary,
+                "body": c.body,
+                "themes": [t.slug for t in c.themes],
+                "status": c.status,
+                "review_comment": c.review_comment,
+                "submitted_at": iso(c.submitted_at),
+                "resubmitted_at": iso(c.resubmitted_at),
+                "reviewed_at": iso(c.reviewed_at),
+            }
+            for c in contributions
+        ],
+        "visit_reports": [
+            {
+                "slug": r.slug,
+                "title": r.title,
+                "proeftuin": r.proeftuin.slug,
+                "visited": r.visited.isoformat(),
+                "status": r.status,
+                "body": r.body,
+            }
+            for r in reports
+        ],
+    }
+
+
 def _contributions_of(user: User) -> dict[str, Any]:
     """Replies, proposals and reports the user wrote (features that exist are included)."""
     from lerend_netwerk.recommendations.models import (
@@ -356,6 +539,7 @@ def _contributions_of(user: User) -> dict[str, Any]:
 
     flags = db.session.scalars(select(Flag).where(Flag.user_id == user.id)).all()
     return {
+        **_contributions_and_reports_of(user),
         "recommendation_supports": slugs_of(Endorsement),
         "recommendation_follows": slugs_of(ThreadFollow),
         "reply_flags": [
@@ -367,6 +551,17 @@ def _contributions_of(user: User) -> dict[str, Any]:
                 "stance": p.stance,
                 "body": p.body,
                 "created_at": p.created_at.isoformat(),
+                "edited_at": p.edited_at.isoformat() if p.edited_at else None,
+                # What the member wrote before each edit, oldest first.
+                "earlier_versions": [
+                    {
+                        "stance": revision.stance,
+                        "body": revision.body,
+                        "written_at": revision.written_at.isoformat(),
+                        "replaced_at": revision.created_at.isoformat(),
+                    }
+                    for revision in p.revisions
+                ],
             }
             for p in posts
         ],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, current_app, request, url_for
 
 from lerend_netwerk import timeutil
 from lerend_netwerk.markdown import render_markdown
@@ -30,6 +30,12 @@ def url_with_args(**changes) -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
+def absolute_url(endpoint: str, **values) -> str:
+    """An absolute link built from SITE_URL, never from the request's Host header."""
+    base = current_app.config["SITE_URL"].rstrip("/")
+    return base + url_for(endpoint, **values)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
@@ -41,6 +47,7 @@ def init_templating(app: Flask) -> None:
     app.jinja_env.globals.update(
         NAVIGATION=NAVIGATION,
         url_with_args=url_with_args,
+        absolute_url=absolute_url,
         nl_timespan=timeutil.nl_timespan,
     )
     app.jinja_env.trim_blocks = True

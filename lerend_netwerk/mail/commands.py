@@ -77,10 +77,12 @@ def queue_scheduled_mail() -> tuple[int, int]:
 )
 def send(watch: bool, interval: float | None) -> None:
     """Send the queued mail that is due (once, or keep running with --watch)."""
+    from lerend_netwerk.auth.service import send_requested_resets
     from lerend_netwerk.mail.sender import send_due_mail, setting
 
     _log_to_console()
     if not watch:
+        send_requested_resets()
         report = send_due_mail()
         click.echo(f"Sent {report.sent}, retrying later {report.retrying}, failed {report.failed}.")
         if report.retrying or report.failed:
@@ -93,6 +95,7 @@ def send(watch: bool, interval: float | None) -> None:
     with _stop_on_signals(stop):
         while not stop.is_set():
             try:
+                send_requested_resets()
                 reminders, digests = queue_scheduled_mail()
                 if reminders or digests:
                     log.info("Queued %s reminder(s) and %s digest(s)", reminders, digests)

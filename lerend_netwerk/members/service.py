@@ -11,7 +11,13 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.auth.models import ROLES, User
-from lerend_netwerk.auth.service import AccountError, find_user_by_email, invite
+from lerend_netwerk.auth.service import (
+    AccountError,
+    email_problem,
+    end_all_login_sessions,
+    find_user_by_email,
+    invite,
+)
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
@@ -79,7 +85,11 @@ def parse_addresses(text: str) -> tuple[list[tuple[str, str]], list[str]]:
         if not EMAIL_RE.match(email or ""):
             problems.append(line)
             continue
-        pairs.append((name.strip(), email.strip().lower()))
+        problem = email_problem(email)
+        if problem:
+            problems.append(f"{line} — {problem}")
+            continue
+        pairs.append((name.strip(), User.normalise_email(email)))
     return pairs, problems
 
 
@@ -150,7 +160,7 @@ def update_account(
         record_audit(actor, "user.activated" if active else "user.deactivated", user)
         user.active = active
         if not active:
-            user.session_version += 1  # signs the account out everywhere
+            end_all_login_sessions(user)
     user.name = name.strip()
     user.organisation = organisation
     user.proeftuinen = list(proeftuinen)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, render_template, request
 from flask_login import current_user
 
+from lerend_netwerk.calendar.links import site_url
 from lerend_netwerk.search import init_search, service
 
 bp = Blueprint("search", __name__, template_folder="templates")
@@ -25,6 +26,9 @@ def results():
 
 @bp.get("/api/v1/search")
 def api_search():
-    """The contract's JSON search: {query, total, page, results, facets, suggestion}."""
+    """The contract's JSON search: {query, total, page, results, facets, suggestion}.
+
+    Result links start with SITE_URL: the Host header is the client's to choose.
+    """
     found = service.search_from_args(request.args, current_user)
-    return jsonify(found.as_json(request.url_root))
+    return jsonify(found.as_json(site_url()))
