@@ -6,9 +6,12 @@ A route that is added without a line here fails `test_every_route_is_declared`.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from conftest import login, post_form
+from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 
 ROLES = ("anonymous", "member", "coordinator", "admin")
@@ -80,8 +83,13 @@ GET_ACCESS: dict[str, tuple] = {
     "recommendations.edit": COORDINATORS,
     # The member wrote the reply and is inside the edit window.
     "recommendations.edit_reply": (LOGIN, 200, 403, 403),
+    "recommendations.compose_report": COORDINATORS,
+    # Coordinators get the working version, everyone else the latest frozen version.
     "recommendations.final_report": PUBLIC,
+    "recommendations.final_report_download": PUBLIC,
     "recommendations.final_report_markdown": PUBLIC,
+    "recommendations.report_version": PUBLIC,
+    "recommendations.report_version_download": PUBLIC,
     # Nobody flags their own reply (the member wrote it): back to the thread.
     "recommendations.flag": (LOGIN, 302, 200, 200),
     "recommendations.hide": COORDINATORS,
@@ -117,6 +125,8 @@ POST_REFUSED: dict[str, tuple[str, ...]] = {
     "recommendations.dismiss": ("anonymous", "member"),
     "recommendations.endorse": ("anonymous",),
     "recommendations.follow": ("anonymous",),
+    "recommendations.freeze_report": ("anonymous", "member"),
+    "recommendations.key_argument": ("anonymous", "member"),
     "recommendations.reopen": ("anonymous", "member"),
     "recommendations.reply": ("anonymous",),
     "recommendations.unhide": ("anonymous", "member"),
@@ -154,6 +164,16 @@ def world(
         kind="practice", proeftuin=proeftuin, author=member, title="Input", body="Tekst"
     )
     db.session.add_all([registration, post, contribution])
+    from lerend_netwerk.recommendations import report
+    from lerend_netwerk.recommendations.models import FinalReport
+
+    snapshot = report.build_document(
+        [], introduction="", closing="", report_date=date(2026, 10, 25), label="Versie 1"
+    )
+    version = FinalReport(
+        label="Versie 1", frozen_at=utcnow(), report_date=date(2026, 10, 25), snapshot=snapshot
+    )
+    db.session.add(version)
     db.session.commit()
     args = {
         "slug": None,  # per blueprint, below
@@ -166,6 +186,8 @@ def world(
         "kind": "goede-praktijk",
         "proeftuin": "proeftuin-a",
         "filename": "site.css",
+        "version_id": version.id,
+        "fmt": "pdf",
     }
     slugs = {
         "agenda": "sessie-open",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import (
+    DateField,
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -120,4 +122,19 @@ class ThreadForm(FlaskForm):
     )
     body = TextAreaField(
         "Voorstel (Markdown)", validators=[Length(max=MAX_BODY)], render_kw=MARKDOWN_EDITOR
+    )
+    proeftuin_ids = SelectMultipleField(
+        "Proeftuinen waarop de aanbeveling steunt", coerce=int, validate_choice=False
+    )
+
+
+class FreezeReportForm(FlaskForm):
+    """A coordinator freezes the working version of the final report."""
+
+    report_date = DateField(
+        "Datum van deze versie", validators=[InputRequired(message="Geef een datum.")]
+    )
+    label = StringField(
+        "Naam (niet verplicht)",
+        validators=[Length(max=200, message="Een naam telt hoogstens 200 tekens.")],
     )

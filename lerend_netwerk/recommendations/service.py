@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
+from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
 from lerend_netwerk.recommendations.models import (
     FLAG_REASONS,
     RECOMMENDATION_STATUS_LABELS,
@@ -36,7 +36,6 @@ from lerend_netwerk.recommendations.models import (
 )
 from lerend_netwerk.sqlite import begin_write_transaction
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.timeutil import nl_date
 from lerend_netwerk.visibility import VISIBILITIES, can_see, is_coordinator, visible_clause
 
 DEFAULT_EDIT_WINDOW_MINUTES = 30
@@ -135,33 +134,6 @@ class ThreadPage:
     def excerpt(self, post: Post) -> str:
         """A short plain-text quote of a reply, for answers that refer to it."""
         return first_paragraph(post.body, limit=280)
-
-
-@dataclass
-class Argument:
-    """One reply summarised for the final report."""
-
-    text: str
-    organisation: str | None
-
-
-@dataclass
-class ReportEntry:
-    """One accepted recommendation in the final report."""
-
-    thread: Recommendation
-    body: str  # Markdown with headings moved below the report's own
-    supports: int
-    tally: Tally
-    arguments: dict[str, list[Argument]] = field(default_factory=dict)
-
-
-@dataclass
-class ReportChapter:
-    """The accepted recommendations of one theme."""
-
-    theme: Theme
-    entries: list[ReportEntry]
 
 
 ARGUMENT_HEADINGS = (
@@ -726,7 +698,16 @@ def _apply_thread_fields(thread: Recommendation, data: dict[str, Any]) -> None:
     visibility = data.get("visibility") or "public"
     if visibility not in VISIBILITIES:
         raise RecommendationError("Kies openbaar of enkel leden.", field="visibility")
+    proeftuin_ids = [int(i) for i in data.get("proeftuin_ids") or []]
+    proeftuinen = (
+        list(db.session.scalars(select(Proeftuin).where(Proeftuin.id.in_(proeftuin_ids))))
+        if proeftuin_ids
+        else []
+    )
+    if len(proeftuinen) != len(set(proeftuin_ids)):
+        raise RecommendationError("Kies proeftuinen uit de lijst.", field="proeftuin_ids")
     thread.title, thread.slug, thread.theme = title, slug, theme
+    thread.proeftuinen = sorted(proeftuinen, key=lambda p: p.title)
     thread.level, thread.visibility = level, visibility
     thread.body = (data.get("body") or "").strip()
 
@@ -753,6 +734,13 @@ def update_thread(slug: str, user: Any, data: dict[str, Any]) -> Recommendation:
 def theme_choices() -> list[tuple[int, str]]:
     """Themes for the thread form."""
     return [(t.id, t.title) for t in db.session.scalars(select(Theme).order_by(Theme.title))]
+
+
+def proeftuin_choices() -> list[tuple[int, str]]:
+    """Proeftuinen for the thread form."""
+    return [
+        (p.id, p.title) for p in db.session.scalars(select(Proeftuin).order_by(Proeftuin.title))
+    ]
 
 
 def level_choices() -> list[tuple[str, str]]:
@@ -875,106 +863,3 @@ def moderation_queue(user: Any) -> dict[str, list[Post]]:
         ).unique()
     )
     return {"flagged": flagged, "hidden": hidden}
-
-
-# --- the final report -----------------------------------------------------------------
-
-
-def final_report(user: Any) -> list[ReportChapter]:
-    """The accepted recommendations the user may see, per theme, with the debate summarised."""
-    threads = list(
-        db.session.scalars(
-            select(Recommendation)
-            .join(Recommendation.theme)
-            .options(joinedload(Recommendation.theme))
-            .where(Recommendation.status == "aanvaard", visible_clause(Recommendation, user))
-            .order_by(Theme.title, Recommendation.title)
-        )
-    )
-    ids = [thread.id for thread in threads]
-    tallies, supports = _tallies(ids), _support_counts(ids)
-    arguments: dict[int, dict[str, list[Argument]]] = defaultdict(
-        lambda: {stance: [] for stance in STANCES}
-    )
-    if ids:
-        posts = db.session.scalars(
-            select(Post)
-            .options(joinedload(Post.author))
-            .where(Post.recommendation_id.in_(ids), Post.hidden_at.is_(None))
-            .order_by(Post.created_at, Post.id)
-        )
-        for post in posts:
-            text = first_paragraph(post.body)
-            if not text or post.stance not in STANCES:
-                continue
-            organisation = None
-            if post.author is not None and post.author.organisation is not None:
-                organisation = post.author.organisation.title
-            arguments[post.recommendation_id][post.stance].append(Argument(text, organisation))
-    chapters: dict[int, ReportChapter] = {}
-    for thread in threads:
-        entry = ReportEntry(
-            thread=thread,
-            body=demote_headings(thread.body, 2),
-            supports=supports.get(thread.id, 0),
-            tally=tallies.get(thread.id, Tally()),
-            arguments=arguments[thread.id],
-        )
-        chapters.setdefault(thread.theme_id, ReportChapter(thread.theme, [])).entries.append(entry)
-    return list(chapters.values())
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    """'1 lid', '2 leden'."""
-    return f"{count} {one if count == 1 else many}"
-
-
-def final_report_markdown(user: Any, now: datetime | None = None) -> str:
-    """The chapter "Beleidsaanbevelingen" as a Markdown document."""
-    chapters = final_report(user)
-    lines = [
-        "# Beleidsaanbevelingen",
-        "",
-        "De aanbevelingen die het lerend netwerk duaal leren na bespreking aanvaardde,",
-        f"per thema. Stand van {nl_date(now or utcnow())}.",
-        "",
-    ]
-    if not chapters:
-        lines += ["Er zijn nog geen aanvaarde aanbevelingen.", ""]
-    for chapter in chapters:
-        lines += [f"## {markdown_escape(chapter.theme.title)}", ""]
-        for entry in chapter.entries:
-            thread, tally = entry.thread, entry.tally
-            lines += [f"### {markdown_escape(thread.title)}", ""]
-            facts = [f"Niveau: {thread.level_label}"]
-            if thread.visibility == "members":
-                facts.append("enkel voor leden")
-            lines += [f"*{markdown_escape(' · '.join(facts))}*", ""]
-            if entry.body.strip():
-                lines += [entry.body.strip(), ""]
-            reason = " ".join(thread.status_reason.split())
-            status_line = f"**Status:** {thread.status_label}"
-            if reason:
-                status_line += f" — {markdown_escape(reason)}"
-            lines += [
-                status_line,
-                "",
-                f"**Steun:** {_plural(entry.supports, 'lid', 'leden')}",
-                "",
-                f"**Standpunten:** {tally.eens} eens · {tally.oneens} oneens · "
-                f"{tally.neutraal} neutraal",
-                "",
-            ]
-            for stance, heading in ARGUMENT_HEADINGS:
-                items = entry.arguments.get(stance, [])
-                lines += [f"#### {heading}", ""]
-                if not items:
-                    lines += ["Geen.", ""]
-                    continue
-                for argument in items:
-                    item = f"- {markdown_escape(argument.text)}"
-                    if argument.organisation:
-                        item += f" — *{markdown_escape(argument.organisation)}*"
-                    lines.append(item)
-                lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
