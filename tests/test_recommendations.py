@@ -273,7 +273,10 @@ def test_every_post_without_csrf_token_is_refused(
         f"{base}/reacties/{post.id}/tonen": {},
         f"{base}/reacties/{post.id}/meldingen-afhandelen": {},
         f"{base}/reacties/{post.id}/bewerken": {"body": "x", "stance": "eens"},
+        f"{base}/reacties/{post.id}/kernargument": {},
         "/aanbevelingen/nieuw": {"title": "x", "slug": "x"},
+        "/aanbevelingen/eindrapport/samenstellen": {"introduction": "x"},
+        "/aanbevelingen/eindrapport/vastleggen": {"report_date": "2026-10-25"},
     }
     for url, data in urls.items():
         assert client.post(url, data=data).status_code == 400, url

@@ -1,12 +1,17 @@
 """Forms: mail preferences on the account page, and the unsubscribe confirmation."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
+from wtforms import BooleanField, RadioField
+
+from lerend_netwerk.recommendations.notify import THREAD_MAIL_CHOICES
 
 
 class PreferencesForm(FlaskForm):
     wants_reminders = BooleanField("Stuur me een herinnering twee dagen voor een sessie")
     wants_digest = BooleanField("Stuur me wekelijks een overzicht van wat nieuw is")
+    thread_mail = RadioField(
+        "Aanbevelingen die je volgt", choices=list(THREAD_MAIL_CHOICES.items()), default="direct"
+    )
 
 
 class UnsubscribeForm(FlaskForm):

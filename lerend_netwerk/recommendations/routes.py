@@ -20,9 +20,10 @@ from flask_wtf import FlaskForm
 
 from lerend_netwerk.access import coordinator_required
 from lerend_netwerk.db import utcnow
-from lerend_netwerk.extensions import db
+from lerend_netwerk.extensions import csrf, db
+from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
-from lerend_netwerk.recommendations import report, report_files, service
+from lerend_netwerk.recommendations import notify, report, report_files, service
 from lerend_netwerk.recommendations.forms import (
     ActionForm,
     EditReplyForm,
@@ -42,6 +43,8 @@ from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import is_coordinator
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
+bp.add_app_template_filter(markdown_to_text, "markdown_text")
+bp.add_app_template_global(notify.THREAD_MAIL_CHOICES, "thread_mail_choices")
 
 
 def _thread_url(slug: str, post_id: int | None = None) -> str:
@@ -329,6 +332,22 @@ def create():
             return redirect(_thread_url(thread.slug))
     status = 400 if request.method == "POST" else 200
     return render_template("recommendations/thread_form.html", form=form, thread=None), status
+
+
+@bp.route("/aanbevelingen/ontvolgen/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed link is the proof; mail clients POST it without a form (RFC 8058)
+def unfollow_link(token: str):
+    """Stop following one thread from the link in a mail: confirm (GET), do it (POST)."""
+    found = notify.resolve_unfollow(token)
+    if found is None:
+        abort(404)
+    user, thread = found
+    done = False
+    if request.method == "POST":
+        notify.unfollow(user, thread)
+        db.session.commit()
+        done = True
+    return render_template("recommendations/unfollow.html", thread=thread, user=user, done=done)
 
 
 @bp.get("/aanbevelingen/<slug>")

@@ -42,7 +42,7 @@ DEFAULT_EDIT_WINDOW_MINUTES = 30
 MAX_BODY_LENGTH = 20_000
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /aanbevelingen/ that are pages, not threads.
-RESERVED_SLUGS = frozenset({"eindrapport", "nieuw", "moderatie"})
+RESERVED_SLUGS = frozenset({"eindrapport", "nieuw", "moderatie", "ontvolgen"})
 
 # Which status may follow which. A decision can be reopened for discussion, never
 # swapped for the opposite decision without discussing it again.
@@ -486,7 +486,16 @@ def add_reply(
     # Whoever takes part follows the thread (as on Discourse); what they saw stays seen.
     if db.session.scalar(_follow_query(thread.id, user.id)) is None:
         _add_once(ThreadFollow(recommendation_id=thread.id, user_id=user.id))
+    from lerend_netwerk.recommendations.notify import notify_reply
+
+    notify_reply(post)
     return post
+
+
+def thread_url_path(thread: Recommendation, post: Post | None = None) -> str:
+    """The site path of a thread, at one reply when given."""
+    path = f"/aanbevelingen/{thread.slug}"
+    return f"{path}#reactie-{post.id}" if post is not None else path
 
 
 def _follow_query(thread_id: int, user_id: int):
@@ -653,6 +662,9 @@ def change_status(
     thread.status_reason = reason
     thread.status_changed_at = now or utcnow()
     db.session.flush()
+    from lerend_netwerk.recommendations.notify import notify_status
+
+    notify_status(thread, user)
     return thread
 
 
