@@ -127,6 +127,7 @@ POST_REFUSED: dict[str, tuple[str, ...]] = {
     "recommendations.endorse": ("anonymous",),
     "recommendations.follow": ("anonymous",),
     "recommendations.freeze_report": ("anonymous", "member"),
+    "recommendations.keep_hidden": ("anonymous", "member"),
     "recommendations.key_argument": ("anonymous", "member"),
     "recommendations.reopen": ("anonymous", "member"),
     "recommendations.reply": ("anonymous",),

@@ -23,6 +23,7 @@ from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import csrf, db
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
+from lerend_netwerk.recommendations import moderation as auto_moderation
 from lerend_netwerk.recommendations import notify, report, report_files, service
 from lerend_netwerk.recommendations.forms import (
     ActionForm,
@@ -48,9 +49,16 @@ bp.add_app_template_global(notify.THREAD_MAIL_CHOICES, "thread_mail_choices")
 
 
 def _thread_url(slug: str, post_id: int | None = None) -> str:
-    """The thread page, at one reply when given."""
-    anchor = f"reactie-{post_id}" if post_id else None
-    return url_for("recommendations.detail", slug=slug, _anchor=anchor)
+    """The thread page, at one reply (on the page that shows it) when given."""
+    if not post_id:
+        return url_for("recommendations.detail", slug=slug)
+    page = service.page_of_post(post_id, current_user)
+    return url_for(
+        "recommendations.detail",
+        slug=slug,
+        page=page if page > 1 else None,
+        _anchor=f"reactie-{post_id}",
+    )
 
 
 def _back(slug: str, post_id: int | None = None) -> Response:
@@ -353,7 +361,7 @@ def unfollow_link(token: str):
 @bp.get("/aanbevelingen/<slug>")
 def detail(slug: str):
     """One thread: the proposal, the tally, the replies and the reply form."""
-    page = service.thread_page(slug, current_user)
+    page = service.thread_page(slug, current_user, page=request.args.get("page", 1, type=int))
     form = ReplyForm(formdata=None)
     answer = request.args.get("antwoord", type=int)
     if answer is not None and page.find(answer) is not None:
@@ -515,6 +523,17 @@ def unhide(slug: str, post_id: int):
     return _act(
         lambda: service.unhide_post(slug, post_id, current_user),
         lambda _: "De reactie is opnieuw zichtbaar.",
+        _back(slug, post_id),
+    )
+
+
+@bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/verborgen-houden")
+@coordinator_required
+def keep_hidden(slug: str, post_id: int):
+    """Coordinators agree with the reports on a reply that hid itself."""
+    return _act(
+        lambda: auto_moderation.keep_hidden(slug, post_id, current_user),
+        lambda _: "De reactie blijft verborgen; de meldingen zijn afgehandeld.",
         _back(slug, post_id),
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -102,6 +102,31 @@ class ThreadSummary:
 
 
 @dataclass
+class Pager:
+    """Which page of a thread's replies is shown (read by the `pagination` macro)."""
+
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@dataclass
 class ThreadPage:
     """Everything the thread page shows, computed for one viewer."""
 
@@ -118,6 +143,7 @@ class ThreadPage:
     transitions: tuple[str, ...]
     is_coordinator: bool
     is_member: bool
+    pager: Pager = field(default_factory=lambda: Pager(1, 1, 0))
 
     @property
     def following(self) -> bool:
@@ -144,6 +170,32 @@ ARGUMENT_HEADINGS = (
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+DEFAULT_REPLIES_PER_PAGE = 50
+
+
+def replies_per_page() -> int:
+    value = current_app.config.get("RECOMMENDATION_REPLIES_PER_PAGE")
+    return max(1, int(value or DEFAULT_REPLIES_PER_PAGE))
+
+
+def page_of_post(post_id: int, user: Any) -> int:
+    """The page of its thread on which `user` finds this reply (1 when unknown)."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        return 1
+    before = db.session.scalar(
+        select(func.count(Post.id)).where(
+            Post.recommendation_id == post.recommendation_id,
+            _visible_posts_clause(user),
+            or_(
+                Post.created_at < post.created_at,
+                and_(Post.created_at == post.created_at, Post.id < post.id),
+            ),
+        )
+    )
+    return before // replies_per_page() + 1
 
 
 def edit_window() -> timedelta:
@@ -358,12 +410,22 @@ def filter_themes(user: Any) -> list[Theme]:
     return list(db.session.scalars(query))
 
 
-def thread_page(slug: str, user: Any, now: datetime | None = None) -> ThreadPage:
-    """The thread with its replies, tally, supports and what is new for this viewer."""
+def thread_page(slug: str, user: Any, now: datetime | None = None, page: int = 1) -> ThreadPage:
+    """One page of the thread's replies with the tally over all of them, the supports and
+    what is new for this viewer; 404 for a page past the last."""
     now = now or utcnow()
     thread = get_thread(slug, user)
     member = bool(getattr(user, "is_authenticated", False))
     coordinator = is_coordinator(user)
+    per_page = replies_per_page()
+    total = db.session.scalar(
+        select(func.count(Post.id)).where(
+            Post.recommendation_id == thread.id, _visible_posts_clause(user)
+        )
+    )
+    pages = max(1, -(-total // per_page))
+    if page < 1 or page > pages:
+        abort(404)
     posts = list(
         db.session.scalars(
             select(Post)
@@ -374,6 +436,8 @@ def thread_page(slug: str, user: Any, now: datetime | None = None) -> ThreadPage
             )
             .where(Post.recommendation_id == thread.id, _visible_posts_clause(user))
             .order_by(Post.created_at, Post.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
         ).unique()
     )
     follow = endorsed = None
@@ -432,6 +496,7 @@ def thread_page(slug: str, user: Any, now: datetime | None = None) -> ThreadPage
         transitions=TRANSITIONS.get(thread.status, ()) if coordinator else (),
         is_coordinator=coordinator,
         is_member=member,
+        pager=Pager(page, pages, total),
     )
 
 
@@ -493,9 +558,12 @@ def add_reply(
 
 
 def thread_url_path(thread: Recommendation, post: Post | None = None) -> str:
-    """The site path of a thread, at one reply when given."""
+    """The site path of a thread, at one reply (on its page, as members see it) when given."""
     path = f"/aanbevelingen/{thread.slug}"
-    return f"{path}#reactie-{post.id}" if post is not None else path
+    if post is None:
+        return path
+    page = page_of_post(post.id, None)
+    return f"{path}?page={page}#reactie-{post.id}" if page > 1 else f"{path}#reactie-{post.id}"
 
 
 def _follow_query(thread_id: int, user_id: int):
@@ -787,6 +855,9 @@ def flag_post(slug: str, post_id: int, user: Any, *, reason: str, details: str =
     flag = Flag(post_id=post.id, user_id=user.id, reason=reason, details=(details or "").strip())
     if not _add_once(flag):
         raise RecommendationError("Je meldde deze reactie al; de moderatoren bekijken ze.")
+    from lerend_netwerk.recommendations.moderation import hide_when_flagged_enough
+
+    hide_when_flagged_enough(post)
     return flag
 
 
@@ -828,6 +899,8 @@ def unhide_post(slug: str, post_id: int, user: Any) -> Post:
     if not post.is_hidden:
         raise RecommendationError("Deze reactie is niet verborgen.")
     post.hidden_at, post.hidden_reason, post.hidden_by_id = None, "", None
+    # Showing it again is the coordinator's judgement on any report still open.
+    _resolve_flags(post, utcnow())
     record_audit(user, "reply.unhidden", post, f"reactie #{post.id} in {slug}")
     db.session.flush()
     return post
@@ -845,7 +918,8 @@ def dismiss_flags(slug: str, post_id: int, user: Any) -> int:
 
 
 def moderation_queue(user: Any) -> dict[str, list[Post]]:
-    """Replies with open reports (most reported first) and the replies now hidden."""
+    """Replies with open reports (most reported first), replies hidden by their reports
+    awaiting review, and the other hidden replies."""
     _require_coordinator(user)
     open_flag = and_(Flag.post_id == Post.id, Flag.resolved_at.is_(None))
     open_count = select(func.count(Flag.id)).where(open_flag).correlate(Post).scalar_subquery()
@@ -874,4 +948,7 @@ def moderation_queue(user: Any) -> dict[str, list[Post]]:
             .order_by(Post.hidden_at.desc())
         ).unique()
     )
-    return {"flagged": flagged, "hidden": hidden}
+    # Hidden by the reports themselves, waiting for a coordinator's decision.
+    pending = [post for post in hidden if any(f.resolved_at is None for f in post.flags)]
+    hidden = [post for post in hidden if post not in pending]
+    return {"flagged": flagged, "pending": pending, "hidden": hidden}
