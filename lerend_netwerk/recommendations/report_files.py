@@ -66,7 +66,23 @@ def to_pdf(document: dict[str, Any]) -> bytes:
         annex_title=ANNEX_TITLE,
         site_name=current_app.config.get("SITE_NAME", "Lerend netwerk duaal leren"),
     )
-    return HTML(string=page, base_url=current_app.config.get("SITE_URL") or None).write_pdf()
+    return HTML(
+        string=page,
+        base_url=current_app.config.get("SITE_URL") or None,
+        url_fetcher=_no_fetching(),
+    ).write_pdf()
+
+
+def _no_fetching() -> Any:
+    """A fetcher that fetches nothing: the PDF is made from the document alone, so no
+    link or image in a user's text makes the server send a request."""
+    from weasyprint.urls import URLFetcher
+
+    class NoFetching(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"not fetched: {url}")
+
+    return NoFetching()
 
 
 # --- Word -----------------------------------------------------------------------------
