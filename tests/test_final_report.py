@@ -496,6 +496,7 @@ def test_docx_has_title_contents_field_headings_per_theme_and_page_numbers(clien
     footer_xml = document.sections[0].footer._element.xml
     assert "PAGE" in footer_xml
     assert document.sections[0].different_first_page_header_footer
+    assert document.styles["Heading 1"].paragraph_format.page_break_before
     assert b"updateFields" in _part(response.data, "word/settings.xml")
     text = "\n".join(p.text for p in paragraphs)
     assert "Lerenden haken af zonder vergoeding. — Hogeschool Leie" in text

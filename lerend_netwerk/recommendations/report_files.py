@@ -253,7 +253,6 @@ def to_docx(document: dict[str, Any]) -> bytes:
         line.append(OxmlElement("w:br"))
         placeholder_end.addprevious(line)
     _update_fields_on_open(docx)
-    docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
 
     if document["introduction"].strip():
         docx.add_heading("Inleiding", level=1)
@@ -273,6 +272,8 @@ def to_docx(document: dict[str, Any]) -> bytes:
             _entry_into(docx, entry)
     for style_name in ("Heading 1", "Heading 2", "Title"):
         docx.styles[style_name].font.color.rgb = ACCENT
+    # Every theme (and the introduction, closing and annex) starts a page, as in the PDF.
+    docx.styles["Heading 1"].paragraph_format.page_break_before = True
     out = io.BytesIO()
     docx.save(out)
     return out.getvalue()

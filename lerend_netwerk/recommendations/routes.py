@@ -567,7 +567,8 @@ def follow(slug: str):
     return _act(
         lambda: service.toggle_follow(slug, current_user),
         lambda following: (
-            "Je volgt deze aanbeveling: nieuwe reacties worden voor jou gemarkeerd."
+            "Je volgt deze aanbeveling: nieuwe reacties worden voor jou gemarkeerd en je "
+            "krijgt er mail over zoals je koos bij je e-mailvoorkeuren."
             if following
             else "Je volgt deze aanbeveling niet meer."
         ),
