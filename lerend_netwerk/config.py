@@ -71,6 +71,10 @@ class DefaultConfig:
 
     # How long authors may edit their reply in a recommendation thread.
     RECOMMENDATION_EDIT_WINDOW_MINUTES = 30
+    # After this many open reports a reply is hidden until a coordinator decides (0: never).
+    RECOMMENDATION_FLAG_THRESHOLD = 3
+    # Replies per page of a thread.
+    RECOMMENDATION_REPLIES_PER_PAGE = 50
 
     # Calendar feeds: how often clients should refresh.
     FEED_REFRESH_MINUTES = 60

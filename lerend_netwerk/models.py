@@ -15,6 +15,7 @@ from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin, VisitReport
 from lerend_netwerk.recommendations.models import (
     Endorsement,
+    FinalReport,
     Flag,
     Post,
     PostRevision,
@@ -30,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "Contribution",
     "Endorsement",
+    "FinalReport",
     "Flag",
     "LoginSession",
     "Meeting",

@@ -368,6 +368,24 @@ def test_references_may_point_into_the_database_or_the_same_import(app, make_the
     assert [t.slug for t in proeftuin.themes] == ["mentoren"]
 
 
+def test_a_recommendation_names_the_proeftuinen_it_rests_on(app, tmp_path):
+    write(tmp_path, "themes/mentoren.md", "---\ntitle: Mentoren\n---\n")
+    for slug in ("zorg", "bouw"):
+        write(tmp_path, f"proeftuinen/{slug}.md", f"---\ntitle: {slug}\nlevel: secundair\n---\n")
+    write(
+        tmp_path,
+        "recommendations/mentorrol.md",
+        "---\ntitle: Mentorrol\ntheme: mentoren\nproeftuinen: [zorg, bouw]\n---\nTekst.\n",
+    )
+    import_directory(tmp_path)
+    db.session.commit()
+    thread = db.session.scalar(select(Recommendation).where(Recommendation.slug == "mentorrol"))
+    assert sorted(p.slug for p in thread.proeftuinen) == ["bouw", "zorg"]
+    out = tmp_path / "export"
+    export_directory(out)
+    assert "proeftuinen: [" in (out / "recommendations" / "mentorrol.md").read_text()
+
+
 def test_layout_hidden_files_are_skipped_and_loose_files_only_warned_about(app, tmp_path):
     write(tmp_path, "README.md", "# Inhoud\n")
     write(tmp_path, ".git/config", "x")

@@ -89,3 +89,57 @@ def test_existing_sessions_keep_the_uid_their_subscribers_know(empty_database_ur
                 (7, "meeting-7@lerend-netwerk.example.be", 2),
             ]
         db.engine.dispose()
+
+
+def test_upgrading_a_database_with_data_keeps_every_row(empty_database_url, tmp_path):
+    """Batch rebuilds of a table on SQLite must not cascade into the rows that point at it."""
+    from sqlalchemy import text
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "SEARCH_INDEX_DIR": str(tmp_path / "idx"),
+        }
+    )
+    now = "2026-01-15 12:00:00+00:00"
+    with app.app_context():
+        upgrade(revision="1c1c0dbd1c98")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    'INSERT INTO "user" (id, email, name, role, active, calendar_token,'
+                    " session_version, wants_reminders, wants_digest, bio, show_email,"
+                    " show_phone, listed_in_directory, created_at, updated_at)"
+                    " VALUES (1, 'an@example.be', 'An', 'member', :yes, 'tok', 1, :yes, :yes,"
+                    " '', :no, :no, :yes, :t, :t)"
+                ),
+                {"t": now, "yes": True, "no": False},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO meeting (id, title, kind, starts_at, ends_at, status,"
+                    " visibility, body, report, sequence, slug, created_at, updated_at)"
+                    " VALUES (1, 'Sessie', 'intervisie', :t, :t, 'scheduled', 'public',"
+                    " '', '', 0, 'sessie', :t, :t)"
+                ),
+                {"t": now},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO registration (id, meeting_id, user_id, status, remark,"
+                    " registered_at, created_at, updated_at)"
+                    " VALUES (1, 1, 1, 'confirmed', '', :t, :t, :t)"
+                ),
+                {"t": now},
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            registrations = connection.execute(text("SELECT count(*) FROM registration"))
+            assert registrations.scalar() == 1
+            users = connection.execute(text('SELECT count(*) FROM "user"'))
+            assert users.scalar() == 1
+            if connection.dialect.name == "sqlite":
+                # Foreign keys are enforced again on the connections the app gets.
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()

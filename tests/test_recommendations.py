@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conftest import login, post_form
@@ -59,6 +59,15 @@ def refreshed(obj):
 
 def text_of(response) -> str:
     return response.get_data(as_text=True)
+
+
+def freeze_report_with_key_arguments(coordinator) -> None:
+    """Every reply becomes a key argument, then the default report is frozen."""
+    from lerend_netwerk.recommendations import report
+
+    db.session.execute(update(Post).values(key_argument=True))
+    report.freeze(coordinator, report_date=T0.date())
+    db.session.commit()
 
 
 def follow_redirect(client, response):
@@ -228,6 +237,7 @@ def test_reply_body_markdown_is_sanitised(client, make_user, make_recommendation
         client, f"/aanbevelingen/{thread.slug}/reacties", {"body": payload, "stance": "eens"}
     )
     assert response.status_code == 302
+    freeze_report_with_key_arguments(make_user(role="coordinator"))
     for url in (f"/aanbevelingen/{thread.slug}", "/aanbevelingen/eindrapport"):
         page = text_of(client.get(url))
         assert "Gevaarlijk" in page
@@ -263,7 +273,11 @@ def test_every_post_without_csrf_token_is_refused(
         f"{base}/reacties/{post.id}/tonen": {},
         f"{base}/reacties/{post.id}/meldingen-afhandelen": {},
         f"{base}/reacties/{post.id}/bewerken": {"body": "x", "stance": "eens"},
+        f"{base}/reacties/{post.id}/kernargument": {},
+        f"{base}/reacties/{post.id}/verborgen-houden": {},
         "/aanbevelingen/nieuw": {"title": "x", "slug": "x"},
+        "/aanbevelingen/eindrapport/samenstellen": {"introduction": "x"},
+        "/aanbevelingen/eindrapport/vastleggen": {"report_date": "2026-10-25"},
     }
     for url, data in urls.items():
         assert client.post(url, data=data).status_code == 400, url
@@ -817,6 +831,7 @@ def test_members_only_threads_are_invisible_to_visitors(
     assert "Interne aanbeveling" not in text_of(client.get("/aanbevelingen"))
     assert client.get(f"/aanbevelingen/{members.slug}").status_code == 404
     assert client.get(f"/aanbevelingen/{public.slug}").status_code == 200
+    freeze_report_with_key_arguments(make_user(role="coordinator"))
     for url in ("/aanbevelingen/eindrapport", "/aanbevelingen/eindrapport.md"):
         body = text_of(client.get(url))
         assert "Openbare aanbeveling" in body
@@ -827,193 +842,6 @@ def test_members_only_threads_are_invisible_to_visitors(
 
 
 # --- the final report -----------------------------------------------------------------
-
-
-@pytest.fixture
-def report_threads(
-    make_user, make_theme, make_organisation, make_recommendation, make_post, make_person
-):
-    """A known set: two accepted public threads in two themes, and what must stay out."""
-    financing = make_theme(title="Financiering", slug="financiering")
-    mentors = make_theme(title="Mentoren", slug="mentoren")
-    leie = make_organisation(title="Hogeschool Leie")
-    kempen = make_organisation(title="CVO Kempen")
-    ann = make_person(name="Ann", organisation=leie)
-    bert = make_person(name="Bert", organisation=kempen)
-    chris = make_person(name="Chris")
-    money = make_recommendation(
-        title="Extra financiering voor begeleiding",
-        slug="extra-financiering",
-        theme=financing,
-        status="aanvaard",
-        status_reason="Aanvaard op de slotsessie.",
-        body="Structurele middelen per duale lerende.\n\n## Voorwaarden\n\nMinstens twee bezoeken.",
-    )
-    mentor = make_recommendation(
-        title="Mentoropleiding als standaard",
-        slug="mentoropleiding",
-        theme=mentors,
-        level="hoger-onderwijs",
-        status="aanvaard",
-        status_reason="Unaniem.",
-        body="Een basisopleiding voor elke mentor.",
-    )
-    make_recommendation(title="Nog open voorstel", theme=financing, status="open")
-    make_recommendation(title="Verworpen voorstel", theme=financing, status="verworpen")
-    make_recommendation(
-        title="Intern aanvaard voorstel", theme=mentors, status="aanvaard", visibility="members"
-    )
-    make_post(
-        money, ann, "eens", "Begeleiding kost 42 uur per student.\n\nTweede alinea.", created_at=T0
-    )
-    make_post(
-        money,
-        bert,
-        "oneens",
-        "> Begeleiding kost\n\nLiever via bestaande middelen.",
-        created_at=T0 + timedelta(minutes=1),
-    )
-    make_post(
-        money, chris, "neutraal", "Hangt af van de sector.", created_at=T0 + timedelta(minutes=2)
-    )
-    make_post(
-        money,
-        chris,
-        "oneens",
-        "Verborgen scheldwoorden.",
-        created_at=T0 + timedelta(minutes=3),
-        hidden_at=T0,
-    )
-    make_post(mentor, bert, "eens", "Mentoren vragen er zelf om.", created_at=T0)
-    db.session.add_all(
-        [
-            Endorsement(recommendation=money, user=ann),
-            Endorsement(recommendation=money, user=bert),
-            Endorsement(recommendation=mentor, user=chris),
-        ]
-    )
-    db.session.commit()
-    return money, mentor
-
-
-EXPECTED_MARKDOWN = """\
-# Beleidsaanbevelingen
-
-De aanbevelingen die het lerend netwerk duaal leren na bespreking aanvaardde,
-per thema. Stand van 2 maart 2026.
-
-## Financiering
-
-### Extra financiering voor begeleiding
-
-*Niveau: Alle niveaus*
-
-Structurele middelen per duale lerende.
-
-#### Voorwaarden
-
-Minstens twee bezoeken.
-
-**Status:** Aanvaard — Aanvaard op de slotsessie.
-
-**Steun:** 2 leden
-
-**Standpunten:** 1 eens · 1 oneens · 1 neutraal
-
-#### Argumenten voor
-
-- Begeleiding kost 42 uur per student. — *Hogeschool Leie*
-
-#### Argumenten tegen
-
-- Liever via bestaande middelen. — *CVO Kempen*
-
-#### Nuances
-
-- Hangt af van de sector.
-
-## Mentoren
-
-### Mentoropleiding als standaard
-
-*Niveau: Hoger onderwijs*
-
-Een basisopleiding voor elke mentor.
-
-**Status:** Aanvaard — Unaniem.
-
-**Steun:** 1 lid
-
-**Standpunten:** 1 eens · 0 oneens · 0 neutraal
-
-#### Argumenten voor
-
-- Mentoren vragen er zelf om. — *CVO Kempen*
-
-#### Argumenten tegen
-
-Geen.
-
-#### Nuances
-
-Geen.
-"""
-
-
-def test_final_report_markdown_for_a_known_set_of_threads(app, report_threads):
-    assert service.final_report_markdown(None, now=T0) == EXPECTED_MARKDOWN
-
-
-def test_final_report_markdown_download(client, report_threads):
-    response = client.get("/aanbevelingen/eindrapport.md")
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/markdown; charset=utf-8"
-    assert (
-        response.headers["Content-Disposition"] == 'attachment; filename="beleidsaanbevelingen.md"'
-    )
-    body = text_of(response)
-    assert body.startswith("# Beleidsaanbevelingen\n")
-    assert body.split("\n", 4)[4] == EXPECTED_MARKDOWN.split("\n", 4)[4]
-
-
-def test_final_report_html_for_a_known_set_of_threads(client, report_threads):
-    response = client.get("/aanbevelingen/eindrapport")
-    assert response.status_code == 200
-    page = text_of(response)
-    assert "<h1>Beleidsaanbevelingen</h1>" in page
-    assert "print.css" in page
-    report = page[page.index('<section class="final-chapter"') :]
-    assert report.index(">Financiering</h2>") < report.index("Extra financiering voor begeleiding")
-    assert report.index("Extra financiering voor begeleiding") < report.index(">Mentoren</h2>")
-    assert report.index(">Mentoren</h2>") < report.index("Mentoropleiding als standaard")
-    for absent in (
-        "Nog open voorstel",
-        "Verworpen voorstel",
-        "Intern aanvaard voorstel",
-        "Verborgen scheldwoorden",
-        "Tweede alinea",
-    ):
-        assert absent not in page
-    money = report[: report.index(">Mentoren</h2>")]
-    assert "<h4>Voorwaarden</h4>" in money  # the body's headings sit under the report's
-    assert "Aanvaard op de slotsessie." in money and "2 leden" in money
-    assert "1 eens · 1 oneens · 1 neutraal" in money
-    voor = money[money.index("<h4>Argumenten voor</h4>") : money.index("<h4>Argumenten tegen</h4>")]
-    tegen = money[money.index("<h4>Argumenten tegen</h4>") : money.index("<h4>Nuances</h4>")]
-    nuances = money[money.index("<h4>Nuances</h4>") :]
-    assert "Begeleiding kost 42 uur per student." in voor and "Hogeschool Leie" in voor
-    assert "Liever via bestaande middelen." in tegen and "CVO Kempen" in tegen
-    assert "Begeleiding kost" not in tegen  # the quote is not the argument
-    assert "Hangt af van de sector." in nuances
-
-
-def test_coordinators_final_report_includes_members_only_recommendations(
-    client, make_user, report_threads
-):
-    login(client, make_user(role="coordinator"))
-    page = text_of(client.get("/aanbevelingen/eindrapport"))
-    assert "Intern aanvaard voorstel" in page and "enkel voor leden" in page
-    assert "Intern aanvaard voorstel" in text_of(client.get("/aanbevelingen/eindrapport.md"))
 
 
 def test_markdown_escape_keeps_user_text_literal():
@@ -1046,7 +874,29 @@ MATRIX = [
     ("GET", "/aanbevelingen/leden", None, dict(MEMBERS, anonymous=NOT_FOUND)),
     ("GET", "/aanbevelingen/bestaat-niet", None, dict.fromkeys(ROLES, NOT_FOUND)),
     ("GET", "/aanbevelingen/eindrapport", None, EVERYONE),
-    ("GET", "/aanbevelingen/eindrapport.md", None, EVERYONE),
+    (
+        "GET",
+        "/aanbevelingen/eindrapport.md",
+        None,
+        dict(COORDINATORS, member=NOT_FOUND, anonymous=NOT_FOUND),
+    ),
+    (
+        "GET",
+        "/aanbevelingen/eindrapport.pdf",
+        None,
+        dict(COORDINATORS, member=NOT_FOUND, anonymous=NOT_FOUND),
+    ),
+    (
+        "GET",
+        "/aanbevelingen/eindrapport.docx",
+        None,
+        dict(COORDINATORS, member=NOT_FOUND, anonymous=NOT_FOUND),
+    ),
+    ("GET", "/aanbevelingen/eindrapport/samenstellen", None, COORDINATORS),
+    ("POST", "/aanbevelingen/eindrapport/samenstellen", {"introduction": "In."}, COORDINATORS),
+    ("POST", "/aanbevelingen/eindrapport/vastleggen", {"report_date": "2026-10-25"}, COORDINATORS),
+    ("POST", f"{R}/kernargument", {}, COORDINATORS),
+    ("POST", f"{R}/verborgen-houden", {}, COORDINATORS),
     ("GET", "/aanbevelingen/moderatie", None, COORDINATORS),
     ("GET", "/aanbevelingen/nieuw", None, COORDINATORS),
     ("GET", f"{P}/bewerken", None, COORDINATORS),

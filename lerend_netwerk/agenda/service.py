@@ -49,7 +49,6 @@ from lerend_netwerk.timeutil import local_isoformat, nl_datetime, parse_local, t
 from lerend_netwerk.visibility import (
     VISIBILITIES,
     can_see,
-    is_coordinator,
     is_member,
     may_see_online_link,
     visible_clause,

@@ -70,6 +70,8 @@ class User(UserMixin, TimestampMixin, Base):
     last_login_at: Mapped[datetime | None]
     wants_reminders: Mapped[bool] = mapped_column(default=True)
     wants_digest: Mapped[bool] = mapped_column(default=False)
+    # Mail about followed threads: "direct", "dagelijks", "wekelijks" or "nooit".
+    thread_mail: Mapped[str] = mapped_column(String(20), default="direct")
     # Directory profile: contact details are shown only where the member opted in.
     phone: Mapped[str | None] = mapped_column(String(50))
     bio: Mapped[str] = mapped_column(Text, default="")

@@ -222,6 +222,8 @@ KINDS: tuple[Kind, ...] = (
             Field("status_reason", TEXT, default="", multiline=True),
             Field("closed", BOOL, default=False),
             _visibility(),
+            # The proeftuinen the recommendation rests on (listed in the final report).
+            Field("proeftuinen", REFS, ref="proeftuinen"),
             _published(),
         ),
     ),

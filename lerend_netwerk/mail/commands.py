@@ -54,12 +54,14 @@ def _log_to_console() -> None:
 def queue_scheduled_mail() -> tuple[int, int]:
     """Queue reminders and digests that are due now; commit. Returns (reminders, digests)."""
     from lerend_netwerk.mail.scheduled import queue_due_digests, queue_due_reminders
+    from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
     from lerend_netwerk.sqlite import begin_write_transaction
 
     try:
         begin_write_transaction(db.session)
         reminders = queue_due_reminders()
-        digests = queue_due_digests()
+        # The daily and weekly overviews of followed threads count as digests.
+        digests = queue_due_digests() + queue_due_thread_overviews()
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -129,12 +131,13 @@ def reminders() -> None:
 
 @mail_cli.command("digest")
 def digest() -> None:
-    """Queue this week's digest for the members who asked for it."""
+    """Queue this week's digest and the due overviews of followed threads."""
     from lerend_netwerk.mail.scheduled import queue_due_digests
+    from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
     from lerend_netwerk.sqlite import begin_write_transaction
 
     begin_write_transaction(db.session)
-    count = queue_due_digests()
+    count = queue_due_digests() + queue_due_thread_overviews()
     db.session.commit()
     click.echo(f"Queued {count} digest(s).")
 

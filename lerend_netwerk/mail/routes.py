@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail import receivers, service
 from lerend_netwerk.mail.forms import PreferencesForm, UnsubscribeForm
+from lerend_netwerk.recommendations.notify import set_thread_mail
 
 bp = Blueprint("mail", __name__, template_folder="templates")
 
@@ -43,6 +44,8 @@ def preferences():
             wants_reminders=form.wants_reminders.data,
             wants_digest=form.wants_digest.data,
         )
+        if form.thread_mail.raw_data:  # older forms without the choice leave it alone
+            set_thread_mail(current_user, form.thread_mail.data)
         db.session.commit()
         flash("Je e-mailvoorkeuren zijn bewaard.", "success")
     else:

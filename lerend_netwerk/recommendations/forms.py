@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from wtforms import (
+    DateField,
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -139,4 +141,19 @@ class ThreadForm(Form):
     )
     body = TextAreaField(
         "Voorstel (Markdown)", validators=[Length(max=MAX_BODY)], render_kw=MARKDOWN_EDITOR
+    )
+    proeftuin_ids = SelectMultipleField(
+        "Proeftuinen waarop de aanbeveling steunt", coerce=int, validate_choice=False
+    )
+
+
+class FreezeReportForm(Form):
+    """A coordinator freezes the working version of the final report."""
+
+    report_date = DateField(
+        "Datum van deze versie", validators=[InputRequired(message="Geef een datum.")]
+    )
+    label = StringField(
+        "Naam (niet verplicht)",
+        validators=[Length(max=200, message="Een naam telt hoogstens 200 tekens.")],
     )

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
     from lerend_netwerk.auth.models import User
+    from lerend_netwerk.proeftuinen.models import Proeftuin
     from lerend_netwerk.themes.models import Theme
 
 RECOMMENDATION_STATUSES = ("open", "in-bespreking", "aanvaard", "verworpen")
@@ -29,6 +30,18 @@ FLAG_REASONS = {
     "naast-de-kwestie": "Hoort niet bij deze aanbeveling",
     "andere": "Andere reden",
 }
+
+# The proeftuinen whose experience a recommendation rests on.
+recommendation_proeftuinen = Table(
+    "recommendation_proeftuin",
+    Base.metadata,
+    Column(
+        "recommendation_id",
+        ForeignKey("recommendation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
+)
 
 
 class Recommendation(SlugMixin, TimestampMixin, Base):
@@ -57,6 +70,9 @@ class Recommendation(SlugMixin, TimestampMixin, Base):
         order_by="[Post.created_at, Post.id]",
         cascade="all, delete-orphan",
         passive_deletes=True,
+    )
+    proeftuinen: Mapped[list[Proeftuin]] = relationship(
+        secondary=recommendation_proeftuinen, order_by="Proeftuin.title"
     )
 
     @property
@@ -90,6 +106,8 @@ class Post(TimestampMixin, Base):
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str] = mapped_column(Text, default="")
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # A coordinator chose this reply as one of the thread's main arguments for the report.
+    key_argument: Mapped[bool] = mapped_column(default=False)
 
     recommendation: Mapped[Recommendation] = relationship(back_populates="posts")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
@@ -196,3 +214,30 @@ class PostRevision(Base):
     @property
     def stance_label(self) -> str:
         return STANCE_LABELS.get(self.stance, self.stance)
+
+
+class FinalReport(TimestampMixin, Base):
+    """The final report: one working version (frozen_at empty) and the frozen versions.
+
+    A frozen version keeps the whole document in `snapshot`, so it reads the same however
+    the threads change afterwards.
+    """
+
+    __tablename__ = "final_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    introduction: Mapped[str] = mapped_column(Text, default="")
+    closing: Mapped[str] = mapped_column(Text, default="")
+    # Thread ids in report order; None means the default (every candidate, per theme).
+    selection: Mapped[list[int] | None] = mapped_column(JSON)
+    frozen_at: Mapped[datetime | None]
+    report_date: Mapped[date | None]
+    label: Mapped[str] = mapped_column(String(200), default="")
+    frozen_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    frozen_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.frozen_at is not None

@@ -21,13 +21,16 @@ from lerend_netwerk.access import coordinator_required
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.forms import Form
 from lerend_netwerk.db import utcnow
-from lerend_netwerk.extensions import db
+from lerend_netwerk.extensions import csrf, db
+from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
-from lerend_netwerk.recommendations import service
+from lerend_netwerk.recommendations import moderation as auto_moderation
+from lerend_netwerk.recommendations import notify, report, report_files, service
 from lerend_netwerk.recommendations.forms import (
     ActionForm,
     EditReplyForm,
     FlagForm,
+    FreezeReportForm,
     HideForm,
     ReplyForm,
     StatusForm,
@@ -38,14 +41,25 @@ from lerend_netwerk.recommendations.models import (
     STANCE_LABELS,
 )
 from lerend_netwerk.recommendations.service import RecommendationError
+from lerend_netwerk.timeutil import to_local
+from lerend_netwerk.visibility import is_coordinator
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
+bp.add_app_template_filter(markdown_to_text, "markdown_text")
+bp.add_app_template_global(notify.THREAD_MAIL_CHOICES, "thread_mail_choices")
 
 
 def _thread_url(slug: str, post_id: int | None = None) -> str:
-    """The thread page, at one reply when given."""
-    anchor = f"reactie-{post_id}" if post_id else None
-    return url_for("recommendations.detail", slug=slug, _anchor=anchor)
+    """The thread page, at one reply (on the page that shows it) when given."""
+    if not post_id:
+        return url_for("recommendations.detail", slug=slug)
+    page = service.page_of_post(post_id, current_user)
+    return url_for(
+        "recommendations.detail",
+        slug=slug,
+        page=page if page > 1 else None,
+        _anchor=f"reactie-{post_id}",
+    )
 
 
 def _back(slug: str, post_id: int | None = None) -> Response:
@@ -116,25 +130,185 @@ def index():
     )
 
 
-@bp.get("/aanbevelingen/eindrapport")
-def final_report():
-    """The accepted recommendations as a printable chapter of the final report."""
+def _report_download(document: dict[str, Any], fmt: str, name: str) -> Response:
+    """The report document as a Markdown, PDF or Word download."""
+    if fmt == "pdf":
+        data, content_type = report_files.to_pdf(document), "application/pdf"
+    elif fmt == "docx":
+        data = report_files.to_docx(document)
+        content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    else:
+        data, content_type = report.to_markdown(document), "text/markdown; charset=utf-8"
+    return Response(
+        data,
+        content_type=content_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
+    )
+
+
+def _render_report(document: dict[str, Any] | None, version: Any, download: Callable):
+    form = FreezeReportForm(formdata=None)
+    form.report_date.data = to_local(utcnow()).date()
     return render_template(
         "recommendations/final_report.html",
-        chapters=service.final_report(current_user),
+        document=document,
+        document_toc=report_files.toc_items(document) if document else [],
+        version=version,
+        versions=report.frozen_versions(),
+        is_coordinator=is_coordinator(current_user),
+        freeze_form=form,
         headings=service.ARGUMENT_HEADINGS,
-        generated_at=utcnow(),
+        annex_title=report_files.ANNEX_TITLE,
+        link_threads=True,
+        download=download,
+    )
+
+
+def _current_report() -> tuple[dict[str, Any] | None, Any]:
+    """Coordinators get the working version; everyone else the latest frozen version."""
+    if is_coordinator(current_user):
+        return report.working_document(current_user), None
+    versions = report.frozen_versions()
+    if not versions:
+        return None, None
+    return report.for_viewer(versions[0].snapshot, current_user), versions[0]
+
+
+@bp.get("/aanbevelingen/eindrapport")
+def final_report():
+    """The final report: the working version for coordinators, the latest frozen one else."""
+    document, version = _current_report()
+    return _render_report(
+        document,
+        version,
+        lambda fmt: url_for(
+            "recommendations.final_report_markdown"
+            if fmt == "md"
+            else "recommendations.final_report_download",
+            **({} if fmt == "md" else {"fmt": fmt}),
+        ),
     )
 
 
 @bp.get("/aanbevelingen/eindrapport.md")
 def final_report_markdown():
-    """The same chapter as a Markdown download."""
-    text = service.final_report_markdown(current_user)
-    return Response(
-        text,
-        content_type="text/markdown; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="beleidsaanbevelingen.md"'},
+    """The same document as a Markdown download."""
+    return final_report_download("md")
+
+
+@bp.get("/aanbevelingen/eindrapport.<any(pdf, docx):fmt>")
+def final_report_download(fmt: str):
+    """The same document as a PDF or Word download."""
+    document, _version = _current_report()
+    if document is None:
+        abort(404)
+    return _report_download(document, fmt, "beleidsaanbevelingen")
+
+
+@bp.route("/aanbevelingen/eindrapport/samenstellen", methods=["GET", "POST"])
+@coordinator_required
+def compose_report():
+    """Coordinators choose the threads and their order, the introduction and the closing."""
+    draft = report.working_version()
+    introduction = draft.introduction if draft else ""
+    closing = draft.closing if draft else ""
+    rows = report.selection_rows(draft)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        introduction = request.form.get("introduction", "")
+        closing = request.form.get("closing", "")
+        chosen = [int(v) for v in request.form.getlist("kies") if v.isdigit()]
+        order = {
+            thread.id: request.form.get(f"volgorde-{thread.id}", type=int) or 10**6
+            for thread, _ in rows
+        }
+        try:
+            report.save_working_version(
+                current_user,
+                introduction=introduction,
+                closing=closing,
+                chosen=chosen,
+                order=order,
+            )
+        except RecommendationError as error:
+            errors[error.field or "general"] = str(error)
+            status = 400
+        else:
+            db.session.commit()
+            flash("Het eindrapport is bijgewerkt.", "success")
+            return redirect(url_for("recommendations.final_report"))
+    return render_template(
+        "recommendations/compose_report.html",
+        rows=rows,
+        introduction=introduction,
+        closing=closing,
+        errors=errors,
+    ), status
+
+
+@bp.post("/aanbevelingen/eindrapport/vastleggen")
+@coordinator_required
+def freeze_report():
+    """Coordinators freeze the working version with a date."""
+    form = FreezeReportForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+        return redirect(url_for("recommendations.final_report"))
+    try:
+        version = report.freeze(
+            current_user, report_date=form.report_date.data, label=form.label.data
+        )
+    except RecommendationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("recommendations.final_report"))
+    db.session.commit()
+    flash(f"‘{version.label}’ is vastgelegd.", "success")
+    return redirect(url_for("recommendations.report_version", version_id=version.id))
+
+
+@bp.get("/aanbevelingen/eindrapport/versies/<int:version_id>")
+def report_version(version_id: int):
+    """A frozen version: it reads as it did on the day it was frozen."""
+    version = report.get_version(version_id)
+    document = report.for_viewer(version.snapshot, current_user)
+    return _render_report(
+        document,
+        version,
+        lambda fmt: url_for(
+            "recommendations.report_version_download", version_id=version.id, fmt=fmt
+        ),
+    )
+
+
+@bp.get("/aanbevelingen/eindrapport/versies/<int:version_id>.<any(md, pdf, docx):fmt>")
+def report_version_download(version_id: int, fmt: str):
+    """A frozen version as a Markdown, PDF or Word download."""
+    version = report.get_version(version_id)
+    document = report.for_viewer(version.snapshot, current_user)
+    name = f"beleidsaanbevelingen-{version.report_date.isoformat()}"
+    return _report_download(document, fmt, name)
+
+
+@bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/kernargument")
+@coordinator_required
+def key_argument(slug: str, post_id: int):
+    """Coordinators mark a reply as a key argument for the report, or unmark it."""
+    chosen = request.form.get("kies") != "nee"
+    return _act(
+        lambda: report.set_key_argument(slug, post_id, current_user, chosen),
+        lambda _: (
+            "De reactie staat als kernargument in het eindrapport."
+            if chosen
+            else "De reactie is geen kernargument meer."
+        ),
+        redirect(_thread_url(slug, post_id)),
     )
 
 
@@ -154,6 +328,7 @@ def create():
     form = ThreadForm()
     form.theme_id.choices = service.theme_choices()
     form.level.choices = service.level_choices()
+    form.proeftuin_ids.choices = service.proeftuin_choices()
     if form.validate_on_submit():
         try:
             thread = service.create_thread(current_user, form.data)
@@ -168,10 +343,26 @@ def create():
     return render_template("recommendations/thread_form.html", form=form, thread=None), status
 
 
+@bp.route("/aanbevelingen/ontvolgen/<token>", methods=["GET", "POST"])
+@csrf.exempt  # the signed link is the proof; mail clients POST it without a form (RFC 8058)
+def unfollow_link(token: str):
+    """Stop following one thread from the link in a mail: confirm (GET), do it (POST)."""
+    found = notify.resolve_unfollow(token)
+    if found is None:
+        abort(404)
+    user, thread = found
+    done = False
+    if request.method == "POST":
+        notify.unfollow(user, thread)
+        db.session.commit()
+        done = True
+    return render_template("recommendations/unfollow.html", thread=thread, user=user, done=done)
+
+
 @bp.get("/aanbevelingen/<slug>")
 def detail(slug: str):
     """One thread: the proposal, the tally, the replies and the reply form."""
-    page = service.thread_page(slug, current_user)
+    page = service.thread_page(slug, current_user, page=request.args.get("page", 1, type=int))
     form = ReplyForm(formdata=None)
     answer = request.args.get("antwoord", type=bounded_int)
     if answer is not None and page.find(answer) is not None:
@@ -190,8 +381,10 @@ def edit(slug: str):
     form = ThreadForm(obj=thread)
     form.theme_id.choices = service.theme_choices()
     form.level.choices = service.level_choices()
+    form.proeftuin_ids.choices = service.proeftuin_choices()
     if request.method == "GET":
         form.level.data = thread.level or ""
+        form.proeftuin_ids.data = [p.id for p in thread.proeftuinen]
     if form.validate_on_submit():
         try:
             thread = service.update_thread(slug, current_user, form.data)
@@ -335,6 +528,17 @@ def unhide(slug: str, post_id: int):
     )
 
 
+@bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/verborgen-houden")
+@coordinator_required
+def keep_hidden(slug: str, post_id: int):
+    """Coordinators agree with the reports on a reply that hid itself."""
+    return _act(
+        lambda: auto_moderation.keep_hidden(slug, post_id, current_user),
+        lambda _: "De reactie blijft verborgen; de meldingen zijn afgehandeld.",
+        _back(slug, post_id),
+    )
+
+
 @bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/meldingen-afhandelen")
 @coordinator_required
 def dismiss(slug: str, post_id: int):
@@ -364,7 +568,8 @@ def follow(slug: str):
     return _act(
         lambda: service.toggle_follow(slug, current_user),
         lambda following: (
-            "Je volgt deze aanbeveling: nieuwe reacties worden voor jou gemarkeerd."
+            "Je volgt deze aanbeveling: nieuwe reacties worden voor jou gemarkeerd en je "
+            "krijgt er mail over zoals je koos bij je e-mailvoorkeuren."
             if following
             else "Je volgt deze aanbeveling niet meer."
         ),

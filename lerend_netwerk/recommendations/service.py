@@ -21,7 +21,7 @@ from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
+from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
 from lerend_netwerk.recommendations.models import (
     FLAG_REASONS,
     RECOMMENDATION_STATUS_LABELS,
@@ -36,14 +36,13 @@ from lerend_netwerk.recommendations.models import (
 )
 from lerend_netwerk.sqlite import begin_write_transaction
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.timeutil import nl_date
 from lerend_netwerk.visibility import VISIBILITIES, can_see, is_coordinator, visible_clause
 
 DEFAULT_EDIT_WINDOW_MINUTES = 30
 MAX_BODY_LENGTH = 20_000
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Paths under /aanbevelingen/ that are pages, not threads.
-RESERVED_SLUGS = frozenset({"eindrapport", "nieuw", "moderatie"})
+RESERVED_SLUGS = frozenset({"eindrapport", "nieuw", "moderatie", "ontvolgen"})
 
 # Which status may follow which. A decision can be reopened for discussion, never
 # swapped for the opposite decision without discussing it again.
@@ -103,6 +102,31 @@ class ThreadSummary:
 
 
 @dataclass
+class Pager:
+    """Which page of a thread's replies is shown (read by the `pagination` macro)."""
+
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+@dataclass
 class ThreadPage:
     """Everything the thread page shows, computed for one viewer."""
 
@@ -119,6 +143,7 @@ class ThreadPage:
     transitions: tuple[str, ...]
     is_coordinator: bool
     is_member: bool
+    pager: Pager = field(default_factory=lambda: Pager(1, 1, 0))
 
     @property
     def following(self) -> bool:
@@ -137,33 +162,6 @@ class ThreadPage:
         return first_paragraph(post.body, limit=280)
 
 
-@dataclass
-class Argument:
-    """One reply summarised for the final report."""
-
-    text: str
-    organisation: str | None
-
-
-@dataclass
-class ReportEntry:
-    """One accepted recommendation in the final report."""
-
-    thread: Recommendation
-    body: str  # Markdown with headings moved below the report's own
-    supports: int
-    tally: Tally
-    arguments: dict[str, list[Argument]] = field(default_factory=dict)
-
-
-@dataclass
-class ReportChapter:
-    """The accepted recommendations of one theme."""
-
-    theme: Theme
-    entries: list[ReportEntry]
-
-
 ARGUMENT_HEADINGS = (
     ("eens", "Argumenten voor"),
     ("oneens", "Argumenten tegen"),
@@ -172,6 +170,32 @@ ARGUMENT_HEADINGS = (
 
 
 # --- helpers --------------------------------------------------------------------------
+
+
+DEFAULT_REPLIES_PER_PAGE = 50
+
+
+def replies_per_page() -> int:
+    value = current_app.config.get("RECOMMENDATION_REPLIES_PER_PAGE")
+    return max(1, int(value or DEFAULT_REPLIES_PER_PAGE))
+
+
+def page_of_post(post_id: int, user: Any) -> int:
+    """The page of its thread on which `user` finds this reply (1 when unknown)."""
+    post = db.session.get(Post, post_id)
+    if post is None:
+        return 1
+    before = db.session.scalar(
+        select(func.count(Post.id)).where(
+            Post.recommendation_id == post.recommendation_id,
+            _visible_posts_clause(user),
+            or_(
+                Post.created_at < post.created_at,
+                and_(Post.created_at == post.created_at, Post.id < post.id),
+            ),
+        )
+    )
+    return before // replies_per_page() + 1
 
 
 def edit_window() -> timedelta:
@@ -386,12 +410,22 @@ def filter_themes(user: Any) -> list[Theme]:
     return list(db.session.scalars(query))
 
 
-def thread_page(slug: str, user: Any, now: datetime | None = None) -> ThreadPage:
-    """The thread with its replies, tally, supports and what is new for this viewer."""
+def thread_page(slug: str, user: Any, now: datetime | None = None, page: int = 1) -> ThreadPage:
+    """One page of the thread's replies with the tally over all of them, the supports and
+    what is new for this viewer; 404 for a page past the last."""
     now = now or utcnow()
     thread = get_thread(slug, user)
     member = bool(getattr(user, "is_authenticated", False))
     coordinator = is_coordinator(user)
+    per_page = replies_per_page()
+    total = db.session.scalar(
+        select(func.count(Post.id)).where(
+            Post.recommendation_id == thread.id, _visible_posts_clause(user)
+        )
+    )
+    pages = max(1, -(-total // per_page))
+    if page < 1 or page > pages:
+        abort(404)
     posts = list(
         db.session.scalars(
             select(Post)
@@ -402,6 +436,8 @@ def thread_page(slug: str, user: Any, now: datetime | None = None) -> ThreadPage
             )
             .where(Post.recommendation_id == thread.id, _visible_posts_clause(user))
             .order_by(Post.created_at, Post.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
         ).unique()
     )
     follow = endorsed = None
@@ -460,6 +496,7 @@ def thread_page(slug: str, user: Any, now: datetime | None = None) -> ThreadPage
         transitions=TRANSITIONS.get(thread.status, ()) if coordinator else (),
         is_coordinator=coordinator,
         is_member=member,
+        pager=Pager(page, pages, total),
     )
 
 
@@ -514,7 +551,19 @@ def add_reply(
     # Whoever takes part follows the thread (as on Discourse); what they saw stays seen.
     if db.session.scalar(_follow_query(thread.id, user.id)) is None:
         _add_once(ThreadFollow(recommendation_id=thread.id, user_id=user.id))
+    from lerend_netwerk.recommendations.notify import notify_reply
+
+    notify_reply(post)
     return post
+
+
+def thread_url_path(thread: Recommendation, post: Post | None = None) -> str:
+    """The site path of a thread, at one reply (on its page, as members see it) when given."""
+    path = f"/aanbevelingen/{thread.slug}"
+    if post is None:
+        return path
+    page = page_of_post(post.id, None)
+    return f"{path}?page={page}#reactie-{post.id}" if page > 1 else f"{path}#reactie-{post.id}"
 
 
 def _follow_query(thread_id: int, user_id: int):
@@ -681,6 +730,9 @@ def change_status(
     thread.status_reason = reason
     thread.status_changed_at = now or utcnow()
     db.session.flush()
+    from lerend_netwerk.recommendations.notify import notify_status
+
+    notify_status(thread, user)
     return thread
 
 
@@ -726,7 +778,16 @@ def _apply_thread_fields(thread: Recommendation, data: dict[str, Any]) -> None:
     visibility = data.get("visibility") or "public"
     if visibility not in VISIBILITIES:
         raise RecommendationError("Kies openbaar of enkel leden.", field="visibility")
+    proeftuin_ids = [int(i) for i in data.get("proeftuin_ids") or []]
+    proeftuinen = (
+        list(db.session.scalars(select(Proeftuin).where(Proeftuin.id.in_(proeftuin_ids))))
+        if proeftuin_ids
+        else []
+    )
+    if len(proeftuinen) != len(set(proeftuin_ids)):
+        raise RecommendationError("Kies proeftuinen uit de lijst.", field="proeftuin_ids")
     thread.title, thread.slug, thread.theme = title, slug, theme
+    thread.proeftuinen = sorted(proeftuinen, key=lambda p: p.title)
     thread.level, thread.visibility = level, visibility
     thread.body = (data.get("body") or "").strip()
 
@@ -753,6 +814,13 @@ def update_thread(slug: str, user: Any, data: dict[str, Any]) -> Recommendation:
 def theme_choices() -> list[tuple[int, str]]:
     """Themes for the thread form."""
     return [(t.id, t.title) for t in db.session.scalars(select(Theme).order_by(Theme.title))]
+
+
+def proeftuin_choices() -> list[tuple[int, str]]:
+    """Proeftuinen for the thread form."""
+    return [
+        (p.id, p.title) for p in db.session.scalars(select(Proeftuin).order_by(Proeftuin.title))
+    ]
 
 
 def level_choices() -> list[tuple[str, str]]:
@@ -787,6 +855,9 @@ def flag_post(slug: str, post_id: int, user: Any, *, reason: str, details: str =
     flag = Flag(post_id=post.id, user_id=user.id, reason=reason, details=(details or "").strip())
     if not _add_once(flag):
         raise RecommendationError("Je meldde deze reactie al; de moderatoren bekijken ze.")
+    from lerend_netwerk.recommendations.moderation import hide_when_flagged_enough
+
+    hide_when_flagged_enough(post)
     return flag
 
 
@@ -828,6 +899,8 @@ def unhide_post(slug: str, post_id: int, user: Any) -> Post:
     if not post.is_hidden:
         raise RecommendationError("Deze reactie is niet verborgen.")
     post.hidden_at, post.hidden_reason, post.hidden_by_id = None, "", None
+    # Showing it again is the coordinator's judgement on any report still open.
+    _resolve_flags(post, utcnow())
     record_audit(user, "reply.unhidden", post, f"reactie #{post.id} in {slug}")
     db.session.flush()
     return post
@@ -845,7 +918,8 @@ def dismiss_flags(slug: str, post_id: int, user: Any) -> int:
 
 
 def moderation_queue(user: Any) -> dict[str, list[Post]]:
-    """Replies with open reports (most reported first) and the replies now hidden."""
+    """Replies with open reports (most reported first), replies hidden by their reports
+    awaiting review, and the other hidden replies."""
     _require_coordinator(user)
     open_flag = and_(Flag.post_id == Post.id, Flag.resolved_at.is_(None))
     open_count = select(func.count(Flag.id)).where(open_flag).correlate(Post).scalar_subquery()
@@ -874,107 +948,7 @@ def moderation_queue(user: Any) -> dict[str, list[Post]]:
             .order_by(Post.hidden_at.desc())
         ).unique()
     )
-    return {"flagged": flagged, "hidden": hidden}
-
-
-# --- the final report -----------------------------------------------------------------
-
-
-def final_report(user: Any) -> list[ReportChapter]:
-    """The accepted recommendations the user may see, per theme, with the debate summarised."""
-    threads = list(
-        db.session.scalars(
-            select(Recommendation)
-            .join(Recommendation.theme)
-            .options(joinedload(Recommendation.theme))
-            .where(Recommendation.status == "aanvaard", visible_clause(Recommendation, user))
-            .order_by(Theme.title, Recommendation.title)
-        )
-    )
-    ids = [thread.id for thread in threads]
-    tallies, supports = _tallies(ids), _support_counts(ids)
-    arguments: dict[int, dict[str, list[Argument]]] = defaultdict(
-        lambda: {stance: [] for stance in STANCES}
-    )
-    if ids:
-        posts = db.session.scalars(
-            select(Post)
-            .options(joinedload(Post.author))
-            .where(Post.recommendation_id.in_(ids), Post.hidden_at.is_(None))
-            .order_by(Post.created_at, Post.id)
-        )
-        for post in posts:
-            text = first_paragraph(post.body)
-            if not text or post.stance not in STANCES:
-                continue
-            organisation = None
-            if post.author is not None and post.author.organisation is not None:
-                organisation = post.author.organisation.title
-            arguments[post.recommendation_id][post.stance].append(Argument(text, organisation))
-    chapters: dict[int, ReportChapter] = {}
-    for thread in threads:
-        entry = ReportEntry(
-            thread=thread,
-            body=demote_headings(thread.body, 2),
-            supports=supports.get(thread.id, 0),
-            tally=tallies.get(thread.id, Tally()),
-            arguments=arguments[thread.id],
-        )
-        chapters.setdefault(thread.theme_id, ReportChapter(thread.theme, [])).entries.append(entry)
-    return list(chapters.values())
-
-
-def _plural(count: int, one: str, many: str) -> str:
-    """'1 lid', '2 leden'."""
-    return f"{count} {one if count == 1 else many}"
-
-
-def final_report_markdown(user: Any, now: datetime | None = None) -> str:
-    """The chapter "Beleidsaanbevelingen" as a Markdown document."""
-    chapters = final_report(user)
-    lines = [
-        "# Beleidsaanbevelingen",
-        "",
-        "De aanbevelingen die het lerend netwerk duaal leren na bespreking aanvaardde,",
-        f"per thema. Stand van {nl_date(now or utcnow())}.",
-        "",
-    ]
-    if not chapters:
-        lines += ["Er zijn nog geen aanvaarde aanbevelingen.", ""]
-    for chapter in chapters:
-        lines += [f"## {markdown_escape(chapter.theme.title)}", ""]
-        for entry in chapter.entries:
-            thread, tally = entry.thread, entry.tally
-            lines += [f"### {markdown_escape(thread.title)}", ""]
-            facts = [f"Niveau: {thread.level_label}"]
-            if thread.visibility == "members":
-                facts.append("enkel voor leden")
-            lines += [f"*{markdown_escape(' · '.join(facts))}*", ""]
-            if entry.body.strip():
-                lines += [entry.body.strip(), ""]
-            reason = " ".join(thread.status_reason.split())
-            status_line = f"**Status:** {thread.status_label}"
-            if reason:
-                status_line += f" — {markdown_escape(reason)}"
-            lines += [
-                status_line,
-                "",
-                f"**Steun:** {_plural(entry.supports, 'lid', 'leden')}",
-                "",
-                f"**Standpunten:** {tally.eens} eens · {tally.oneens} oneens · "
-                f"{tally.neutraal} neutraal",
-                "",
-            ]
-            for stance, heading in ARGUMENT_HEADINGS:
-                items = entry.arguments.get(stance, [])
-                lines += [f"#### {heading}", ""]
-                if not items:
-                    lines += ["Geen.", ""]
-                    continue
-                for argument in items:
-                    item = f"- {markdown_escape(argument.text)}"
-                    if argument.organisation:
-                        item += f" — *{markdown_escape(argument.organisation)}*"
-                    lines.append(item)
-                lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+    # Hidden by the reports themselves, waiting for a coordinator's decision.
+    pending = [post for post in hidden if any(f.resolved_at is None for f in post.flags)]
+    hidden = [post for post in hidden if post not in pending]
+    return {"flagged": flagged, "pending": pending, "hidden": hidden}

@@ -1,7 +1,7 @@
 """abbreviations the search expands
 
 Revision ID: i17a0000001
-Revises: 1c1c0dbd1c98
+Revises: i15b0000001
 Create Date: 2026-12-01 10:20:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "i17a0000001"
-down_revision = "1c1c0dbd1c98"
+down_revision = 'i15b0000001'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@
 Login sessions replace user.session_version: signing out deletes the session's row.
 
 Revision ID: i24b0000001
-Revises: 1c1c0dbd1c98
+Revises: i17a0000001
 Create Date: 2026-12-01 10:11:05.824154
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'i24b0000001'
-down_revision = '1c1c0dbd1c98'
+down_revision = 'i17a0000001'
 branch_labels = None
 depends_on = None
 
