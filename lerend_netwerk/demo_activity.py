@@ -625,6 +625,58 @@ def _threads(users: dict[str, User], now: datetime) -> None:
                 db.session.add(Endorsement(recommendation=thread, user=user, created_at=when))
 
 
+REPORT_INTRODUCTION = (
+    "Dit rapport bundelt de beleidsaanbevelingen die de proeftuinen duaal leren in het\n"
+    "hoger onderwijs en het volwassenenonderwijs samen uitwerkten, in intervisies,\n"
+    "netwerkmomenten en op het platform. Per thema lees je wat we aanbevelen, hoeveel\n"
+    "steun elke aanbeveling kreeg en de belangrijkste argumenten voor en tegen."
+)
+REPORT_CLOSING = (
+    "De aanbevelingen die nog in bespreking zijn, werken we verder uit in de volgende\n"
+    "cyclus van het lerend netwerk."
+)
+
+
+def _final_report(now: datetime) -> None:
+    """Key arguments chosen and one frozen version, so a visitor finds the report.
+
+    Threads where a coordinator already chose key arguments keep that choice; once a
+    version is frozen, the demo freezes no other.
+    """
+    from lerend_netwerk.recommendations import report
+    from lerend_netwerk.timeutil import to_local
+
+    threads = report.candidate_threads()
+    for thread in threads:
+        posts = list(
+            db.session.scalars(
+                select(Post).where(Post.recommendation_id == thread.id).order_by(Post.created_at)
+            )
+        )
+        if any(post.key_argument for post in posts):
+            continue
+        first_per_stance: dict[str, Post] = {}
+        for post in posts:
+            if not post.is_hidden:
+                first_per_stance.setdefault(post.stance, post)
+        for post in first_per_stance.values():
+            post.key_argument = True
+    coordinator = db.session.scalar(
+        select(User).where(User.role == "coordinator", User.active).order_by(User.id)
+    )
+    if not threads or coordinator is None or report.frozen_versions():
+        return
+    db.session.flush()
+    report.save_working_version(
+        coordinator,
+        introduction=REPORT_INTRODUCTION,
+        closing=REPORT_CLOSING,
+        chosen=[thread.id for thread in threads],
+        order={},
+    )
+    report.freeze(coordinator, report_date=to_local(now).date(), label="Tussentijds rapport")
+
+
 def seed_activity(now: datetime | None = None) -> None:
     """Add the demo's people and their activity (flushed, not committed); idempotent."""
     now = now or utcnow()
@@ -633,4 +685,6 @@ def seed_activity(now: datetime | None = None) -> None:
     _sessions(users, now)
     _demo_member(now)
     _threads(users, now)
+    db.session.flush()
+    _final_report(now)
     db.session.flush()

@@ -15,7 +15,12 @@ from lerend_netwerk.db import utcnow
 from lerend_netwerk.demo import prepare_demo
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators import periods, service
-from lerend_netwerk.recommendations.models import Endorsement, Post, Recommendation
+from lerend_netwerk.recommendations.models import (
+    Endorsement,
+    FinalReport,
+    Post,
+    Recommendation,
+)
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
@@ -23,7 +28,7 @@ CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 def counts() -> dict[str, int]:
     return {
         model.__name__: db.session.scalar(select(func.count()).select_from(model))
-        for model in (User, Registration, Post, Endorsement)
+        for model in (User, Registration, Post, Endorsement, FinalReport)
     }
 
 
@@ -101,6 +106,19 @@ def test_the_first_visit_shows_people_threads_and_a_past_session(app, client, de
     session = client.get("/sessies/intervisie-mentoren-2023").get_data(as_text=True)
     assert "aanwezig" in session and "vrij" not in session
     assert "Standaard of maatwerk?" in session
+
+
+def test_a_visitor_finds_a_frozen_final_report_with_key_arguments(app, client, demo):
+    page = client.get("/aanbevelingen/eindrapport")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "Tussentijds rapport" in text
+    marked = db.session.scalar(select(func.count()).where(Post.key_argument.is_(True)))
+    assert marked and marked >= db.session.scalar(
+        select(func.count(func.distinct(Post.recommendation_id)))
+    )
+    pdf = client.get("/aanbevelingen/eindrapport.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
 
 
 def test_content_round_trip_still_holds_after_the_demo(app, demo, tmp_path):
