@@ -34,6 +34,10 @@ class DefaultConfig:
     TIMEZONE = "Europe/Brussels"
     BABEL_LOCALE = "nl_BE"
     SITE_NAME = "Lerend netwerk duaal leren"
+    # A network's own look without other templates: its logo mark and an extra stylesheet
+    # that overrides the colour variables of site.css, both paths under static/.
+    SITE_LOGO = "logo.svg"
+    SITE_STYLESHEET: str | None = None
     # Absolute base for links in feeds and mails when no request is around.
     SITE_URL = "http://127.0.0.1:5000"
 

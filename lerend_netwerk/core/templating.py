@@ -48,4 +48,8 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def site_context() -> dict:
-        return {"site_name": app.config["SITE_NAME"]}
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "site_logo": app.config["SITE_LOGO"],
+            "site_stylesheet": app.config["SITE_STYLESHEET"],
+        }
