@@ -35,6 +35,7 @@ def init_templating(app: Flask) -> None:
         markdown=render_markdown,
         nl_datetime=timeutil.nl_datetime,
         nl_date=timeutil.nl_date,
+        nl_date_short=timeutil.nl_date_short,
         nl_time=timeutil.nl_time,
         visibility_label=lambda value: VISIBILITY_LABELS.get(value, value),
     )

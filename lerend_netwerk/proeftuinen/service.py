@@ -71,12 +71,40 @@ def visible_reports(proeftuin: Proeftuin, user: Any) -> list[VisitReport]:
 
 
 def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
-    """A proeftuin with the reports `user` may see and what `user` may do there."""
+    """A proeftuin with the reports, sessions and practices `user` may see, and what `user`
+    may do there."""
+    # Imported here: both models import this package's models.
+    from lerend_netwerk.agenda.models import Meeting
+    from lerend_netwerk.practices.models import Practice
+
     proeftuin = get_proeftuin(slug)
+    now = utcnow()
+    hosted = (Meeting.host_id == proeftuin.id, visible_clause(Meeting, user))
     return {
         "proeftuin": proeftuin,
         "reports": visible_reports(proeftuin, user),
         "can_contribute": can_contribute(user, proeftuin),
+        "upcoming_sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(*hosted, Meeting.ends_at >= now)
+                .order_by(Meeting.starts_at, Meeting.id)
+            )
+        ),
+        "past_sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(*hosted, Meeting.ends_at < now)
+                .order_by(Meeting.starts_at.desc(), Meeting.id)
+            )
+        ),
+        "practices": list(
+            db.session.scalars(
+                select(Practice)
+                .where(Practice.proeftuin_id == proeftuin.id, visible_clause(Practice, user))
+                .order_by(Practice.title)
+            )
+        ),
     }
 
 

@@ -34,6 +34,7 @@ MAIN_PAGES = [
     (None, "/aanbevelingen", None, "aanbevelingen"),
     (None, "/aanbevelingen/leervergoeding-studenten-hoger-onderwijs", None, "aanbeveling"),
     (None, "/themas", None, "themas"),
+    (None, "/themas/werkplekken", None, "thema"),
     (None, "/login", None, "aanmelden"),
     ("member", "/account", None, "account"),
     ("member", "/leden", None, "leden"),
@@ -157,7 +158,8 @@ def test_menu_button_opens_and_closes_by_keyboard(phone: RolePages) -> None:
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(agenda).to_be_visible()
     page.keyboard.press("Tab")
-    expect(page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link").first).to_be_focused()
+    nav = page.get_by_role("navigation", name="Hoofdmenu")
+    expect(nav.get_by_role("link").first).to_be_focused()
     page.keyboard.press("Escape")
     expect(button).to_have_attribute("aria-expanded", "false")
     expect(button).to_be_focused()

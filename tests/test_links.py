@@ -1,0 +1,117 @@
+"""Links between related things: a theme page and a proeftuin page lead to everything on them
+that the reader may see, and nothing else."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from tests.conftest import login
+
+
+def _links(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_theme_page_links_everything_on_the_theme(
+    client,
+    make_theme,
+    make_meeting,
+    make_practice,
+    make_recommendation,
+    make_proeftuin,
+    make_report,
+    make_user,
+):
+    theme = make_theme(slug="mentoren", title="Mentoren")
+    other = make_theme(slug="financiering", title="Financiering")
+    past = datetime.now(UTC) - timedelta(days=30)
+    make_meeting(slug="intervisie-mentoren", title="Intervisie mentoren", themes=[theme])
+    make_meeting(slug="terugblik-mentoren", title="Terugblik", starts_at=past, themes=[theme])
+    make_meeting(slug="enkel-leden", title="Ledensessie", visibility="members", themes=[theme])
+    make_meeting(slug="ander-thema", title="Over geld", themes=[other])
+    proeftuin = make_proeftuin(slug="graduaat-mentoren", title="Graduaat mentoren", themes=[theme])
+    make_practice(
+        slug="mentoropleiding", title="Mentoropleiding", themes=[theme], proeftuin=proeftuin
+    )
+    make_practice(slug="concept", title="Nog een concept", themes=[theme], status="draft")
+    make_recommendation(slug="mentoruren", title="Mentoruren erkennen", theme=theme)
+    make_report(slug="bezoek-mentoren", title="Bezoek bij de mentoren", proeftuin=proeftuin)
+
+    page = _links(client, "/themas/mentoren")
+    assert 'href="/sessies/intervisie-mentoren"' in page
+    assert 'href="/sessies/terugblik-mentoren"' in page
+    upcoming, _, _ = page.partition("Voorbije sessies")
+    assert "/sessies/terugblik-mentoren" not in upcoming, "a past session under Komende sessies"
+    assert "/sessies/ander-thema" not in page
+    assert "/sessies/enkel-leden" not in page
+    assert 'href="/praktijken/mentoropleiding"' in page
+    assert "Graduaat mentoren" in page
+    assert "/praktijken/concept" not in page
+    assert 'href="/aanbevelingen/mentoruren"' in page
+    assert 'href="/proeftuinen/graduaat-mentoren"' in page
+    # Visit reports are for members: a visitor is told so and gets no link.
+    assert "/verslagen/bezoek-mentoren" not in page
+    assert "Bezoekverslagen zijn enkel zichtbaar voor leden" in page
+
+    login(client, make_user())
+    page = _links(client, "/themas/mentoren")
+    assert 'href="/verslagen/bezoek-mentoren"' in page
+    assert 'href="/sessies/enkel-leden"' in page
+
+
+def test_theme_page_without_content_says_what_to_do(client, make_theme):
+    make_theme(slug="leeg", title="Leeg thema")
+    page = _links(client, "/themas/leeg")
+    assert "Nog geen sessies gepland over dit thema" in page
+    assert "Nog geen goede praktijken over dit thema" in page
+    assert "Nog geen aanbevelingen over dit thema" in page
+
+
+def test_proeftuin_page_lists_its_sessions_and_practices(
+    client, make_proeftuin, make_meeting, make_practice, make_user
+):
+    proeftuin = make_proeftuin(slug="logistiek", title="Graduaat logistiek")
+    elsewhere = make_proeftuin(slug="zorg", title="Zorg")
+    past = datetime.now(UTC) - timedelta(days=60)
+    make_meeting(slug="netwerkmoment-logistiek", title="Netwerkmoment", host=proeftuin)
+    make_meeting(slug="vorig-jaar", title="Vorig jaar", starts_at=past, host=proeftuin)
+    make_meeting(slug="intern", title="Intern", host=proeftuin, visibility="members")
+    make_meeting(slug="bij-de-zorg", title="Bij de zorg", host=elsewhere)
+    make_practice(
+        slug="werkplekpool", title="Werkplekpool", proeftuin=proeftuin, sector="Logistiek"
+    )
+    make_practice(slug="concept-logistiek", title="Concept", proeftuin=proeftuin, status="draft")
+    make_practice(slug="zorgpraktijk", title="Zorgpraktijk", proeftuin=elsewhere)
+
+    page = _links(client, "/proeftuinen/logistiek")
+    assert 'href="/sessies/netwerkmoment-logistiek"' in page
+    assert 'href="/sessies/vorig-jaar"' in page
+    upcoming, _, _ = page.partition("Voorbije sessies")
+    assert "/sessies/vorig-jaar" not in upcoming
+    assert "/sessies/bij-de-zorg" not in page
+    assert "/sessies/intern" not in page
+    assert 'href="/praktijken/werkplekpool"' in page
+    assert "/praktijken/concept-logistiek" not in page
+    assert "/praktijken/zorgpraktijk" not in page
+    assert 'href="/praktijken?proeftuin=logistiek"' in page
+
+    login(client, make_user())
+    assert 'href="/sessies/intern"' in _links(client, "/proeftuinen/logistiek")
+
+
+def test_proeftuin_page_without_sessions_points_to_the_agenda(client, make_proeftuin):
+    make_proeftuin(slug="stil", title="Stille proeftuin", level="volwassenenonderwijs")
+    page = _links(client, "/proeftuinen/stil")
+    assert "Geen sessies gepland bij deze proeftuin" in page
+    assert 'href="/sessies?niveau=volwassenenonderwijs"' in page
+    assert "Nog geen goede praktijken uit deze proeftuin" in page
+
+
+def test_list_dates_are_compact_with_the_weekday():
+    from lerend_netwerk.timeutil import nl_date_short
+
+    assert nl_date_short(date(2026, 12, 10)) == "do 10 dec 2026"
+    # 23:30 UTC on a Wednesday is already Thursday in Brussels.
+    assert nl_date_short(datetime(2026, 12, 9, 23, 30, tzinfo=UTC)) == "do 10 dec 2026"
