@@ -115,3 +115,49 @@ def test_list_dates_are_compact_with_the_weekday():
     assert nl_date_short(date(2026, 12, 10)) == "do 10 dec 2026"
     # 23:30 UTC on a Wednesday is already Thursday in Brussels.
     assert nl_date_short(datetime(2026, 12, 9, 23, 30, tzinfo=UTC)) == "do 10 dec 2026"
+
+
+def test_session_page_suggests_practices_and_threads_on_its_themes(
+    client, make_theme, make_meeting, make_practice, make_recommendation
+):
+    theme = make_theme(slug="werving", title="Werving")
+    other = make_theme(slug="geld", title="Geld")
+    make_meeting(slug="werving-intervisie", title="Werving in de praktijk", themes=[theme])
+    make_meeting(slug="zonder-thema", title="Zonder thema")
+    make_practice(slug="wervingsdag", title="Wervingsdag", themes=[theme])
+    make_practice(slug="geldpraktijk", title="Geldpraktijk", themes=[other])
+    make_practice(slug="wervingsconcept", title="Concept", themes=[theme], status="draft")
+    make_recommendation(slug="wervingssteun", title="Steun voor werving", theme=theme)
+    make_recommendation(slug="meer-geld", title="Meer geld", theme=other)
+
+    page = _links(client, "/sessies/werving-intervisie")
+    related = page[page.index('id="related-themes-title"') :]
+    assert "Ook over dit thema" in related
+    assert 'href="/praktijken/wervingsdag"' in related
+    assert 'href="/aanbevelingen/wervingssteun"' in related
+    assert "/praktijken/geldpraktijk" not in related
+    assert "/praktijken/wervingsconcept" not in related
+    assert "/aanbevelingen/meer-geld" not in related
+    # No themes, nothing to suggest: no empty box either.
+    assert 'id="related-themes-title"' not in _links(client, "/sessies/zonder-thema")
+
+
+def test_practice_page_suggests_upcoming_sessions_on_its_themes(
+    client, make_theme, make_meeting, make_practice
+):
+    theme = make_theme(slug="evaluatie", title="Evaluatie")
+    past = datetime.now(UTC) - timedelta(days=10)
+    make_practice(slug="driehoeksgesprek", title="Driehoeksgesprek", themes=[theme])
+    make_meeting(
+        slug="evaluatie-webinar", title="Webinar evaluatie", themes=[theme], location="Gent"
+    )
+    make_meeting(slug="evaluatie-voorbij", title="Voorbij", themes=[theme], starts_at=past)
+    make_meeting(slug="evaluatie-af", title="Afgelast", themes=[theme], status="cancelled")
+    make_meeting(slug="ander", title="Ander thema")
+
+    page = _links(client, "/praktijken/driehoeksgesprek")
+    related = page[page.index('id="related-themes-title"') :]
+    assert 'href="/sessies/evaluatie-webinar"' in related
+    assert "Gent" in related
+    for slug in ("evaluatie-voorbij", "evaluatie-af", "ander"):
+        assert f"/sessies/{slug}" not in related

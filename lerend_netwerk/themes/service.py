@@ -76,3 +76,51 @@ def theme_overview(slug: str, user: Any) -> dict[str, Any]:
             )
         ),
     }
+
+
+def related_on_themes(themes: list[Theme], user: Any, exclude: Any = None, limit: int = 3) -> dict:
+    """What else `user` may see on these themes: upcoming sessions, practices and threads,
+    without `exclude` (the page's own document). Empty lists when there are no themes."""
+    ids = [theme.id for theme in themes]
+    if not ids:
+        return {"sessions": [], "practices": [], "threads": []}
+
+    def others(model: Any) -> list[Any]:
+        return [model.id != exclude.id] if isinstance(exclude, model) else []
+
+    return {
+        "sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(
+                    Meeting.themes.any(Theme.id.in_(ids)),
+                    Meeting.ends_at >= utcnow(),
+                    Meeting.status != "cancelled",
+                    visible_clause(Meeting, user),
+                    *others(Meeting),
+                )
+                .order_by(Meeting.starts_at, Meeting.id)
+                .limit(limit)
+            )
+        ),
+        "practices": list(
+            db.session.scalars(
+                select(Practice)
+                .where(
+                    Practice.themes.any(Theme.id.in_(ids)),
+                    visible_clause(Practice, user),
+                    *others(Practice),
+                )
+                .order_by(Practice.created_at.desc(), Practice.id.desc())
+                .limit(limit)
+            )
+        ),
+        "threads": list(
+            db.session.scalars(
+                select(Recommendation)
+                .where(Recommendation.theme_id.in_(ids), visible_clause(Recommendation, user))
+                .order_by(Recommendation.created_at.desc(), Recommendation.id.desc())
+                .limit(limit)
+            )
+        ),
+    }
