@@ -161,3 +161,15 @@ def test_practice_page_suggests_upcoming_sessions_on_its_themes(
     assert "Gent" in related
     for slug in ("evaluatie-voorbij", "evaluatie-af", "ander"):
         assert f"/sessies/{slug}" not in related
+
+
+def test_another_network_brings_its_own_logo_and_colours(app, client):
+    """SITE_LOGO and SITE_STYLESHEET change the look without touching a template."""
+    page = _links(client, "/")
+    assert 'src="/static/logo.svg"' in page
+    assert "networks/" not in page
+    app.config.update(SITE_LOGO="networks/zorg.svg", SITE_STYLESHEET="networks/zorg.css")
+    page = _links(client, "/")
+    assert 'src="/static/networks/zorg.svg"' in page
+    # After site.css, so that its variables win.
+    assert page.index("/static/site.css") < page.index('href="/static/networks/zorg.css"')

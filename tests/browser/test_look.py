@@ -7,6 +7,7 @@ Screenshots of every main page at both widths land in artifacts/screenshots/.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -214,3 +215,51 @@ def test_filters_fold_behind_filteren_on_a_phone(
     wide.goto(path)
     expect(wide.locator(".filter-panel > summary")).to_be_hidden()
     expect(wide.get_by_label(field) if field else wide.locator(".search-facets")).to_be_visible()
+
+
+PIXEL = """async (b64) => {
+    const img = new Image();
+    img.src = "data:image/png;base64," + b64;
+    await img.decode();
+    const canvas = document.createElement("canvas");
+    canvas.width = img.width;
+    canvas.height = img.height;
+    const context = canvas.getContext("2d");
+    context.drawImage(img, 0, 0);
+    return Array.from(context.getImageData(4, Math.floor(img.height / 2), 1, 1).data).slice(0, 3);
+}"""
+
+
+TALLY_THREAD = "administratieve-vereenvoudiging-duaal-leren"
+
+
+@pytest.fixture(scope="module")
+def debated_thread(live_server: Any) -> str:
+    """A thread with one member agreeing and one disagreeing."""
+    from sqlalchemy import select
+
+    from lerend_netwerk.auth.models import User
+    from lerend_netwerk.recommendations.service import add_reply
+
+    with live_server.database() as session:
+        for key, stance in (("member", "eens"), ("member2", "oneens")):
+            user = session.scalars(select(User).where(User.email == live_server.email(key))).one()
+            add_reply(TALLY_THREAD, user, body=f"Ik ben het {stance}.", stance=stance)
+    return TALLY_THREAD
+
+
+def test_tally_bars_take_their_stances_colour(new_context: Any, debated_thread: str) -> None:
+    """"Oneens" is red and "Eens" green: a badge or bar means one thing everywhere."""
+    # bypass_csp: the pixel is read back through a data: image, which the CSP refuses.
+    page = new_context(bypass_csp=True).new_page()
+    page.goto(f"/aanbevelingen/{debated_thread}")
+    colours = {}
+    for stance in ("eens", "oneens"):
+        count = int(page.locator(f"#tally-{stance}").inner_text())
+        assert count > 0, stance
+        png = page.locator(f".tally-cell.stance-{stance} meter").screenshot()
+        colours[stance] = page.evaluate(PIXEL, base64.b64encode(png).decode())
+    red, green, _ = colours["oneens"]
+    assert red > green + 60, colours
+    red, green, _ = colours["eens"]
+    assert green > red + 40, colours
