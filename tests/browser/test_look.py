@@ -249,7 +249,7 @@ def debated_thread(live_server: Any) -> str:
 
 
 def test_tally_bars_take_their_stances_colour(new_context: Any, debated_thread: str) -> None:
-    """"Oneens" is red and "Eens" green: a badge or bar means one thing everywhere."""
+    """ "Oneens" is red and "Eens" green: a badge or bar means one thing everywhere."""
     # bypass_csp: the pixel is read back through a data: image, which the CSP refuses.
     page = new_context(bypass_csp=True).new_page()
     page.goto(f"/aanbevelingen/{debated_thread}")
