@@ -173,3 +173,32 @@ def test_another_network_brings_its_own_logo_and_colours(app, client):
     assert 'src="/static/networks/zorg.svg"' in page
     # After site.css, so that its variables win.
     assert page.index("/static/site.css") < page.index('href="/static/networks/zorg.css"')
+
+
+def test_organisation_page_lists_its_proeftuinen_sessions_and_practices(
+    client, make_organisation, make_proeftuin, make_meeting, make_practice
+):
+    school = make_organisation(slug="hogeschool-noord", title="Hogeschool Noord")
+    make_organisation(slug="zonder-proeftuin", title="Nog niet actief")
+    mine = make_proeftuin(slug="bachelor-chemie", title="Bachelor chemie", organisations=[school])
+    other = make_proeftuin(slug="elders", title="Elders")
+    make_meeting(slug="chemie-netwerkmoment", title="Netwerkmoment chemie", host=mine)
+    make_meeting(slug="elders-sessie", title="Elders", host=other)
+    make_meeting(slug="chemie-intern", title="Intern", host=mine, visibility="members")
+    make_practice(slug="labo-mentor", title="Labomentor", proeftuin=mine)
+    make_practice(slug="elders-praktijk", title="Elders", proeftuin=other)
+
+    page = _links(client, "/organisaties/hogeschool-noord")
+    assert 'href="/proeftuinen/bachelor-chemie"' in page
+    assert 'href="/sessies/chemie-netwerkmoment"' in page
+    assert 'href="/praktijken/labo-mentor"' in page
+    for absent in ("/proeftuinen/elders", "/sessies/elders-sessie", "/sessies/chemie-intern"):
+        assert absent not in page
+    assert "/praktijken/elders-praktijk" not in page
+    # The list of organisations and the proeftuin page lead here.
+    assert 'href="/organisaties/hogeschool-noord"' in _links(client, "/organisaties")
+    assert 'href="/organisaties/hogeschool-noord"' in _links(client, "/proeftuinen/bachelor-chemie")
+    assert "neemt (nog) niet deel aan een proeftuin" in _links(
+        client, "/organisaties/zonder-proeftuin"
+    )
+    assert client.get("/organisaties/bestaat-niet").status_code == 404

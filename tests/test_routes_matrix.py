@@ -72,6 +72,7 @@ GET_ACCESS: dict[str, tuple] = {
     "proeftuinen.edit_report": COORDINATORS,
     "proeftuinen.index": PUBLIC,
     "proeftuinen.new_report": COORDINATORS,
+    "proeftuinen.organisation": PUBLIC,
     "proeftuinen.organisations": PUBLIC,
     "proeftuinen.overview": COORDINATORS,
     # A members-only report: 404 for those who may not know it exists.
@@ -129,6 +130,7 @@ def world(
     app,
     make_user,
     make_theme,
+    make_organisation,
     make_proeftuin,
     make_meeting,
     make_practice,
@@ -144,6 +146,7 @@ def world(
     member = users["member"]
     theme = make_theme(slug="thema-a")
     proeftuin = make_proeftuin(slug="proeftuin-a", themes=[theme])
+    proeftuin.organisations = [make_organisation(slug="organisatie-a")]
     member.proeftuinen = [proeftuin]
     meeting = make_meeting(slug="sessie-open", themes=[theme], capacity=10)
     make_practice(slug="praktijk-open", themes=[theme])
@@ -185,7 +188,11 @@ def _url(app, rule, args, slugs) -> str:
     if "slug" in rule.arguments:
         blueprint = rule.endpoint.split(".")[0]
         values["slug"] = (
-            "proeftuin-a" if rule.endpoint == "proeftuinen.detail" else slugs[blueprint]
+            "proeftuin-a"
+            if rule.endpoint == "proeftuinen.detail"
+            else "organisatie-a"
+            if rule.endpoint == "proeftuinen.organisation"
+            else slugs[blueprint]
         )
     with app.test_request_context():
         from flask import url_for

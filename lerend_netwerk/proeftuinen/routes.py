@@ -47,6 +47,14 @@ def organisations():
     )
 
 
+@bp.get("/organisaties/<slug>")
+def organisation(slug: str):
+    """One organisation with its proeftuinen, their sessions and their practices."""
+    return render_template(
+        "proeftuinen/organisation.html", **service.organisation_page(slug, current_user)
+    )
+
+
 @bp.get("/verslagen/<slug>")
 def report(slug: str):
     """One visit report, if the visitor may see it, section by section."""

@@ -108,6 +108,43 @@ def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
     }
 
 
+def organisation_page(slug: str, user: Any) -> dict[str, Any]:
+    """An organisation with its proeftuinen, the sessions they host and their practices,
+    as far as `user` may see them."""
+    from lerend_netwerk.agenda.models import Meeting
+    from lerend_netwerk.practices.models import Practice
+
+    organisation = db.one_or_404(select(Organisation).where(Organisation.slug == slug))
+    ids = [proeftuin.id for proeftuin in organisation.proeftuinen]
+    hosted = (Meeting.host_id.in_(ids), visible_clause(Meeting, user))
+    return {
+        "organisation": organisation,
+        "proeftuinen": sorted(organisation.proeftuinen, key=lambda p: p.title.lower()),
+        "upcoming_sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(*hosted, Meeting.ends_at >= utcnow())
+                .order_by(Meeting.starts_at, Meeting.id)
+            )
+        ),
+        "past_sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(*hosted, Meeting.ends_at < utcnow())
+                .order_by(Meeting.starts_at.desc(), Meeting.id)
+                .limit(5)
+            )
+        ),
+        "practices": list(
+            db.session.scalars(
+                select(Practice)
+                .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
+                .order_by(Practice.title)
+            )
+        ),
+    }
+
+
 def list_organisations() -> list[Organisation]:
     """Every organisation, by type and title."""
     return list(

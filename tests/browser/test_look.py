@@ -36,6 +36,7 @@ MAIN_PAGES = [
     (None, "/aanbevelingen/leervergoeding-studenten-hoger-onderwijs", None, "aanbeveling"),
     (None, "/themas", None, "themas"),
     (None, "/themas/werkplekken", None, "thema"),
+    (None, "/organisaties/hogeschool-leie", None, "organisatie"),
     (None, "/login", None, "aanmelden"),
     ("member", "/account", None, "account"),
     ("member", "/leden", None, "leden"),
