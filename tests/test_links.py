@@ -202,3 +202,44 @@ def test_organisation_page_lists_its_proeftuinen_sessions_and_practices(
         client, "/organisaties/zonder-proeftuin"
     )
     assert client.get("/organisaties/bestaat-niet").status_code == 404
+
+
+def test_search_results_show_what_a_person_needs_to_choose(
+    client, app, make_meeting, make_practice, make_proeftuin, make_recommendation, make_user
+):
+    from lerend_netwerk.extensions import db
+    from lerend_netwerk.recommendations.models import Post
+    from lerend_netwerk.search import service
+
+    starts = datetime(2031, 3, 13, 12, 30, tzinfo=UTC)  # a Thursday, 13:30 in Brussels
+    make_meeting(
+        slug="zeldzaam-sessie",
+        title="Zeldzaamheid sessie",
+        starts_at=starts,
+        location="Hogeschool Leie, campus Gent",
+    )
+    proeftuin = make_proeftuin(title="Graduaat zeldzaamheid")
+    make_practice(
+        slug="zeldzaam-praktijk",
+        title="Zeldzaamheid praktijk",
+        proeftuin=proeftuin,
+        level="volwassenenonderwijs",
+    )
+    thread = make_recommendation(
+        slug="zeldzaam-draad", title="Zeldzaamheid draad", status="in-bespreking"
+    )
+    author = make_user()
+    db.session.add_all(
+        [
+            Post(recommendation=thread, author=author, stance="eens", body="Ja."),
+            Post(recommendation=thread, author=author, stance="eens", body="Ja!"),
+            Post(recommendation=thread, author=author, stance="oneens", body="Nee."),
+        ]
+    )
+    db.session.commit()
+    assert not service.sync_index(app).locked
+
+    page = _links(client, "/zoeken?q=zeldzaamheid")
+    assert "do 13 mrt 2031, 13:30 · Hogeschool Leie, campus Gent" in page
+    assert "Graduaat zeldzaamheid · Volwassenenonderwijs" in page
+    assert "In bespreking · 2 eens, 1 oneens, 0 neutraal" in page
