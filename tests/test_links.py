@@ -243,3 +243,14 @@ def test_search_results_show_what_a_person_needs_to_choose(
     assert "do 13 mrt 2031, 13:30 · Hogeschool Leie, campus Gent" in page
     assert "Graduaat zeldzaamheid · Volwassenenonderwijs" in page
     assert "In bespreking · 2 eens, 1 oneens, 0 neutraal" in page
+
+
+def test_a_thread_without_replies_invites_the_first_one(client, make_recommendation):
+    make_recommendation(slug="stil-debat", title="Nog niemand reageerde")
+    make_recommendation(slug="gesloten-debat", title="Gesloten", closed=True)
+    page = _links(client, "/aanbevelingen/stil-debat")
+    assert "Nog geen reacties — wees de eerste" in page
+    assert 'href="#reageren"' in page
+    closed = _links(client, "/aanbevelingen/gesloten-debat")
+    assert "wees de eerste" not in closed
+    assert "Er kwamen geen reacties op deze draad." in closed
