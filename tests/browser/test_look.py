@@ -191,8 +191,9 @@ def test_menu_is_a_plain_list_without_javascript(new_context: Any) -> None:
         ("/praktijken?niveau=hoger-onderwijs", "Sector", 1),
         ("/praktijken", "Sector", 0),
         ("/zoeken?q=mentor&type=practice", None, 1),
+        ("/proeftuinen?niveau=hoger-onderwijs", "Organisatie", 1),
     ],
-    ids=["agenda", "bibliotheek", "bibliotheek-zonder-filters", "zoeken"],
+    ids=["agenda", "bibliotheek", "bibliotheek-zonder-filters", "zoeken", "proeftuinen"],
 )
 def test_filters_fold_behind_filteren_on_a_phone(
     phone: RolePages, desktop: RolePages, path: str, field: str | None, active: int
