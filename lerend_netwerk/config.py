@@ -34,9 +34,8 @@ class DefaultConfig:
     TIMEZONE = "Europe/Brussels"
     BABEL_LOCALE = "nl_BE"
     SITE_NAME = "Lerend netwerk duaal leren"
-    # A network's own look without other templates: its logo mark and an extra stylesheet
-    # that overrides the colour variables of site.css, both paths under static/.
-    SITE_LOGO = "logo.svg"
+    # A network's own look without other templates: an extra stylesheet (a path under
+    # static/) that overrides the colour variables and the logo of site.css.
     SITE_STYLESHEET: str | None = None
     # Absolute base for links in feeds and mails when no request is around.
     SITE_URL = "http://127.0.0.1:5000"

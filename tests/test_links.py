@@ -4,6 +4,7 @@ that the reader may see, and nothing else."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from tests.conftest import login
 
@@ -164,15 +165,18 @@ def test_practice_page_suggests_upcoming_sessions_on_its_themes(
 
 
 def test_another_network_brings_its_own_logo_and_colours(app, client):
-    """SITE_LOGO and SITE_STYLESHEET change the look without touching a template."""
+    """SITE_STYLESHEET changes colours and logo without touching a template."""
     page = _links(client, "/")
-    assert 'src="/static/logo.svg"' in page
+    assert 'class="brand-mark"' in page
     assert "networks/" not in page
-    app.config.update(SITE_LOGO="networks/zorg.svg", SITE_STYLESHEET="networks/zorg.css")
+    app.config.update(SITE_STYLESHEET="networks/zorg.css")
     page = _links(client, "/")
-    assert 'src="/static/networks/zorg.svg"' in page
-    # After site.css, so that its variables win.
+    # After site.css, so that its variables and its logo win.
     assert page.index("/static/site.css") < page.index('href="/static/networks/zorg.css"')
+    # The default logo is site.css's, a file in the repository.
+    static = Path(app.static_folder)
+    assert 'url("logo.svg")' in (static / "site.css").read_text(encoding="utf-8")
+    assert (static / "logo.svg").read_text(encoding="utf-8").startswith("<svg")
 
 
 def test_organisation_page_lists_its_proeftuinen_sessions_and_practices(

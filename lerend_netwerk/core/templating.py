@@ -51,6 +51,5 @@ def init_templating(app: Flask) -> None:
     def site_context() -> dict:
         return {
             "site_name": app.config["SITE_NAME"],
-            "site_logo": app.config["SITE_LOGO"],
             "site_stylesheet": app.config["SITE_STYLESHEET"],
         }

@@ -149,7 +149,11 @@ def test_menu_button_opens_and_closes_by_keyboard(phone: RolePages) -> None:
     expect(button).to_have_attribute("aria-expanded", "false")
     expect(agenda).to_be_hidden()
     # Search is one tap away, also with the menu closed.
-    expect(page.locator(".site-header").get_by_role("link", name="Zoeken")).to_be_visible()
+    search = page.locator(".site-header").get_by_role("link", name="Zoeken")
+    expect(search).to_be_visible()
+    for part in (search, search.locator(".icon"), button.locator(".icon")):
+        box = part.bounding_box()
+        assert box and box["width"] >= 20 and box["height"] >= 20, box
 
     for _ in range(10):
         page.keyboard.press("Tab")
