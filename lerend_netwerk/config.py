@@ -42,6 +42,9 @@ class DefaultConfig:
     TIMEZONE = "Europe/Brussels"
     BABEL_LOCALE = "nl_BE"
     SITE_NAME = "Lerend netwerk duaal leren"
+    # A network's own look without other templates: an extra stylesheet (a path under
+    # static/) that overrides the colour variables and the logo of site.css.
+    SITE_STYLESHEET: str | None = None
     # Absolute base for links in feeds and mails when no request is around.
     SITE_URL = "http://127.0.0.1:5000"
 

@@ -47,6 +47,13 @@ def nl_date(value: datetime | date | None, fmt: str = "d MMMM y") -> str:
     return format_date(value, fmt, locale=LOCALE)
 
 
+def nl_date_short(value: datetime | date | None) -> str:
+    """The compact date of lists, weekday included: "do 10 dec. 2026"."""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return nl_date(value, "EEE d MMM y")
+
+
 def nl_time(value: datetime | None) -> str:
     if value is None:
         return ""

@@ -26,6 +26,7 @@ from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db, limiter, login_manager
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
+from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.timeutil import nl_datetime
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
@@ -93,7 +94,10 @@ def detail(slug: str):
     """One session with its registration state for the visitor."""
     page = service.meeting_page(slug, current_user)
     form = RegistrationForm(data={"remark": page.registration.remark if page.registration else ""})
-    return render_template("agenda/detail.html", page=page, meeting=page.meeting, form=form)
+    related = related_on_themes(page.meeting.themes, current_user, exclude=page.meeting)
+    return render_template(
+        "agenda/detail.html", page=page, meeting=page.meeting, form=form, related=related
+    )
 
 
 def _registration_rate_limit() -> str:

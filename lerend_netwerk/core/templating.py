@@ -41,6 +41,7 @@ def init_templating(app: Flask) -> None:
         markdown=render_markdown,
         nl_datetime=timeutil.nl_datetime,
         nl_date=timeutil.nl_date,
+        nl_date_short=timeutil.nl_date_short,
         nl_time=timeutil.nl_time,
         visibility_label=lambda value: VISIBILITY_LABELS.get(value, value),
     )
@@ -55,4 +56,7 @@ def init_templating(app: Flask) -> None:
 
     @app.context_processor
     def site_context() -> dict:
-        return {"site_name": app.config["SITE_NAME"]}
+        return {
+            "site_name": app.config["SITE_NAME"],
+            "site_stylesheet": app.config["SITE_STYLESHEET"],
+        }

@@ -14,6 +14,7 @@ from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
 from lerend_netwerk.themes.models import Theme
+from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.visibility import can_see, visible_clause
 
 PER_PAGE = 12
@@ -175,4 +176,5 @@ def practice_page(slug: str, user: Any) -> dict[str, Any]:
         "contact": contact,
         "level_label": LEVEL_LABELS.get(practice.level, practice.level) if practice.level else None,
         "related": related_practices(practice, user),
+        "on_themes": related_on_themes(practice.themes, user, exclude=practice),
     }

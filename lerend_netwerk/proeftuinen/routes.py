@@ -49,7 +49,7 @@ def organisations():
 
 @bp.get("/organisaties/<slug>")
 def organisation(slug: str):
-    """One organisation with its proeftuinen and the sessions and practices they hold."""
+    """One organisation with its proeftuinen, their sessions and their practices."""
     return render_template(
         "proeftuinen/organisation.html", **service.organisation_page(slug, current_user)
     )

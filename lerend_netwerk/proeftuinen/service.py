@@ -71,15 +71,80 @@ def visible_reports(proeftuin: Proeftuin, user: Any) -> list[VisitReport]:
 
 
 def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
-    """A proeftuin with the reports `user` may see and what `user` may do there."""
+    """A proeftuin with the reports, sessions and practices `user` may see, and what `user`
+    may do there."""
+    # Imported here: both models import this package's models.
+    from lerend_netwerk.agenda.models import Meeting
+    from lerend_netwerk.practices.models import Practice
+
     proeftuin = get_proeftuin(slug)
     reports = visible_reports(proeftuin, user)
+    now = utcnow()
+    hosted = (Meeting.host_id == proeftuin.id, visible_clause(Meeting, user))
     return {
         "proeftuin": proeftuin,
         # The network's visits, and what the proeftuin itself reported.
         "reports": [report for report in reports if not report.is_update],
         "updates": [report for report in reports if report.is_update],
         "can_contribute": can_contribute(user, proeftuin),
+        "upcoming_sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(*hosted, Meeting.ends_at >= now)
+                .order_by(Meeting.starts_at, Meeting.id)
+            )
+        ),
+        "past_sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(*hosted, Meeting.ends_at < now)
+                .order_by(Meeting.starts_at.desc(), Meeting.id)
+            )
+        ),
+        "practices": list(
+            db.session.scalars(
+                select(Practice)
+                .where(Practice.proeftuin_id == proeftuin.id, visible_clause(Practice, user))
+                .order_by(Practice.title)
+            )
+        ),
+    }
+
+
+def organisation_page(slug: str, user: Any) -> dict[str, Any]:
+    """An organisation with its proeftuinen, the sessions they host and their practices,
+    as far as `user` may see them."""
+    from lerend_netwerk.agenda.models import Meeting
+    from lerend_netwerk.practices.models import Practice
+
+    organisation = db.one_or_404(select(Organisation).where(Organisation.slug == slug))
+    ids = [proeftuin.id for proeftuin in organisation.proeftuinen]
+    hosted = (Meeting.host_id.in_(ids), visible_clause(Meeting, user))
+    return {
+        "organisation": organisation,
+        "proeftuinen": sorted(organisation.proeftuinen, key=lambda p: p.title.lower()),
+        "upcoming_sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(*hosted, Meeting.ends_at >= utcnow())
+                .order_by(Meeting.starts_at, Meeting.id)
+            )
+        ),
+        "past_sessions": list(
+            db.session.scalars(
+                select(Meeting)
+                .where(*hosted, Meeting.ends_at < utcnow())
+                .order_by(Meeting.starts_at.desc(), Meeting.id)
+                .limit(5)
+            )
+        ),
+        "practices": list(
+            db.session.scalars(
+                select(Practice)
+                .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
+                .order_by(Practice.title)
+            )
+        ),
     }
 
 
@@ -88,36 +153,6 @@ def list_organisations() -> list[Organisation]:
     return list(
         db.session.scalars(select(Organisation).order_by(Organisation.type, Organisation.title))
     )
-
-
-def organisation_page(slug: str, user: Any) -> dict[str, Any]:
-    """An organisation, its proeftuinen, and their sessions and practices `user` may see."""
-    from lerend_netwerk.agenda.models import Meeting
-    from lerend_netwerk.practices.models import Practice
-
-    organisation = db.one_or_404(
-        select(Organisation)
-        .where(Organisation.slug == slug)
-        .options(selectinload(Organisation.proeftuinen))
-    )
-    proeftuinen = sorted(organisation.proeftuinen, key=lambda p: p.title)
-    ids = [p.id for p in proeftuinen]
-    meetings = db.session.scalars(
-        select(Meeting)
-        .where(Meeting.host_id.in_(ids), visible_clause(Meeting, user))
-        .order_by(Meeting.starts_at.desc())
-    )
-    practices = db.session.scalars(
-        select(Practice)
-        .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
-        .order_by(Practice.title)
-    )
-    return {
-        "organisation": organisation,
-        "proeftuinen": proeftuinen,
-        "meetings": list(meetings),
-        "practices": list(practices),
-    }
 
 
 def all_themes() -> list[Theme]:

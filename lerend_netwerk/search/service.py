@@ -13,7 +13,7 @@ searchable content in the outbox (search.outbox), in the same transaction.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
@@ -25,6 +25,7 @@ from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
 from lerend_netwerk.search import sync
+from lerend_netwerk.search.details import hit_details
 from lerend_netwerk.search.documents import DOC_TYPES, TYPE_LABELS
 from lerend_netwerk.search.index import SCHEMA_VERSION, fold
 from lerend_netwerk.search.models import Abbreviation
@@ -61,6 +62,8 @@ class SearchResults:
     suggestion: str | None
     searched: bool
     theme_titles: dict[str, str]
+    # A line of facts per hit URL (search.details): date and place, proeftuin and level, tally.
+    details: dict[str, str] = field(default_factory=dict)
 
     @property
     def has_prev(self) -> bool:
@@ -171,6 +174,7 @@ def search(
         suggestion=outcome.suggestion,
         searched=outcome.searched,
         theme_titles=titles,
+        details=hit_details(outcome.hits),
     )
 
 

@@ -20,4 +20,29 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   });
+  // The header menu on a phone: a real button with aria-expanded; without this script
+  // the menu is a plain list (see site.css, .menu-ready).
+  const toggle = document.querySelector(".menu-toggle");
+  const menu = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
+  if (toggle && menu) {
+    const setOpen = (open) => {
+      toggle.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("is-open", open);
+    };
+    document.documentElement.classList.add("menu-ready");
+    toggle.hidden = false;
+    toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && toggle.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        toggle.focus();
+      }
+    });
+  }
+  // Filter panels fold on narrow screens and stay open on wide ones.
+  const narrow = window.matchMedia("(max-width: 800px)");
+  const panels = document.querySelectorAll("details.filter-panel");
+  const fitPanels = () => panels.forEach((panel) => { panel.open = !narrow.matches; });
+  fitPanels();
+  narrow.addEventListener("change", fitPanels);
 });
