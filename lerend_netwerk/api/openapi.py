@@ -4,19 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from lerend_netwerk.search.documents import DOC_TYPES
+
 API_VERSION = "1.0.0"
 # The search's document types (see docs/search.md): the contract's five, then the
 # theme and organisation pages and the final report.
-SEARCH_TYPES = [
-    "session",
-    "proeftuin",
-    "report",
-    "practice",
-    "recommendation",
-    "theme",
-    "organisation",
-    "final_report",
-]
+SEARCH_TYPES = list(DOC_TYPES)
 
 _datetime = {
     "type": "string",

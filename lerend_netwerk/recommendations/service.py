@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.paging import PageLinks
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
@@ -102,28 +103,12 @@ class ThreadSummary:
 
 
 @dataclass
-class Pager:
+class Pager(PageLinks):
     """Which page of a thread's replies is shown (read by the `pagination` macro)."""
 
     page: int
     pages: int
     total: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 @dataclass

@@ -21,6 +21,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from lerend_netwerk.core.edge import bounded_int
+from lerend_netwerk.core.paging import PageLinks
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
@@ -47,7 +48,7 @@ class FacetValue:
 
 
 @dataclass
-class SearchResults:
+class SearchResults(PageLinks):
     """One page of search results, ready for a template or the JSON API."""
 
     query: str
@@ -64,22 +65,6 @@ class SearchResults:
     theme_titles: dict[str, str]
     # A line of facts per hit URL (search.details): date and place, proeftuin and level, tally.
     details: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
     def type_label(self, value: str) -> str:
         return TYPE_LABELS.get(value, value)

@@ -1,0 +1,26 @@
+"""What the `pagination` macro reads of any page of results."""
+
+from __future__ import annotations
+
+
+class PageLinks:
+    """Previous and next page numbers of an object with `page` and `pages` (1-based)."""
+
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
