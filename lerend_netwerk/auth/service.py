@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,6 +24,7 @@ from lerend_netwerk.auth.models import (
     User,
 )
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.templating import absolute_url
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 
@@ -315,11 +316,6 @@ def use_token(record: AccountToken, new_password: str, name: str | None = None) 
     return user
 
 
-def _absolute(endpoint: str, **values: Any) -> str:
-    base = current_app.config["SITE_URL"].rstrip("/")
-    return base + url_for(endpoint, _external=False, **values)
-
-
 def request_password_reset(email: str) -> None:
     """Queue a reset request; the mail worker decides whether a link goes out.
 
@@ -384,7 +380,7 @@ def invite(
     )
     user.proeftuinen = list(proeftuinen)
     token = issue_token(user, "invite", INVITATION_VALIDITY)
-    link = _absolute("auth.accept_invitation", token=token)
+    link = absolute_url("auth.accept_invitation", token=token)
     text = render_template(
         "auth/mail/invitation.txt",
         user=user,
