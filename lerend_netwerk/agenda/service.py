@@ -172,6 +172,22 @@ def upcoming_meetings(user: Any, limit: int | None = None) -> list[Meeting]:
     return list(db.session.scalars(query))
 
 
+def sessions_before_and_after_now(
+    condition: Any, user: Any, past_limit: int | None = None
+) -> tuple[list[Meeting], list[Meeting]]:
+    """The sessions matching `condition` that `user` may see, for the lists on theme,
+    proeftuin and organisation pages: (not ended yet, soonest first; ended, latest first)."""
+    now = utcnow()
+    shown = (condition, visible_clause(Meeting, user))
+    upcoming = select(Meeting).where(*shown, Meeting.ends_at >= now)
+    past = select(Meeting).where(*shown, Meeting.ends_at < now)
+    past = past.order_by(Meeting.starts_at.desc(), Meeting.id).limit(past_limit)
+    return (
+        list(db.session.scalars(upcoming.order_by(Meeting.starts_at, Meeting.id))),
+        list(db.session.scalars(past)),
+    )
+
+
 @dataclass
 class AgendaFilters:
     """What the agenda page is asked to show."""

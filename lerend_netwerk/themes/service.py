@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lerend_netwerk.agenda.models import Meeting
+from lerend_netwerk.agenda.service import sessions_before_and_after_now
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
@@ -24,25 +25,13 @@ def theme_overview(slug: str, user: Any) -> dict[str, Any]:
     """A theme with everything on it that `user` may see: upcoming and past sessions,
     proeftuinen, practices, threads, and the visit reports of the proeftuinen on it."""
     theme = db.one_or_404(select(Theme).where(Theme.slug == slug))
-    now = utcnow()
-    on_theme = Meeting.themes.any(Theme.id == theme.id)
+    upcoming, past = sessions_before_and_after_now(
+        Meeting.themes.any(Theme.id == theme.id), user, past_limit=5
+    )
     return {
         "theme": theme,
-        "upcoming": list(
-            db.session.scalars(
-                select(Meeting)
-                .where(on_theme, Meeting.ends_at >= now, visible_clause(Meeting, user))
-                .order_by(Meeting.starts_at, Meeting.id)
-            )
-        ),
-        "past": list(
-            db.session.scalars(
-                select(Meeting)
-                .where(on_theme, Meeting.ends_at < now, visible_clause(Meeting, user))
-                .order_by(Meeting.starts_at.desc(), Meeting.id)
-                .limit(5)
-            )
-        ),
+        "upcoming": upcoming,
+        "past": past,
         "proeftuinen": list(
             db.session.scalars(
                 select(Proeftuin)
