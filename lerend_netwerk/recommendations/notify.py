@@ -101,63 +101,68 @@ def _followers(thread: Recommendation, *, preference: str, exclude: int | None) 
     return [user for user in users if can_see(user, thread)]
 
 
-def notify_reply(post: Post) -> int:
-    """Mail the followers who want every reply; how many mails were queued."""
+def _mail_direct_followers(
+    thread: Recommendation,
+    *,
+    exclude: int | None,
+    template: str,
+    subject: str,
+    dedupe: str,
+    **context: Any,
+) -> int:
+    """Queue `template` for every follower who wants each change right away, except
+    `exclude` (who caused it); how many mails were queued."""
     from lerend_netwerk.mail.messages import render_mail
     from lerend_netwerk.mail.outbox import queue_mail
 
-    thread = post.recommendation
     queued = 0
-    for user in _followers(thread, preference="direct", exclude=post.author_id):
-        unfollow = unfollow_url(user, thread)
+    for user in _followers(thread, preference="direct", exclude=exclude):
         text, html = render_mail(
-            "thread_reply",
+            template,
             user=user,
             thread=thread,
-            post=post,
-            author=post.author.name if post.author else "Een lid",
-            reply_url=thread_url(thread, post),
-            unsubscribe_url=unfollow,
+            unsubscribe_url=unfollow_url(user, thread),
+            **context,
         )
         mail = queue_mail(
             user,
-            f"Nieuwe reactie: {thread.title}",
+            subject,
             text,
             html=html,
-            kind="thread_reply",
+            kind=template,
             headers=_headers(user, thread),
-            dedupe_key=f"thread-reply:{post.id}:{user.id}",
+            dedupe_key=f"{dedupe}:{user.id}",
         )
         queued += mail is not None
     return queued
+
+
+def notify_reply(post: Post) -> int:
+    """Mail the followers who want every reply; how many mails were queued."""
+    thread = post.recommendation
+    return _mail_direct_followers(
+        thread,
+        exclude=post.author_id,
+        template="thread_reply",
+        subject=f"Nieuwe reactie: {thread.title}",
+        dedupe=f"thread-reply:{post.id}",
+        post=post,
+        author=post.author.name if post.author else "Een lid",
+        reply_url=thread_url(thread, post),
+    )
 
 
 def notify_status(thread: Recommendation, actor: Any) -> int:
     """Mail the followers who want every change that the thread's status changed."""
-    from lerend_netwerk.mail.messages import render_mail
-    from lerend_netwerk.mail.outbox import queue_mail
-
     changed = thread.status_changed_at or utcnow()
-    queued = 0
-    for user in _followers(thread, preference="direct", exclude=getattr(actor, "id", None)):
-        text, html = render_mail(
-            "thread_status",
-            user=user,
-            thread=thread,
-            thread_link=thread_url(thread),
-            unsubscribe_url=unfollow_url(user, thread),
-        )
-        mail = queue_mail(
-            user,
-            f"Nieuwe status ‘{thread.status_label}’: {thread.title}",
-            text,
-            html=html,
-            kind="thread_status",
-            headers=_headers(user, thread),
-            dedupe_key=f"thread-status:{thread.id}:{int(changed.timestamp())}:{user.id}",
-        )
-        queued += mail is not None
-    return queued
+    return _mail_direct_followers(
+        thread,
+        exclude=getattr(actor, "id", None),
+        template="thread_status",
+        subject=f"Nieuwe status ‘{thread.status_label}’: {thread.title}",
+        dedupe=f"thread-status:{thread.id}:{int(changed.timestamp())}",
+        thread_link=thread_url(thread),
+    )
 
 
 # --- in an overview -------------------------------------------------------------------
