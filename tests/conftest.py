@@ -10,8 +10,14 @@ from __future__ import annotations
 import itertools
 import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -306,3 +312,77 @@ def make_recommendation(app, make_theme) -> Callable[..., Any]:
         return rec
 
     return factory
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def gunicorn_server(
+    tmp_path: Path,
+    database_url: str,
+    *,
+    workers: int,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+) -> Iterator[str]:
+    """A real gunicorn with `workers` sync workers on the test database; yields its base
+    URL once /healthz answers, and stops it (SIGINT, then kill) afterwards."""
+    import requests
+
+    port = free_port()
+    environment = {
+        **os.environ,
+        "FLASK_SECRET_KEY": "gunicorn-test-secret",
+        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
+        "FLASK_SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        **(env or {}),
+    }
+    log_path = tmp_path / "gunicorn.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "60",
+                *args,
+                "lerend_netwerk:create_app()",
+            ],
+            cwd=tmp_path,  # not the repository: its gunicorn.conf.py is for production
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            # A few seconds on a quiet machine; generous for a busy CI box.
+            deadline = time.monotonic() + 90
+            while True:
+                if process.poll() is not None:
+                    pytest.fail("gunicorn stopped:\n" + log_path.read_text())
+                try:
+                    if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail("gunicorn did not answer /healthz in time")
+                time.sleep(0.1)
+            yield base
+        finally:
+            process.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -7,14 +7,8 @@ CSRF tokens, released together by a barrier.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,7 +17,7 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from conftest import PASSWORD
+from conftest import PASSWORD, gunicorn_server
 from lerend_netwerk.agenda.models import Registration
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.extensions import db
@@ -37,67 +31,13 @@ DOUBLE_CLICKERS = 5
 WORKERS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(app, database_url: str, tmp_path: Path) -> Iterator[str]:
     """A gunicorn with several workers on the test database; yields its base URL."""
-    port = _free_port()
-    env = {
-        **os.environ,
-        "FLASK_SECRET_KEY": "load-test-secret",
-        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
-        "FLASK_SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
-        # 30 sign-ins from one address in a few seconds are the point here.
-        "FLASK_RATELIMIT_ENABLED": "false",
-    }
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "lerend_netwerk:create_app()",
-        ],
-        cwd=tmp_path,  # not the repository: its gunicorn.conf.py is for production
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        # A few seconds on a quiet machine; generous for a busy CI box.
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail("gunicorn stopped:\n" + (tmp_path / "gunicorn.log").read_text())
-            try:
-                if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not answer /healthz in time")
-            time.sleep(0.1)
+    # 30 sign-ins from one address in a few seconds are the point here.
+    env = {"FLASK_SECRET_KEY": "load-test-secret", "FLASK_RATELIMIT_ENABLED": "false"}
+    with gunicorn_server(tmp_path, database_url, workers=WORKERS, env=env) as base:
         yield base
-    finally:
-        process.send_signal(signal.SIGINT)  # gunicorn: quick shutdown
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def _make_users(count: int) -> list[User]:

@@ -6,12 +6,7 @@ the worker (its pid) that answered each one.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import PASSWORD
+from conftest import PASSWORD, gunicorn_server
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.extensions import db
 
@@ -31,69 +26,14 @@ CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 WORKERS = 4
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(app, database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A gunicorn with several workers on the test database: (base URL, access log)."""
-    port = _free_port()
     access_log = tmp_path / "access.log"
-    env = {
-        **os.environ,
-        "FLASK_SECRET_KEY": "throttle-test-secret",
-        "FLASK_SQLALCHEMY_DATABASE_URI": database_url,
-        "FLASK_SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
-    }
-    log = (tmp_path / "gunicorn.log").open("w")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--workers",
-            str(WORKERS),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--timeout",
-            "60",
-            "--access-logfile",
-            str(access_log),
-            "--access-logformat",
-            "%(p)s %(m)s %(U)s %(s)s",
-            "lerend_netwerk:create_app()",
-        ],
-        cwd=tmp_path,  # not the repository: its gunicorn.conf.py is for production
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if process.poll() is not None:
-                pytest.fail("gunicorn stopped:\n" + (tmp_path / "gunicorn.log").read_text())
-            try:
-                if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("gunicorn did not answer /healthz in time")
-            time.sleep(0.1)
+    args = ("--access-logfile", str(access_log), "--access-logformat", "%(p)s %(m)s %(U)s %(s)s")
+    env = {"FLASK_SECRET_KEY": "throttle-test-secret"}
+    with gunicorn_server(tmp_path, database_url, workers=WORKERS, env=env, args=args) as base:
         yield base, access_log
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 def _member(email: str) -> User:

@@ -11,7 +11,6 @@ import email.policy
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,7 +26,7 @@ from aiosmtpd.controller import Controller
 from icalendar import Calendar
 from sqlalchemy import func, select, update
 
-from conftest import csrf_token, login, post_form
+from conftest import csrf_token, free_port, login, post_form
 from lerend_netwerk.agenda.models import Registration
 from lerend_netwerk.calendar.ics import event_uid
 from lerend_netwerk.db import utcnow
@@ -42,12 +41,6 @@ from lerend_netwerk.signals import meeting_changed, registration_changed
 SENDER = "Lerend netwerk duaal leren <noreply@lerend-netwerk.example>"
 
 # --- a real SMTP server ------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Collector:

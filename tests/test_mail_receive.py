@@ -26,6 +26,7 @@ import pytest
 from icalendar import Calendar, Event, vCalAddress
 from sqlalchemy import select
 
+from conftest import free_port
 from lerend_netwerk.agenda import service
 from lerend_netwerk.agenda.models import Registration
 from lerend_netwerk.extensions import db
@@ -35,12 +36,6 @@ from lerend_netwerk.mail.sender import build_message
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 MAILBOX_USER, MAILBOX_PASSWORD = "agenda", "geheim-wachtwoord-1234"
 REPLY_ADDRESS = "agenda@lerend-netwerk.example"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Dovecot:

@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from conftest import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -36,12 +37,6 @@ def readme_first_command() -> str:
     assert block, "README's Quick start has no ```sh block"
     first = block.group(1).strip().splitlines()[0]
     return first.split("#", 1)[0].strip()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def committed_clone(target: Path) -> Path:
