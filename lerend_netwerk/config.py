@@ -36,6 +36,19 @@ class DefaultConfig:
     PASSWORD_RESET_PER_ADDRESS = "30 per hour"
     # Per member, register and cancel together: generous for people, a wall for scripts.
     REGISTRATION_RATE_LIMIT = "20 per minute; 200 per day"
+    # Guests (docs/guests.md): registrations per typed e-mail address and per client
+    # address (a school network with a room full of guests stays well below it).
+    GUEST_REQUESTS_PER_EMAIL = "5 per hour"
+    GUEST_REQUESTS_PER_ADDRESS = "200 per hour"
+    # How long an unconfirmed guest request holds a seat, and which share of the seats
+    # unconfirmed requests may hold together (the rest waits for a confirmation).
+    GUEST_HOLD_MINUTES = 30
+    GUEST_HOLD_SHARE = 0.25
+    # How long the confirmation link of a request works; unconfirmed requests are
+    # deleted afterwards.
+    GUEST_CONFIRM_HOURS = 48
+    # Guests' personal data is erased this long after the session (anonymous counts stay).
+    GUEST_RETENTION_MONTHS = 12
     # Per member, the editors' "Voorbeeld" button (POST /markdown/voorbeeld).
     MARKDOWN_PREVIEW_RATE_LIMIT = "30 per minute; 600 per day"
 

@@ -12,6 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import csrf_token, login, post_form
+from lerend_netwerk.agenda import attendance as agenda_attendance
+from lerend_netwerk.agenda import meetings as agenda_meetings
+from lerend_netwerk.agenda import registrations as agenda_registrations
 from lerend_netwerk.agenda import service
 from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.extensions import db
@@ -60,7 +63,7 @@ def test_register_confirms_while_seats_are_left_then_waitlists_in_order(
 ):
     meeting = make_meeting(capacity=2)
     users = [make_user() for _ in range(4)]
-    results = [service.register(meeting, user, "") for user in users]
+    results = [agenda_registrations.register(meeting, user, "") for user in users]
     db.session.commit()
     assert [r.status for r in results] == ["confirmed", "confirmed", "waitlisted", "waitlisted"]
     assert [r.waitlist_position for r in results] == [None, None, 1, 2]
@@ -70,15 +73,15 @@ def test_register_confirms_while_seats_are_left_then_waitlists_in_order(
 
 def test_unlimited_capacity_confirms_everybody(app, make_meeting, make_user):
     meeting = make_meeting(capacity=None)
-    results = [service.register(meeting, make_user()) for _ in range(5)]
+    results = [agenda_registrations.register(meeting, make_user()) for _ in range(5)]
     assert {r.status for r in results} == {"confirmed"}
     assert service.seats(meeting).left is None
 
 
 def test_registering_twice_keeps_one_row_and_updates_the_remark(app, make_meeting, make_user):
     meeting, user = make_meeting(capacity=5), make_user()
-    first = service.register(meeting, user, "Vegetarisch")
-    second = service.register(meeting, user, "Veganistisch")
+    first = agenda_registrations.register(meeting, user, "Vegetarisch")
+    second = agenda_registrations.register(meeting, user, "Veganistisch")
     db.session.commit()
     assert first.id == second.id and second.status == "confirmed"
     assert second.remark == "Veganistisch"
@@ -92,10 +95,10 @@ def test_cancel_of_a_confirmed_place_promotes_the_first_on_the_waiting_list(
     meeting = make_meeting(capacity=1)
     confirmed, first, second = make_user(), make_user(), make_user()
     for user in (confirmed, first, second):
-        service.register(meeting, user)
+        agenda_registrations.register(meeting, user)
     db.session.commit()
     with recorded(registration_changed) as events:
-        service.cancel(meeting, confirmed)
+        agenda_registrations.cancel(meeting, confirmed)
     db.session.commit()
     assert statuses(meeting) == {
         confirmed.id: "cancelled",
@@ -113,14 +116,14 @@ def test_cancel_of_a_confirmed_place_promotes_the_first_on_the_waiting_list(
 def test_waiting_list_order_breaks_ties_on_id(app, make_meeting, make_user):
     meeting = make_meeting(capacity=1)
     holder, lower_id, higher_id = make_user(), make_user(), make_user()
-    service.register(meeting, holder)
-    a = service.register(meeting, lower_id)
-    b = service.register(meeting, higher_id)
+    agenda_registrations.register(meeting, holder)
+    a = agenda_registrations.register(meeting, lower_id)
+    b = agenda_registrations.register(meeting, higher_id)
     assert a.id < b.id
     # Equal registration times, the later one even written first: the lower id wins.
     b.registered_at = a.registered_at = now() - timedelta(minutes=5)
     db.session.commit()
-    service.cancel(meeting, holder)
+    agenda_registrations.cancel(meeting, holder)
     db.session.commit()
     assert statuses(meeting)[lower_id.id] == "confirmed"
     assert statuses(meeting)[higher_id.id] == "waitlisted"
@@ -132,8 +135,8 @@ def test_cancel_from_the_waiting_list_moves_the_others_up_without_promoting(
     meeting = make_meeting(capacity=1)
     holder, first, second = make_user(), make_user(), make_user()
     for user in (holder, first, second):
-        service.register(meeting, user)
-    service.cancel(meeting, first)
+        agenda_registrations.register(meeting, user)
+    agenda_registrations.cancel(meeting, first)
     db.session.commit()
     assert statuses(meeting) == {
         holder.id: "confirmed",
@@ -148,11 +151,11 @@ def test_re_registering_after_a_cancel_reuses_the_row_and_goes_to_the_back(
 ):
     meeting = make_meeting(capacity=1)
     holder, waiting, other = make_user(), make_user(), make_user()
-    original = service.register(meeting, holder, "eerste keer")
-    service.register(meeting, waiting)
-    service.cancel(meeting, holder)  # waiting moves up
-    service.register(meeting, other)  # waitlist position 1
-    again = service.register(meeting, holder, "tweede keer")
+    original = agenda_registrations.register(meeting, holder, "eerste keer")
+    agenda_registrations.register(meeting, waiting)
+    agenda_registrations.cancel(meeting, holder)  # waiting moves up
+    agenda_registrations.register(meeting, other)  # waitlist position 1
+    again = agenda_registrations.register(meeting, holder, "tweede keer")
     db.session.commit()
     assert again.id == original.id
     assert again.status == "waitlisted" and again.waitlist_position == 2
@@ -164,8 +167,8 @@ def test_signals_for_confirmed_and_waitlisted_are_sent_inside_the_transaction(
 ):
     meeting = make_meeting(capacity=1)
     with recorded(registration_changed) as events:
-        service.register(meeting, make_user())
-        service.register(meeting, make_user())
+        agenda_registrations.register(meeting, make_user())
+        agenda_registrations.register(meeting, make_user())
     assert [e[1] for e in events] == ["confirmed", "waitlisted"]
     assert all(e[0].id is not None and e[2] for e in events)
 
@@ -185,7 +188,7 @@ def test_closed_sessions_refuse_registration_and_change_nothing(
 ):
     meeting = make_meeting(capacity=10, **overrides)
     with recorded(registration_changed) as events, pytest.raises(service.AgendaError) as error:
-        service.register(meeting, make_user(), "graag")
+        agenda_registrations.register(meeting, make_user(), "graag")
     assert message in str(error.value)
     db.session.rollback()
     assert statuses(meeting) == {} and events == []
@@ -193,17 +196,17 @@ def test_closed_sessions_refuse_registration_and_change_nothing(
 
 def test_cancel_without_registration_is_refused(app, make_meeting, make_user):
     with pytest.raises(service.AgendaError, match="niet ingeschreven"):
-        service.cancel(make_meeting(), make_user())
+        agenda_registrations.cancel(make_meeting(), make_user())
 
 
 def test_promote_waitlist_fills_free_seats_first_come_first_served(app, make_meeting, make_user):
     meeting = make_meeting(capacity=1)
     users = [make_user() for _ in range(4)]
     for user in users:
-        service.register(meeting, user)
+        agenda_registrations.register(meeting, user)
     meeting.capacity = 3  # e.g. raised by an import
     db.session.commit()
-    promoted = service.promote_waitlist(meeting)
+    promoted = agenda_registrations.promote_waitlist(meeting)
     assert [r.user_id for r in promoted] == [users[1].id, users[2].id]
     assert statuses(meeting)[users[3].id] == "waitlisted"
 
@@ -211,11 +214,11 @@ def test_promote_waitlist_fills_free_seats_first_come_first_served(app, make_mee
 def test_a_newcomer_never_jumps_the_waiting_list(app, make_meeting, make_user):
     meeting = make_meeting(capacity=1)
     holder, waiting, newcomer = make_user(), make_user(), make_user()
-    service.register(meeting, holder)
-    service.register(meeting, waiting)
+    agenda_registrations.register(meeting, holder)
+    agenda_registrations.register(meeting, waiting)
     meeting.capacity = 2  # raised without promoting (outside the service)
     db.session.commit()
-    result = service.register(meeting, newcomer)
+    result = agenda_registrations.register(meeting, newcomer)
     assert statuses(meeting)[waiting.id] == "confirmed"
     assert result.status == "waitlisted" and result.waitlist_position == 1
 
@@ -223,18 +226,18 @@ def test_a_newcomer_never_jumps_the_waiting_list(app, make_meeting, make_user):
 # --- the service: coordinators ----------------------------------------------------------
 
 
-def values_of(meeting: Meeting, **changes) -> service.MeetingValues:
-    data = service.form_values(meeting)
+def values_of(meeting: Meeting, **changes) -> agenda_meetings.MeetingValues:
+    data = agenda_meetings.form_values(meeting)
     data.pop("slug")
     data["host_id"] = data["host_id"] or None
     data.update(changes)
-    return service.MeetingValues(**data)
+    return agenda_meetings.MeetingValues(**data)
 
 
 def test_rescheduling_bumps_sequence_and_tells_listeners(app, make_meeting):
     meeting = make_meeting(location="Gent")
     with recorded(meeting_changed) as events:
-        update = service.update_meeting(meeting, values_of(meeting, location="Brussel"))
+        update = agenda_meetings.update_meeting(meeting, values_of(meeting, location="Brussel"))
     assert update.rescheduled and meeting.sequence == 1
     assert [(e[0].id, e[1], e[2]) for e in events] == [(meeting.id, "rescheduled", True)]
 
@@ -242,7 +245,7 @@ def test_rescheduling_bumps_sequence_and_tells_listeners(app, make_meeting):
 def test_changing_the_title_bumps_sequence_and_sends_an_update(app, make_meeting):
     meeting = make_meeting(location="Gent")
     with recorded(meeting_changed) as events:
-        update = service.update_meeting(meeting, values_of(meeting, title="Nieuwe titel"))
+        update = agenda_meetings.update_meeting(meeting, values_of(meeting, title="Nieuwe titel"))
     assert update.rescheduled and meeting.sequence == 1
     assert [e[1] for e in events] == ["rescheduled"]
     assert meeting.title == "Nieuwe titel"
@@ -251,7 +254,7 @@ def test_changing_the_title_bumps_sequence_and_sends_an_update(app, make_meeting
 def test_changing_only_the_description_does_not_bump_sequence(app, make_meeting):
     meeting = make_meeting(location="Gent")
     with recorded(meeting_changed) as events:
-        update = service.update_meeting(meeting, values_of(meeting, body="Meer uitleg."))
+        update = agenda_meetings.update_meeting(meeting, values_of(meeting, body="Meer uitleg."))
     assert not update.rescheduled and meeting.sequence == 0 and events == []
 
 
@@ -259,10 +262,10 @@ def test_raising_capacity_confirms_people_from_the_waiting_list(app, make_meetin
     meeting = make_meeting(capacity=1)
     users = [make_user() for _ in range(4)]
     for user in users:
-        service.register(meeting, user)
+        agenda_registrations.register(meeting, user)
     db.session.commit()
     with recorded(registration_changed) as events:
-        update = service.update_meeting(meeting, values_of(meeting, capacity=3))
+        update = agenda_meetings.update_meeting(meeting, values_of(meeting, capacity=3))
     db.session.commit()
     assert [r.user_id for r in update.promoted] == [users[1].id, users[2].id]
     assert [e[1] for e in events] == ["promoted", "promoted"]
@@ -272,11 +275,11 @@ def test_raising_capacity_confirms_people_from_the_waiting_list(app, make_meetin
 def test_lowering_capacity_signs_nobody_out(app, make_meeting, make_user):
     meeting = make_meeting(capacity=3)
     for _ in range(3):
-        service.register(meeting, make_user())
-    update = service.update_meeting(meeting, values_of(meeting, capacity=1))
+        agenda_registrations.register(meeting, make_user())
+    update = agenda_meetings.update_meeting(meeting, values_of(meeting, capacity=1))
     assert update.over_capacity == 2
     assert service.seats(meeting).confirmed == 3
-    assert service.register(meeting, make_user()).status == "waitlisted"
+    assert agenda_registrations.register(meeting, make_user()).status == "waitlisted"
 
 
 def test_cancelling_a_session_bumps_sequence_keeps_registrations_and_closes_it(
@@ -284,16 +287,16 @@ def test_cancelling_a_session_bumps_sequence_keeps_registrations_and_closes_it(
 ):
     meeting = make_meeting(capacity=5)
     member = make_user()
-    service.register(meeting, member)
+    agenda_registrations.register(meeting, member)
     with recorded(meeting_changed) as events:
-        service.cancel_meeting(meeting)
+        agenda_meetings.cancel_meeting(meeting)
     assert meeting.status == "cancelled" and meeting.sequence == 1
     assert [e[1] for e in events] == ["cancelled"]
     assert statuses(meeting) == {member.id: "confirmed"}
     with pytest.raises(service.AgendaError, match="geannuleerd"):
-        service.cancel_meeting(meeting)
+        agenda_meetings.cancel_meeting(meeting)
     with pytest.raises(service.AgendaError, match="geannuleerd"):
-        service.register(meeting, make_user())
+        agenda_registrations.register(meeting, make_user())
 
 
 def test_csv_export_is_excel_friendly_and_formula_safe(
@@ -302,10 +305,10 @@ def test_csv_export_is_excel_friendly_and_formula_safe(
     meeting = make_meeting(capacity=1)
     evil = make_user(name='=HYPERLINK("http://evil")', organisation=make_organisation(title="+Org"))
     other = make_user(name="Ève Dupont")
-    service.register(meeting, evil, "@SUM(A1)")
-    service.register(meeting, other, "-5 of\nmeer")
+    agenda_registrations.register(meeting, evil, "@SUM(A1)")
+    agenda_registrations.register(meeting, other, "-5 of\nmeer")
     db.session.commit()
-    data = service.attendees_csv(meeting).decode("utf-8")
+    data = agenda_attendance.attendees_csv(meeting).decode("utf-8")
     assert data.startswith("\ufeffNaam;E-mailadres;")
     # Every record ends in CRLF; the only bare LF is inside the quoted remark.
     assert data.endswith("\r\n")
@@ -367,9 +370,9 @@ def test_agenda_shows_seats_left_volzet_wachtlijst_and_geannuleerd(client, make_
     open_meeting = make_meeting(title="Nog plaats", capacity=5)
     full = make_meeting(title="Volle sessie", capacity=1)
     make_meeting(title="Afgelast", status="cancelled")
-    service.register(open_meeting, make_user())
-    service.register(full, make_user())
-    service.register(full, make_user())
+    agenda_registrations.register(open_meeting, make_user())
+    agenda_registrations.register(full, make_user())
+    agenda_registrations.register(full, make_user())
     html = page(client, "/sessies")
     assert "Nog 4 plaatsen vrij" in html
     assert "Volzet" in html and "Wachtlijst: 1 wachtend" in html
@@ -416,9 +419,9 @@ def test_online_link_only_for_registered_members_and_coordinators(client, make_m
     login(client, member)
     html = page(client, "/sessies/webinar")
     assert link not in html and "zodra je een plaats hebt" in html
-    service.register(meeting, member)
+    agenda_registrations.register(meeting, member)
     assert link in page(client, "/sessies/webinar")
-    service.cancel(meeting, member)
+    agenda_registrations.cancel(meeting, member)
     assert link not in page(client, "/sessies/webinar")
     post_form(client, "/logout")
     login(client, make_user(role="coordinator"))
@@ -428,10 +431,10 @@ def test_online_link_only_for_registered_members_and_coordinators(client, make_m
 def test_waitlisted_member_sees_position_but_not_the_online_link(client, make_meeting, make_user):
     """One rule everywhere (page, feeds, invites, mails): a waiting-list place is no seat."""
     meeting = make_meeting(slug="vol", capacity=1, online_url="https://meet.example/x")
-    service.register(meeting, make_user())
+    agenda_registrations.register(meeting, make_user())
     member = make_user()
-    service.register(meeting, make_user())
-    service.register(meeting, member)
+    agenda_registrations.register(meeting, make_user())
+    agenda_registrations.register(meeting, member)
     login(client, member)
     html = page(client, "/sessies/vol")
     assert "Je staat op de wachtlijst, op plaats 2." in html
@@ -463,8 +466,8 @@ def test_registering_through_the_page(client, make_meeting, make_user):
 def test_cancelling_through_the_page_moves_the_waiting_list_up(client, make_meeting, make_user):
     meeting = make_meeting(slug="sessie", capacity=1)
     first, second = make_user(), make_user()
-    service.register(meeting, first)
-    service.register(meeting, second)
+    agenda_registrations.register(meeting, first)
+    agenda_registrations.register(meeting, second)
     login(client, first)
     response = post_form(client, "/sessies/sessie/uitschrijven")
     assert response.status_code == 302
@@ -505,9 +508,9 @@ def test_account_page_lists_my_sessions_with_status_and_position(client, make_me
     full = make_meeting(title="Volle sessie", slug="vol", capacity=1)
     past = make_meeting(title="Vorig jaar", slug="vorig", starts_at=now() - timedelta(days=365))
     member = make_user()
-    service.register(ok, member)
-    service.register(full, make_user())
-    service.register(full, member)
+    agenda_registrations.register(ok, member)
+    agenda_registrations.register(full, make_user())
+    agenda_registrations.register(full, member)
     db.session.add(Registration(meeting_id=past.id, user_id=member.id, status="confirmed"))
     login(client, member)
     html = page(client, "/account")
@@ -593,8 +596,8 @@ def test_coordinator_edits_time_which_bumps_sequence_and_keeps_slug(
 ):
     meeting = make_meeting(slug="verplaatst", capacity=1, location="Gent")
     waiting = make_user()
-    service.register(meeting, make_user())
-    service.register(meeting, waiting)
+    agenda_registrations.register(meeting, make_user())
+    agenda_registrations.register(meeting, waiting)
     login(client, make_user(role="coordinator"))
     form = page(client, "/sessies/verplaatst/bewerken")
     assert 'name="slug"' not in form and 'type="datetime-local"' in form
@@ -637,7 +640,7 @@ def test_coordinator_reinstates_a_cancelled_session(client, make_user, make_meet
 
     meeting = make_meeting(slug="toch", capacity=2)
     member = make_user()
-    service.register(meeting, member)
+    agenda_registrations.register(meeting, member)
     db.session.commit()
     login(client, make_user(role="coordinator"))
     post_form(client, "/sessies/toch/annuleren")
@@ -664,8 +667,8 @@ def test_coordinator_reinstates_a_cancelled_session(client, make_user, make_meet
 def test_attendee_list_and_check_in_toggle(client, make_user, make_meeting):
     meeting = make_meeting(slug="nu", capacity=1, starts_at=now() + timedelta(hours=1))
     present, waiting = make_user(name="Anna Aanwezig"), make_user(name="Wout Wachtend")
-    registration = service.register(meeting, present, "Komt met de trein")
-    service.register(meeting, waiting)
+    registration = agenda_registrations.register(meeting, present, "Komt met de trein")
+    agenda_registrations.register(meeting, waiting)
     db.session.commit()
     login(client, make_user(role="coordinator"))
     html = page(client, "/sessies/nu/deelnemers")
@@ -690,7 +693,7 @@ def test_attendee_list_and_check_in_toggle(client, make_user, make_meeting):
 def test_check_in_of_a_registration_of_another_session_is_404(client, make_user, make_meeting):
     make_meeting(slug="een")
     other = make_meeting(slug="twee")
-    registration = service.register(other, make_user())
+    registration = agenda_registrations.register(other, make_user())
     db.session.commit()
     login(client, make_user(role="coordinator"))
     response = post_form(client, f"/sessies/een/deelnemers/{registration.id}/aanwezig")
@@ -699,7 +702,7 @@ def test_check_in_of_a_registration_of_another_session_is_404(client, make_user,
 
 def test_csv_download_headers(client, make_user, make_meeting):
     meeting = make_meeting(slug="csv")
-    service.register(meeting, make_user(name="Jana"))
+    agenda_registrations.register(meeting, make_user(name="Jana"))
     login(client, make_user(role="coordinator"))
     response = client.get("/sessies/csv/deelnemers.csv")
     assert response.status_code == 200

@@ -742,7 +742,7 @@ def test_add_to_calendar_of_an_online_session_carries_the_link_for_a_seat(
 ):
     from urllib.parse import parse_qs, urlsplit
 
-    from lerend_netwerk.agenda import service as agenda_service
+    from lerend_netwerk.agenda import registrations as agenda_registrations
 
     meeting = make_meeting(
         slug="webinar",
@@ -761,8 +761,8 @@ def test_add_to_calendar_of_an_online_session_carries_the_link_for_a_seat(
         return found
 
     member, waiting = make_user(), make_user()
-    agenda_service.register(meeting, member)
-    agenda_service.register(meeting, waiting)
+    agenda_registrations.register(meeting, member)
+    agenda_registrations.register(meeting, waiting)
     db.session.commit()
     login(client, member)
     for query in web_calendar_links(client.get("/sessies/webinar").get_data(as_text=True)):

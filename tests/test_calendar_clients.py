@@ -111,13 +111,13 @@ def test_moving_up_changes_sequence_and_last_modified_in_the_personal_feed(
 ):
     from sqlalchemy import update
 
-    from lerend_netwerk.agenda import service
+    from lerend_netwerk.agenda import registrations as agenda_registrations
     from lerend_netwerk.agenda.models import Meeting
 
     meeting = make_meeting(slug="vol", capacity=1, starts_at=moments()["summer"])
     first, waiting = make_user(), make_user()
-    service.register(meeting, first)
-    service.register(meeting, waiting)
+    agenda_registrations.register(meeting, first)
+    agenda_registrations.register(meeting, waiting)
     # Back-date both rows, so that a change within the same second still shows.
     hour_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     db.session.execute(update(Meeting).values(updated_at=hour_ago))
@@ -129,7 +129,7 @@ def test_moving_up_changes_sequence_and_last_modified_in_the_personal_feed(
         assert event["status"] == "TENTATIVE" and event["sequence"] == 0
     before = icaljs(client.get(url).data)["events"][0]["lastModified"]
 
-    service.cancel(meeting, first)  # the waiting member moves up
+    agenda_registrations.cancel(meeting, first)  # the waiting member moves up
     db.session.commit()
     for reading in both(client.get(url).data):
         (event,) = reading["events"]

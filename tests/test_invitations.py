@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from icalclients import both
-from lerend_netwerk.agenda import service
+from lerend_netwerk.agenda import meetings as agenda_meetings
+from lerend_netwerk.agenda import registrations as agenda_registrations
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.mail.sender import build_message
@@ -78,21 +79,21 @@ def test_every_invitation_kind_has_the_layout_and_an_ordered_sequence(
 ):
     anke = make_user(name="Anke Peeters", email="anke@example.be")
     bram = make_user(name="Bram Claes", email="bram@example.be")
-    service.register(session, anke)  # confirmed
-    service.register(session, bram)  # waiting list
-    service.cancel(session, anke)  # CANCEL to Anke, Bram moves up
-    service.register(session, anke)  # Anke again, now on the waiting list
-    values = service.MeetingValues(
+    agenda_registrations.register(session, anke)  # confirmed
+    agenda_registrations.register(session, bram)  # waiting list
+    agenda_registrations.cancel(session, anke)  # CANCEL to Anke, Bram moves up
+    agenda_registrations.register(session, anke)  # Anke again, now on the waiting list
+    values = agenda_meetings.MeetingValues(
         **{
-            **{k: v for k, v in service.form_values(session).items() if k != "slug"},
+            **{k: v for k, v in agenda_meetings.form_values(session).items() if k != "slug"},
             "starts_at": datetime(datetime.now(UTC).year + 1, 6, 17, 14, 0),
             "ends_at": datetime(datetime.now(UTC).year + 1, 6, 17, 16, 0),
             "host_id": None,
         }
     )
-    service.update_meeting(session, values)  # the change, to both
-    service.cancel_meeting(session)  # CANCEL to both
-    service.reinstate_meeting(session)  # it goes ahead after all
+    agenda_meetings.update_meeting(session, values)  # the change, to both
+    agenda_meetings.cancel_meeting(session)  # CANCEL to both
+    agenda_meetings.reinstate_meeting(session)  # it goes ahead after all
     db.session.commit()
     shown = client.get("/sessies/zomersessie").get_data(as_text=True)
 
@@ -152,9 +153,9 @@ def test_every_invitation_kind_has_the_layout_and_an_ordered_sequence(
 
 def test_reinstated_mail_says_it_goes_ahead_after_all(app, session, make_user):
     member = make_user()
-    service.register(session, member)
-    service.cancel_meeting(session)
-    service.reinstate_meeting(session)
+    agenda_registrations.register(session, member)
+    agenda_meetings.cancel_meeting(session)
+    agenda_meetings.reinstate_meeting(session)
     db.session.commit()
     last = delivered()[-1]
     assert str(last["Subject"]) == "Gaat toch door: Zomersessie"
@@ -164,15 +165,15 @@ def test_reinstated_mail_says_it_goes_ahead_after_all(app, session, make_user):
 
 def test_a_title_change_sends_an_update_with_the_new_title(app, session, make_user):
     member = make_user()
-    service.register(session, member)
-    values = service.MeetingValues(
+    agenda_registrations.register(session, member)
+    values = agenda_meetings.MeetingValues(
         **{
-            **{k: v for k, v in service.form_values(session).items() if k != "slug"},
+            **{k: v for k, v in agenda_meetings.form_values(session).items() if k != "slug"},
             "title": "Zomersessie werkplekleren",
             "host_id": None,
         }
     )
-    service.update_meeting(session, values)
+    agenda_meetings.update_meeting(session, values)
     db.session.commit()
     last = delivered()[-1]
     assert str(last["Subject"]) == "Gewijzigd: Zomersessie werkplekleren"

@@ -27,7 +27,7 @@ from icalendar import Calendar, Event, vCalAddress
 from sqlalchemy import select
 
 from conftest import free_port
-from lerend_netwerk.agenda import service
+from lerend_netwerk.agenda import registrations as agenda_registrations
 from lerend_netwerk.agenda.models import Registration
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
@@ -201,8 +201,8 @@ def full_session(make_meeting, make_user):
     meeting = make_meeting(slug="vol", title="Volle sessie", capacity=1)
     anke = make_user(name="Anke", email="anke@example.be")
     bram = make_user(name="Bram", email="bram@example.be")
-    service.register(meeting, anke)
-    service.register(meeting, bram)
+    agenda_registrations.register(meeting, anke)
+    agenda_registrations.register(meeting, bram)
     db.session.commit()
     return meeting
 
@@ -271,7 +271,7 @@ def test_without_reply_address_invitations_say_rsvp_false_and_receive_refuses(
     app, runner, full_session
 ):
     app.config["MAIL_REPLY_ADDRESS"] = ""
-    service.cancel(full_session, db.session.scalar(select(Registration).limit(1)).user)
+    agenda_registrations.cancel(full_session, db.session.scalar(select(Registration).limit(1)).user)
     db.session.commit()
     (event,) = invitation_to("bram@example.be").walk("VEVENT")
     assert str(event["ORGANIZER"]) == "mailto:noreply@lerend-netwerk.example"

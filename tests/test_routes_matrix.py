@@ -31,6 +31,9 @@ GET_ACCESS: dict[str, tuple] = {
     "agenda.detail": PUBLIC,
     "agenda.edit": COORDINATORS,
     "agenda.edit_report": COORDINATORS,
+    # A guest's personal link: the token is the proof, whoever is signed in.
+    "agenda.guest_calendar": UNKNOWN_TOKEN,
+    "agenda.guest_registration": UNKNOWN_TOKEN,
     "agenda.index": PUBLIC,
     "api.openapi": PUBLIC,
     "api.session": PUBLIC,
@@ -109,8 +112,12 @@ GET_ACCESS: dict[str, tuple] = {
 # POST-only endpoints: the roles that may NOT use them (they get a refusal). Every POST
 # without a CSRF token is refused (400) for everybody.
 POST_REFUSED: dict[str, tuple[str, ...]] = {
+    "agenda.add_walk_in": ("anonymous", "member"),
     "agenda.cancel_meeting": ("anonymous", "member"),
     "agenda.check_in": ("anonymous", "member"),
+    # A guest's personal link: an unknown token is refused (404) for everybody.
+    "agenda.guest_cancel": ("member", "coordinator", "admin"),
+    "agenda.guest_erase": ("member", "coordinator", "admin"),
     "agenda.register": ("anonymous",),
     "agenda.reinstate_meeting": ("anonymous", "member"),
     "agenda.unregister": ("anonymous",),

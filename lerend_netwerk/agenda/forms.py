@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
+    EmailField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -16,8 +18,9 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
+from lerend_netwerk.agenda.meetings import MeetingValues, slug_taken
 from lerend_netwerk.agenda.models import MEETING_KIND_LABELS
-from lerend_netwerk.agenda.service import MeetingValues, slug_taken
+from lerend_netwerk.auth.service import email_problem
 from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
@@ -34,6 +37,46 @@ class RegistrationForm(Form):
         "Opmerking (niet verplicht)",
         validators=[Optional(), Length(max=1000, message="Hou je opmerking onder 1000 tekens.")],
     )
+
+
+class GuestRegistrationForm(Form):
+    """A visitor without an account asks for a place in a session open to guests."""
+
+    name = StringField("Naam", validators=[DataRequired("Vul je naam in."), Length(max=200)])
+    email = EmailField(
+        "E-mailadres",
+        validators=[DataRequired("Vul je e-mailadres in."), Length(max=254)],
+        description="Hierheen sturen we de link om je inschrijving te bevestigen.",
+    )
+    organisation = StringField("Organisatie (niet verplicht)", validators=[Length(max=200)])
+    function = StringField("Functie (niet verplicht)", validators=[Length(max=200)])
+    remark = TextAreaField(
+        "Opmerking (niet verplicht)",
+        validators=[Optional(), Length(max=1000, message="Hou je opmerking onder 1000 tekens.")],
+    )
+    # A field people never see or fill in; scripts that fill every field do.
+    website = StringField("Laat dit veld leeg", validators=[Length(max=200)])
+
+    def validate_email(self, field: EmailField) -> None:
+        problem = email_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+    @property
+    def is_bot(self) -> bool:
+        return bool((self.website.data or "").strip())
+
+
+class GuestConfirmForm(Form):
+    """The button on the personal link's page that confirms the request (double opt-in)."""
+
+
+class WalkInForm(Form):
+    """A coordinator adds someone at the door who did not register."""
+
+    name = StringField("Naam", validators=[DataRequired("Vul de naam in."), Length(max=200)])
+    organisation = StringField("Organisatie", validators=[Length(max=200)])
+    email = EmailField("E-mailadres (niet verplicht)", validators=[Optional(), Length(max=254)])
 
 
 class CheckInForm(Form):
@@ -104,6 +147,13 @@ class MeetingForm(Form):
     theme_ids = SelectMultipleField("Thema's", coerce=int, validators=[Optional()])
     host_id = SelectField("Gastproeftuin", coerce=int, default=0)
     visibility = SelectField("Zichtbaar voor", choices=list(VISIBILITY_LABELS.items()))
+    open_to_guests = BooleanField(
+        "Open voor externen",
+        description=(
+            "Ook mensen zonder account kunnen zich inschrijven, met naam en e-mailadres; "
+            "ze bevestigen via een link in een mail."
+        ),
+    )
     body = TextAreaField(
         "Beschrijving",
         validators=[Optional(), Length(max=50_000)],
@@ -156,4 +206,5 @@ class MeetingForm(Form):
             host_id=self.host_id.data or None,
             visibility=self.visibility.data,
             body=self.body.data or "",
+            open_to_guests=bool(self.open_to_guests.data),
         )

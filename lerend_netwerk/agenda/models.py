@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
@@ -26,8 +37,10 @@ MEETING_KIND_LABELS = {
     "webinar": "Webinar",
 }
 MEETING_STATUSES = ("scheduled", "cancelled")
-REGISTRATION_STATUSES = ("confirmed", "waitlisted", "cancelled")
+# "pending": a guest's request that waits for the confirmation link to be followed.
+REGISTRATION_STATUSES = ("pending", "confirmed", "waitlisted", "cancelled")
 REGISTRATION_STATUS_LABELS = {
+    "pending": "Nog niet bevestigd",
     "confirmed": "Ingeschreven",
     "waitlisted": "Wachtlijst",
     "cancelled": "Uitgeschreven",
@@ -77,6 +90,8 @@ class Meeting(SlugMixin, TimestampMixin, Base):
     published_at: Mapped[datetime | None]
     # iCalendar SEQUENCE: grows on every change of title, time, place or status.
     sequence: Mapped[int] = mapped_column(default=0)
+    # "Open voor externen" (content key `guests`): people without an account may register.
+    open_to_guests: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     host: Mapped[Proeftuin | None] = relationship()
     themes: Mapped[list[Theme]] = relationship(secondary=meeting_themes, order_by="Theme.title")
@@ -106,18 +121,36 @@ class Meeting(SlugMixin, TimestampMixin, Base):
         return self.report_visibility == "public" and self.visibility == "public"
 
 
+@dataclass(frozen=True)
+class GuestPerson:
+    """A guest as mails and invitations address them (a User's `name`/`email`/`id`)."""
+
+    name: str
+    email: str
+    id: None = None
+    active: bool = True
+
+
 class Registration(TimestampMixin, Base):
-    """One member's place in a session: confirmed, on the waiting list, or cancelled."""
+    """One person's place in a session: confirmed, on the waiting list, or cancelled.
+
+    The person is a member (`user_id`) or a guest without an account (the `guest_*`
+    columns), or a walk-in added at the door. `email_key` is the person's address,
+    lower-case, for members and guests alike: one address holds one place per session.
+    """
 
     __tablename__ = "registration"
     __table_args__ = (
         UniqueConstraint("meeting_id", "user_id"),
+        UniqueConstraint("meeting_id", "email_key"),
         Index("ix_registration_meeting_status", "meeting_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(String(20))
     remark: Mapped[str] = mapped_column(Text, default="")
     # Waiting-list order: the moment of (re-)registration.
@@ -129,9 +162,27 @@ class Registration(TimestampMixin, Base):
     # session's last SEQUENCE: what this member's iTIP messages and personal feed add
     # to meeting.sequence, so that each message is ordered after the one before it.
     sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    email_key: Mapped[str | None] = mapped_column(String(254))
+    # Guests and walk-ins: who they are (erased after GUEST_RETENTION_MONTHS).
+    guest_name: Mapped[str | None] = mapped_column(String(200))
+    guest_email: Mapped[str | None] = mapped_column(String(254))
+    guest_organisation: Mapped[str | None] = mapped_column(String(200))
+    guest_function: Mapped[str | None] = mapped_column(String(200))
+    # The personal link: a random nonce the link's secret is derived from (with the
+    # app's SECRET_KEY) and the SHA-256 of that secret, compared in constant time.
+    guest_token_nonce: Mapped[str | None] = mapped_column(String(64))
+    guest_token_hash: Mapped[str | None] = mapped_column(String(64))
+    # An unconfirmed request holds a seat until then (None: it holds none).
+    hold_expires_at: Mapped[datetime | None]
+    # When the guest followed the confirmation link.
+    guest_confirmed_at: Mapped[datetime | None]
+    # Added at the door by a coordinator, without registering beforehand.
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default="0")
+    # The guest's personal data was erased (by them or after the retention period).
+    erased_at: Mapped[datetime | None]
 
     meeting: Mapped[Meeting] = relationship(back_populates="registrations")
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
 
     # Not a column: the place on the waiting list (1 = next in line), filled in by
     # agenda.service where a page shows it.
@@ -142,6 +193,47 @@ class Registration(TimestampMixin, Base):
         return self.status in ACTIVE_REGISTRATION_STATUSES
 
     @property
+    def is_guest(self) -> bool:
+        """Not a member: a guest who registered, or a walk-in."""
+        return self.user_id is None
+
+    @property
+    def person_name(self) -> str:
+        if self.user is not None:
+            return self.user.name
+        if self.erased_at is not None:
+            return "Gewiste gast"
+        return self.guest_name or ""
+
+    @property
+    def person_email(self) -> str | None:
+        if self.user is not None:
+            return self.user.email
+        return self.guest_email
+
+    @property
+    def person_organisation(self) -> str | None:
+        if self.user is not None:
+            return self.user.organisation.title if self.user.organisation else None
+        return self.guest_organisation
+
+    @property
+    def person_function(self) -> str | None:
+        if self.user is not None:
+            return self.user.function_label or None
+        return self.guest_function
+
+    @property
+    def recipient(self) -> Any:
+        """Whom mail about this place goes to: the member, the guest, or None."""
+        if self.user is not None:
+            return self.user
+        # Walk-ins came to the door; their address is for the coordinators' list only.
+        if self.guest_email and self.erased_at is None and not self.walk_in:
+            return GuestPerson(name=self.guest_name or "", email=self.guest_email)
+        return None
+
+    @property
     def itip_sequence(self) -> int:
         """The SEQUENCE of the session as this member's calendar knows it."""
         return (self.meeting.sequence or 0) + (self.sequence or 0)
@@ -149,3 +241,17 @@ class Registration(TimestampMixin, Base):
     @property
     def status_label(self) -> str:
         return REGISTRATION_STATUS_LABELS.get(self.status, self.status)
+
+
+@event.listens_for(Registration, "before_insert")
+def _member_email_key(mapper: Any, connection: Any, target: Registration) -> None:
+    """A member's place carries their address too, so the unique (meeting, address)
+    constraint also keeps a guest from taking a second place with a member's address."""
+    if target.email_key is None and (target.user_id is not None or target.user is not None):
+        from lerend_netwerk.auth.models import User
+
+        if target.user is not None:
+            target.email_key = target.user.email.lower()
+        else:
+            email = connection.scalar(select(User.email).where(User.id == target.user_id))
+            target.email_key = email.lower() if email else None

@@ -15,14 +15,18 @@ from flask import (
 )
 from flask_login import current_user
 
-from lerend_netwerk.agenda import service
+from lerend_netwerk.agenda import attendance, guests, meetings, registrations, service
 from lerend_netwerk.agenda.forms import (
     CheckInForm,
+    GuestConfirmForm,
+    GuestRegistrationForm,
     MeetingForm,
     RegistrationForm,
     ReportForm,
+    WalkInForm,
 )
 from lerend_netwerk.agenda.models import Meeting, Registration
+from lerend_netwerk.auth import throttle
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db, limiter, login_manager
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
@@ -94,10 +98,22 @@ def detail(slug: str):
     """One session with its registration state for the visitor."""
     page = service.meeting_page(slug, current_user)
     form = RegistrationForm(data={"remark": page.registration.remark if page.registration else ""})
+    return _detail_page(page, form)
+
+
+def _detail_page(page: service.MeetingPage, form, guest_form=None, status: int = 200):
+    if guest_form is None and page.meeting.open_to_guests and not current_user.is_authenticated:
+        guest_form = GuestRegistrationForm(formdata=None)
     related = related_on_themes(page.meeting.themes, current_user, exclude=page.meeting)
     return render_template(
-        "agenda/detail.html", page=page, meeting=page.meeting, form=form, related=related
-    )
+        "agenda/detail.html",
+        page=page,
+        meeting=page.meeting,
+        form=form,
+        guest_form=guest_form,
+        related=related,
+        retention_months=current_app.config["GUEST_RETENTION_MONTHS"],
+    ), status
 
 
 def _registration_rate_limit() -> str:
@@ -111,23 +127,34 @@ def _member_or_address() -> str:
     return f"addr:{request.remote_addr}"
 
 
-# One budget for registering and cancelling together.
+# One budget for registering and cancelling together. Guests' requests are counted in
+# the database instead (GUEST_REQUESTS_PER_*), the same for every worker.
 registration_limit = limiter.shared_limit(
-    _registration_rate_limit, scope="registration", key_func=_member_or_address
+    _registration_rate_limit,
+    scope="registration",
+    key_func=_member_or_address,
+    exempt_when=lambda: not current_user.is_authenticated,
 )
 
 
 @bp.post("/sessies/<slug>/inschrijven")
 @registration_limit
 def register(slug: str):
-    """Register the signed-in member: confirmed while seats are left, else waiting list."""
+    """Register the signed-in member: confirmed while seats are left, else waiting list.
+
+    A visitor without an account may ask for a place in a session open to guests.
+    """
+    if not current_user.is_authenticated:
+        meeting = service.get_visible_meeting(slug, current_user)
+        if meeting.open_to_guests:
+            return _guest_request(meeting)
     meeting = _member_meeting(slug)
     form = RegistrationForm()
     if not form.validate():
         flash(" ".join(form.remark.errors), "error")
         return redirect(url_for("agenda.detail", slug=slug))
     try:
-        registration = service.register(meeting, current_user, form.remark.data or "")
+        registration = registrations.register(meeting, current_user, form.remark.data or "")
     except service.AgendaError as error:
         flash(str(error), "warning")
         return redirect(url_for("agenda.detail", slug=slug))
@@ -142,13 +169,150 @@ def unregister(slug: str):
     """Cancel the signed-in member's place; the first on the waiting list moves up."""
     meeting = _member_meeting(slug)
     try:
-        service.cancel(meeting, current_user)
+        registrations.cancel(meeting, current_user)
     except service.AgendaError as error:
         flash(str(error), "warning")
         return redirect(url_for("agenda.detail", slug=slug))
     db.session.commit()
     flash(f"Je bent uitgeschreven voor “{meeting.title}”.", "success")
     return redirect(url_for("agenda.detail", slug=slug))
+
+
+# --- guests -----------------------------------------------------------------------------
+
+
+def _guest_request(meeting: Meeting):
+    """A visitor's request for a place: the same answer whatever the address is."""
+    form = GuestRegistrationForm()
+    if not form.validate():
+        page = service.meeting_page(meeting.slug, current_user)
+        return _detail_page(page, RegistrationForm(formdata=None), guest_form=form, status=400)
+    if form.is_bot:
+        current_app.logger.info("guest request with the honeypot filled in ignored")
+        return _guest_requested(meeting, form.email.data)
+    result = throttle.attempt(
+        [
+            (throttle.GUEST_EMAIL, throttle.account_key(form.email.data)),
+            (throttle.GUEST_ADDRESS, throttle.client_address()),
+        ]
+    )
+    if not result.allowed:
+        throttle.log_refusal(result)
+        response = current_app.make_response(
+            (
+                render_template(
+                    "agenda/guest_refused.html", meeting=meeting, refusal=result.message
+                ),
+                429,
+            )
+        )
+        response.headers["Retry-After"] = str(result.retry_after)
+        return response
+    details = guests.GuestDetails(
+        name=form.name.data,
+        email=form.email.data,
+        organisation=form.organisation.data or "",
+        function=form.function.data or "",
+        remark=form.remark.data or "",
+    )
+    try:
+        guests.request_place(meeting, details)
+    except service.AgendaError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return redirect(url_for("agenda.detail", slug=meeting.slug))
+    db.session.commit()
+    return _guest_requested(meeting, form.email.data)
+
+
+def _guest_requested(meeting: Meeting, email: str):
+    return render_template("agenda/guest_requested.html", meeting=meeting, email=email)
+
+
+def _guest_registration(token: str) -> Registration:
+    registration = guests.find_by_token(token)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+@bp.route("/inschrijving/<token>", methods=["GET", "POST"])
+def guest_registration(token: str):
+    """A guest's personal page: confirm the request, see the place, cancel or erase."""
+    registration = _guest_registration(token)
+    form = GuestConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            registration = guests.confirm(registration)
+        except service.AgendaError as error:
+            flash(str(error), "warning")
+        else:
+            db.session.commit()
+            if registration.is_active:
+                flash(*_registration_message(registration))
+        return redirect(url_for("agenda.guest_registration", token=token))
+    service.waitlist_position(registration)
+    meeting = registration.meeting
+    return render_template(
+        "agenda/guest_registration.html",
+        registration=registration,
+        meeting=meeting,
+        token=token,
+        form=form,
+        closed_reason=service.registration_closed_reason(meeting),
+        show_online=registration.status == "confirmed",
+    ), {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+@bp.get("/inschrijving/<token>.ics")
+def guest_calendar(token: str):
+    """The session as a calendar file, with the guest's own status."""
+    from lerend_netwerk.calendar.ics import build_feed
+
+    registration = _guest_registration(token)
+    if registration.status not in ("confirmed", "waitlisted"):
+        abort(404)
+    meeting = registration.meeting
+    data = build_feed(
+        [meeting],
+        name=meeting.title,
+        personal_statuses={meeting.id: registration.status},
+        personal_revisions={meeting.id: (registration.itip_sequence, registration.updated_at)},
+        include_online=registration.status == "confirmed",
+    )
+    return Response(
+        data,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{meeting.slug}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.post("/inschrijving/<token>/uitschrijven")
+def guest_cancel(token: str):
+    """The guest cancels their place; the first on the waiting list moves up."""
+    registration = _guest_registration(token)
+    GuestConfirmForm().validate()
+    try:
+        guests.cancel(registration)
+    except service.AgendaError as error:
+        flash(str(error), "warning")
+    else:
+        db.session.commit()
+        flash(f"Je bent uitgeschreven voor “{registration.meeting.title}”.", "success")
+    return redirect(url_for("agenda.guest_registration", token=token))
+
+
+@bp.post("/inschrijving/<token>/wissen")
+def guest_erase(token: str):
+    """The guest erases their registration and personal data."""
+    registration = _guest_registration(token)
+    meeting = registration.meeting
+    guests.erase(registration)
+    db.session.commit()
+    return render_template("agenda/guest_erased.html", meeting=meeting)
 
 
 # --- coordinators -----------------------------------------------------------------------
@@ -158,10 +322,10 @@ def unregister(slug: str):
 def create():
     """A coordinator adds a session."""
     _require_coordinator()
-    form = MeetingForm(choices=service.meeting_choices())
+    form = MeetingForm(choices=meetings.meeting_choices())
     if form.validate_on_submit():
         try:
-            meeting = service.create_meeting(form.values())
+            meeting = meetings.create_meeting(form.values())
         except service.AgendaError as error:
             form.slug.errors.append(str(error))
         else:
@@ -176,10 +340,10 @@ def edit(slug: str):
     """A coordinator changes a session; registrants hear about a new time or place."""
     meeting = _coordinator_meeting(slug)
     form = MeetingForm(
-        choices=service.meeting_choices(), meeting=meeting, data=service.form_values(meeting)
+        choices=meetings.meeting_choices(), meeting=meeting, data=meetings.form_values(meeting)
     )
     if form.validate_on_submit():
-        update = service.update_meeting(meeting, form.values())
+        update = meetings.update_meeting(meeting, form.values())
         db.session.commit()
         flash("De sessie is bijgewerkt.", "success")
         if update.rescheduled:
@@ -188,7 +352,7 @@ def edit(slug: str):
                 "info",
             )
         if update.promoted:
-            names = ", ".join(r.user.name for r in update.promoted)
+            names = ", ".join(r.person_name for r in update.promoted)
             flash(f"Van de wachtlijst ingeschreven: {names}.", "info")
         if update.over_capacity:
             flash(
@@ -203,13 +367,13 @@ def edit(slug: str):
 @bp.post("/sessies/<slug>/annuleren")
 def cancel_meeting(slug: str):
     """A coordinator cancels a session."""
-    return _change_meeting_status(slug, service.cancel_meeting, "is geannuleerd")
+    return _change_meeting_status(slug, meetings.cancel_meeting, "is geannuleerd")
 
 
 @bp.post("/sessies/<slug>/heropnemen")
 def reinstate_meeting(slug: str):
     """A coordinator takes a cancelled session up again."""
-    return _change_meeting_status(slug, service.reinstate_meeting, "gaat toch door")
+    return _change_meeting_status(slug, meetings.reinstate_meeting, "gaat toch door")
 
 
 def _change_meeting_status(slug: str, change, outcome: str):
@@ -232,8 +396,10 @@ def attendees(slug: str):
     return render_template(
         "agenda/attendees.html",
         meeting=meeting,
-        attendees=service.attendee_list(meeting),
+        attendees=attendance.attendee_list(meeting),
         form=CheckInForm(),
+        walk_in_form=WalkInForm(formdata=None),
+        person_kind=attendance.person_kind,
     )
 
 
@@ -242,7 +408,7 @@ def attendees_csv(slug: str):
     """The attendee list as a CSV file that opens correctly in Excel."""
     meeting = _coordinator_meeting(slug)
     return Response(
-        service.attendees_csv(meeting),
+        attendance.attendees_csv(meeting),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="deelnemers-{meeting.slug}.csv"',
@@ -258,17 +424,37 @@ def check_in(slug: str, registration_id: int):
     form = CheckInForm()
     form.validate()
     try:
-        registration = service.set_check_in(meeting, registration_id, form.present())
+        registration = attendance.set_check_in(meeting, registration_id, form.present())
     except service.AgendaError as error:
         flash(str(error), "warning")
     else:
         db.session.commit()
         if registration.checked_in_at:
             at = nl_datetime(registration.checked_in_at, "HH:mm")
-            flash(f"{registration.user.name} is aanwezig (sinds {at}).", "success")
+            flash(f"{registration.person_name} is aanwezig (sinds {at}).", "success")
         else:
-            flash(f"{registration.user.name} staat niet meer als aanwezig.", "info")
+            flash(f"{registration.person_name} staat niet meer als aanwezig.", "info")
     return redirect(url_for("agenda.attendees", slug=slug, _anchor=f"r{registration_id}"))
+
+
+@bp.post("/sessies/<slug>/deelnemers/ter-plaatse")
+def add_walk_in(slug: str):
+    """Add someone at the door who did not register: present, counted as attended."""
+    meeting = _coordinator_meeting(slug)
+    form = WalkInForm()
+    if not form.validate():
+        flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
+        return redirect(url_for("agenda.attendees", slug=slug, _anchor="ter-plaatse"))
+    try:
+        registration = attendance.add_walk_in(
+            meeting, form.name.data, form.organisation.data or "", form.email.data or ""
+        )
+    except service.AgendaError as error:
+        flash(str(error), "warning")
+        return redirect(url_for("agenda.attendees", slug=slug, _anchor="ter-plaatse"))
+    db.session.commit()
+    flash(f"{registration.person_name} is toegevoegd en aanwezig.", "success")
+    return redirect(url_for("agenda.attendees", slug=slug, _anchor="ter-plaatse"))
 
 
 @bp.route("/sessies/<slug>/verslag/bewerken", methods=["GET", "POST"])
@@ -278,7 +464,7 @@ def edit_report(slug: str):
     form = ReportForm(data={"report": meeting.report, "visibility": meeting.report_visibility})
     if form.validate_on_submit():
         try:
-            service.save_report(meeting, form.report.data or "", form.visibility.data)
+            meetings.save_report(meeting, form.report.data or "", form.visibility.data)
         except service.AgendaError as error:
             flash(str(error), "warning")
         else:

@@ -1,5 +1,8 @@
-"""The rules of the agenda: listing sessions, registration with a waiting list,
-attendance, the attendee export and the session report (verslag).
+"""The agenda's common ground: seats, listing and looking up sessions, the lock.
+
+Registering and the waiting list are in `registrations.py`, guests in `guests.py`,
+coordinators' session changes in `meetings.py`, attendees and check-in in
+`attendance.py`.
 
 Decisions worth knowing:
 
@@ -9,9 +12,8 @@ Decisions worth knowing:
 - Capacity is decided while holding a lock that serialises all registrations of one
   session: ``SELECT ... FOR UPDATE`` on the meeting row on PostgreSQL, the database
   write lock (``BEGIN IMMEDIATE``) on SQLite. Counting and writing happen under that
-  lock; the unique (meeting_id, user_id) constraint backs up "nobody twice".
-- The waiting list is ordered by (registered_at, id); re-registering after a cancel
-  reuses the row and goes to the back of the line.
+  lock; the unique (meeting_id, user_id) and (meeting_id, email_key) constraints back
+  up "nobody twice".
 - The report (verslag) is shared with the network: every signed-in member reads it,
   and everybody who may see the session when the coordinators make it public
   (`report_visibility`, only for a public session). Search follows the same rule.
@@ -26,7 +28,7 @@ from typing import Any
 
 from flask import abort
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 
 from lerend_netwerk.agenda.models import (
@@ -36,18 +38,13 @@ from lerend_netwerk.agenda.models import (
     Meeting,
     Registration,
 )
-from lerend_netwerk.auth.models import User
-from lerend_netwerk.core.audit import record_audit
-from lerend_netwerk.core.csvexport import to_csv
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin
-from lerend_netwerk.signals import meeting_changed, registration_changed
 from lerend_netwerk.sqlite import begin_write_transaction
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.timeutil import local_isoformat, nl_datetime, parse_local, to_local
+from lerend_netwerk.timeutil import nl_datetime
 from lerend_netwerk.visibility import (
-    VISIBILITIES,
     can_see,
     is_member,
     may_see_online_link,
@@ -73,17 +70,19 @@ class Seats:
     capacity: int | None
     confirmed: int = 0
     waitlisted: int = 0
+    # Seats held for guests who have not followed their confirmation link yet.
+    held: int = 0
 
     @property
     def left(self) -> int | None:
         """Free places; None when the capacity is unlimited."""
         if self.capacity is None:
             return None
-        return max(self.capacity - self.confirmed, 0)
+        return max(self.capacity - self.confirmed - self.held, 0)
 
     @property
     def is_full(self) -> bool:
-        return self.capacity is not None and self.confirmed >= self.capacity
+        return self.capacity is not None and self.confirmed + self.held >= self.capacity
 
 
 def seat_counts(meetings: list[Meeting]) -> dict[int, Seats]:
@@ -91,21 +90,39 @@ def seat_counts(meetings: list[Meeting]) -> dict[int, Seats]:
     ids = [meeting.id for meeting in meetings]
     counts: dict[int, dict[str, int]] = {meeting_id: {} for meeting_id in ids}
     if ids:
+        now = utcnow()
+
+        def count_of(condition: Any) -> Any:
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
         rows = db.session.execute(
-            select(Registration.meeting_id, Registration.status, func.count())
+            select(
+                Registration.meeting_id,
+                count_of(Registration.status == "confirmed"),
+                count_of(Registration.status == "waitlisted"),
+                # Unconfirmed guests' requests whose hold has not expired take a seat.
+                count_of(
+                    and_(Registration.status == "pending", Registration.hold_expires_at > now)
+                ),
+            )
             .where(
                 Registration.meeting_id.in_(ids),
-                Registration.status.in_(ACTIVE_REGISTRATION_STATUSES),
+                Registration.status.in_((*ACTIVE_REGISTRATION_STATUSES, "pending")),
             )
-            .group_by(Registration.meeting_id, Registration.status)
+            .group_by(Registration.meeting_id)
         )
-        for meeting_id, status, count in rows:
-            counts[meeting_id][status] = count
+        for meeting_id, confirmed, waitlisted, held in rows:
+            counts[meeting_id] = {
+                "confirmed": int(confirmed),
+                "waitlisted": int(waitlisted),
+                "held": int(held),
+            }
     return {
         meeting.id: Seats(
             capacity=meeting.capacity,
             confirmed=counts[meeting.id].get("confirmed", 0),
             waitlisted=counts[meeting.id].get("waitlisted", 0),
+            held=counts[meeting.id].get("held", 0),
         )
         for meeting in meetings
     }
@@ -435,400 +452,3 @@ def lock_meeting(meeting: Meeting) -> Meeting:
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
-
-
-# --- registration -----------------------------------------------------------------------
-
-
-def _find_registration(meeting: Meeting, user: User) -> Registration | None:
-    return db.session.scalars(
-        select(Registration)
-        .where(Registration.meeting_id == meeting.id, Registration.user_id == user.id)
-        .execution_options(populate_existing=True)
-    ).one_or_none()
-
-
-def _fill_seats(meeting: Meeting) -> list[Registration]:
-    """Confirm waitlisted people while seats are free; the caller holds the lock."""
-    if meeting.is_cancelled or meeting.has_started:
-        return []
-    query = (
-        select(Registration)
-        .where(Registration.meeting_id == meeting.id, Registration.status == "waitlisted")
-        .order_by(*_waitlist_order())
-    )
-    if meeting.capacity is not None:
-        free = meeting.capacity - _count(meeting, "confirmed")
-        if free <= 0:
-            return []
-        query = query.limit(free)
-    promoted = list(db.session.scalars(query))
-    now = utcnow()
-    for registration in promoted:
-        registration.status = "confirmed"
-        registration.confirmed_at = now
-        # The member's calendar holds the TENTATIVE invite: the new one must outrank it.
-        registration.sequence = (registration.sequence or 0) + 1
-    db.session.flush()
-    for registration in promoted:
-        registration_changed.send(registration, change="promoted")
-    return promoted
-
-
-def register(meeting: Meeting, user: User, remark: str = "") -> Registration:
-    """Register `user` for `meeting`: confirmed while seats are left, else waitlisted.
-
-    Registering again while registered only updates the remark. Raises AgendaError
-    (nothing changed) for a cancelled, started or past session or after the deadline.
-    """
-    meeting = lock_meeting(meeting)
-    now = utcnow()
-    reason = registration_closed_reason(meeting, now)
-    if reason:
-        raise AgendaError(reason)
-    remark = (remark or "").strip()
-    registration = _find_registration(meeting, user)
-    if registration is not None and registration.is_active:
-        registration.remark = remark
-        db.session.flush()
-        _annotate_positions([registration])
-        return registration
-    # Seats freed without anyone moving up (an import, a capacity edit) go to the
-    # people already waiting, before this newcomer.
-    _fill_seats(meeting)
-    # After _fill_seats, a free seat means nobody is waiting.
-    has_seat = meeting.capacity is None or _count(meeting, "confirmed") < meeting.capacity
-    status = "confirmed" if has_seat else "waitlisted"
-    if registration is None:
-        registration = Registration(meeting_id=meeting.id, user_id=user.id, sequence=0)
-        db.session.add(registration)
-    else:
-        # Registering again after a cancel: the new REQUEST must come after the CANCEL.
-        registration.sequence = (registration.sequence or 0) + 1
-    registration.status = status
-    registration.remark = remark
-    registration.registered_at = now
-    registration.confirmed_at = now if status == "confirmed" else None
-    registration.cancelled_at = None
-    registration.checked_in_at = None
-    db.session.flush()
-    _annotate_positions([registration])
-    registration_changed.send(registration, change=status)
-    return registration
-
-
-def cancel(meeting: Meeting, user: User) -> Registration:
-    """Cancel `user`'s place in `meeting`; a freed seat goes to the first on the waiting list."""
-    meeting = lock_meeting(meeting)
-    if meeting.has_started:
-        raise AgendaError("Deze sessie is al begonnen of voorbij: uitschrijven kan niet meer.")
-    registration = _find_registration(meeting, user)
-    if registration is None or not registration.is_active:
-        raise AgendaError("Je was niet ingeschreven voor deze sessie.")
-    was_confirmed = registration.status == "confirmed"
-    registration.status = "cancelled"
-    registration.cancelled_at = utcnow()
-    registration.waitlist_position = None
-    # RFC 5546 orders an organizer's messages by SEQUENCE (DTSTAMP only between equal
-    # ones, and clients drop a REQUEST that does not raise it): the CANCEL gets its own.
-    registration.sequence = (registration.sequence or 0) + 1
-    db.session.flush()
-    registration_changed.send(registration, change="cancelled")
-    if was_confirmed:
-        _fill_seats(meeting)
-    return registration
-
-
-def promote_waitlist(meeting: Meeting) -> list[Registration]:
-    """Confirm people from the waiting list, first come first served, while seats are left."""
-    meeting = lock_meeting(meeting)
-    return _fill_seats(meeting)
-
-
-# --- coordinators: creating and changing sessions ---------------------------------------
-
-
-@dataclass
-class MeetingValues:
-    """A session's editable fields, as a coordinator entered them (local times naive)."""
-
-    title: str
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    slug: str | None = None
-    location: str | None = None
-    online_url: str | None = None
-    capacity: int | None = None
-    registration_deadline: datetime | None = None
-    theme_ids: list[int] = field(default_factory=list)
-    host_id: int | None = None
-    visibility: str = "public"
-    body: str = ""
-
-
-@dataclass
-class MeetingUpdate:
-    """What saving a session changed, for the coordinator's feedback."""
-
-    meeting: Meeting
-    rescheduled: bool = False
-    promoted: list[Registration] = field(default_factory=list)
-    over_capacity: int = 0
-
-
-# A change of any of these tells registrants (and calendars) the session changed: the
-# title is what a calendar shows first.
-_SCHEDULE_FIELDS = ("title", "starts_at", "ends_at", "location", "online_url")
-
-
-def slug_taken(slug: str, exclude: Meeting | None = None) -> bool:
-    """Whether another session already uses this slug (or it is reserved)."""
-    if slug in RESERVED_SLUGS:
-        return True
-    query = select(Meeting.id).where(Meeting.slug == slug)
-    if exclude is not None:
-        query = query.where(Meeting.id != exclude.id)
-    return db.session.scalar(query) is not None
-
-
-def meeting_choices() -> dict[str, list[tuple[Any, str]]]:
-    """Options for the session form: themes and host proeftuinen."""
-    themes = db.session.scalars(select(Theme).order_by(Theme.title))
-    hosts = db.session.scalars(select(Proeftuin).order_by(Proeftuin.title))
-    return {
-        "themes": [(theme.id, theme.title) for theme in themes],
-        "hosts": [(host.id, host.title) for host in hosts],
-    }
-
-
-def form_values(meeting: Meeting) -> dict[str, Any]:
-    """A session's fields as the form shows them: times local to Brussels, naive."""
-
-    def local(value: datetime | None) -> datetime | None:
-        return to_local(value).replace(tzinfo=None) if value else None
-
-    return {
-        "title": meeting.title,
-        "slug": meeting.slug,
-        "kind": meeting.kind,
-        "starts_at": local(meeting.starts_at),
-        "ends_at": local(meeting.ends_at),
-        "location": meeting.location,
-        "online_url": meeting.online_url,
-        "capacity": meeting.capacity,
-        "registration_deadline": local(meeting.registration_deadline),
-        "theme_ids": [theme.id for theme in meeting.themes],
-        "host_id": meeting.host_id or 0,
-        "visibility": meeting.visibility,
-        "body": meeting.body,
-    }
-
-
-def _from_form(local: datetime, previous: datetime | None) -> datetime:
-    """UTC for a form's naive Brussels time. An autumn time that happens twice means the
-    first, unless it is the unchanged time of the session (which may be the second)."""
-    if previous is not None and to_local(previous).replace(tzinfo=None) == local:
-        return previous
-    return parse_local(local)
-
-
-def _apply(meeting: Meeting, values: MeetingValues) -> None:
-    meeting.title = values.title.strip()
-    meeting.kind = values.kind
-    meeting.starts_at = _from_form(values.starts_at, meeting.starts_at)
-    meeting.ends_at = _from_form(values.ends_at, meeting.ends_at)
-    meeting.location = (values.location or "").strip() or None
-    meeting.online_url = (values.online_url or "").strip() or None
-    meeting.capacity = values.capacity
-    meeting.registration_deadline = (
-        _from_form(values.registration_deadline, meeting.registration_deadline)
-        if values.registration_deadline
-        else None
-    )
-    meeting.visibility = values.visibility
-    meeting.body = values.body or ""
-    meeting.host_id = values.host_id or None
-    if values.theme_ids:
-        meeting.themes = list(
-            db.session.scalars(select(Theme).where(Theme.id.in_(values.theme_ids)))
-        )
-    else:
-        meeting.themes = []
-
-
-def create_meeting(values: MeetingValues) -> Meeting:
-    """Add a new session from a coordinator's form."""
-    if not values.slug or slug_taken(values.slug):
-        raise AgendaError("Deze korte naam is al in gebruik: kies een andere.")
-    meeting = Meeting(slug=values.slug, status="scheduled", sequence=0)
-    _apply(meeting, values)
-    db.session.add(meeting)
-    db.session.flush()
-    return meeting
-
-
-def update_meeting(meeting: Meeting, values: MeetingValues) -> MeetingUpdate:
-    """Save a coordinator's edit; a new title, time or place bumps SEQUENCE and tells registrants.
-
-    Raising the capacity confirms people from the waiting list; lowering it below the
-    number of confirmed people signs nobody out.
-    """
-    meeting = lock_meeting(meeting)
-    before = {name: getattr(meeting, name) for name in _SCHEDULE_FIELDS}
-    _apply(meeting, values)
-    rescheduled = any(getattr(meeting, name) != before[name] for name in _SCHEDULE_FIELDS)
-    if rescheduled:
-        meeting.sequence = (meeting.sequence or 0) + 1
-    db.session.flush()
-    if rescheduled:
-        meeting_changed.send(meeting, change="rescheduled")
-    promoted = _fill_seats(meeting)
-    over = 0
-    if meeting.capacity is not None:
-        over = max(_count(meeting, "confirmed") - meeting.capacity, 0)
-    return MeetingUpdate(
-        meeting=meeting, rescheduled=rescheduled, promoted=promoted, over_capacity=over
-    )
-
-
-def cancel_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
-    """Cancel a session: registrations stay (calendars show it cancelled), SEQUENCE grows."""
-    meeting = lock_meeting(meeting)
-    if meeting.is_cancelled:
-        raise AgendaError("Deze sessie was al geannuleerd.")
-    if meeting.is_past:
-        raise AgendaError("Een voorbije sessie kan je niet meer annuleren.")
-    meeting.status = "cancelled"
-    meeting.sequence = (meeting.sequence or 0) + 1
-    record_audit(actor, "session.cancelled", meeting)
-    db.session.flush()
-    meeting_changed.send(meeting, change="cancelled")
-    return meeting
-
-
-def reinstate_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
-    """Undo a cancellation of an upcoming session: calendars and registrants are updated."""
-    meeting = lock_meeting(meeting)
-    if not meeting.is_cancelled:
-        raise AgendaError("Deze sessie is niet geannuleerd.")
-    if meeting.is_past:
-        raise AgendaError("Een voorbije sessie kan je niet meer heropnemen.")
-    meeting.status = "scheduled"
-    meeting.sequence = (meeting.sequence or 0) + 1
-    record_audit(actor, "session.reinstated", meeting)
-    db.session.flush()
-    # Registrations stayed through the cancellation: they hear it goes ahead after all,
-    # with the renewed invite.
-    meeting_changed.send(meeting, change="reinstated")
-    return meeting
-
-
-# --- coordinators: attendees, check-in, export, report ----------------------------------
-
-
-@dataclass
-class AttendeeList:
-    """Everyone registered for a session, by state."""
-
-    meeting: Meeting
-    confirmed: list[Registration]
-    waitlisted: list[Registration]
-    cancelled: list[Registration]
-
-    @property
-    def checked_in(self) -> int:
-        return sum(1 for r in self.confirmed + self.waitlisted if r.checked_in_at)
-
-
-def attendee_list(meeting: Meeting) -> AttendeeList:
-    """The registrations of a session: confirmed by name, the waiting list in order."""
-    registrations = list(
-        db.session.scalars(
-            select(Registration)
-            .where(Registration.meeting_id == meeting.id)
-            .options(selectinload(Registration.user))
-            .order_by(*_waitlist_order())
-        )
-    )
-    _annotate_positions(registrations)
-
-    def by_name(registration: Registration) -> str:
-        return registration.user.name.casefold()
-
-    return AttendeeList(
-        meeting=meeting,
-        confirmed=sorted((r for r in registrations if r.status == "confirmed"), key=by_name),
-        waitlisted=[r for r in registrations if r.status == "waitlisted"],
-        cancelled=sorted((r for r in registrations if r.status == "cancelled"), key=by_name),
-    )
-
-
-def set_check_in(
-    meeting: Meeting, registration_id: int, present: bool | None = None
-) -> Registration:
-    """Mark a registrant present or not (None toggles); 404 if not of this session."""
-    registration = db.one_or_404(
-        select(Registration).where(
-            Registration.id == registration_id, Registration.meeting_id == meeting.id
-        )
-    )
-    if not registration.is_active:
-        raise AgendaError(f"{registration.user.name} is uitgeschreven voor deze sessie.")
-    if present is None:
-        present = registration.checked_in_at is None
-    if present and registration.checked_in_at is None:
-        registration.checked_in_at = utcnow()
-    elif not present:
-        registration.checked_in_at = None
-    db.session.flush()
-    return registration
-
-
-def _csv_time(value: datetime | None) -> str:
-    return local_isoformat(value).replace("T", " ") if value else ""
-
-
-CSV_HEADER = (
-    "Naam",
-    "E-mailadres",
-    "Organisatie",
-    "Status",
-    "Plaats op wachtlijst",
-    "Ingeschreven op",
-    "Aanwezig om",
-    "Opmerking",
-)
-
-
-def attendees_csv(meeting: Meeting) -> bytes:
-    """The attendee list as CSV for Excel: BOM, ';' separated, CRLF, formula-safe."""
-    attendees = attendee_list(meeting)
-    return to_csv(
-        CSV_HEADER,
-        (
-            [
-                registration.user.name,
-                registration.user.email,
-                registration.user.organisation.title if registration.user.organisation else "",
-                registration.status_label,
-                registration.waitlist_position or "",
-                _csv_time(registration.registered_at),
-                _csv_time(registration.checked_in_at),
-                registration.remark,
-            ]
-            for registration in attendees.confirmed + attendees.waitlisted
-        ),
-    )
-
-
-def save_report(meeting: Meeting, text: str, visibility: str = "members") -> Meeting:
-    """Attach the verslag (Markdown) once the session has started, for its audience."""
-    if not meeting.has_started:
-        raise AgendaError("Je kan een verslag toevoegen zodra de sessie begonnen is.")
-    if visibility not in VISIBILITIES:
-        raise AgendaError("Kies wie het verslag mag lezen.")
-    meeting.report = (text or "").strip()
-    meeting.report_visibility = visibility
-    db.session.flush()
-    return meeting

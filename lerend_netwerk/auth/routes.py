@@ -171,6 +171,10 @@ def accept_invitation(token: str):
         form.name.data = record.user.name
     if form.validate_on_submit():
         user = service.use_token(record, form.password.data, name=form.name.data)
+        from lerend_netwerk.agenda.guests import adopt_guest_places
+
+        # Places taken as a guest with this address become the member's.
+        adopt_guest_places(user)
         sign_in(user)
         db.session.commit()
         flash("Welkom in het lerend netwerk! Vul gerust je profiel aan.", "success")

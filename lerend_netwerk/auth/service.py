@@ -572,7 +572,7 @@ def delete_account(user: User, *, actor: User | None = None) -> None:
     reports keep their text and show "voormalig lid" (their author_id becomes NULL).
     """
     from lerend_netwerk.agenda.models import Registration
-    from lerend_netwerk.agenda.service import promote_waitlist
+    from lerend_netwerk.agenda.registrations import promote_waitlist
     from lerend_netwerk.core.models import AuditEvent
     from lerend_netwerk.mail.models import OutgoingMail
 

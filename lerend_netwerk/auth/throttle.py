@@ -7,6 +7,8 @@ Flask-Limiter style strings ("10 per 15 minutes"), read from the config:
 - LOGIN_FAILURES_PER_ACCOUNT / LOGIN_FAILURES_PER_ADDRESS: wrong passwords per typed
   e-mail address and per client address. Successful sign-ins are not counted.
 - PASSWORD_RESET_PER_ACCOUNT / PASSWORD_RESET_PER_ADDRESS: reset requests.
+- GUEST_REQUESTS_PER_EMAIL / GUEST_REQUESTS_PER_ADDRESS: guests' registrations for a
+  session (each one mails the typed address).
 
 An attempt is recorded *before* it is judged and removed when it is refused (or, for a
 sign-in, when it succeeds). Concurrent attempts therefore all see each other, and no
@@ -33,12 +35,16 @@ LOGIN_ACCOUNT = "login-account"
 LOGIN_ADDRESS = "login-address"
 RESET_ACCOUNT = "reset-account"
 RESET_ADDRESS = "reset-address"
+GUEST_EMAIL = "guest-email"
+GUEST_ADDRESS = "guest-address"
 
 SETTINGS = {
     LOGIN_ACCOUNT: "LOGIN_FAILURES_PER_ACCOUNT",
     LOGIN_ADDRESS: "LOGIN_FAILURES_PER_ADDRESS",
     RESET_ACCOUNT: "PASSWORD_RESET_PER_ACCOUNT",
     RESET_ADDRESS: "PASSWORD_RESET_PER_ADDRESS",
+    GUEST_EMAIL: "GUEST_REQUESTS_PER_EMAIL",
+    GUEST_ADDRESS: "GUEST_REQUESTS_PER_ADDRESS",
 }
 
 
@@ -94,6 +100,8 @@ REFUSALS = {
     ),
     RESET_ACCOUNT: "Je vroeg te vaak een nieuwe link aan. Probeer het {wait} opnieuw.",
     RESET_ADDRESS: "Je vroeg te vaak een nieuwe link aan. Probeer het {wait} opnieuw.",
+    GUEST_EMAIL: "Voor dit e-mailadres werd te vaak ingeschreven. Probeer het {wait} opnieuw.",
+    GUEST_ADDRESS: "Vanaf jouw netwerk werd te vaak ingeschreven. Probeer het {wait} opnieuw.",
 }
 
 

@@ -172,6 +172,8 @@ KINDS: tuple[Kind, ...] = (
             # session keeps its own and a new one gets a new UID; SEQUENCE never goes down.
             Field("uid", TEXT),
             Field("sequence", INT, default=0),
+            # "Open voor externen": people without an account may register (contract).
+            Field("guests", BOOL, default=False, attr="open_to_guests"),
             # Who reads the verslag: the network's members, or everybody.
             Field("report_visibility", CHOICE, default="members", choices=VISIBILITIES),
             _published(),

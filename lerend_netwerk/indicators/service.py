@@ -6,7 +6,8 @@ Rules (also shown on the page, under "Werkwijze"):
 - "Doorgegaan" means not cancelled and ended; a session that has not ended yet is
   "gepland".
 - Registrations, attendance and participants count for sessions that were held (not
-  cancelled). "Afgelopen" means the session has ended.
+  cancelled), members, guests and walk-ins alike; unconfirmed guest requests do not
+  count. "Afgelopen" means the session has ended.
 - Waiting-list demand: registrations that never got a seat since they were (last)
   made, i.e. `confirmed_at` is empty or older than `registered_at`, and that either
   are still on the waiting list of a session that has ended, or were cancelled.
@@ -29,10 +30,13 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
     and_,
     case,
+    cast,
     distinct,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -47,7 +51,13 @@ from lerend_netwerk.indicators import charts
 from lerend_netwerk.indicators.periods import Period
 from lerend_netwerk.indicators.tables import DataTable, Rate
 from lerend_netwerk.practices.models import Practice
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin, VisitReport
+from lerend_netwerk.proeftuinen.models import (
+    LEVEL_LABELS,
+    LEVELS,
+    Organisation,
+    Proeftuin,
+    VisitReport,
+)
 from lerend_netwerk.recommendations.models import (
     RECOMMENDATION_STATUS_LABELS,
     RECOMMENDATION_STATUSES,
@@ -365,10 +375,12 @@ def reach(scope: Scope) -> dict[str | None, dict[str, int]]:
     def at_level(level: str | None) -> ColumnElement[bool]:
         return Meeting.host_id.is_(None) if level is None else Proeftuin.level == level
 
+    person, organisation_key = _person_and_organisation()
     people = (
         _held_registrations(
             scope,
-            Registration.user_id.label("user_id"),
+            person.label("person"),
+            func.max(organisation_key).label("organisation"),
             func.max(_flag(confirmed)).label("participant"),
             func.max(_flag(demand)).label("waited"),
             *(
@@ -376,10 +388,12 @@ def reach(scope: Scope) -> dict[str | None, dict[str, int]]:
                 for i, level in enumerate(slices)
             ),
         )
-        .group_by(Registration.user_id)
+        .outerjoin(User, User.id == Registration.user_id)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .group_by(person)
         .subquery("people")
     )
-    organisation = User.organisation_id
+    organisation = people.c.organisation
     columns = [
         count_if(people.c.participant == 1),
         count_distinct_if(people.c.participant == 1, organisation),
@@ -388,8 +402,7 @@ def reach(scope: Scope) -> dict[str | None, dict[str, int]]:
     for i in range(len(slices)):
         flag = people.c[f"at_{i}"] == 1
         columns += [count_if(flag), count_distinct_if(flag, organisation)]
-    query = select(*columns).select_from(people).join(User, User.id == people.c.user_id)
-    row = db.session.execute(query).one()
+    row = db.session.execute(select(*columns).select_from(people)).one()
     result: dict[str | None, dict[str, int]] = {
         "all": {"people": row[0], "organisations": row[1], "waited": row[2]}
     }
@@ -398,6 +411,34 @@ def reach(scope: Scope) -> dict[str | None, dict[str, int]]:
     if scope.level:
         result[scope.level] = result["all"]
     return result
+
+
+def _person_and_organisation() -> tuple[ColumnElement[str], ColumnElement[str]]:
+    """Who a registration is, for counting unique people, members and guests alike:
+    the address (a member and a guest with one address are one person), else the
+    member, else a walk-in's name and organisation, else (erased) the row itself. And
+    the organisation: the member's, or the name a guest typed (case-insensitive, so a
+    guest from "Hogeschool X" and a member of Hogeschool X count once)."""
+    person = case(
+        (Registration.email_key.is_not(None), literal("e:") + Registration.email_key),
+        (
+            Registration.user_id.is_not(None),
+            literal("u:") + cast(Registration.user_id, String),
+        ),
+        (
+            Registration.guest_name.is_not(None),
+            literal("n:")
+            + func.lower(func.trim(Registration.guest_name))
+            + literal("|")
+            + func.lower(func.trim(func.coalesce(Registration.guest_organisation, ""))),
+        ),
+        else_=literal("r:") + cast(Registration.id, String),
+    )
+    organisation = func.coalesce(
+        func.lower(Organisation.title),
+        func.lower(func.nullif(func.trim(Registration.guest_organisation), "")),
+    )
+    return person, organisation
 
 
 def output_figures(scope: Scope) -> dict[str, int]:
@@ -504,9 +545,11 @@ DEFINITIONS = {
     "waitlist_demand": "Inschrijvingen die geen plaats kregen: nog op de wachtlijst van een "
     "afgelopen sessie, of uitgeschreven zonder ooit een plaats te hebben gehad.",
     "waitlist_demand_people": "Verschillende personen achter de wachtlijstvraag.",
-    "unique_participants": "Verschillende personen met minstens één bevestigde inschrijving.",
+    "unique_participants": "Verschillende personen met minstens één bevestigde inschrijving, "
+    "leden, gasten en wie ter plaatse werd toegevoegd: herkend aan het e-mailadres, of aan "
+    "naam en organisatie.",
     "unique_organisations": "Verschillende organisaties van die personen (personen zonder "
-    "organisatie tellen niet mee).",
+    "organisatie tellen niet mee; voor gasten de organisatie die ze opgaven).",
     "proeftuinen_visited": "Verschillende proeftuinen met een bezoek (ook met een "
     "ontwerpverslag) in de periode; projectupdates zijn geen bezoek.",
     "reports_published": "Bezoekverslagen gepubliceerd in de periode; ontwerpen tellen niet.",

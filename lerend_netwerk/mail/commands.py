@@ -52,7 +52,9 @@ def _log_to_console() -> None:
 
 
 def queue_scheduled_mail() -> tuple[int, int]:
-    """Queue reminders and digests that are due now; commit. Returns (reminders, digests)."""
+    """Queue reminders and digests that are due now, and run the guests' job (expired
+    holds move the waiting list up; retention); commit. Returns (reminders, digests)."""
+    from lerend_netwerk.agenda.guests import run_guest_jobs
     from lerend_netwerk.mail.scheduled import queue_due_digests, queue_due_reminders
     from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
     from lerend_netwerk.sqlite import begin_write_transaction
@@ -62,6 +64,7 @@ def queue_scheduled_mail() -> tuple[int, int]:
         reminders = queue_due_reminders()
         # The daily and weekly overviews of followed threads count as digests.
         digests = queue_due_digests() + queue_due_thread_overviews()
+        run_guest_jobs()
         db.session.commit()
     except Exception:
         db.session.rollback()

@@ -52,8 +52,9 @@ def invite_attachment(meeting: Meeting, method: str, registration: Registration)
     from lerend_netwerk.calendar.ics import build_invite
     from lerend_netwerk.mail.replies import organizer_for
 
-    user = registration.user
-    organizer = organizer_for(meeting, user)
+    user = registration.recipient
+    # Calendar answers are read for members only (mail/replies.py): guests get no RSVP.
+    organizer = organizer_for(meeting, user) if registration.user is not None else None
     data = build_invite(
         meeting,
         method=method,
@@ -61,7 +62,7 @@ def invite_attachment(meeting: Meeting, method: str, registration: Registration)
         organizer=organizer,
         rsvp=organizer is not None,
         registration_status=registration.status,
-        include_online=may_see_online_link(user, registration.status),
+        include_online=may_see_online_link(registration.user, registration.status),
         sequence=registration.itip_sequence,
         last_modified=registration.updated_at,
     )
@@ -74,11 +75,25 @@ def invite_attachment(meeting: Meeting, method: str, registration: Registration)
     )
 
 
+def _guest_url(registration: Registration) -> str | None:
+    """A guest's personal link, for the mails that members read on /account instead."""
+    if registration.user is not None or not registration.guest_token_nonce:
+        return None
+    from lerend_netwerk.agenda.guests import personal_url
+
+    return personal_url(registration)
+
+
+def _person_key(registration: Registration) -> str:
+    """Members keep their user id in dedupe keys (as before); guests their row."""
+    return str(registration.user_id) if registration.user_id else f"g{registration.id}"
+
+
 def queue_registration_mail(registration: Registration, change: str) -> None:
     """Queue the mail for a registration that was confirmed, waitlisted, promoted or cancelled."""
     if change not in REGISTRATION_SUBJECTS:
         raise ValueError(f"unknown registration change {change!r}")
-    user, meeting = registration.user, registration.meeting
+    user, meeting = registration.recipient, registration.meeting
     if user is None or not user.active:
         return
     if change == "cancelled" and meeting.is_cancelled:
@@ -95,7 +110,8 @@ def queue_registration_mail(registration: Registration, change: str) -> None:
         registration=registration,
         position=position,
         meeting_url=session_url(meeting.slug),
-        show_online=may_see_online_link(user, registration.status),
+        show_online=may_see_online_link(registration.user, registration.status),
+        guest_url=_guest_url(registration),
     )
     queue_mail(
         user,
@@ -128,8 +144,8 @@ def queue_meeting_mails(meeting: Meeting, change: str) -> int:
     method = "CANCEL" if change == "cancelled" else "REQUEST"
     queued = 0
     for registration in registered_for(meeting):
-        user = registration.user
-        if not user.active:
+        user = registration.recipient
+        if user is None or not user.active:
             continue
         # One mail per version of the session: the same change sent twice mails once,
         # and a session cancelled again after being taken up again is a new version.
@@ -140,7 +156,8 @@ def queue_meeting_mails(meeting: Meeting, change: str) -> int:
             meeting=meeting,
             registration=registration,
             meeting_url=session_url(meeting.slug),
-            show_online=may_see_online_link(user, registration.status),
+            show_online=may_see_online_link(registration.user, registration.status),
+            guest_url=_guest_url(registration),
         )
         mail = queue_mail(
             user,
@@ -149,7 +166,7 @@ def queue_meeting_mails(meeting: Meeting, change: str) -> int:
             html=html,
             kind=f"meeting-{change}",
             attachments=[invite_attachment(meeting, method, registration)],
-            dedupe_key=f"meeting-{change}:{meeting.id}:{version}{user.id}",
+            dedupe_key=f"meeting-{change}:{meeting.id}:{version}{_person_key(registration)}",
         )
         queued += mail is not None
     return queued

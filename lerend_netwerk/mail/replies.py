@@ -105,7 +105,7 @@ def _calendars(message: email.message.EmailMessage) -> list[Calendar]:
 
 def handle_reply(calendar: Calendar, report: ReceiveReport) -> None:
     """Apply one iTIP REPLY (any other method is ignored); the caller commits."""
-    from lerend_netwerk.agenda import service
+    from lerend_netwerk.agenda import registrations, service
     from lerend_netwerk.agenda.models import Meeting
     from lerend_netwerk.auth.models import User
 
@@ -139,7 +139,7 @@ def handle_reply(calendar: Calendar, report: ReceiveReport) -> None:
                 report.unchanged += 1
                 continue
             try:
-                service.cancel(meeting, user)
+                registrations.cancel(meeting, user)
             except service.AgendaError as error:
                 log.info("Declined in the calendar but not cancelled (%s): %s", address, error)
                 report.unchanged += 1

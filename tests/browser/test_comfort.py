@@ -363,7 +363,7 @@ def test_layout_fits_a_phone(phone_pages: RolePages, who: str | None, path: str)
 def door_session(live_server: Any) -> str:
     """A session tomorrow with people registered, one checked in and one on the waitlist."""
     from lerend_netwerk.agenda.models import Meeting
-    from lerend_netwerk.agenda.service import register
+    from lerend_netwerk.agenda.registrations import register
     from lerend_netwerk.auth.models import User
 
     slug = f"intervisie-aan-de-deur-{uuid.uuid4().hex[:6]}"

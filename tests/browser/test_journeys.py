@@ -119,7 +119,7 @@ def test_visitor_finds_next_intervision_on_a_theme_and_subscribes(page, live_ser
 def full_session(live_server):
     """A future public session with one seat, taken by the second member."""
     from lerend_netwerk.agenda.models import Meeting
-    from lerend_netwerk.agenda.service import register
+    from lerend_netwerk.agenda.registrations import register
     from lerend_netwerk.auth.service import find_user_by_email
 
     starts = (datetime.now(UTC) + timedelta(days=20)).replace(
