@@ -20,7 +20,7 @@ def queue_guest_confirmation(registration: Registration) -> None:
     held = registration.hold_expires_at is not None
     text, html = render_mail(
         "guest_confirm",
-        name=registration.guest_name,
+        guest_name=registration.guest_name,
         meeting=meeting,
         meeting_url=session_url(meeting.slug),
         show_online=False,
@@ -45,7 +45,7 @@ def queue_guest_link(registration: Registration) -> None:
     meeting = registration.meeting
     text, _ = render_mail(
         "guest_link",
-        name=registration.guest_name,
+        guest_name=registration.guest_name,
         registration=registration,
         meeting=meeting,
         meeting_url=session_url(meeting.slug),
