@@ -551,3 +551,26 @@ def test_content_round_trip_keeps_guests(app, runner, tmp_path, make_meeting):
     db.session.expire_all()
     flags = {m.slug: m.open_to_guests for m in db.session.scalars(select(Meeting))}
     assert flags == {"open-sessie": True, "gesloten-sessie": True}
+
+
+def test_a_changed_or_cancelled_session_mails_guests_like_members(client, open_meeting):
+    from lerend_netwerk.agenda import meetings
+
+    request_as_guest(client, open_meeting, "volgt@bedrijf.be")
+    path = link_in(mails_to("volgt@bedrijf.be")[0])
+    confirm_link(client, path)
+    values = meetings.MeetingValues(
+        **{k: v for k, v in meetings.form_values(open_meeting).items() if k != "slug"}
+    )
+    values.location = "Een andere zaal"
+    assert meetings.update_meeting(open_meeting, values).rescheduled
+    db.session.commit()
+    changed = mails_to("volgt@bedrijf.be")[-1]
+    assert changed.kind == "meeting-rescheduled" and "Een andere zaal" in changed.body_text
+    assert path in changed.body_text
+    meetings.cancel_meeting(open_meeting)
+    db.session.commit()
+    cancelled = mails_to("volgt@bedrijf.be")[-1]
+    assert cancelled.kind == "meeting-cancelled" and path in cancelled.body_text
+    [invite] = [a for a in cancelled.attachments if a["content_type"] == "text/calendar"]
+    assert invite["params"]["method"] == "CANCEL"

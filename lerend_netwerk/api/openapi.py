@@ -52,7 +52,10 @@ SCHEMAS: dict[str, Any] = {
             "seats_left": {
                 "type": ["integer", "null"],
                 "minimum": 0,
-                "description": "Seats still free; null when the session has no limit.",
+                "description": (
+                    "Seats still free (a guest's unconfirmed request holds one for a short "
+                    "while); null when the session has no limit."
+                ),
             },
             "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
             "themes": {
@@ -80,8 +83,16 @@ SCHEMAS: dict[str, Any] = {
                         "minimum": 0,
                         "description": "null = unlimited.",
                     },
-                    "confirmed": {"type": "integer", "minimum": 0},
-                    "waitlisted": {"type": "integer", "minimum": 0},
+                    "confirmed": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "Confirmed places, members and guests together.",
+                    },
+                    "waitlisted": {
+                        "type": "integer",
+                        "minimum": 0,
+                        "description": "On the waiting list, members and guests together.",
+                    },
                     "status": {"type": "string", "enum": ["scheduled", "cancelled"]},
                 },
             },
