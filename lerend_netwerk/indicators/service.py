@@ -420,19 +420,19 @@ def _person_and_organisation() -> tuple[ColumnElement[str], ColumnElement[str]]:
     the organisation: the member's, or the name a guest typed (case-insensitive, so a
     guest from "Hogeschool X" and a member of Hogeschool X count once)."""
     person = case(
-        (Registration.email_key.is_not(None), literal("e:") + Registration.email_key),
+        (Registration.email_key.is_not(None), literal("email:") + Registration.email_key),
         (
             Registration.user_id.is_not(None),
-            literal("u:") + cast(Registration.user_id, String),
+            literal("member:") + cast(Registration.user_id, String),
         ),
         (
             Registration.guest_name.is_not(None),
-            literal("n:")
+            literal("name:")
             + func.lower(func.trim(Registration.guest_name))
             + literal("|")
             + func.lower(func.trim(func.coalesce(Registration.guest_organisation, ""))),
         ),
-        else_=literal("r:") + cast(Registration.id, String),
+        else_=literal("row:") + cast(Registration.id, String),
     )
     organisation = func.coalesce(
         func.lower(Organisation.title),
