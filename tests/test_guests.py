@@ -82,6 +82,7 @@ def test_the_guest_form_shows_only_for_a_session_open_to_guests(client, make_mee
     assert 'name="email"' in page and 'name="website"' in page
     # What is stored and why, before submitting.
     assert "Wat we bewaren en waarom" in page and "12 maanden na de sessie" in page
+    assert "Open voor externen" in client.get("/sessies").get_data(as_text=True)
     # A visitor posting to a members-only session is sent to the login page.
     response = request_as_guest(client, closed, "iemand@bedrijf.be")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
@@ -574,3 +575,12 @@ def test_a_changed_or_cancelled_session_mails_guests_like_members(client, open_m
     assert cancelled.kind == "meeting-cancelled" and path in cancelled.body_text
     [invite] = [a for a in cancelled.attachments if a["content_type"] == "text/calendar"]
     assert invite["params"]["method"] == "CANCEL"
+
+
+def test_an_invalid_guest_form_is_shown_again_with_its_errors(client, open_meeting):
+    response = request_as_guest(client, open_meeting, "geen-adres", name="")
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Vul je naam in." in page and "geen geldig e-mailadres" in page
+    assert 'value="geen-adres"' in page
+    assert db.session.scalar(select(func.count()).select_from(Registration)) == 0

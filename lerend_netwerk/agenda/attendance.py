@@ -9,7 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.models import Meeting, Registration
-from lerend_netwerk.agenda.service import AgendaError, _annotate_positions, _waitlist_order
+from lerend_netwerk.agenda.service import (
+    AgendaError,
+    _annotate_positions,
+    _waitlist_order,
+    lock_meeting,
+)
+from lerend_netwerk.auth.models import User
+from lerend_netwerk.auth.service import email_problem
 from lerend_netwerk.core.csvexport import to_csv
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -128,10 +135,6 @@ def add_walk_in(
     A walk-in is counted as attended. An address that already has a place in this
     session is the same person: check them in on the list instead.
     """
-    from lerend_netwerk.agenda.service import lock_meeting
-    from lerend_netwerk.auth.models import User
-    from lerend_netwerk.auth.service import email_problem
-
     meeting = lock_meeting(meeting)
     if meeting.is_cancelled:
         raise AgendaError("Deze sessie is geannuleerd.")
