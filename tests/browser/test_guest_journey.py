@@ -89,3 +89,31 @@ def test_a_visitor_registers_as_guest_and_confirms_from_the_mail(
             select(Registration).where(Registration.email_key == ADDRESS)
         ).one()
         assert registration.status == "confirmed" and registration.user_id is None
+
+
+def test_the_guest_form_and_the_walk_in_form_are_accessible_on_a_phone(
+    new_context, live_server, open_session
+) -> None:
+    from .conftest import sign_in
+    from .test_accessibility import BLOCKING, describe, run_axe
+
+    phone = {"width": 375, "height": 740}
+    # axe is injected as a script: only these scans bypass the CSP.
+    page = new_context(bypass_csp=True, viewport=phone).new_page()
+    assert page.goto(open_session).status == 200
+    blocking = [v for v in run_axe(page) if v["impact"] in BLOCKING]
+    assert not blocking, describe(blocking)
+    assert page.evaluate("document.documentElement.scrollWidth") <= phone["width"]
+    screenshot(page, "gast-formulier-telefoon")
+
+    coordinator = new_context(bypass_csp=True, viewport=phone).new_page()
+    sign_in(coordinator, live_server, "coordinator", f"{open_session}/deelnemers")
+    coordinator.goto(f"{open_session}/deelnemers")
+    coordinator.get_by_label("Naam", exact=True).fill("Wim Ter Plaatse")
+    coordinator.get_by_label("Organisatie", exact=True).fill("Sectorfonds")
+    coordinator.get_by_role("button", name="Toevoegen als aanwezig").click()
+    coordinator.get_by_text("Wim Ter Plaatse is toegevoegd en aanwezig.").wait_for()
+    blocking = [v for v in run_axe(coordinator) if v["impact"] in BLOCKING]
+    assert not blocking, describe(blocking)
+    assert coordinator.evaluate("document.documentElement.scrollWidth") <= phone["width"]
+    screenshot(coordinator, "ter-plaatse-telefoon")
