@@ -111,7 +111,7 @@ def test_the_guest_form_and_the_walk_in_form_are_accessible_on_a_phone(
     coordinator.goto(f"{open_session}/deelnemers")
     coordinator.get_by_label("Naam", exact=True).fill("Wim Ter Plaatse")
     coordinator.get_by_label("Organisatie", exact=True).fill("Sectorfonds")
-    coordinator.get_by_role("button", name="Toevoegen als aanwezig").click()
+    coordinator.get_by_role("button", name="Deelnemer toevoegen").click()
     coordinator.get_by_text("Wim Ter Plaatse is toegevoegd en aanwezig.").wait_for()
     blocking = [v for v in run_axe(coordinator) if v["impact"] in BLOCKING]
     assert not blocking, describe(blocking)
