@@ -278,6 +278,8 @@ def test_no_enumeration_one_answer_for_new_known_and_registered_addresses(
     for email in ("nieuw@bedrijf.be", "lid@school.be", "nieuw@bedrijf.be"):
         response = request_as_guest(client, open_meeting, email)
         body = response.get_data(as_text=True)
+        # The CSRF token carries a timestamp: it differs between any two pages.
+        body = re.sub(r"<[^>]*csrf[^>]*>", "", body)
         answers.append((response.status_code, body.replace(email, "ADRES")))
     assert answers[0] == answers[1] == answers[2]
     # The member's address gets a mail that says to sign in; no guest place is made.
