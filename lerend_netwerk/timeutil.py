@@ -64,12 +64,12 @@ def nl_date_short(value: datetime | date | None) -> str:
 
 
 def nl_datetime_long(value: datetime | None) -> str:
-    """ "donderdag 10 december 2026 om 14:00"."""
+    """The long date and time of detail pages: "donderdag 10 december 2026 om 14:00"."""
     return nl_datetime(value, f"{LONG_DATE} 'om' HH:mm")
 
 
 def nl_datetime_short(value: datetime | None) -> str:
-    """ "do 10 dec 2026, 14:00"."""
+    """The compact date and time of lists: "do 10 dec 2026, 14:00"."""
     return nl_datetime(value, f"{SHORT_DATE}, HH:mm")
 
 
