@@ -586,3 +586,22 @@ def test_an_invalid_guest_form_is_shown_again_with_its_errors(client, open_meeti
     assert "Vul je naam in." in page and "geen geldig e-mailadres" in page
     assert 'value="geen-adres"' in page
     assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+
+
+def test_every_mail_round_runs_the_guests_job(client, open_meeting, make_user):
+    from lerend_netwerk.mail.commands import queue_scheduled_mail
+
+    request_as_guest(client, open_meeting, "ronde@bedrijf.be")
+    member, waiting = make_user(), make_user()
+    registrations.register(open_meeting, member)
+    assert registrations.register(open_meeting, waiting).status == "waitlisted"
+    held = row("ronde@bedrijf.be")
+    held.hold_expires_at = datetime.now(UTC) - timedelta(minutes=1)
+    db.session.commit()
+    queue_scheduled_mail()
+    db.session.expire_all()
+    assert row("ronde@bedrijf.be").hold_expires_at is None
+    promoted = db.session.scalars(
+        select(Registration).where(Registration.user_id == waiting.id)
+    ).one()
+    assert promoted.status == "confirmed"
