@@ -9,26 +9,21 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.indicators import first_year, session_indicators
 from lerend_netwerk.agenda.models import MEETING_KINDS, MEETING_STATUSES, Meeting, Registration
+from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.document import Problem
-from lerend_netwerk.content_io.schema import (
-    CHOICE,
-    DATETIME,
-    INT,
-    REF,
-    TEXT,
-    Field,
-    Kind,
-    published_field,
-    status_field,
-    themes_field,
-    visibility_field,
-)
-from lerend_netwerk.core.content_types import ContentType, Key, SearchIndexing
+from lerend_netwerk.content_io.schema import Field, Kind
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.proeftuinen.models import Proeftuin
-from lerend_netwerk.search.documents import SearchDocument, audiences_of, theme_titles
+from lerend_netwerk.search.documents import (
+    SearchDocument,
+    audiences_of,
+    document_of,
+    related_by,
+    theme_titles,
+)
 from lerend_netwerk.signals import meeting_changed
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import VISIBILITIES, visible_clause
@@ -44,26 +39,18 @@ SESSION_REPORT = "session_report"
 def build_meeting(meeting: Meeting) -> SearchDocument:
     """A session (its verslag is a document of its own: build_session_report)."""
     host = meeting.host
-    return SearchDocument(
-        type="session",
-        id=meeting.id,
-        slug=meeting.slug,
-        title=meeting.title,
-        body=markdown_to_text(meeting.body),
-        keywords=" ".join(
-            filter(
-                None,
-                [
-                    meeting.kind_label,
-                    meeting.location,
-                    host.title if host else None,
-                    *theme_titles(meeting.themes),
-                ],
-            )
-        ),
-        themes=[theme.slug for theme in meeting.themes],
+    return document_of(
+        meeting,
+        "session",
+        markdown_to_text(meeting.body),
+        keywords=[
+            meeting.kind_label,
+            meeting.location,
+            host.title if host else None,
+            *theme_titles(meeting.themes),
+        ],
+        themes=meeting.themes,
         level=host.level if host else None,
-        audiences=audiences_of(meeting),
     )
 
 
@@ -76,17 +63,16 @@ def build_session_report(meeting: Meeting) -> SearchDocument | None:
     if not meeting.report_is_public:
         audiences = tuple(name for name in audiences if name != "public")
     host = meeting.host
-    return SearchDocument(
-        type="session",
+    return document_of(
+        meeting,
+        "session",
+        markdown_to_text(meeting.report),
+        keywords=[meeting.kind_label, host.title if host else None],
+        themes=meeting.themes,
+        level=host.level if host else None,
         key_type=SESSION_REPORT,
         anchor="verslag",
-        id=meeting.id,
-        slug=meeting.slug,
         title=f"Verslag: {meeting.title}",
-        body=markdown_to_text(meeting.report),
-        keywords=" ".join(filter(None, [meeting.kind_label, host.title if host else None])),
-        themes=[theme.slug for theme in meeting.themes],
-        level=host.level if host else None,
         audiences=audiences,
     )
 
@@ -95,16 +81,14 @@ def _load_options() -> list[Any]:
     return [selectinload(Meeting.themes), selectinload(Meeting.host)]
 
 
-def _related(connection: Any, obj: Any) -> set[Key]:
-    """A session and its verslag show the titles of its themes and its host."""
-    if obj.id is None:
-        return set()
-    if isinstance(obj, Theme):
-        query = select(Meeting.id).where(Meeting.themes.any(Theme.id == obj.id))
-    else:
-        query = select(Meeting.id).where(Meeting.host_id == obj.id)
-    ids = [row[0] for row in connection.execute(query)]
-    return {(doc_type, i) for i in ids for doc_type in ("session", SESSION_REPORT)}
+# A session and its verslag show the titles of its themes and its host.
+_related = related_by(
+    ("session", SESSION_REPORT),
+    {
+        Theme: lambda tid: select(Meeting.id).where(Meeting.themes.any(Theme.id == tid)),
+        Proeftuin: lambda pid: select(Meeting.id).where(Meeting.host_id == pid),
+    },
+)
 
 
 def _count_reports(session: Any) -> int:
@@ -192,28 +176,28 @@ KIND = Kind(
     "session",
     Meeting,
     (
-        Field("title", TEXT, required=True),
-        Field("kind", CHOICE, required=True, choices=MEETING_KINDS),
-        Field("starts", DATETIME, required=True, attr="starts_at"),
-        Field("ends", DATETIME, required=True, attr="ends_at"),
-        Field("location", TEXT),
-        Field("online_url", TEXT),
+        Field("title", schema.TEXT, required=True),
+        Field("kind", schema.CHOICE, required=True, choices=MEETING_KINDS),
+        Field("starts", schema.DATETIME, required=True, attr="starts_at"),
+        Field("ends", schema.DATETIME, required=True, attr="ends_at"),
+        Field("location", schema.TEXT),
+        Field("online_url", schema.TEXT),
         # The session form's limit too.
-        Field("capacity", INT, maximum=10_000),
-        Field("registration_deadline", DATETIME),
-        themes_field(),
-        Field("host", REF, ref="proeftuinen"),
-        status_field("scheduled", MEETING_STATUSES),
-        visibility_field(),
+        Field("capacity", schema.INT, maximum=10_000),
+        Field("registration_deadline", schema.DATETIME),
+        schema.themes_field(),
+        Field("host", schema.REF, ref="proeftuinen"),
+        schema.status_field("scheduled", MEETING_STATUSES),
+        schema.visibility_field(),
         # Beyond the contract's table: the verslag written after the session.
-        Field("report", TEXT, default="", multiline=True),
+        Field("report", schema.TEXT, default="", multiline=True),
         # The calendar identity (contract "Additions"): absent on import, an existing
         # session keeps its own and a new one gets a new UID; SEQUENCE never goes down.
-        Field("uid", TEXT),
-        Field("sequence", INT, default=0),
+        Field("uid", schema.TEXT),
+        Field("sequence", schema.INT, default=0),
         # Who reads the verslag: the network's members, or everybody.
-        Field("report_visibility", CHOICE, default="members", choices=VISIBILITIES),
-        published_field(),
+        Field("report_visibility", schema.CHOICE, default="members", choices=VISIBILITIES),
+        schema.published_field(),
     ),
     url_prefix="/sessies",
     complete=complete_calendar_identity,
@@ -249,6 +233,21 @@ def _theme_listing(theme: Theme, user: Any) -> dict[str, list[Any]]:
         Meeting.themes.any(Theme.id == theme.id), user, past_limit=5
     )
     return {"upcoming": upcoming, "past": past}
+
+
+def _hosted_sessions(ids: list[int], user: Any, past_limit: int | None) -> dict[str, list[Any]]:
+    from lerend_netwerk.agenda.service import sessions_before_and_after_now
+
+    upcoming, past = sessions_before_and_after_now(
+        Meeting.host_id.in_(ids), user, past_limit=past_limit
+    )
+    return {"upcoming_sessions": upcoming, "past_sessions": past}
+
+
+def _registrations_of(user: Any) -> list[Any]:
+    from lerend_netwerk.agenda.service import registrations_of
+
+    return registrations_of(user)
 
 
 def _related_sessions(ids: list[int], user: Any, exclude: Any, limit: int) -> list[Any]:
@@ -336,4 +335,6 @@ MEETING = ContentType(
     oldest_year=first_year,
     theme_listing=_theme_listing,
     theme_related={"sessions": _related_sessions},
+    proeftuin_listing=_hosted_sessions,
+    account_listing=lambda user: {"registrations": _registrations_of(user)},
 )

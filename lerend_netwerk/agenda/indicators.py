@@ -167,34 +167,10 @@ def registration_grid(scope: Scope) -> dict[tuple[str | None, int], dict[str, in
     ).group_by(sessions.c.level, sessions.c.bucket)
     grid = {}
     for level, bucket, *values in db.session.execute(query):
-        (
-            held,
-            planned,
-            cancelled,
-            confirmed,
-            waitlisted,
-            reg_cancelled,
-            past_confirmed,
-            checked_in,
-        ) = (int(v or 0) for v in values[:8])
+        counts = [int(v or 0) for v in values[:8]]
+        # Waiting-list demand: cancelled without a seat, and still waiting once ended.
         demand = int(values[8] or 0) + int(values[9] or 0)
-        grid[(level, int(bucket))] = dict(
-            zip(
-                GRID_MEASURES,
-                (
-                    held,
-                    planned,
-                    cancelled,
-                    confirmed,
-                    waitlisted,
-                    reg_cancelled,
-                    past_confirmed,
-                    checked_in,
-                    demand,
-                ),
-                strict=True,
-            )
-        )
+        grid[(level, int(bucket))] = dict(zip(GRID_MEASURES, (*counts, demand), strict=True))
     return grid
 
 

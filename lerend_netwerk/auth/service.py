@@ -27,6 +27,7 @@ from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.templating import absolute_url
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.signals import account_mail
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -333,8 +334,6 @@ def send_requested_resets() -> int:
     Returns how many requests were handled.
     """
     from lerend_netwerk.auth.throttle import purge_expired
-    from lerend_netwerk.calendar.links import site_url
-    from lerend_netwerk.mail.outbox import queue_mail
     from lerend_netwerk.sqlite import begin_write_transaction
 
     begin_write_transaction(db.session)
@@ -353,9 +352,11 @@ def send_requested_resets() -> int:
             continue
         token = issue_token(user, "reset", RESET_VALIDITY)
         # Outside a request: the link is built from SITE_URL alone.
-        link = f"{site_url()}/wachtwoord-herstellen/{token}"
+        link = f"{current_app.config['SITE_URL'].rstrip('/')}/wachtwoord-herstellen/{token}"
         text = render_template("auth/mail/reset.txt", user=user, link=link, hours=2)
-        queue_mail(user, "Je wachtwoord opnieuw instellen", text, kind="password-reset")
+        account_mail.send(
+            user, subject="Je wachtwoord opnieuw instellen", text=text, kind="password-reset"
+        )
     purge_expired()
     db.session.commit()
     return len(pending_requests)
@@ -371,7 +372,6 @@ def invite(
     proeftuinen=(),
 ) -> User:
     """Create an account without a password and mail a link to choose one."""
-    from lerend_netwerk.mail.outbox import queue_mail
 
     if role != "member" and not inviter.is_admin:
         raise AccountError("Enkel beheerders kunnen coördinatoren of beheerders uitnodigen.")
@@ -388,7 +388,12 @@ def invite(
         link=link,
         days=INVITATION_VALIDITY.days,
     )
-    queue_mail(user, "Uitnodiging voor het lerend netwerk duaal leren", text, kind="invitation")
+    account_mail.send(
+        user,
+        subject="Uitnodiging voor het lerend netwerk duaal leren",
+        text=text,
+        kind="invitation",
+    )
     record_audit(inviter, "user.invited", user, f"rol {role}")
     return user
 

@@ -46,7 +46,6 @@ from lerend_netwerk.core.validation import (
     in_date_range,
     is_single_line,
 )
-from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 from lerend_netwerk.timeutil import BRUSSELS, local_isoformat, to_local
 
 SLUG_RE = re.compile(r"^[a-z0-9-]+$")
@@ -160,9 +159,11 @@ def parse_document(kind: Kind, text: str) -> Parsed:
                 "a draft has no publication date: remove 'published' or set 'status: published'",
             )
         )
-    if kind.name == "reports":
+    if kind.body_sections:
         last_line = max(1, len(lines) - (1 if text.endswith("\n") else 0))
-        result.problems.extend(_check_report_sections(lines[close + 1 :], close + 2, last_line))
+        result.problems.extend(
+            _check_sections(kind.body_sections, lines[close + 1 :], close + 2, last_line)
+        )
     if not result.problems:
         result.record = record
     return result
@@ -382,11 +383,12 @@ def _section_key(title: str) -> str:
     return title.strip().rstrip("#").strip().replace("’", "'").casefold()
 
 
-def _check_report_sections(
-    body_lines: list[str], first_line: int, last_line: int
+def _check_sections(
+    titles: tuple[str, ...], body_lines: list[str], first_line: int, last_line: int
 ) -> list[tuple[int, str]]:
-    """Problems with a visit report's `## ` headings: the template's sections, in order."""
-    sections = {_section_key(name): index for index, name in enumerate(REPORT_SECTIONS)}
+    """Problems with the body's `## ` headings (a visit report's): the template's
+    sections, in order."""
+    sections = {_section_key(name): index for index, name in enumerate(titles)}
     problems: list[tuple[int, str]] = []
     found: dict[int, int] = {}  # section index -> line
     highest = -1
@@ -418,8 +420,7 @@ def _check_report_sections(
             problems.append(
                 (
                     line,
-                    f"section '## {REPORT_SECTIONS[index]}' appears twice (first on line "
-                    f"{found[index]})",
+                    f"section '## {titles[index]}' appears twice (first on line {found[index]})",
                 )
             )
         else:
@@ -428,15 +429,15 @@ def _check_report_sections(
                 problems.append(
                     (
                         line,
-                        f"section '## {REPORT_SECTIONS[index]}' is out of order: it comes "
-                        f"before '## {REPORT_SECTIONS[highest]}'",
+                        f"section '## {titles[index]}' is out of order: it comes "
+                        f"before '## {titles[highest]}'",
                     )
                 )
             highest = max(highest, index)
-    for index, name in enumerate(REPORT_SECTIONS):
+    for index, name in enumerate(titles):
         if index in found:
             continue
-        later = [found[i] for i in range(index + 1, len(REPORT_SECTIONS)) if i in found]
+        later = [found[i] for i in range(index + 1, len(titles)) if i in found]
         line = min(later) if later else last_line
         problems.append((line, f"missing section '## {name}' of the visit-report template"))
     return problems

@@ -47,6 +47,8 @@ class SearchIndexing:
     related: Callable[[Any, Any], set[Key]] | None = None
     # A line of facts per result URL (date and place, tally): hits -> {url: line}.
     details: Callable[[list[Any]], dict[str, str]] | None = None
+    # The type whose slugs are the values of the theme facet: slugs -> {slug: title}.
+    facet_titles: Callable[[set[str]], dict[str, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,11 @@ class ContentType:
     theme_related: dict[str, Callable[[list[int], Any, Any, int], list[Any]]] = field(
         default_factory=dict
     )
-    extra: dict[str, Any] = field(default_factory=dict)
+    # The member's own page: `account_listing(user)` -> {section: items}.
+    account_listing: Callable[[Any], dict[str, list[Any]]] | None = None
+    # Proeftuin and organisation pages: `proeftuin_listing(proeftuin_ids, user,
+    # past_limit)` -> {section: items} of what those proeftuinen host or made.
+    proeftuin_listing: Callable[[list[int], Any, int | None], dict[str, list[Any]]] | None = None
 
 
 class ContentTypeRegistry:

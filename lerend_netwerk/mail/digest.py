@@ -18,10 +18,7 @@ from lerend_netwerk.calendar.links import session_url, site_url
 from lerend_netwerk.core.content_types import content_types
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
-from lerend_netwerk.mail.messages import render_mail
-from lerend_netwerk.mail.outbox import queue_mail
-from lerend_netwerk.mail.scheduled import _existing_keys, _setting, unsubscribe_headers
-from lerend_netwerk.mail.tokens import unsubscribe_url
+from lerend_netwerk.mail.scheduled import _existing_keys, _setting, queue_unsubscribable
 from lerend_netwerk.timeutil import BRUSSELS, nl_date
 from lerend_netwerk.visibility import audience, visible_clause
 
@@ -126,22 +123,14 @@ def queue_due_digests(now: datetime | None = None) -> int:
         digest = digests[who]
         if digest.is_empty:
             continue
-        text, html = render_mail(
+        queued += queue_unsubscribable(
+            user,
+            f"Nieuws uit het lerend netwerk: week van {nl_date(digest.period_start, 'd MMMM')}",
             "digest",
-            user=user,
+            "digest",
+            key,
             digest=digest,
             base=site_url(),
             session_url=session_url,
-            unsubscribe_url=unsubscribe_url(user, "digest"),
         )
-        mail = queue_mail(
-            user,
-            f"Nieuws uit het lerend netwerk: week van {nl_date(digest.period_start, 'd MMMM')}",
-            text,
-            html=html,
-            kind="digest",
-            headers=unsubscribe_headers(user, "digest"),
-            dedupe_key=key,
-        )
-        queued += mail is not None
     return queued

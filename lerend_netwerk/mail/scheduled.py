@@ -12,6 +12,7 @@ Settings (app config, defaults below): MAIL_REMINDER_DAYS (2), MAIL_DIGEST_WEEKD
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -22,9 +23,8 @@ from lerend_netwerk.auth.models import User
 from lerend_netwerk.calendar.links import session_url
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
-from lerend_netwerk.mail.messages import render_mail
+from lerend_netwerk.mail.messages import queue_rendered
 from lerend_netwerk.mail.models import OutgoingMail
-from lerend_netwerk.mail.outbox import queue_mail
 from lerend_netwerk.mail.tokens import unsubscribe_url
 from lerend_netwerk.timeutil import nl_date
 from lerend_netwerk.visibility import may_see_online_link
@@ -45,6 +45,22 @@ def _setting(name: str) -> int:
 def unsubscribe_headers(user: User, purpose: str) -> dict[str, str]:
     """The List-Unsubscribe header of a reminder or digest."""
     return {"List-Unsubscribe": f"<{unsubscribe_url(user, purpose)}>"}
+
+
+def queue_unsubscribable(
+    user: User, subject: str, template: str, purpose: str, key: str, **context: Any
+) -> bool:
+    """Render and queue a mail the reader can unsubscribe from (`purpose`: "reminders",
+    "digest"); False if a mail with this dedupe key was queued before."""
+    return queue_rendered(
+        user,
+        subject,
+        template,
+        unsubscribe_url=unsubscribe_url(user, purpose),
+        headers=unsubscribe_headers(user, purpose),
+        dedupe_key=key,
+        **context,
+    )
 
 
 def _existing_keys(keys: list[str]) -> set[str]:
@@ -100,22 +116,14 @@ def queue_due_reminders(now: datetime | None = None) -> int:
         if key in existing:
             continue
         user, meeting = registration.user, registration.meeting
-        text, html = render_mail(
-            "reminder",
-            user=user,
-            meeting=meeting,
-            meeting_url=session_url(meeting.slug),
-            unsubscribe_url=unsubscribe_url(user, "reminders"),
-            show_online=may_see_online_link(user, registration.status),
-        )
-        mail = queue_mail(
+        queued += queue_unsubscribable(
             user,
             f"Herinnering: {meeting.title} op {nl_date(meeting.starts_at, 'EEEE d MMMM')}",
-            text,
-            html=html,
-            kind="reminder",
-            headers=unsubscribe_headers(user, "reminders"),
-            dedupe_key=key,
+            "reminder",
+            "reminders",
+            key,
+            meeting=meeting,
+            meeting_url=session_url(meeting.slug),
+            show_online=may_see_online_link(user, registration.status),
         )
-        queued += mail is not None
     return queued

@@ -7,18 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lerend_netwerk.content_io.schema import (
-    CHOICE,
-    REF,
-    TEXT,
-    Field,
-    Kind,
-    published_field,
-    status_field,
-    themes_field,
-    visibility_field,
-)
-from lerend_netwerk.core.content_types import ContentType, Key, SearchIndexing
+from lerend_netwerk.content_io import schema
+from lerend_netwerk.content_io.schema import Field, Kind
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
@@ -26,8 +17,9 @@ from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import Proeftuin
 from lerend_netwerk.search.documents import (
     SearchDocument,
-    audiences_of,
+    document_of,
     join_text,
+    related_by,
     theme_titles,
 )
 from lerend_netwerk.themes.models import Theme
@@ -36,38 +28,29 @@ from lerend_netwerk.visibility import visible_clause
 
 def build_practice(practice: Practice) -> SearchDocument:
     """A good practice: summary and body, themes, level, sector, proeftuin."""
-    return SearchDocument(
-        type="practice",
-        id=practice.id,
-        slug=practice.slug,
-        title=practice.title,
-        body=join_text(practice.summary, markdown_to_text(practice.body)),
-        keywords=" ".join(
-            filter(
-                None,
-                [
-                    practice.sector,
-                    level_label(practice.level),
-                    practice.proeftuin.title if practice.proeftuin else None,
-                    *theme_titles(practice.themes),
-                ],
-            )
-        ),
-        themes=[theme.slug for theme in practice.themes],
+    return document_of(
+        practice,
+        "practice",
+        join_text(practice.summary, markdown_to_text(practice.body)),
+        keywords=[
+            practice.sector,
+            level_label(practice.level),
+            practice.proeftuin.title if practice.proeftuin else None,
+            *theme_titles(practice.themes),
+        ],
+        themes=practice.themes,
         level=practice.level,
-        audiences=audiences_of(practice),
     )
 
 
-def _related(connection: Any, obj: Any) -> set[Key]:
-    """A practice shows the titles of its themes and its proeftuin."""
-    if obj.id is None:
-        return set()
-    if isinstance(obj, Theme):
-        query = select(Practice.id).where(Practice.themes.any(Theme.id == obj.id))
-    else:
-        query = select(Practice.id).where(Practice.proeftuin_id == obj.id)
-    return {("practice", row[0]) for row in connection.execute(query)}
+# A practice shows the titles of its themes and its proeftuin.
+_related = related_by(
+    ("practice",),
+    {
+        Theme: lambda tid: select(Practice.id).where(Practice.themes.any(Theme.id == tid)),
+        Proeftuin: lambda pid: select(Practice.id).where(Practice.proeftuin_id == pid),
+    },
+)
 
 
 def _details(hits: list[Any]) -> dict[str, str]:
@@ -116,6 +99,18 @@ def _related_practices(ids: list[int], user: Any, exclude: Any, limit: int) -> l
     )
 
 
+def _hosted_practices(ids: list[int], user: Any, past_limit: int | None) -> dict[str, list[Any]]:
+    return {
+        "practices": list(
+            db.session.scalars(
+                select(Practice)
+                .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
+                .order_by(Practice.title)
+            )
+        )
+    }
+
+
 def _indicators(scope: Any) -> dict[str, int]:
     """Good practices published in the period, at their own level or their proeftuin's."""
     period = scope.period
@@ -160,15 +155,15 @@ PRACTICE = ContentType(
         "good practice",
         Practice,
         (
-            Field("title", TEXT, required=True),
-            Field("summary", TEXT, required=True, multiline=True),
-            themes_field(),
-            Field("level", CHOICE, choices=LEVELS),
-            Field("sector", TEXT),
-            Field("proeftuin", REF, ref="proeftuinen"),
-            status_field("published", ("published", Practice.DRAFT)),
-            visibility_field(),
-            published_field(),
+            Field("title", schema.TEXT, required=True),
+            Field("summary", schema.TEXT, required=True, multiline=True),
+            schema.themes_field(),
+            Field("level", schema.CHOICE, choices=LEVELS),
+            Field("sector", schema.TEXT),
+            Field("proeftuin", schema.REF, ref="proeftuinen"),
+            schema.status_field("published", ("published", Practice.DRAFT)),
+            schema.visibility_field(),
+            schema.published_field(),
         ),
         url_prefix="/praktijken",
     ),
@@ -176,4 +171,5 @@ PRACTICE = ContentType(
     indicators=_indicators,
     theme_listing=_theme_listing,
     theme_related={"practices": _related_practices},
+    proeftuin_listing=_hosted_practices,
 )

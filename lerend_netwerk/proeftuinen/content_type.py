@@ -7,21 +7,9 @@ from typing import Any
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import selectinload
 
-from lerend_netwerk.content_io.schema import (
-    CHOICE,
-    DATE,
-    REF,
-    REFS,
-    TEXT,
-    YEARS,
-    Field,
-    Kind,
-    published_field,
-    status_field,
-    themes_field,
-    visibility_field,
-)
-from lerend_netwerk.core.content_types import ContentType, Key, SearchIndexing
+from lerend_netwerk.content_io import schema
+from lerend_netwerk.content_io.schema import Field, Kind
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.sql import count_distinct_if, count_if
 from lerend_netwerk.levels import LEVELS, level_label
@@ -29,32 +17,25 @@ from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.proeftuinen.models import (
     ORGANISATION_TYPES,
     REPORT_KINDS,
+    REPORT_SECTIONS,
     Organisation,
     Proeftuin,
     VisitReport,
 )
-from lerend_netwerk.search.documents import SearchDocument, audiences_of, theme_titles
+from lerend_netwerk.search.documents import SearchDocument, document_of, related_by, theme_titles
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import visible_clause
-
-
-def _ids(connection: Any, query: Any) -> list[int]:
-    return [row[0] for row in connection.execute(query)]
-
 
 # --- organisations ----------------------------------------------------------------------
 
 
 def build_organisation(organisation: Organisation) -> SearchDocument:
     """An organisation page (with its proeftuinen, their sessions and practices)."""
-    return SearchDocument(
-        type="organisation",
-        id=organisation.id,
-        slug=organisation.slug,
-        title=organisation.title,
-        body=markdown_to_text(organisation.body),
-        keywords=organisation.type_label,
-        audiences=audiences_of(organisation),
+    return document_of(
+        organisation,
+        "organisation",
+        markdown_to_text(organisation.body),
+        keywords=[organisation.type_label],
     )
 
 
@@ -77,9 +58,9 @@ ORGANISATION = ContentType(
         "organisation",
         Organisation,
         (
-            Field("title", TEXT, required=True),
-            Field("type", CHOICE, required=True, choices=ORGANISATION_TYPES),
-            Field("website", TEXT),
+            Field("title", schema.TEXT, required=True),
+            Field("type", schema.CHOICE, required=True, choices=ORGANISATION_TYPES),
+            Field("website", schema.TEXT),
         ),
     ),
 )
@@ -90,39 +71,32 @@ ORGANISATION = ContentType(
 
 def build_proeftuin(proeftuin: Proeftuin) -> SearchDocument:
     """A pilot project with its organisations and themes."""
-    return SearchDocument(
-        type="proeftuin",
-        id=proeftuin.id,
-        slug=proeftuin.slug,
-        title=proeftuin.title,
-        body=markdown_to_text(proeftuin.body),
-        keywords=" ".join(
-            filter(
-                None,
-                [
-                    proeftuin.programme,
-                    level_label(proeftuin.level),
-                    *[org.title for org in proeftuin.organisations],
-                    *theme_titles(proeftuin.themes),
-                    *(proeftuin.academic_years or []),
-                ],
-            )
-        ),
-        themes=[theme.slug for theme in proeftuin.themes],
+    return document_of(
+        proeftuin,
+        "proeftuin",
+        markdown_to_text(proeftuin.body),
+        keywords=[
+            proeftuin.programme,
+            level_label(proeftuin.level),
+            *[org.title for org in proeftuin.organisations],
+            *theme_titles(proeftuin.themes),
+            *(proeftuin.academic_years or []),
+        ],
+        themes=proeftuin.themes,
         level=proeftuin.level,
-        audiences=audiences_of(proeftuin),
     )
 
 
-def _proeftuin_related(connection: Any, obj: Any) -> set[Key]:
-    """A proeftuin shows the titles of its themes and organisations."""
-    if obj.id is None:
-        return set()
-    if isinstance(obj, Theme):
-        query = select(Proeftuin.id).where(Proeftuin.themes.any(Theme.id == obj.id))
-    else:
-        query = select(Proeftuin.id).where(Proeftuin.organisations.any(Organisation.id == obj.id))
-    return {("proeftuin", i) for i in _ids(connection, query)}
+# A proeftuin shows the titles of its themes and organisations.
+_proeftuin_related = related_by(
+    ("proeftuin",),
+    {
+        Theme: lambda tid: select(Proeftuin.id).where(Proeftuin.themes.any(Theme.id == tid)),
+        Organisation: lambda oid: select(Proeftuin.id).where(
+            Proeftuin.organisations.any(Organisation.id == oid)
+        ),
+    },
+)
 
 
 def _proeftuin_listing(theme: Theme, user: Any) -> dict[str, list[Any]]:
@@ -162,12 +136,12 @@ PROEFTUIN = ContentType(
         "proeftuin",
         Proeftuin,
         (
-            Field("title", TEXT, required=True),
-            Field("level", CHOICE, required=True, choices=LEVELS),
-            Field("organisations", REFS, ref="organisations"),
-            Field("programme", TEXT),
-            Field("academic_years", YEARS),
-            themes_field(),
+            Field("title", schema.TEXT, required=True),
+            Field("level", schema.CHOICE, required=True, choices=LEVELS),
+            Field("organisations", schema.REFS, ref="organisations"),
+            Field("programme", schema.TEXT),
+            Field("academic_years", schema.YEARS),
+            schema.themes_field(),
         ),
         url_prefix="/proeftuinen",
     ),
@@ -181,29 +155,26 @@ PROEFTUIN = ContentType(
 def build_report(report: VisitReport) -> SearchDocument:
     """A visit report, with the level and themes of its proeftuin."""
     proeftuin = report.proeftuin
-    return SearchDocument(
-        type="report",
-        id=report.id,
-        slug=report.slug,
-        title=report.title,
-        body=markdown_to_text(report.body),
-        keywords=" ".join(filter(None, [proeftuin.title, *theme_titles(proeftuin.themes)])),
-        themes=[theme.slug for theme in proeftuin.themes],
+    return document_of(
+        report,
+        "report",
+        markdown_to_text(report.body),
+        keywords=[proeftuin.title, *theme_titles(proeftuin.themes)],
+        themes=proeftuin.themes,
         level=proeftuin.level,
-        audiences=audiences_of(report),
     )
 
 
-def _report_related(connection: Any, obj: Any) -> set[Key]:
-    """A report shows its proeftuin's title and themes."""
-    if obj.id is None:
-        return set()
-    if isinstance(obj, Theme):
-        on_theme = Proeftuin.themes.any(Theme.id == obj.id)
-        query = select(VisitReport.id).where(VisitReport.proeftuin.has(on_theme))
-    else:
-        query = select(VisitReport.id).where(VisitReport.proeftuin_id == obj.id)
-    return {("report", i) for i in _ids(connection, query)}
+# A report shows its proeftuin's title and themes.
+_report_related = related_by(
+    ("report",),
+    {
+        Theme: lambda tid: select(VisitReport.id).where(
+            VisitReport.proeftuin.has(Proeftuin.themes.any(Theme.id == tid))
+        ),
+        Proeftuin: lambda pid: select(VisitReport.id).where(VisitReport.proeftuin_id == pid),
+    },
+)
 
 
 def _report_listing(theme: Theme, user: Any) -> dict[str, list[Any]]:
@@ -296,16 +267,17 @@ VISIT_REPORT = ContentType(
         "visit report",
         VisitReport,
         (
-            Field("title", TEXT, required=True),
-            Field("proeftuin", REF, required=True, ref="proeftuinen"),
-            Field("visited", DATE, required=True),
-            status_field("published", ("published", VisitReport.DRAFT)),
-            visibility_field("members"),
+            Field("title", schema.TEXT, required=True),
+            Field("proeftuin", schema.REF, required=True, ref="proeftuinen"),
+            Field("visited", schema.DATE, required=True),
+            schema.status_field("published", ("published", VisitReport.DRAFT)),
+            schema.visibility_field("members"),
             # A coordinators' visit (the default) or a proeftuin's project update.
-            Field("kind", CHOICE, default="visit", choices=REPORT_KINDS),
-            published_field(),
+            Field("kind", schema.CHOICE, default="visit", choices=REPORT_KINDS),
+            schema.published_field(),
         ),
         url_prefix="/verslagen",
+        body_sections=REPORT_SECTIONS,
     ),
     digest=lambda window: {"reports": window.published(VisitReport)},
     personal_data=_report_personal_data,

@@ -8,18 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from lerend_netwerk.content_io.schema import (
-    BOOL,
-    CHOICE,
-    REF,
-    REFS,
-    TEXT,
-    Field,
-    Kind,
-    published_field,
-    status_field,
-    visibility_field,
-)
+from lerend_netwerk.content_io import schema
+from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import ContentType, Key, SearchIndexing
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -34,7 +24,13 @@ from lerend_netwerk.recommendations.models import (
     Recommendation,
     ThreadFollow,
 )
-from lerend_netwerk.search.documents import AUDIENCES, SearchDocument, audiences_of, join_text
+from lerend_netwerk.search.documents import (
+    AUDIENCES,
+    SearchDocument,
+    audiences_of,
+    document_of,
+    join_text,
+)
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import visible_clause
 
@@ -54,25 +50,17 @@ FINAL_REPORT_TEXT = (
 def build_recommendation(rec: Recommendation) -> SearchDocument:
     """A recommendation thread with the text of its replies that are not hidden."""
     replies = [markdown_to_text(post.body) for post in rec.posts if post.hidden_at is None]
-    return SearchDocument(
-        type="recommendation",
-        id=rec.id,
-        slug=rec.slug,
-        title=rec.title,
-        body=join_text(markdown_to_text(rec.body), rec.status_reason, *replies),
-        keywords=" ".join(
-            filter(
-                None,
-                [
-                    rec.theme.title if rec.theme else None,
-                    RECOMMENDATION_STATUS_LABELS.get(rec.status, rec.status),
-                    level_label(rec.level),
-                ],
-            )
-        ),
-        themes=[rec.theme.slug] if rec.theme else [],
+    return document_of(
+        rec,
+        "recommendation",
+        join_text(markdown_to_text(rec.body), rec.status_reason, *replies),
+        keywords=[
+            rec.theme.title if rec.theme else None,
+            RECOMMENDATION_STATUS_LABELS.get(rec.status, rec.status),
+            level_label(rec.level),
+        ],
+        themes=[rec.theme] if rec.theme else [],
         level=rec.level,
-        audiences=audiences_of(rec),
     )
 
 
@@ -140,18 +128,18 @@ KIND = Kind(
     "policy recommendation",
     Recommendation,
     (
-        Field("title", TEXT, required=True),
-        Field("theme", REF, required=True, ref="themes"),
-        Field("level", CHOICE, choices=LEVELS),
-        status_field("open", RECOMMENDATION_STATUSES),
+        Field("title", schema.TEXT, required=True),
+        Field("theme", schema.REF, required=True, ref="themes"),
+        Field("level", schema.CHOICE, choices=LEVELS),
+        schema.status_field("open", RECOMMENDATION_STATUSES),
         # Beyond the contract's table: why it was accepted or rejected, and
         # whether the thread is closed to replies.
-        Field("status_reason", TEXT, default="", multiline=True),
-        Field("closed", BOOL, default=False),
-        visibility_field(),
+        Field("status_reason", schema.TEXT, default="", multiline=True),
+        Field("closed", schema.BOOL, default=False),
+        schema.visibility_field(),
         # The proeftuinen the recommendation rests on (listed in the final report).
-        Field("proeftuinen", REFS, ref="proeftuinen"),
-        published_field(),
+        Field("proeftuinen", schema.REFS, ref="proeftuinen"),
+        schema.published_field(),
     ),
     url_prefix="/aanbevelingen",
     stamp=_stamp,
@@ -206,6 +194,12 @@ def _related_threads(ids: list[int], user: Any, exclude: Any, limit: int) -> lis
             .limit(limit)
         )
     )
+
+
+def _followed_threads(user: Any) -> list[Any]:
+    from lerend_netwerk.recommendations.service import followed_threads
+
+    return followed_threads(user)
 
 
 def recommendations_by_status(scope: Any) -> dict[str, int]:
@@ -313,6 +307,7 @@ RECOMMENDATION = ContentType(
     indicators=_indicators,
     theme_listing=_theme_listing,
     theme_related={"threads": _related_threads},
+    account_listing=lambda user: {"followed": _followed_threads(user)},
 )
 
 FINAL_REPORT = ContentType(

@@ -11,7 +11,7 @@ visibility rule (visibility.can_see), so the index never decides visibility itse
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lerend_netwerk.core.content_types import SearchIndexing, content_types
+from lerend_netwerk.core.content_types import Key, SearchIndexing, content_types
 from lerend_netwerk.visibility import can_see
 
 AUDIENCES = ("public", "member", "coordinator")
@@ -126,6 +126,49 @@ class SearchDocument:
             " ".join(self.audiences),
         ]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def document_of(
+    obj: Any,
+    doc_type: str,
+    body: str,
+    *,
+    keywords: Iterable[str | None] = (),
+    themes: Iterable[Any] = (),
+    level: str | None = None,
+    **other: Any,
+) -> SearchDocument:
+    """The document of `obj` (its id, slug, title and audiences) with this text; the
+    keywords that are empty are left out."""
+    values: dict[str, Any] = {"title": obj.title, "audiences": audiences_of(obj), **other}
+    return SearchDocument(
+        type=doc_type,
+        id=obj.id,
+        slug=obj.slug,
+        body=body,
+        keywords=" ".join(filter(None, keywords)),
+        themes=[theme.slug for theme in themes],
+        level=level,
+        **values,
+    )
+
+
+def related_by(
+    doc_types: tuple[str, ...], queries: dict[type, Callable[[int], Any]]
+) -> Callable[[Any, Any], set[Key]]:
+    """A `SearchIndexing.related`: for a stored object of a watched model, the documents
+    whose ids its model's query selects (`queries[model](obj.id)`)."""
+
+    def related(connection: Any, obj: Any) -> set[Key]:
+        if getattr(obj, "id", None) is None:
+            return set()
+        for model, query in queries.items():
+            if isinstance(obj, model):
+                ids = [row[0] for row in connection.execute(query(obj.id))]
+                return {(doc_type, i) for i in ids for doc_type in doc_types}
+        return set()
+
+    return related
 
 
 def join_text(*parts: str | None) -> str:

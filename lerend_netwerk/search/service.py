@@ -23,15 +23,14 @@ from sqlalchemy.orm import Session
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.paging import PageLinks
 from lerend_netwerk.extensions import db
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
+from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
 from lerend_netwerk.search import sync
 from lerend_netwerk.search.details import hit_details
-from lerend_netwerk.search.documents import doc_types, type_labels
+from lerend_netwerk.search.documents import doc_types, indexings, type_labels
 from lerend_netwerk.search.index import SCHEMA_VERSION, fold
 from lerend_netwerk.search.models import Abbreviation
 from lerend_netwerk.search.sync import SyncResult
-from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import audience
 
 PER_PAGE = 10
@@ -201,10 +200,12 @@ def abbreviations(app: Flask) -> search_query.Synonyms:
 
 
 def _theme_titles(slugs: set[str]) -> dict[str, str]:
-    if not slugs:
-        return {}
-    rows = db.session.execute(select(Theme.slug, Theme.title).where(Theme.slug.in_(slugs)))
-    return {row[0]: row[1] for row in rows}
+    titles: dict[str, str] = {}
+    if slugs:
+        for spec in indexings().values():
+            if spec.facet_titles is not None:
+                titles.update(spec.facet_titles(slugs))
+    return titles
 
 
 # Keeping the index up to date ----------------------------------------------------

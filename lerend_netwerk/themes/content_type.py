@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from lerend_netwerk.content_io.schema import TEXT, Field, Kind
 from lerend_netwerk.core.content_types import ContentType, SearchIndexing
+from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
-from lerend_netwerk.search.documents import SearchDocument, audiences_of
+from lerend_netwerk.search.documents import SearchDocument, document_of
 from lerend_netwerk.themes.models import Theme
 
 
@@ -15,15 +18,14 @@ def build_theme(theme: Theme) -> SearchDocument:
     Only the theme's own text: titles of what it lists would show members-only
     documents to everybody who may see the theme.
     """
-    return SearchDocument(
-        type="theme",
-        id=theme.id,
-        slug=theme.slug,
-        title=theme.title,
-        body=markdown_to_text(theme.body),
-        # No theme facet: a theme filter narrows to what is ABOUT the theme.
-        audiences=audiences_of(theme),
-    )
+    # No theme facet: a theme filter narrows to what is ABOUT the theme.
+    return document_of(theme, "theme", markdown_to_text(theme.body))
+
+
+def theme_titles(slugs: set[str]) -> dict[str, str]:
+    """The titles of the themes a search's theme facet names."""
+    rows = db.session.execute(select(Theme.slug, Theme.title).where(Theme.slug.in_(slugs)))
+    return {row[0]: row[1] for row in rows}
 
 
 THEME = ContentType(
@@ -38,6 +40,7 @@ THEME = ContentType(
             label="Thema",
             url_prefix="/themas/",
             names=("thema", "themas", "thema's"),
+            facet_titles=theme_titles,
         ),
     ),
     content=Kind(
