@@ -90,10 +90,18 @@ class ContentTypeRegistry:
 
     def __init__(self) -> None:
         self._types: dict[str, ContentType] = {}
+        # Grows with every change, so that what is derived from the registry can be cached.
+        self.version = 0
 
     def register(self, content_type: ContentType) -> None:
         # Registering again (a second app in the same process) replaces, keeping the order.
-        self._types[content_type.name] = content_type
+        if self._types.get(content_type.name) is not content_type:
+            self._types[content_type.name] = content_type
+            self.version += 1
+
+    def unregister(self, name: str) -> None:
+        if self._types.pop(name, None) is not None:
+            self.version += 1
 
     def __iter__(self) -> Iterator[ContentType]:
         if not self._types:

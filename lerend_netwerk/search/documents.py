@@ -25,9 +25,16 @@ from lerend_netwerk.visibility import can_see
 AUDIENCES = ("public", "member", "coordinator")
 
 
+_indexings: tuple[int, dict[str, SearchIndexing]] = (-1, {})
+
+
 def indexings() -> dict[str, SearchIndexing]:
     """Every kind of search document, by its key prefix, in registration order."""
-    return {spec.doc_type: spec for spec in content_types.searchable()}
+    global _indexings
+    # Asked on every flush (the outbox): built again only when the registry changed.
+    if _indexings[0] != content_types.version:
+        _indexings = (content_types.version, {s.doc_type: s for s in content_types.searchable()})
+    return _indexings[1]
 
 
 def doc_types() -> tuple[str, ...]:
@@ -43,15 +50,14 @@ def url_prefixes() -> dict[str, str]:
     return {spec.doc_type: spec.url_prefix for spec in indexings().values() if spec.label}
 
 
-def type_of_model(model: type) -> list[SearchIndexing]:
-    """The kinds of document that rows of `model` are (a session and its verslag)."""
-    return [spec for spec in indexings().values() if spec.model is model]
-
-
-@cache
 def type_words() -> dict[str, str]:
     """Index term -> type, for the words members name a type with ("verslagen"): a
     query with one of them favours documents of that type."""
+    return _type_words(content_types.version)
+
+
+@cache
+def _type_words(version: int) -> dict[str, str]:
     from lerend_netwerk.search.index import analyze
 
     return {
@@ -62,9 +68,8 @@ def type_words() -> dict[str, str]:
     }
 
 
-@cache
 def type_adjectives() -> dict[str, str]:
-    """ "goede praktijk": the adjective belongs to the type's name."""
+    """The adjectives that belong to a type's name ("goede" in "goede praktijk")."""
     return {word: spec.doc_type for spec in indexings().values() for word in spec.adjectives}
 
 
