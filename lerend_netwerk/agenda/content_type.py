@@ -200,6 +200,7 @@ KIND = Kind(
         schema.published_field(),
     ),
     url_prefix="/sessies",
+    ordered=(("starts", "ends"),),
     complete=complete_calendar_identity,
     after_update=_after_update,
 )

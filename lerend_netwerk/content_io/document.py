@@ -149,8 +149,8 @@ def parse_document(kind: Kind, text: str) -> Parsed:
     )
     if bad is not None:
         result.problems.append((bad, "the text contains a control character"))
-    if kind.name == "sessions":
-        _check_session(record, front, result)
+    for earlier, later in kind.ordered:
+        _check_order(earlier, later, record, front, result)
     draft = getattr(kind.model, "DRAFT", None)
     if draft is not None and record.get("status") == draft and record.get("published"):
         result.problems.append(
@@ -373,10 +373,12 @@ def _convert_list(spec: Field, node: Any, result: Parsed) -> list[str]:
     return sorted(values) if spec.type == REFS else values
 
 
-def _check_session(record: dict[str, Any], front: dict[str, Any], result: Parsed) -> None:
-    starts, ends = record.get("starts"), record.get("ends")
-    if starts is not None and ends is not None and ends <= starts and "ends" in front:
-        result.problems.append((_line(front["ends"][1]), "'ends' must be after 'starts'"))
+def _check_order(
+    earlier: str, later: str, record: dict[str, Any], front: dict[str, Any], result: Parsed
+) -> None:
+    first, second = record.get(earlier), record.get(later)
+    if first is not None and second is not None and second <= first and later in front:
+        result.problems.append((_line(front[later][1]), f"'{later}' must be after '{earlier}'"))
 
 
 def _section_key(title: str) -> str:

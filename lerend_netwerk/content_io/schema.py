@@ -80,6 +80,8 @@ class Kind:
     after_update: (
         Callable[[Any, dict[str, Any], dict[str, Any]], list[Callable[[], Any]]] | None
     ) = None
+    # (earlier, later): keys whose values must come in this order ("starts", "ends").
+    ordered: tuple[tuple[str, str], ...] = ()
     # The `## ` sections a body may have, in this order (a visit report's template).
     body_sections: tuple[str, ...] = ()
     # Keeps the kind's own workflow timestamps: (obj, record before or None).
