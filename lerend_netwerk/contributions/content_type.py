@@ -67,10 +67,17 @@ def _personal_data(user: Any) -> dict[str, Any]:
     }
 
 
+def _on_proeftuin_page(proeftuin: Any, user: Any) -> dict[str, list[Any]]:
+    from lerend_netwerk.contributions.service import proeftuin_contributions
+
+    return {"contributions": proeftuin_contributions(proeftuin, user)}
+
+
 CONTRIBUTION = ContentType(
     name="contribution",
     model=Contribution,
     endpoint="contributions.detail",
     personal_data=_personal_data,
     indicators=_indicators,
+    proeftuin_page=_on_proeftuin_page,
 )

@@ -83,6 +83,8 @@ class ContentType:
     # Proeftuin and organisation pages: `proeftuin_listing(proeftuin_ids, user,
     # past_limit)` -> {section: items} of what those proeftuinen host or made.
     proeftuin_listing: Callable[[list[int], Any, int | None], dict[str, list[Any]]] | None = None
+    # The proeftuin's own page only: `proeftuin_page(proeftuin, user)` -> {section: items}.
+    proeftuin_page: Callable[[Any, Any], dict[str, list[Any]]] | None = None
 
 
 class ContentTypeRegistry:

@@ -82,7 +82,19 @@ def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
         "updates": [report for report in reports if report.is_update],
         "can_contribute": can_contribute(user, proeftuin),
         **_hosted([proeftuin.id], user),
+        **_on_page(proeftuin, user),
     }
+
+
+def _on_page(proeftuin: Proeftuin, user: Any) -> dict[str, list[Any]]:
+    """What the proeftuin's own page lists besides (its contributions), from the content
+    types."""
+    from lerend_netwerk.core.content_types import content_types
+
+    listing: dict[str, list[Any]] = {}
+    for content_type in content_types.with_hook("proeftuin_page"):
+        listing.update(content_type.proeftuin_page(proeftuin, user))
+    return listing
 
 
 def _hosted(ids: list[int], user: Any, past_limit: int | None = None) -> dict[str, list[Any]]:
