@@ -9,6 +9,11 @@ the session (a queued mail, say) is committed or rolled back together with the c
   changed), "reinstated" (a cancelled session goes ahead after all) or "cancelled".
 - `account_mail(user, subject=..., text=..., kind=...)`: the accounts want a mail sent to
   `user` (an invitation, a password reset link).
+- `guest_mail(meeting, kind=..., registration=..., email=...)`: a guest's request calls
+  for a mail: kind "confirm" (the confirmation link), "link" (an address that is already
+  registered gets its link again) or "member" (the address is a member's: sign in).
+- `account_activated(user)`: someone accepted an invitation; their guest places become
+  the member's.
 """
 
 from blinker import Namespace
@@ -18,3 +23,5 @@ _signals = Namespace()
 registration_changed = _signals.signal("registration-changed")
 meeting_changed = _signals.signal("meeting-changed")
 account_mail = _signals.signal("account-mail")
+guest_mail = _signals.signal("guest-mail")
+account_activated = _signals.signal("account-activated")

@@ -32,7 +32,7 @@ GET_ACCESS: dict[str, tuple] = {
     "agenda.edit": COORDINATORS,
     "agenda.edit_report": COORDINATORS,
     # A guest's personal link: the token is the proof, whoever is signed in.
-    "agenda.guest_calendar": UNKNOWN_TOKEN,
+    "calendar.guest_feed": UNKNOWN_TOKEN,
     "agenda.guest_registration": UNKNOWN_TOKEN,
     "agenda.index": PUBLIC,
     "api.openapi": PUBLIC,

@@ -16,7 +16,8 @@ The life cycle:
 3. The same link shows the place, the .ics, and lets the guest cancel (`cancel`) or
    erase their data (`erase`).
 
-The answer to the visitor never tells whether the address is known: a member's address
+Mails go out through the `guest_mail` signal (mail/receivers.py). The answer to the
+visitor never tells whether the address is known: a member's address
 gets a mail that says to sign in, an address that is already registered gets its link
 again; the page says the same thing every time.
 
@@ -50,7 +51,7 @@ from lerend_netwerk.agenda.service import (
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
-from lerend_netwerk.signals import registration_changed
+from lerend_netwerk.signals import guest_mail, registration_changed
 
 TOKEN_PURPOSE = b"guest-registration:"
 
@@ -81,9 +82,9 @@ def token_of(registration: Registration) -> str:
 
 
 def personal_url(registration: Registration) -> str:
-    from lerend_netwerk.calendar.links import site_url
-
-    return f"{site_url()}/inschrijving/{token_of(registration)}"
+    """The absolute personal link, from SITE_URL (mails are also sent outside requests)."""
+    base = current_app.config["SITE_URL"].rstrip("/")
+    return f"{base}/inschrijving/{token_of(registration)}"
 
 
 def find_by_token(token: str) -> Registration | None:
@@ -159,12 +160,6 @@ def request_place(meeting: Meeting, details: GuestDetails) -> str:
     """A visitor asks for a place; a mail goes to the address. Returns what happened
     ("requested", "resent", "registered", "member") for tests and logs only: the
     visitor is told the same in every case."""
-    from lerend_netwerk.mail.guests import (
-        queue_guest_confirmation,
-        queue_guest_link,
-        queue_member_notice,
-    )
-
     meeting = lock_meeting(meeting)
     if not meeting.open_to_guests:
         raise AgendaError("Voor deze sessie kan je je enkel inschrijven met een account.")
@@ -175,7 +170,7 @@ def request_place(meeting: Meeting, details: GuestDetails) -> str:
     email = User.normalise_email(details.email)
     key = email.lower()
     if db.session.scalar(select(User.id).where(func.lower(User.email) == key)) is not None:
-        queue_member_notice(meeting, email)
+        guest_mail.send(meeting, kind="member", email=email)
         return "member"
     registration = db.session.scalars(
         select(Registration)
@@ -184,15 +179,15 @@ def request_place(meeting: Meeting, details: GuestDetails) -> str:
     ).one_or_none()
     if registration is not None and registration.user_id is not None:
         # A member's place (the account was deleted in between is impossible: cascade).
-        queue_member_notice(meeting, email)
+        guest_mail.send(meeting, kind="member", email=email)
         return "member"
     if registration is not None and registration.is_active:
-        queue_guest_link(registration)
+        guest_mail.send(meeting, kind="link", registration=registration)
         return "registered"
     if registration is not None and registration.status == "pending":
         _fill_details(registration, details, email)
         db.session.flush()
-        queue_guest_confirmation(registration)
+        guest_mail.send(meeting, kind="confirm", registration=registration)
         return "resent"
     if registration is None:
         registration = Registration(meeting_id=meeting.id, email_key=key, sequence=0)
@@ -211,7 +206,7 @@ def request_place(meeting: Meeting, details: GuestDetails) -> str:
     registration.hold_expires_at = _hold_for(meeting, now)
     _issue_token(registration)
     db.session.flush()
-    queue_guest_confirmation(registration)
+    guest_mail.send(meeting, kind="confirm", registration=registration)
     return "requested"
 
 

@@ -30,10 +30,19 @@ from lerend_netwerk.auth import throttle
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db, limiter, login_manager
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
+from lerend_netwerk.signals import account_activated
 from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.timeutil import nl_time
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
+
+
+def _adopt_guest_places(user, **_extra) -> None:
+    """An accepted invitation: the guest places of that address become the member's."""
+    guests.adopt_guest_places(user)
+
+
+account_activated.connect(_adopt_guest_places)
 
 
 # --- access -----------------------------------------------------------------------------
@@ -262,32 +271,6 @@ def guest_registration(token: str):
         closed_reason=service.registration_closed_reason(meeting),
         show_online=registration.status == "confirmed",
     ), {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
-
-
-@bp.get("/inschrijving/<token>.ics")
-def guest_calendar(token: str):
-    """The session as a calendar file, with the guest's own status."""
-    from lerend_netwerk.calendar.ics import build_feed
-
-    registration = _guest_registration(token)
-    if registration.status not in ("confirmed", "waitlisted"):
-        abort(404)
-    meeting = registration.meeting
-    data = build_feed(
-        [meeting],
-        name=meeting.title,
-        personal_statuses={meeting.id: registration.status},
-        personal_revisions={meeting.id: (registration.itip_sequence, registration.updated_at)},
-        include_online=registration.status == "confirmed",
-    )
-    return Response(
-        data,
-        mimetype="text/calendar",
-        headers={
-            "Content-Disposition": f'attachment; filename="{meeting.slug}.ics"',
-            "Cache-Control": "no-store",
-        },
-    )
 
 
 @bp.post("/inschrijving/<token>/uitschrijven")

@@ -29,6 +29,7 @@ from lerend_netwerk.auth.forms import (
     ProfileForm,
 )
 from lerend_netwerk.extensions import db, login_manager
+from lerend_netwerk.signals import account_activated
 from lerend_netwerk.themes.models import Theme
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -171,10 +172,8 @@ def accept_invitation(token: str):
         form.name.data = record.user.name
     if form.validate_on_submit():
         user = service.use_token(record, form.password.data, name=form.name.data)
-        from lerend_netwerk.agenda.guests import adopt_guest_places
-
-        # Places taken as a guest with this address become the member's.
-        adopt_guest_places(user)
+        # Places taken as a guest with this address become the member's (agenda).
+        account_activated.send(user)
         sign_in(user)
         db.session.commit()
         flash("Welkom in het lerend netwerk! Vul gerust je profiel aan.", "success")

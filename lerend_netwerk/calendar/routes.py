@@ -80,6 +80,33 @@ def personal_feed(token: str):
     return feed_response(service.personal_feed_source(token))
 
 
+@bp.get("/inschrijving/<token>.ics")
+def guest_feed(token: str):
+    """A guest's session as an .ics file, with the guest's own status (docs/guests.md)."""
+    from lerend_netwerk.agenda.guests import find_by_token
+    from lerend_netwerk.calendar.ics import build_feed
+
+    registration = find_by_token(token)
+    if registration is None or registration.status not in ("confirmed", "waitlisted"):
+        abort(404)
+    meeting = registration.meeting
+    data = build_feed(
+        [meeting],
+        name=meeting.title,
+        personal_statuses={meeting.id: registration.status},
+        personal_revisions={meeting.id: (registration.itip_sequence, registration.updated_at)},
+        include_online=registration.status == "confirmed",
+    )
+    return Response(
+        data,
+        mimetype="text/calendar",
+        headers={
+            "Content-Disposition": f'attachment; filename="{meeting.slug}.ics"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 @bp.post("/account/agenda-link/vernieuwen")
 @login_required
 def renew_token():

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from lerend_netwerk.signals import account_mail, meeting_changed, registration_changed
+from lerend_netwerk.signals import (
+    account_mail,
+    guest_mail,
+    meeting_changed,
+    registration_changed,
+)
 
 
 def on_registration_changed(sender: Any, **extra: Any) -> None:
@@ -34,8 +39,24 @@ def on_account_mail(sender: Any, **extra: Any) -> None:
     queue_mail(sender, extra["subject"], extra["text"], kind=extra["kind"])
 
 
+def on_guest_mail(sender: Any, **extra: Any) -> None:
+    """guest_mail(meeting, kind=..., registration=..., email=...): the guest's mail."""
+    from lerend_netwerk.mail import guests
+
+    kind = extra["kind"]
+    if kind == "confirm":
+        guests.queue_guest_confirmation(extra["registration"])
+    elif kind == "link":
+        guests.queue_guest_link(extra["registration"])
+    elif kind == "member":
+        guests.queue_member_notice(sender, extra["email"])
+    else:
+        raise ValueError(f"unknown guest mail {kind!r}")
+
+
 def connect() -> None:
     """Subscribe to the signals (idempotent: blinker connects a receiver once)."""
     registration_changed.connect(on_registration_changed)
     meeting_changed.connect(on_meeting_changed)
     account_mail.connect(on_account_mail)
+    guest_mail.connect(on_guest_mail)
