@@ -156,3 +156,28 @@ def test_an_unknown_field_is_refused(tmp_path):
     with pytest.raises(Exception, match="nonsense"):
         writer.add_document(key="x", nonsense="y")
     writer.cancel()
+
+
+def test_spilled_runs_joined_with_whooshs_own_postings_hold_the_same(tmp_path):
+    fields = [whoosh_fields(doc) for doc in _documents(1000)]
+    boosted = dict(fields[7], _boost=3.0)  # through Whoosh's pool
+    _build(tmp_path / "whoosh", SegmentWriter, [[*map(dict, fields), dict(boosted)]], limitmb=1)
+    _build(tmp_path / "fast", FastSegmentWriter, [[*map(dict, fields), dict(boosted)]], limitmb=1)
+    expected = _contents(tmp_path / "whoosh")
+    assert len(expected["stored"]) == 1001
+    assert _contents(tmp_path / "fast") == expected
+
+
+def test_a_cancelled_writer_leaves_no_runs_behind(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), SCHEMA)
+    writer = FastSegmentWriter(ix, limitmb=1)
+    for doc in _documents(1000):
+        writer.add_document(**whoosh_fields(doc))
+    assert writer._runs and all(os.path.exists(_run_path(writer, p)) for p in writer._runs)
+    paths = [_run_path(writer, p) for p in writer._runs]
+    writer.cancel()
+    assert not any(os.path.exists(path) for path in paths)
+
+
+def _run_path(writer, name: str) -> str:
+    return os.path.join(writer.pool.tempstore.folder, name)

@@ -53,7 +53,7 @@ DEFAULT_GAP_SECONDS = 3600.0
 DEFAULT_BATCH = 2000
 # A rebuild's postings stay in memory up to this many MB (the writer's estimate, about
 # 40 bytes a posting: some 36,000 documents of 300 words) before they spill to sorted
-# runs on disk; merging those runs back takes about 2.5 times the CPU.
+# runs on disk, merged term by term at commit (little extra CPU).
 REINDEX_LIMITMB = 512
 # A fresh index expects the ids this far below the newest one that are missing to
 # still be in flight (PostgreSQL hands out ids before commit).

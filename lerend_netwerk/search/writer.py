@@ -11,14 +11,18 @@ time. The files are byte for byte those Whoosh's own writer makes
 What it does not handle itself goes Whoosh's way and still ends up in the same
 files: documents with boosts (`_boost`, `_<field>_boost`) or stored values of their
 own (`_stored_<field>`), fields with term vectors or a separate spelling field, the
-postings of segments merged in at commit, another codec. Past `limitmb` (Whoosh's
-own estimate of the memory the postings take) the postings go to sorted runs on disk
-as Whoosh's pool does.
+postings of segments merged in at commit, another codec. Past `limitmb` (an estimate
+of the memory the held postings take) they go to a sorted run on disk, one record per
+term; at commit the runs are merged term by term.
 """
 
 from __future__ import annotations
 
+import contextlib
+import heapq
+import pickle
 from array import array
+from collections.abc import Iterator
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3FieldWriter, W3PostingsWriter
@@ -78,6 +82,7 @@ class FastSegmentWriter(SegmentWriter):
         self._held = 0  # estimated bytes in self._terms
         self._limit = int(kwargs.get("limitmb", 128)) * 1024 * 1024
         self._own_fields: dict[str, bool] = {}
+        self._runs: list[str] = []  # sorted runs of held postings written to disk
 
     # Adding --------------------------------------------------------------------
 
@@ -160,21 +165,62 @@ class FastSegmentWriter(SegmentWriter):
         encoded.sort(key=_first)
         return encoded
 
-    def _pooled(self):
-        """The held postings as Whoosh's pool items, in sorted order."""
+    def _held_records(self) -> Iterator[tuple[str, bytes, list]]:
+        """The held postings as (field, term bytes, flat postings), in sorted order."""
         for fieldname in sorted(self._terms):
             for tbytes, postings in self._sorted_terms(fieldname):
-                for i in range(0, len(postings), 3):
-                    yield (fieldname, tbytes, postings[i], postings[i + 1], postings[i + 2])
+                yield fieldname, tbytes, postings
 
     def _spill(self) -> None:
-        """Write the held postings to a sorted run of Whoosh's pool (memory limit)."""
-        pool = self.pool
-        path, run = pool._new_run()
-        pool._write_run(run, self._pooled())
-        pool._add_run(path)
+        """Write the held postings to a sorted run on disk (the memory limit)."""
+        path, run = self.pool._new_run()
+        try:
+            for record in self._held_records():
+                pickle.dump(record, run, pickle.HIGHEST_PROTOCOL)
+        finally:
+            run.close()
+        self._runs.append(path)
         self._terms = {}
         self._held = 0
+
+    def _read_run(self, path: str) -> Iterator[tuple[str, bytes, list]]:
+        run = self.pool._open_run(path)
+        try:
+            while True:
+                try:
+                    yield pickle.load(run)
+                except EOFError:
+                    return
+        finally:
+            run.close()
+
+    def _records(self) -> Iterator[tuple[str, bytes, list]]:
+        """Every posting of the new segment per term: the runs and what is held, merged.
+
+        Runs are in the order they were written and the held postings come last, so
+        a term's document numbers stay ascending when its pieces are joined.
+        """
+        if not self._runs:
+            yield from self._held_records()
+            return
+        sources = [self._read_run(path) for path in self._runs] + [self._held_records()]
+        merged = heapq.merge(*sources, key=_key)
+        current = next(merged, None)
+        for record in merged:
+            if current is not None and record[:2] == current[:2]:
+                current = (current[0], current[1], current[2] + record[2])
+            else:
+                yield current
+                current = record
+        if current is not None:
+            yield current
+
+    def _close_segment(self) -> None:
+        super()._close_segment()
+        for path in self._runs:
+            with contextlib.suppress(OSError):
+                self.pool._remove_run(path)
+        self._runs = []
 
     # Writing the segment ---------------------------------------------------------
 
@@ -194,8 +240,15 @@ class FastSegmentWriter(SegmentWriter):
         if direct:
             self._write_terms(lengths)
         else:
-            for item in self._pooled():
-                pool.current.append(item)
+            # Whoosh's pool holds postings too (merged segments, boosted documents):
+            # ours join them (as one more sorted run when some are on disk already),
+            # then Whoosh's way.
+            if self._runs or pool.runs:
+                path, run = pool._new_run()
+                pool._write_run(run, _items(self._records()))
+                pool._add_run(path)
+            else:
+                pool.current.extend(_items(self._records()))
             self._terms = {}
             self.fieldwriter.add_postings(self.schema, lengths, pool.iter_postings())
         self.fieldwriter.close()
@@ -204,15 +257,32 @@ class FastSegmentWriter(SegmentWriter):
 
     def _write_terms(self, lengths: _SegmentLengths | None) -> None:
         writer = self.fieldwriter
-        for fieldname in sorted(self._terms):
-            writer.start_field(fieldname, self.schema[fieldname])
-            field_lengths = lengths.field(fieldname) if lengths is not None else []
-            for tbytes, postings in self._sorted_terms(fieldname):
-                writer.start_term(tbytes)
-                _fill_term(writer._postwriter, postings, field_lengths)
-                writer.finish_term()
+        field = None
+        field_lengths: list[int] = []
+        for fieldname, tbytes, postings in self._records():
+            if fieldname != field:
+                if field is not None:
+                    writer.finish_field()
+                writer.start_field(fieldname, self.schema[fieldname])
+                field = fieldname
+                field_lengths = lengths.field(fieldname) if lengths is not None else []
+            writer.start_term(tbytes)
+            _fill_term(writer._postwriter, postings, field_lengths)
+            writer.finish_term()
+        if field is not None:
             writer.finish_field()
         self._terms = {}
+
+
+def _key(record: tuple) -> tuple[str, bytes]:
+    return record[0], record[1]
+
+
+def _items(records) -> Iterator[tuple]:
+    """Records as Whoosh's pool items (field, term bytes, docnum, weight, value)."""
+    for fieldname, tbytes, postings in records:
+        for i in range(0, len(postings), 3):
+            yield (fieldname, tbytes, postings[i], postings[i + 1], postings[i + 2])
 
 
 def _first(item: tuple) -> Any:
