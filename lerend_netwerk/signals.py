@@ -7,6 +7,8 @@ the session (a queued mail, say) is committed or rolled back together with the c
   "promoted" (moved up from the waiting list) or "cancelled".
 - `meeting_changed(meeting, change=...)`: change is "rescheduled" (title, time or place
   changed), "reinstated" (a cancelled session goes ahead after all) or "cancelled".
+- `account_mail(user, subject=..., text=..., kind=...)`: the accounts want a mail sent to
+  `user` (an invitation, a password reset link).
 """
 
 from blinker import Namespace
@@ -15,3 +17,4 @@ _signals = Namespace()
 
 registration_changed = _signals.signal("registration-changed")
 meeting_changed = _signals.signal("meeting-changed")
+account_mail = _signals.signal("account-mail")
