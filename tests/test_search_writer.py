@@ -14,7 +14,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
-from lerend_netwerk.search.documents import DOC_TYPES, SearchDocument
+from lerend_netwerk.search.documents import SearchDocument
 from lerend_netwerk.search.index import SCHEMA
 from lerend_netwerk.search.sync import whoosh_fields
 from lerend_netwerk.search.writer import FastSegmentWriter
@@ -27,6 +27,7 @@ TEXT = (
     "matchingdag kmo's CVO's thema's de het een van en in op voor met 2.0 NT2 VDAB"
 )
 WORDS = TEXT.split(" ")
+TYPES = ("session", "proeftuin", "report", "practice", "recommendation", "theme")
 
 
 def _documents(count: int, seed: int = 7) -> list[SearchDocument]:
@@ -38,7 +39,7 @@ def _documents(count: int, seed: int = 7) -> list[SearchDocument]:
             body += f" uniekwoord{n}"  # a term in one document: inlined postings
         docs.append(
             SearchDocument(
-                type=rng.choice(DOC_TYPES),
+                type=rng.choice(TYPES),
                 id=n,
                 slug=f"document-{n}",
                 title=" ".join(rng.choices(WORDS, k=rng.randint(1, 6))),
