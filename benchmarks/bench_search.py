@@ -47,6 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from lerend_netwerk import register_content_types  # noqa: E402
 from lerend_netwerk.search import query as search_query  # noqa: E402
 from lerend_netwerk.search.documents import SearchDocument, doc_types  # noqa: E402
 from lerend_netwerk.search.index import DUTCH_STOPWORDS, fold, get_handle  # noqa: E402
@@ -248,6 +249,7 @@ def main() -> int:
         "--limitmb", type=int, default=REINDEX_LIMITMB, help="the build's memory limit (MB)"
     )
     args = parser.parse_args()
+    register_content_types()  # the document types, as the app does (no app needed here)
 
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     counts = vocabulary()
