@@ -42,6 +42,7 @@ from lerend_netwerk.agenda.models import MEETING_KIND_LABELS, MEETING_KINDS, Mee
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.contributions.models import ACCEPTED, Contribution
 from lerend_netwerk.db import utcnow
+from lerend_netwerk.evaluations.indicators import satisfaction_section
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators import charts
 from lerend_netwerk.indicators.periods import Period
@@ -67,6 +68,7 @@ TABLE_NAMES = (
     "kwartalen",
     "output",
     "aanbevelingen",
+    "tevredenheid",
 )
 ONE = literal_column("1")
 ZERO = literal_column("0")
@@ -870,6 +872,7 @@ def build_report(
         _quarters_section(scope, by_quarter),
         _output_section(figures),
         _recommendations_section(by_status),
+        satisfaction_section(period, scope.level, viewer),
     ]
     return report
 

@@ -24,7 +24,7 @@ def on_meeting_changed(sender: Any, **extra: Any) -> None:
     from lerend_netwerk.mail.messages import queue_meeting_mails
 
     meeting = extra.get("meeting", sender)
-    queue_meeting_mails(meeting, extra["change"])
+    queue_meeting_mails(meeting, extra["change"], message=extra.get("message") or "")
 
 
 def connect() -> None:
