@@ -24,7 +24,12 @@ INVALID_MESSAGE = (
 
 _DATE = r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
 _ISO_DATE = r"(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
-_TIME = r"(?P<h>\d{1,2})\s*(?:(?:[:.]|u|h|uur)\s*(?P<min>\d{2})?)?(?::(?P<s>\d{2}))?\s*(?:u|uur)?"
+# "u", "h" or "uur" after the hour: 14u, 14u30, 14h30, 14 uur.
+_HOUR_MARK = r"(?:uur|[uh])"
+_TIME = (
+    r"(?P<h>\d{1,2})\s*(?:(?:[:.]|" + _HOUR_MARK + r")\s*(?P<min>\d{2})?)?"
+    r"(?::(?P<s>\d{2}))?\s*" + _HOUR_MARK + "?"
+)
 _SEPARATOR = r"(?:\s*,\s*|\s+om\s+|\s+|T)"
 _DATETIME_RE = re.compile(rf"^(?:{_DATE}|{_ISO_DATE})(?:{_SEPARATOR}{_TIME})?$", re.IGNORECASE)
 _TIME_RE = re.compile(rf"^{_TIME}$", re.IGNORECASE)
