@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -198,3 +199,29 @@ def test_mail_evaluations_command_queues_and_commits(app, runner, ended):
     assert "Queued 2 evaluation(s)." in result.output
     db.session.expire_all()
     assert len(evaluation_mails()) == 2
+
+
+def test_two_workers_at_once_ask_each_attendee_once(app, ended):
+    errors: list[Exception] = []
+    counts: list[int] = []
+    start = threading.Barrier(2)
+
+    def worker() -> None:
+        try:
+            with app.app_context():
+                start.wait(timeout=10)
+                counts.append(service.queue_due_evaluations())
+                db.session.commit()
+        except Exception as error:  # pragma: no cover - shown by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(counts) == [0, 2]
+    db.session.expire_all()
+    assert len(evaluation_mails()) == 2
+    assert len(db.session.scalars(select(Evaluation)).all()) == 2

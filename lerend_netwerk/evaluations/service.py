@@ -31,6 +31,7 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.attendance import attendee_contact, may_receive_mail
 from lerend_netwerk.agenda.models import Meeting, Registration
+from lerend_netwerk.agenda.service import lock_meeting
 from lerend_netwerk.core.csvexport import to_csv
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.evaluations.models import SCORES, Evaluation
@@ -105,6 +106,9 @@ def queue_evaluations(meeting: Meeting, now: datetime | None = None) -> int:
     from lerend_netwerk.mail.outbox import queue_mail
 
     now = now or utcnow()
+    # Two workers running the job at once: the second waits here, then finds the
+    # questionnaires the first created (the unique registration_id backs this up).
+    meeting = lock_meeting(meeting)
     asked = set(
         db.session.scalars(
             select(Evaluation.registration_id).where(Evaluation.meeting_id == meeting.id)
