@@ -72,7 +72,11 @@ def test_attendance_sheet_lists_confirmed_people_by_name(client, session_with_pe
     positions = [html.index(n) for n in ("amir El Idrissi", "Bart Claes", "Zoë Van den Broeck")]
     assert positions == sorted(positions)
     assert "Wachtende Willy" not in html
-    assert "break-inside: avoid" in html
+    # Styles from a file: the Content-Security-Policy forbids inline ones.
+    assert "<style" not in html and "/static/attendance-sheet.css" in html
+    with client.get("/static/attendance-sheet.css") as response:
+        css = response.get_data(as_text=True)
+    assert "tr { break-inside: avoid" in css
 
 
 def test_attendance_pdf_parsed_back_has_rows_and_names(
@@ -101,8 +105,10 @@ def test_attendance_pdf_parsed_back_has_rows_and_names(
     assert [next(n for n in names if n in line) for line in found] == names
     for number, line in enumerate(found, start=1):
         assert line.startswith(str(number)) and "Syntra Vlaanderen" in line
-    # The header repeats on every page.
+    # The header repeats on every page, the footer names the session and counts pages.
     assert all("Handtekening" in page for page in pages)
+    assert f"Blad 1 van {len(pages)}" in pages[0]
+    assert "Aanwezigheidslijst — Inspiratie-event" in pages[-1]
 
 
 def test_coordinator_mails_the_waiting_list_and_the_text_stays_on_the_history(

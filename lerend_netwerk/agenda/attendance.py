@@ -7,6 +7,7 @@ is the one place that knows where a registrant's name, address and organisation 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template
@@ -90,6 +91,10 @@ def attendance_rows(meeting: Meeting) -> list[SheetRow]:
 BLANK_ROWS = 5
 
 
+def _stylesheet() -> str:
+    return (Path(current_app.static_folder) / "attendance-sheet.css").read_text(encoding="utf-8")
+
+
 def render_sheet(meeting: Meeting, *, for_pdf: bool = False) -> str:
     """The printable attendance list as an HTML page."""
     return render_template(
@@ -98,6 +103,8 @@ def render_sheet(meeting: Meeting, *, for_pdf: bool = False) -> str:
         rows=attendance_rows(meeting),
         blank_rows=BLANK_ROWS,
         for_pdf=for_pdf,
+        # The PDF is made without fetching anything: its stylesheet goes in whole.
+        stylesheet=_stylesheet() if for_pdf else "",
         site_name=current_app.config.get("SITE_NAME", "Lerend netwerk duaal leren"),
     )
 
