@@ -75,3 +75,13 @@ def test_list_and_month_view_link_to_each_other(new_context: Any) -> None:
     assert "soort=intervisie" in page.url
     page.get_by_role("link", name="Lijst", exact=True).click()
     page.wait_for_url("**/sessies?soort=intervisie")
+
+
+def test_attendance_list_is_styled_for_print(signed_in: Any) -> None:
+    """The print view's stylesheet loads under the Content-Security-Policy."""
+    page = signed_in("coordinator")
+    page.goto("/sessies/intervisie-werkplekken-browsertest/aanwezigheidslijst")
+    cell = page.locator("th", has_text="Handtekening")
+    assert cell.evaluate("th => getComputedStyle(th).borderTopStyle") == "solid"
+    page.emulate_media(media="print")
+    assert not page.locator(".screen-only").is_visible()
