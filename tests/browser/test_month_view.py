@@ -56,6 +56,9 @@ def test_month_view_fits_and_opens_a_session_by_keyboard(new_context: Any, width
         visible_days = page.locator("td.month-day:visible")
         assert visible_days.count() == page.locator("td.has-sessions:not(.is-outside)").count()
         assert page.locator("td.has-sessions .month-full").first.is_visible()
+        week = page.locator("tr:has(td.has-sessions)").first
+        label = week.evaluate("tr => getComputedStyle(tr, '::before').content")
+        assert label.startswith('"Week van ')
         box = link.bounding_box()
         assert box["width"] > 300 and box["height"] >= 24  # a big target for a thumb
     screenshot(page, f"agenda-maand-{width}")
