@@ -36,7 +36,7 @@ GET_ACCESS: dict[str, tuple] = {
     "agenda_tools.attendance_sheet": COORDINATORS,
     "agenda_tools.duplicate": COORDINATORS,
     "agenda_tools.message": COORDINATORS,
-    "agenda_tools.month": PUBLIC,
+    "agenda_tools.month_view": PUBLIC,
     "api.openapi": PUBLIC,
     "api.session": PUBLIC,
     "api.sessions": PUBLIC,

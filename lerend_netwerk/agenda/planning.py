@@ -39,13 +39,18 @@ def slug_for_title(title: str, exclude: Meeting | None = None) -> str:
 
 @dataclass
 class Day:
-    day: date
+    date: date
     in_month: bool
     meetings: list[Meeting] = field(default_factory=list)
 
     @property
     def iso(self) -> str:
-        return self.day.isoformat()
+        return self.date.isoformat()
+
+    @property
+    def number(self) -> int:
+        """The day of the month, as the grid shows it."""
+        return self.date.day
 
 
 @dataclass

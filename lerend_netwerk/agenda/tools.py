@@ -18,7 +18,7 @@ bp = Blueprint("agenda_tools", __name__, template_folder="templates")
 
 
 @bp.get("/sessies/maand")
-def month():
+def month_view():
     """The agenda as a month calendar (a list per week on a phone), filtered like the list."""
     filters = service.AgendaFilters.from_args(request.args)
     year, month_number = planning.parse_month(request.args.get("maand"), today_local())
