@@ -225,3 +225,19 @@ def test_two_workers_at_once_ask_each_attendee_once(app, ended):
     db.session.expire_all()
     assert len(evaluation_mails()) == 2
     assert len(db.session.scalars(select(Evaluation)).all()) == 2
+
+
+def test_answers_are_in_the_members_personal_data_export(app, ended):
+    from lerend_netwerk.auth.service import export_personal_data
+
+    _, people = ended
+    service.queue_due_evaluations()
+    evaluation = db.session.scalar(
+        select(Evaluation).join(Evaluation.registration).where(Registration.user_id == people[0].id)
+    )
+    service.save_answer(evaluation, service.Answer(score=4, useful="Veel"))
+    db.session.commit()
+    (exported,) = export_personal_data(people[0])["evaluations"]
+    assert exported["session"] == "intervisie-mentoren"
+    assert (exported["score"], exported["useful"]) == (4, "Veel")
+    assert export_personal_data(people[2])["evaluations"] == []

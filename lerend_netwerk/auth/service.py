@@ -460,6 +460,9 @@ def export_personal_data(user: User) -> dict[str, Any]:
         ],
     }
     data.update(_contributions_of(user))
+    from lerend_netwerk.evaluations.service import evaluations_of
+
+    data["evaluations"] = evaluations_of(user)
     return data
 
 

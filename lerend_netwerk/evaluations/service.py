@@ -24,6 +24,7 @@ import secrets
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import exists, select
@@ -267,3 +268,25 @@ def results_csv(meeting: Meeting) -> bytes:
             for a in results(meeting).answers
         ),
     )
+
+
+def evaluations_of(user: Any) -> list[dict[str, Any]]:
+    """The member's answers, for the export of their personal data."""
+    evaluations = db.session.scalars(
+        select(Evaluation)
+        .join(Evaluation.registration)
+        .where(Registration.user_id == user.id)
+        .order_by(Evaluation.sent_at, Evaluation.id)
+    )
+    return [
+        {
+            "session": e.meeting.slug,
+            "sent_at": e.sent_at.isoformat(),
+            "answered_at": e.answered_at.isoformat() if e.answered_at else None,
+            "score": e.score,
+            "useful": e.useful,
+            "better": e.better,
+            "topics": e.topics,
+        }
+        for e in evaluations
+    ]
