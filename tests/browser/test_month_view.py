@@ -88,3 +88,14 @@ def test_attendance_list_is_styled_for_print(signed_in: Any) -> None:
     assert cell.evaluate("th => getComputedStyle(th).borderTopStyle") == "solid"
     page.emulate_media(media="print")
     assert not page.locator(".screen-only").is_visible()
+
+
+def test_the_slug_follows_the_title_until_it_is_edited(signed_in: Any) -> None:
+    page = signed_in("coordinator")
+    page.goto("/sessies/nieuw")
+    page.get_by_label("Titel").fill("Netwerkmoment Oost-Vlaanderen: één dag")
+    slug = page.get_by_label("Korte naam in de link")
+    assert slug.input_value() == "netwerkmoment-oost-vlaanderen-een-dag"
+    slug.fill("netwerkmoment-ov")
+    page.get_by_label("Titel").fill("Iets anders")
+    assert slug.input_value() == "netwerkmoment-ov"
