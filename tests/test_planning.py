@@ -189,6 +189,12 @@ def test_month_view_signed_in_members_see_members_sessions(client, march, make_u
     assert "Ledenoverleg" in page(client, "/sessies/maand?maand=2031-03")
 
 
+def test_month_view_marks_today(client):
+    html = page(client, "/sessies/maand")
+    (cell,) = re.findall(r'<td class="[^"]*is-today"[^>]*>', html)
+    assert 'aria-current="date"' in cell and "Vandaag" in html
+
+
 @pytest.mark.parametrize("value", ["", "2031-13", "x", "1800-01", "2031-03-01"])
 def test_month_view_falls_back_to_this_month(client, value):
     today = date.today()

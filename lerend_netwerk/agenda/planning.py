@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import defer, selectinload
 
 from lerend_netwerk.agenda import service
-from lerend_netwerk.agenda.models import Meeting
+from lerend_netwerk.agenda.models import MEETING_KIND_LABELS, Meeting
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import Proeftuin
 from lerend_netwerk.proeftuinen.service import slugify, unique_slug
@@ -42,6 +42,7 @@ class Day:
     date: date
     in_month: bool
     meetings: list[Meeting] = field(default_factory=list)
+    is_today: bool = False
 
     @property
     def iso(self) -> str:
@@ -125,10 +126,11 @@ def month_view(user: Any, filters: service.AgendaFilters, year: int, month: int)
     by_day: dict[date, list[Meeting]] = {}
     for meeting in db.session.scalars(query):
         by_day.setdefault(to_local(meeting.starts_at).date(), []).append(meeting)
+    today = datetime.now(BRUSSELS).date()
     weeks = [
-        [Day(day, day.month == month, by_day.get(day, [])) for day in week] for week in weeks_dates
+        [Day(day, day.month == month, by_day.get(day, []), day == today) for day in week]
+        for week in weeks_dates
     ]
-    from lerend_netwerk.agenda.models import MEETING_KIND_LABELS
 
     return Month(
         year=year,
