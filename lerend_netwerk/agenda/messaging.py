@@ -1,6 +1,7 @@
 """Coordinators' mail to a session's registrants, and the session's history of it.
 
-Each mail goes through the outbox, one per registrant; the text is kept as a
+Each mail goes through the outbox, one per registrant (queued by mail/receivers.py on the
+`meeting_message` signal); the text is kept as a
 MeetingMessage so coordinators see later what was sent, when, by whom and to how many.
 A message that comes with a cancellation goes out in the cancellation mail itself.
 """
@@ -13,15 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda import service
-from lerend_netwerk.agenda.attendance import attendee_contact, may_receive_mail
+from lerend_netwerk.agenda.attendance import may_receive_mail
 from lerend_netwerk.agenda.models import (
     MESSAGE_AUDIENCES,
     Meeting,
     MeetingMessage,
     Registration,
 )
-from lerend_netwerk.calendar.links import session_url
 from lerend_netwerk.extensions import db
+from lerend_netwerk.signals import meeting_message
 
 AUDIENCE_STATUSES = {
     "confirmed": ("confirmed",),
@@ -54,9 +55,6 @@ def send_message(
     meeting: Meeting, actor: Any, audience: str, subject: str, body: str
 ) -> MeetingMessage:
     """Mail everyone in `audience` about `meeting` and keep the text on its history."""
-    from lerend_netwerk.mail.messages import render_mail
-    from lerend_netwerk.mail.outbox import queue_mail
-
     if audience not in MESSAGE_AUDIENCES:
         raise service.AgendaError("Kies wie het bericht krijgt.")
     subject, body = (subject or "").strip(), (body or "").strip()
@@ -69,24 +67,6 @@ def send_message(
     reached = recipients(meeting, audience)
     if not reached:
         raise service.AgendaError("Niemand om te mailen: er staat nog niemand op deze lijst.")
-    for registration in reached:
-        contact = attendee_contact(registration)
-        text, html = render_mail(
-            "meeting_message",
-            recipient_name=contact.name,
-            meeting=meeting,
-            registration=registration,
-            body=body,
-            meeting_url=session_url(meeting.slug),
-            show_online=registration.status == "confirmed",
-        )
-        queue_mail(
-            contact.recipient,
-            f"{subject} — {meeting.title}",
-            text,
-            html=html,
-            kind="meeting-message",
-        )
     author_id, author_label = _author(actor)
     message = MeetingMessage(
         meeting_id=meeting.id,
@@ -100,6 +80,8 @@ def send_message(
     )
     db.session.add(message)
     db.session.flush()
+    # mail/receivers.py queues one mail per registrant, in this transaction.
+    meeting_message.send(message, registrations=reached)
     return message
 
 

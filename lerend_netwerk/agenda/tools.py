@@ -3,6 +3,8 @@ duplicating) and the month view of the agenda."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -10,9 +12,8 @@ from lerend_netwerk.agenda import attendance, messaging, planning, service
 from lerend_netwerk.agenda.routes import _coordinator_meeting
 from lerend_netwerk.agenda.tool_forms import DuplicateForm, MessageForm
 from lerend_netwerk.extensions import db
-from lerend_netwerk.indicators.periods import today_local
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
-from lerend_netwerk.timeutil import nl_date
+from lerend_netwerk.timeutil import BRUSSELS, nl_date
 
 bp = Blueprint("agenda_tools", __name__, template_folder="templates")
 
@@ -21,7 +22,9 @@ bp = Blueprint("agenda_tools", __name__, template_folder="templates")
 def month_view():
     """The agenda as a month calendar (a list per week on a phone), filtered like the list."""
     filters = service.AgendaFilters.from_args(request.args)
-    year, month_number = planning.parse_month(request.args.get("maand"), today_local())
+    year, month_number = planning.parse_month(
+        request.args.get("maand"), datetime.now(BRUSSELS).date()
+    )
     view = planning.month_view(current_user, filters, year, month_number)
     return render_template(
         "agenda/month.html",

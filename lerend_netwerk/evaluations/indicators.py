@@ -1,4 +1,8 @@
-"""Satisfaction for the indicators page: the average score per kind of session and quarter."""
+"""Satisfaction for the indicators page: the average score per kind of session and quarter.
+
+The `indicators` hook of the evaluations' content type: rows for the "Tevredenheid"
+table (indicators/sections.py), computed for the indicators' scope.
+"""
 
 from __future__ import annotations
 
@@ -14,16 +18,19 @@ from lerend_netwerk.proeftuinen.models import Proeftuin
 from lerend_netwerk.timeutil import LOCALE, to_local
 from lerend_netwerk.visibility import visible_clause
 
-TABLE_NAME = "tevredenheid"
+ALL_SESSIONS_LABEL = "Alle sessies"
 
 
-def average_text(value: float | None) -> str | None:
-    """4.25 -> '4,3' (nl-BE); None when there are no answers."""
-    return None if value is None else format_decimal(value, "0.0", locale=LOCALE)
+def average_text(values: list[int]) -> str | None:
+    """[4, 5] -> '4,5' (nl-BE); None when there are no answers."""
+    if not values:
+        return None
+    return format_decimal(sum(values) / len(values), "0.0", locale=LOCALE)
 
 
-def satisfaction(period: Any, level: str | None, viewer: Any) -> dict[tuple[str, int], list[int]]:
-    """{(kind, quarter index): [scores]} for answered evaluations of sessions in `period`."""
+def _scores(scope: Any) -> dict[tuple[str, int], list[int]]:
+    """{(kind, quarter index): [scores]} for answered evaluations of sessions in scope."""
+    period = scope.period
     query = (
         select(Meeting.kind, Meeting.starts_at, Evaluation.score)
         .join(Evaluation, Evaluation.meeting_id == Meeting.id)
@@ -33,11 +40,11 @@ def satisfaction(period: Any, level: str | None, viewer: Any) -> dict[tuple[str,
             Meeting.status != "cancelled",
             Meeting.starts_at >= period.starts,
             Meeting.starts_at < period.ends,
-            visible_clause(Meeting, viewer),
+            visible_clause(Meeting, scope.viewer),
         )
     )
-    if level:
-        query = query.where(Proeftuin.level == level)
+    if scope.level:
+        query = query.where(Proeftuin.level == scope.level)
     quarters = period.quarters()
     found: dict[tuple[str, int], list[int]] = {}
     for kind, starts_at, score in db.session.execute(query):
@@ -47,53 +54,37 @@ def satisfaction(period: Any, level: str | None, viewer: Any) -> dict[tuple[str,
     return found
 
 
-def satisfaction_section(period: Any, level: str | None, viewer: Any) -> Any:
-    """The "Tevredenheid" section: answers and average per kind, and per quarter."""
-    from lerend_netwerk.indicators.service import Section
-    from lerend_netwerk.indicators.tables import DataTable
-
-    scores = satisfaction(period, level, viewer)
-    quarters = period.quarters()
-    table = DataTable(
-        TABLE_NAME,
-        "Tevredenheid per soort sessie (gemiddelde score op 5)",
-        ["Soort", "Antwoorden", "Gemiddelde", *[q.label for q in quarters]],
-    )
+def satisfaction_indicators(scope: Any) -> dict[str, Any]:
+    """The rows of the satisfaction table: (label, answers, average, [average per quarter])
+    per kind with answers, then all sessions; and the quarters' labels."""
+    scores = _scores(scope)
+    quarters = scope.period.quarters()
     kinds = list(MEETING_KINDS) + sorted({k for k, _ in scores} - set(MEETING_KINDS))
-
-    def mean(values: list[int]) -> str | None:
-        return average_text(sum(values) / len(values)) if values else None
-
+    rows = []
     for kind in kinds:
         per_quarter = [scores.get((kind, i), []) for i in range(len(quarters))]
         everything = [s for values in per_quarter for s in values]
-        if not everything:
-            continue
-        table.rows.append(
-            [
-                MEETING_KIND_LABELS.get(kind, kind),
-                len(everything),
-                mean(everything),
-                *[mean(values) for values in per_quarter],
-            ]
-        )
+        if everything:
+            label = MEETING_KIND_LABELS.get(kind, kind)
+            rows.append(
+                (
+                    label,
+                    len(everything),
+                    average_text(everything),
+                    [average_text(v) for v in per_quarter],
+                )
+            )
     all_scores = [s for values in scores.values() for s in values]
-    table.rows.append(
-        [
-            "Alle sessies",
+    per_quarter = [
+        [s for (_, i), values in scores.items() if i == index for s in values]
+        for index in range(len(quarters))
+    ]
+    rows.append(
+        (
+            ALL_SESSIONS_LABEL,
             len(all_scores),
-            mean(all_scores),
-            *[
-                mean([s for (_, i), values in scores.items() if i == index for s in values])
-                for index in range(len(quarters))
-            ],
-        ]
+            average_text(all_scores),
+            [average_text(v) for v in per_quarter],
+        )
     )
-    return Section(
-        TABLE_NAME,
-        "Tevredenheid",
-        "De scores (1 tot 5) die deelnemers gaven in de evaluatie na de sessie, per soort "
-        "sessie en per kwartaal waarin de sessie startte. Enkel beantwoorde vragenlijsten "
-        "tellen.",
-        table,
-    )
+    return {"satisfaction_quarters": [q.label for q in quarters], "satisfaction_by_kind": rows}

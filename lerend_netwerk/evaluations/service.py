@@ -30,13 +30,14 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import selectinload
 
-from lerend_netwerk.agenda.attendance import attendee_contact, may_receive_mail
+from lerend_netwerk.agenda.attendance import may_receive_mail
 from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.agenda.service import lock_meeting
 from lerend_netwerk.core.csvexport import to_csv
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.evaluations.models import SCORES, Evaluation
 from lerend_netwerk.extensions import db
+from lerend_netwerk.signals import evaluation_requested
 from lerend_netwerk.timeutil import local_isoformat
 
 DEFAULTS = {
@@ -102,10 +103,6 @@ def due_meetings(now: datetime) -> list[Meeting]:
 
 def queue_evaluations(meeting: Meeting, now: datetime | None = None) -> int:
     """Create the questionnaire for each attendee not yet asked, and queue its mail."""
-    from lerend_netwerk.calendar.links import session_url
-    from lerend_netwerk.mail.messages import render_mail
-    from lerend_netwerk.mail.outbox import queue_mail
-
     now = now or utcnow()
     # Two workers running the job at once: the second waits here, then finds the
     # questionnaires the first created (the unique registration_id backs this up).
@@ -121,36 +118,18 @@ def queue_evaluations(meeting: Meeting, now: datetime | None = None) -> int:
         if registration.id in asked or not may_receive_mail(registration):
             continue
         token = secrets.token_urlsafe(32)
-        db.session.add(
-            Evaluation(
-                registration_id=registration.id,
-                meeting_id=meeting.id,
-                token_hash=hash_token(token),
-                sent_at=now,
-                closes_at=closes_at,
-            )
-        )
-        contact = attendee_contact(registration)
-        text, html = render_mail(
-            "evaluation_request",
-            recipient_name=contact.name,
-            meeting=meeting,
-            evaluation_url=evaluation_url(token),
+        evaluation = Evaluation(
+            registration_id=registration.id,
+            meeting_id=meeting.id,
+            token_hash=hash_token(token),
+            sent_at=now,
             closes_at=closes_at,
-            meeting_url=session_url(meeting.slug),
-            # The session is over: its online link is no secret to those who took part.
-            show_online=True,
         )
-        queue_mail(
-            contact.recipient,
-            f"Hoe was “{meeting.title}”? Laat het ons weten",
-            text,
-            html=html,
-            kind="evaluation",
-            dedupe_key=f"evaluation:{registration.id}",
-        )
+        db.session.add(evaluation)
         queued += 1
-    db.session.flush()
+        # mail/receivers.py queues the mail with the link, in this transaction.
+        db.session.flush()
+        evaluation_requested.send(evaluation, token=token)
     return queued
 
 
