@@ -25,3 +25,7 @@ meeting_changed = _signals.signal("meeting-changed")
 account_mail = _signals.signal("account-mail")
 guest_mail = _signals.signal("guest-mail")
 account_activated = _signals.signal("account-activated")
+# A coordinator's message to a session's registrants: meeting_message(message,
+# registrations=[...]). An evaluation to mail: evaluation_requested(evaluation, token=...).
+meeting_message = _signals.signal("meeting-message")
+evaluation_requested = _signals.signal("evaluation-requested")

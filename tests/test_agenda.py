@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from conftest import csrf_token, login, post_form
-from lerend_netwerk.agenda import attendance as agenda_attendance
 from lerend_netwerk.agenda import meetings as agenda_meetings
 from lerend_netwerk.agenda import registrations as agenda_registrations
+from lerend_netwerk.agenda import roster as agenda_roster
 from lerend_netwerk.agenda import service
 from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.extensions import db
@@ -308,7 +308,7 @@ def test_csv_export_is_excel_friendly_and_formula_safe(
     agenda_registrations.register(meeting, evil, "@SUM(A1)")
     agenda_registrations.register(meeting, other, "-5 of\nmeer")
     db.session.commit()
-    data = agenda_attendance.attendees_csv(meeting).decode("utf-8")
+    data = agenda_roster.attendees_csv(meeting).decode("utf-8")
     assert data.startswith("\ufeffNaam;E-mailadres;")
     # Every record ends in CRLF; the only bare LF is inside the quoted remark.
     assert data.endswith("\r\n")
@@ -600,7 +600,7 @@ def test_coordinator_edits_time_which_bumps_sequence_and_keeps_slug(
     agenda_registrations.register(meeting, waiting)
     login(client, make_user(role="coordinator"))
     form = page(client, "/sessies/verplaatst/bewerken")
-    assert 'name="slug"' not in form and 'type="datetime-local"' in form
+    assert 'name="slug"' not in form and 'placeholder="dd/mm/jjjj uu:mm"' in form
     with recorded(meeting_changed) as events:
         response = post_form(
             client,

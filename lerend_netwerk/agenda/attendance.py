@@ -1,177 +1,132 @@
-"""Coordinators' view of who comes: the attendee list, check-in, walk-ins, the CSV."""
+"""Who attended a session: one contact per registration, the signature list (HTML and PDF).
+
+Everything here is keyed on the Registration row, not on an account: `attendee_contact`
+is the one place that knows where a registrant's name, address and organisation live.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from pathlib import Path
+from typing import Any
 
+from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.models import Meeting, Registration
-from lerend_netwerk.agenda.service import (
-    AgendaError,
-    _annotate_positions,
-    _waitlist_order,
-    lock_meeting,
-)
-from lerend_netwerk.auth.models import User
-from lerend_netwerk.auth.service import email_problem
-from lerend_netwerk.core.csvexport import to_csv
-from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
-from lerend_netwerk.timeutil import local_isoformat
 
 
-@dataclass
-class AttendeeList:
-    """Everyone registered for a session, by state."""
+@dataclass(frozen=True)
+class Contact:
+    """How to name and reach one registrant."""
 
-    meeting: Meeting
-    confirmed: list[Registration]
-    waitlisted: list[Registration]
-    cancelled: list[Registration]
+    name: str
+    email: str
+    organisation: str
+    # What the mail outbox takes: the account when there is one, else the address.
+    recipient: Any
 
     @property
-    def checked_in(self) -> int:
-        return sum(1 for r in self.confirmed + self.waitlisted if r.checked_in_at)
+    def sort_key(self) -> tuple[str, str]:
+        return (self.name.casefold(), self.organisation.casefold())
 
 
-def attendee_list(meeting: Meeting) -> AttendeeList:
-    """The registrations of a session: confirmed by name, the waiting list in order."""
-    registrations = list(
-        db.session.scalars(
-            select(Registration)
-            .where(Registration.meeting_id == meeting.id)
-            .options(selectinload(Registration.user))
-            .order_by(*_waitlist_order())
+def attendee_contact(registration: Registration) -> Contact:
+    """Name, e-mail and organisation of the person behind a registration."""
+    user = registration.user
+    if user is not None:
+        return Contact(
+            name=user.name or "",
+            email=user.email or "",
+            organisation=user.organisation.title if user.organisation else "",
+            recipient=user,
         )
+    # A registration without an account carries the person's own details.
+    email = getattr(registration, "person_email", None) or ""
+    return Contact(
+        name=getattr(registration, "person_name", None) or "",
+        email=email,
+        organisation=getattr(registration, "person_organisation", None) or "",
+        recipient=email or None,
     )
-    _annotate_positions(registrations)
 
-    def by_name(registration: Registration) -> str:
-        return registration.person_name.casefold()
 
-    return AttendeeList(
+def may_receive_mail(registration: Registration) -> bool:
+    """Whether mail to this registrant can go out: an address, and an active account."""
+    user = registration.user
+    if user is not None:
+        return bool(user.active and user.email)
+    return bool(attendee_contact(registration).email)
+
+
+def confirmed_registrations(meeting: Meeting) -> list[Registration]:
+    """The confirmed registrations of a session, sorted by the person's name."""
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.meeting_id == meeting.id, Registration.status == "confirmed")
+        .options(selectinload(Registration.user))
+    )
+    return sorted(registrations, key=lambda r: (attendee_contact(r).sort_key, r.id))
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    number: int
+    name: str
+    organisation: str
+
+
+def attendance_rows(meeting: Meeting) -> list[SheetRow]:
+    """One numbered row per confirmed person, sorted by name."""
+    rows = []
+    for number, registration in enumerate(confirmed_registrations(meeting), start=1):
+        contact = attendee_contact(registration)
+        rows.append(SheetRow(number, contact.name, contact.organisation))
+    return rows
+
+
+# Empty rows at the end, for people who come without being on the list.
+BLANK_ROWS = 5
+
+
+def _stylesheet() -> str:
+    return (Path(current_app.static_folder) / "attendance-sheet.css").read_text(encoding="utf-8")
+
+
+def render_sheet(meeting: Meeting, *, for_pdf: bool = False) -> str:
+    """The printable attendance list as an HTML page."""
+    return render_template(
+        "agenda/attendance_sheet.html",
         meeting=meeting,
-        confirmed=sorted((r for r in registrations if r.status == "confirmed"), key=by_name),
-        waitlisted=[r for r in registrations if r.status == "waitlisted"],
-        cancelled=sorted((r for r in registrations if r.status == "cancelled"), key=by_name),
+        rows=attendance_rows(meeting),
+        blank_rows=BLANK_ROWS,
+        for_pdf=for_pdf,
+        # The PDF is made without fetching anything: its stylesheet goes in whole.
+        stylesheet=_stylesheet() if for_pdf else "",
+        site_name=current_app.config.get("SITE_NAME", "Lerend netwerk duaal leren"),
     )
 
 
-def set_check_in(
-    meeting: Meeting, registration_id: int, present: bool | None = None
-) -> Registration:
-    """Mark a registrant present or not (None toggles); 404 if not of this session."""
-    registration = db.one_or_404(
-        select(Registration).where(
-            Registration.id == registration_id, Registration.meeting_id == meeting.id
-        )
-    )
-    if not registration.is_active:
-        raise AgendaError(f"{registration.person_name} is uitgeschreven voor deze sessie.")
-    if present is None:
-        present = registration.checked_in_at is None
-    if present and registration.checked_in_at is None:
-        registration.checked_in_at = utcnow()
-    elif not present:
-        registration.checked_in_at = None
-    db.session.flush()
-    return registration
+def attendance_pdf(meeting: Meeting) -> bytes:
+    """The attendance list as a PDF (A4), for the project file."""
+    from weasyprint import HTML  # imported here: loading pango takes a moment
+
+    return HTML(
+        string=render_sheet(meeting, for_pdf=True),
+        base_url=current_app.config.get("SITE_URL") or None,
+        url_fetcher=_no_fetching(),
+    ).write_pdf()
 
 
-def _csv_time(value: datetime | None) -> str:
-    return local_isoformat(value).replace("T", " ") if value else ""
+def _no_fetching() -> Any:
+    """A fetcher that fetches nothing: the PDF is made from the list alone, so no name in
+    it makes the server send a request."""
+    from weasyprint.urls import URLFetcher
 
+    class NoFetching(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            raise ValueError(f"not fetched: {url}")
 
-CSV_HEADER = (
-    "Naam",
-    "E-mailadres",
-    "Organisatie",
-    "Status",
-    "Plaats op wachtlijst",
-    "Ingeschreven op",
-    "Aanwezig om",
-    "Opmerking",
-    "Soort",
-)
-
-
-def person_kind(registration: Registration) -> str:
-    """ "Lid", "Gast" or "Ter plaatse" (a walk-in), as lists and the CSV show it."""
-    if registration.walk_in:
-        return "Ter plaatse"
-    return "Gast" if registration.is_guest else "Lid"
-
-
-def attendees_csv(meeting: Meeting) -> bytes:
-    """The attendee list as CSV for Excel: BOM, ';' separated, CRLF, formula-safe."""
-    attendees = attendee_list(meeting)
-    return to_csv(
-        CSV_HEADER,
-        (
-            [
-                registration.person_name,
-                registration.person_email or "",
-                registration.person_organisation or "",
-                registration.status_label,
-                registration.waitlist_position or "",
-                _csv_time(registration.registered_at),
-                _csv_time(registration.checked_in_at),
-                registration.remark,
-                person_kind(registration),
-            ]
-            for registration in attendees.confirmed + attendees.waitlisted
-        ),
-    )
-
-
-def add_walk_in(
-    meeting: Meeting, name: str, organisation: str = "", email: str = ""
-) -> Registration:
-    """Add someone who came without registering, present from now on.
-
-    A walk-in is counted as attended. An address that already has a place in this
-    session is the same person: check them in on the list instead.
-    """
-    meeting = lock_meeting(meeting)
-    if meeting.is_cancelled:
-        raise AgendaError("Deze sessie is geannuleerd.")
-    name = (name or "").strip()
-    if not name:
-        raise AgendaError("Vul de naam in.")
-    key = None
-    if (email or "").strip():
-        problem = email_problem(email)
-        if problem:
-            raise AgendaError(problem)
-        email = User.normalise_email(email)
-        key = email.lower()
-        existing = db.session.scalar(
-            select(Registration).where(
-                Registration.meeting_id == meeting.id, Registration.email_key == key
-            )
-        )
-        if existing is not None:
-            raise AgendaError(
-                f"{email} heeft al een plaats in deze sessie ({existing.person_name}): "
-                "zet die persoon op aanwezig in de lijst."
-            )
-    now = utcnow()
-    registration = Registration(
-        meeting_id=meeting.id,
-        status="confirmed",
-        walk_in=True,
-        guest_name=name[:200],
-        guest_organisation=(organisation or "").strip()[:200] or None,
-        guest_email=email or None,
-        email_key=key,
-        registered_at=now,
-        confirmed_at=now,
-        checked_in_at=now,
-        sequence=0,
-    )
-    db.session.add(registration)
-    db.session.flush()
-    return registration
+    return NoFetching()

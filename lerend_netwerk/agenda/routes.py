@@ -15,7 +15,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from lerend_netwerk.agenda import attendance, guests, meetings, registrations, service
+from lerend_netwerk.agenda import guests, meetings, registrations, roster, service
 from lerend_netwerk.agenda.forms import (
     CheckInForm,
     GuestConfirmForm,
@@ -349,8 +349,20 @@ def edit(slug: str):
 
 @bp.post("/sessies/<slug>/annuleren")
 def cancel_meeting(slug: str):
-    """A coordinator cancels a session."""
-    return _change_meeting_status(slug, meetings.cancel_meeting, "is geannuleerd")
+    """A coordinator cancels a session, with an optional message to the registrants."""
+    from lerend_netwerk.agenda import messaging
+    from lerend_netwerk.agenda.tool_forms import CancelForm
+
+    _coordinator_meeting(slug)
+    form = CancelForm()
+    if not form.validate():
+        flash(" ".join(form.bericht.errors), "error")
+        return redirect(url_for("agenda.detail", slug=slug))
+
+    def cancel(meeting: Meeting, actor) -> Meeting:
+        return messaging.cancel_with_message(meeting, actor, form.bericht.data or "")
+
+    return _change_meeting_status(slug, cancel, "is geannuleerd")
 
 
 @bp.post("/sessies/<slug>/heropnemen")
@@ -379,10 +391,10 @@ def attendees(slug: str):
     return render_template(
         "agenda/attendees.html",
         meeting=meeting,
-        attendees=attendance.attendee_list(meeting),
+        attendees=roster.attendee_list(meeting),
         form=CheckInForm(),
         walk_in_form=WalkInForm(formdata=None),
-        person_kind=attendance.person_kind,
+        person_kind=roster.person_kind,
     )
 
 
@@ -391,7 +403,7 @@ def attendees_csv(slug: str):
     """The attendee list as a CSV file that opens correctly in Excel."""
     meeting = _coordinator_meeting(slug)
     return Response(
-        attendance.attendees_csv(meeting),
+        roster.attendees_csv(meeting),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="deelnemers-{meeting.slug}.csv"',
@@ -407,7 +419,7 @@ def check_in(slug: str, registration_id: int):
     form = CheckInForm()
     form.validate()
     try:
-        registration = attendance.set_check_in(meeting, registration_id, form.present())
+        registration = roster.set_check_in(meeting, registration_id, form.present())
     except service.AgendaError as error:
         flash(str(error), "warning")
     else:
@@ -429,7 +441,7 @@ def add_walk_in(slug: str):
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
         return redirect(url_for("agenda.attendees", slug=slug, _anchor="ter-plaatse"))
     try:
-        registration = attendance.add_walk_in(
+        registration = roster.add_walk_in(
             meeting, form.name.data, form.organisation.data or "", form.email.data or ""
         )
     except service.AgendaError as error:

@@ -1,8 +1,8 @@
 """The agenda's common ground: seats, listing and looking up sessions, the lock.
 
 Registering and the waiting list are in `registrations.py`, guests in `guests.py`,
-coordinators' session changes in `meetings.py`, attendees and check-in in
-`attendance.py`.
+coordinators' session changes in `meetings.py`, the attendee list, check-in and walk-ins
+in `roster.py`, the attendance sheet in `attendance.py`.
 
 Decisions worth knowing:
 
@@ -53,7 +53,7 @@ from lerend_netwerk.visibility import (
 
 PER_PAGE = 20
 # Slugs that would collide with the agenda's own URLs.
-RESERVED_SLUGS = frozenset({"nieuw"})
+RESERVED_SLUGS = frozenset({"nieuw", "maand"})
 
 
 class AgendaError(Exception):

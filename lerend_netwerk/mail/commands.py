@@ -55,6 +55,7 @@ def queue_scheduled_mail() -> tuple[int, int]:
     """Queue reminders and digests that are due now, and run the guests' job (expired
     holds move the waiting list up; retention); commit. Returns (reminders, digests)."""
     from lerend_netwerk.agenda.guests import run_guest_jobs
+    from lerend_netwerk.evaluations.service import queue_due_evaluations
     from lerend_netwerk.mail.digest import queue_due_digests
     from lerend_netwerk.mail.scheduled import queue_due_reminders
     from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
@@ -62,7 +63,8 @@ def queue_scheduled_mail() -> tuple[int, int]:
 
     try:
         begin_write_transaction(db.session)
-        reminders = queue_due_reminders()
+        # The questionnaires after a session count as reminders.
+        reminders = queue_due_reminders() + queue_due_evaluations()
         # The daily and weekly overviews of followed threads count as digests.
         digests = queue_due_digests() + queue_due_thread_overviews()
         run_guest_jobs()
@@ -131,6 +133,18 @@ def reminders() -> None:
     count = queue_due_reminders()
     db.session.commit()
     click.echo(f"Queued {count} reminder(s).")
+
+
+@mail_cli.command("evaluations")
+def evaluations() -> None:
+    """Queue the questionnaires for sessions that have just ended."""
+    from lerend_netwerk.evaluations.service import queue_due_evaluations
+    from lerend_netwerk.sqlite import begin_write_transaction
+
+    begin_write_transaction(db.session)
+    count = queue_due_evaluations()
+    db.session.commit()
+    click.echo(f"Queued {count} evaluation(s).")
 
 
 @mail_cli.command("digest")

@@ -10,8 +10,10 @@ from typing import Any
 
 from lerend_netwerk.signals import (
     account_mail,
+    evaluation_requested,
     guest_mail,
     meeting_changed,
+    meeting_message,
     registration_changed,
 )
 
@@ -29,7 +31,7 @@ def on_meeting_changed(sender: Any, **extra: Any) -> None:
     from lerend_netwerk.mail.messages import queue_meeting_mails
 
     meeting = extra.get("meeting", sender)
-    queue_meeting_mails(meeting, extra["change"])
+    queue_meeting_mails(meeting, extra["change"], message=extra.get("message") or "")
 
 
 def on_account_mail(sender: Any, **extra: Any) -> None:
@@ -54,9 +56,25 @@ def on_guest_mail(sender: Any, **extra: Any) -> None:
         raise ValueError(f"unknown guest mail {kind!r}")
 
 
+def on_meeting_message(sender: Any, **extra: Any) -> None:
+    """meeting_message(message, registrations=[...]): the coordinator's mail to each."""
+    from lerend_netwerk.mail.event_mail import queue_meeting_message
+
+    queue_meeting_message(sender, extra["registrations"])
+
+
+def on_evaluation_requested(sender: Any, **extra: Any) -> None:
+    """evaluation_requested(evaluation, token=...): the questionnaire's mail."""
+    from lerend_netwerk.mail.event_mail import queue_evaluation_mail
+
+    queue_evaluation_mail(sender, extra["token"])
+
+
 def connect() -> None:
     """Subscribe to the signals (idempotent: blinker connects a receiver once)."""
     registration_changed.connect(on_registration_changed)
     meeting_changed.connect(on_meeting_changed)
     account_mail.connect(on_account_mail)
     guest_mail.connect(on_guest_mail)
+    meeting_message.connect(on_meeting_message)
+    evaluation_requested.connect(on_evaluation_requested)

@@ -51,9 +51,10 @@ log = logging.getLogger(__name__)
 DEFAULT_LOCK_TIMEOUT = 10.0
 DEFAULT_GAP_SECONDS = 3600.0
 DEFAULT_BATCH = 2000
-# A rebuild's postings stay in memory up to this many MB (Whoosh's estimate) before
-# they spill to sorted runs on disk; merging those runs back doubled the build time.
-REINDEX_LIMITMB = 2048
+# A rebuild's postings stay in memory up to this many MB (the writer's estimate, about
+# 40 bytes a posting: some 36,000 documents of 300 words) before they spill to sorted
+# runs on disk, merged term by term at commit (little extra CPU).
+REINDEX_LIMITMB = 512
 # A fresh index expects the ids this far below the newest one that are missing to
 # still be in flight (PostgreSQL hands out ids before commit).
 FRESH_GAP_WINDOW = 10_000
