@@ -55,8 +55,11 @@ CACHEABLE_ENDPOINTS = frozenset(
         "search.results",
         "themes.index",
         "themes.detail",
+        "api.sessions",
+        "api.session",
     }
 )
+CACHEABLE_TYPES = frozenset({"text/html", "application/json"})
 
 # Tables whose rows no cacheable page shows: writing them does not change the version
 # (a sign-in, a throttled attempt, a queued mail or a search outbox row).
@@ -250,13 +253,14 @@ def page_store(app: Flask | None = None) -> MemoryStore | RedisStore:
 # --- the request hooks ------------------------------------------------------------
 
 
-def _pack(content_type: str, etag: str, body: bytes) -> bytes:
-    return content_type.encode() + b"\n" + etag.encode() + b"\n" + body
+def _pack(content_type: str, etag: str, cache_control: str, body: bytes) -> bytes:
+    head = "\n".join((content_type, etag, cache_control)).encode()
+    return head + b"\n" + body
 
 
-def _unpack(data: bytes) -> tuple[str, str, bytes]:
-    content_type, etag, body = data.split(b"\n", 2)
-    return content_type.decode(), etag.decode(), body
+def _unpack(data: bytes) -> tuple[str, str, str, bytes]:
+    content_type, etag, cache_control, body = data.split(b"\n", 3)
+    return content_type.decode(), etag.decode(), cache_control.decode(), body
 
 
 def is_visitor_request() -> bool:
@@ -307,10 +311,13 @@ def serve_cached() -> Response | None:
     data = page_store().get(key)
     if data is None:
         return None
-    content_type, etag, body = _unpack(data)
+    content_type, etag, cache_control, body = _unpack(data)
     response = current_app.response_class(body, content_type=content_type)
     response.set_etag(etag)
-    _public_headers(response)
+    if cache_control:
+        response.headers["Cache-Control"] = cache_control
+    else:
+        _public_headers(response)
     response.headers["X-Page-Cache"] = "hit"
     return response.make_conditional(request)
 
@@ -325,7 +332,7 @@ def store_and_mark(response: Response) -> Response:
         return response
     cacheable = (
         response.status_code == 200
-        and response.mimetype == "text/html"
+        and response.mimetype in CACHEABLE_TYPES
         and not response.direct_passthrough
         and not response.is_streamed
         and "Set-Cookie" not in response.headers
@@ -336,9 +343,14 @@ def store_and_mark(response: Response) -> Response:
     body = response.get_data()
     etag = hashlib.sha256(body).hexdigest()[:32]
     seconds = max(int(current_app.config.get("PAGE_CACHE_SECONDS") or 60), 1)
-    page_store().set(g.page_cache_key, _pack(response.content_type or "", etag, body), seconds)
+    # A view that chose its own caching (the API's max-age) keeps it.
+    cache_control = response.headers.get("Cache-Control", "")
+    page_store().set(
+        g.page_cache_key, _pack(response.content_type or "", etag, cache_control, body), seconds
+    )
     response.set_etag(etag)
-    _public_headers(response)
+    if not cache_control:
+        _public_headers(response)
     response.headers["X-Page-Cache"] = "miss"
     return response.make_conditional(request)
 
