@@ -37,3 +37,5 @@ class DataVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+    # When it last changed: the Last-Modified of what is keyed on it.
+    changed_at: Mapped[datetime | None]

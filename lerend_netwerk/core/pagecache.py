@@ -25,6 +25,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -139,12 +140,18 @@ def _before_commit(session: Session) -> None:
     # every other lock the transaction takes (no lock-order deadlock with FOR UPDATE).
     connection = session.connection()
     result = connection.execute(
-        update(DataVersion).where(DataVersion.id == VERSION_ROW).values(value=DataVersion.value + 1)
+        update(DataVersion)
+        .where(DataVersion.id == VERSION_ROW)
+        .values(value=DataVersion.value + 1, changed_at=utcnow())
     )
     if result.rowcount == 0:
         # The row is missing (a database emptied by hand): start from the clock, so a
         # version never repeats one a worker may still have cached pages under.
-        connection.execute(insert(DataVersion).values(id=VERSION_ROW, value=time.time_ns() // 1000))
+        connection.execute(
+            insert(DataVersion).values(
+                id=VERSION_ROW, value=time.time_ns() // 1000, changed_at=utcnow()
+            )
+        )
 
 
 def _forget(session: Session) -> None:
@@ -158,12 +165,17 @@ def _forget_soft(session: Session, previous_transaction: Any) -> None:
 
 def current_version() -> int:
     """The data version: one primary-key read."""
+    return version_and_time()[0]
+
+
+def version_and_time() -> tuple[int, datetime | None]:
+    """The data version and when it last changed."""
     from lerend_netwerk.extensions import db
 
-    value = db.session.execute(
-        select(DataVersion.value).where(DataVersion.id == VERSION_ROW)
-    ).scalar()
-    return int(value or 0)
+    row = db.session.execute(
+        select(DataVersion.value, DataVersion.changed_at).where(DataVersion.id == VERSION_ROW)
+    ).first()
+    return (int(row[0]), row[1]) if row is not None else (0, None)
 
 
 # --- the stores -------------------------------------------------------------------

@@ -21,6 +21,7 @@ def upgrade():
         "data_version",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("value", sa.BigInteger(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
     )
     op.bulk_insert(data_version, [{"id": 1, "value": 1}])
