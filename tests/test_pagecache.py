@@ -31,8 +31,12 @@ def content(make_meeting, make_practice, make_recommendation):
     return meeting, practice, recommendation
 
 
-def test_anonymous_pages_set_no_cookie_and_are_served_from_the_cache(client, content):
+def test_anonymous_pages_set_no_cookie_and_are_served_from_the_cache(app, client, content):
+    from lerend_netwerk.search.service import sync_index
+
     meeting, practice, recommendation = content
+    # The search page is keyed on the index generation too: let the index catch up first.
+    sync_index(app)
     pages = [
         *ANONYMOUS_PAGES,
         f"/sessies/{meeting.slug}",
@@ -192,3 +196,17 @@ def test_a_change_is_visible_in_every_worker(app, database_url: str, tmp_path: P
             response = requests.get(f"{base}/sessies", timeout=30)
             assert "Tweede titel" in response.text
             assert "Eerste titel" not in response.text
+
+
+def test_search_results_follow_the_index(app, client, make_practice):
+    """The index catches up after the commit: a cached search page does not hide that."""
+    from lerend_netwerk.search.service import sync_index
+
+    make_practice(title="Eerste praktijk", summary="Over werkplekleren.")
+    sync_index(app)
+    client.get("/zoeken?q=werkplekleren")
+    assert client.get("/zoeken?q=werkplekleren").headers["X-Page-Cache"] == "hit"
+    make_practice(title="Tweede praktijk", summary="Nog meer werkplekleren.")
+    sync_index(app)
+    page = client.get("/zoeken?q=werkplekleren").get_data(as_text=True)
+    assert "Tweede praktijk" in page

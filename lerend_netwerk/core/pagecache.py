@@ -25,11 +25,11 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lerend_netwerk.core.models import DataVersion
@@ -163,19 +163,42 @@ def _forget_soft(session: Session, previous_transaction: Any) -> None:
         session.info.pop(_CHANGED, None)
 
 
-def current_version() -> int:
-    """The data version: one primary-key read."""
-    return version_and_time()[0]
+VERSION_SQL = "SELECT value, changed_at FROM data_version WHERE id = 1"
 
 
 def version_and_time() -> tuple[int, datetime | None]:
-    """The data version and when it last changed."""
+    """The data version and when it last changed: one primary-key read.
+
+    On a pooled DBAPI connection, below the ORM on purpose: this runs before every
+    cacheable page and feed, and the ORM's session and result machinery cost more than
+    the query itself.
+    """
     from lerend_netwerk.extensions import db
 
-    row = db.session.execute(
-        select(DataVersion.value, DataVersion.changed_at).where(DataVersion.id == VERSION_ROW)
-    ).first()
-    return (int(row[0]), row[1]) if row is not None else (0, None)
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(VERSION_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        connection.rollback()
+    finally:
+        connection.close()
+    if row is None:
+        return 0, None
+    changed = row[1]
+    if isinstance(changed, str):  # SQLite hands back the stored text
+        changed = datetime.fromisoformat(changed)
+    if changed is not None and changed.tzinfo is None:
+        changed = changed.replace(tzinfo=UTC)
+    return int(row[0]), changed
+
+
+def current_version() -> int:
+    """The data version (see version_and_time)."""
+    return version_and_time()[0]
 
 
 # --- the stores -------------------------------------------------------------------
@@ -298,8 +321,21 @@ def _candidate() -> bool:
 def _key() -> str:
     seconds = max(int(current_app.config.get("PAGE_CACHE_SECONDS") or 60), 1)
     bucket = int(utcnow().timestamp()) // seconds
-    raw = f"{current_version()}|{bucket}|visitor|{request.full_path}"
+    extra = ""
+    if request.endpoint == "search.results":
+        extra = _search_generation()
+    raw = f"{current_version()}|{bucket}|{extra}|visitor|{request.full_path}"
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _search_generation() -> str:
+    """The search index catches up after the commit: its generation is part of the key."""
+    from lerend_netwerk.search.index import get_handle
+
+    try:
+        return str(get_handle(current_app.config["SEARCH_INDEX_DIR"]).open().latest_generation())
+    except Exception:  # no index yet: the page says so, and is not worth caching apart
+        return "none"
 
 
 def _public_headers(response: Response) -> None:
