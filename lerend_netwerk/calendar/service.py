@@ -174,8 +174,8 @@ class FeedNotReady(Exception):
 
 
 # Events serialised per request at most this long; the rest in the background.
-FEED_BUILD_BUDGET_SECONDS = 0.7
-EVENT_CHUNK = 200
+FEED_BUILD_BUDGET_SECONDS = 0.5
+EVENT_CHUNK = 100
 
 
 def _event_keys(conditions: list[ColumnElement[bool]]) -> list[tuple[int, Hashable]]:
@@ -232,6 +232,8 @@ def _assembled_feed(
             select(Meeting).where(Meeting.id.in_(chunk)).options(selectinload(Meeting.themes))
         )
         for meeting in meetings:
+            if deadline is not None and time.monotonic() > deadline:
+                raise FeedNotReady()
             data = ics.event_bytes(meeting, site_url=site)
             cache.put(key_of[meeting.id], data)
             parts[meeting.id] = data
