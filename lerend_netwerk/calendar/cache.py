@@ -51,6 +51,10 @@ class FeedCache:
                     self._size -= len(dropped)
         return data
 
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._entries
+
     def last_modified(
         self, feed: Hashable, fingerprint: Hashable, candidate: datetime, now: datetime
     ) -> datetime:

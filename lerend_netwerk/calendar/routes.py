@@ -44,6 +44,9 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
         compress = request.accept_encodings["gzip"] > 0
         deadline = time.monotonic() + service.FEED_BUILD_BUDGET_SECONDS
         try:
+            if source.incremental and service.building_in_background(source):
+                # The thread is at it: competing with it would only slow both down.
+                raise service.FeedNotReady()
             body = source.gzipped_body(deadline) if compress else source.body(deadline)
         except service.FeedNotReady:
             # Never past the worker's timeout: the rest is built in the background and

@@ -250,6 +250,16 @@ def _assembled_feed(
 _background_lock = threading.Lock()
 
 
+def building_in_background(source: FeedSource) -> bool:
+    """Whether this worker is still serialising the feed's events in a thread (and has
+    no finished copy of it)."""
+    if (source.feed, source.fingerprint) in feed_cache():
+        return False
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with _background_lock:
+        return source.feed in app.extensions.get("calendar_feed_builds", ())
+
+
 def finish_in_background(source: FeedSource) -> None:
     """Serialise the rest of a feed's events in a thread (one per feed and worker)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
