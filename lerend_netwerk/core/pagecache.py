@@ -324,7 +324,11 @@ def _key() -> str:
     extra = ""
     if request.endpoint == "search.results":
         extra = _search_generation()
-    raw = f"{current_version()}|{bucket}|{extra}|visitor|{request.full_path}"
+    # The look of the site comes from the config, which a running site does not change;
+    # still, a page never outlives the stylesheet it names.
+    config = current_app.config
+    look = f"{config['SITE_NAME']}|{config['SITE_STYLESHEET']}"
+    raw = f"{current_version()}|{bucket}|{extra}|{look}|visitor|{request.full_path}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
