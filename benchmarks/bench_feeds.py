@@ -273,7 +273,8 @@ def write_json(path: str, tables: dict[str, list], args: argparse.Namespace) -> 
         wanted = [
             ("/agenda.ics 304", bare, "bare Flask (test client)"),
             ("/agenda.ics cached", bare, "bare Flask (test client)"),
-            ("/agenda.ics cold, feed not cached", raw, f"raw icalendar, {args.sessions} events"),
+            ("/agenda.ics all caches empty", raw, f"raw icalendar, {args.sessions} events"),
+            ("/agenda.ics feed not cached", raw, f"raw icalendar, {args.sessions} events"),
         ]
         for prefix, base, base_what in wanted:
             name = next(n for n in names if n.startswith(prefix))

@@ -180,7 +180,7 @@ class FeedNotReady(Exception):
 
 
 # Events serialised per request at most this long; the rest in the background.
-FEED_BUILD_BUDGET_SECONDS = 0.5
+FEED_BUILD_BUDGET_SECONDS = 0.8
 EVENT_CHUNK = 100
 
 
