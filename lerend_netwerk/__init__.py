@@ -28,6 +28,7 @@ def create_app(
 
     configure_defaults(app)
     register_logging(app)
+    register_content_types()
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -74,6 +75,38 @@ def register_logging(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
+def register_content_types() -> None:
+    """Every kind of content the central modules (search, themes, content import and
+    export, indicators, digest, account deletion) handle, each declared in its own
+    feature's `content_type.py`. In import order: a kind refers only to kinds before it."""
+    from lerend_netwerk.agenda.content_type import MEETING
+    from lerend_netwerk.contributions.content_type import CONTRIBUTION
+    from lerend_netwerk.core.content_types import content_types
+    from lerend_netwerk.evaluations.content_type import EVALUATION
+    from lerend_netwerk.mail.content_type import OUTGOING_MAIL
+    from lerend_netwerk.practices.content_type import PRACTICE
+    from lerend_netwerk.proeftuinen.content_type import ORGANISATION, PROEFTUIN, VISIT_REPORT
+    from lerend_netwerk.recommendations.content_type import FINAL_REPORT, RECOMMENDATION
+    from lerend_netwerk.search.content_type import ABBREVIATION
+    from lerend_netwerk.themes.content_type import THEME
+
+    for content_type in (
+        THEME,
+        ORGANISATION,
+        PROEFTUIN,
+        MEETING,
+        EVALUATION,
+        CONTRIBUTION,
+        PRACTICE,
+        VISIT_REPORT,
+        RECOMMENDATION,
+        FINAL_REPORT,
+        ABBREVIATION,
+        OUTGOING_MAIL,
+    ):
+        content_types.register(content_type)
+
+
 def register_extensions(app: Flask) -> None:
     from lerend_netwerk import models  # noqa: F401  (every model known to metadata)
     from lerend_netwerk.core.edge import init_edge
@@ -106,11 +139,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.agenda.routes import bp as agenda_bp
+    from lerend_netwerk.agenda.tools import bp as agenda_tools_bp
     from lerend_netwerk.api.routes import bp as api_bp
     from lerend_netwerk.auth.routes import bp as auth_bp
     from lerend_netwerk.calendar.routes import bp as calendar_bp
     from lerend_netwerk.contributions.routes import bp as contributions_bp
     from lerend_netwerk.core.routes import bp as core_bp
+    from lerend_netwerk.evaluations.routes import bp as evaluations_bp
     from lerend_netwerk.indicators.routes import bp as indicators_bp
     from lerend_netwerk.mail.routes import bp as mail_bp
     from lerend_netwerk.members.routes import bp as members_bp
@@ -124,6 +159,8 @@ def register_blueprints(app: Flask) -> None:
         core_bp,
         auth_bp,
         agenda_bp,
+        agenda_tools_bp,
+        evaluations_bp,
         calendar_bp,
         proeftuinen_bp,
         contributions_bp,

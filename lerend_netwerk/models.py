@@ -1,6 +1,6 @@
 """Import every feature's models so the metadata (and Alembic) know all tables."""
 
-from lerend_netwerk.agenda.models import Meeting, Registration
+from lerend_netwerk.agenda.models import Meeting, MeetingMessage, Registration
 from lerend_netwerk.auth.models import (
     AccountToken,
     LoginSession,
@@ -10,6 +10,7 @@ from lerend_netwerk.auth.models import (
 )
 from lerend_netwerk.contributions.models import Contribution
 from lerend_netwerk.core.models import AuditEvent, DataVersion
+from lerend_netwerk.evaluations.models import Evaluation
 from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin, VisitReport
@@ -32,10 +33,12 @@ __all__ = [
     "Contribution",
     "DataVersion",
     "Endorsement",
+    "Evaluation",
     "FinalReport",
     "Flag",
     "LoginSession",
     "Meeting",
+    "MeetingMessage",
     "Organisation",
     "OutgoingMail",
     "PasswordResetRequest",

@@ -7,6 +7,8 @@ the session (a queued mail, say) is committed or rolled back together with the c
   "promoted" (moved up from the waiting list) or "cancelled".
 - `meeting_changed(meeting, change=...)`: change is "rescheduled" (title, time or place
   changed), "reinstated" (a cancelled session goes ahead after all) or "cancelled".
+- `account_mail(user, subject=..., text=..., kind=...)`: the accounts want a mail sent to
+  `user` (an invitation, a password reset link).
 """
 
 from blinker import Namespace
@@ -15,3 +17,8 @@ _signals = Namespace()
 
 registration_changed = _signals.signal("registration-changed")
 meeting_changed = _signals.signal("meeting-changed")
+account_mail = _signals.signal("account-mail")
+# A coordinator's message to a session's registrants: meeting_message(message,
+# registrations=[...]). An evaluation to mail: evaluation_requested(evaluation, token=...).
+meeting_message = _signals.signal("meeting-message")
+evaluation_requested = _signals.signal("evaluation-requested")

@@ -27,7 +27,7 @@ from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db, limiter, login_manager
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.themes.service import related_on_themes
-from lerend_netwerk.timeutil import nl_datetime
+from lerend_netwerk.timeutil import nl_time
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
 
@@ -207,8 +207,20 @@ def edit(slug: str):
 
 @bp.post("/sessies/<slug>/annuleren")
 def cancel_meeting(slug: str):
-    """A coordinator cancels a session."""
-    return _change_meeting_status(slug, service.cancel_meeting, "is geannuleerd")
+    """A coordinator cancels a session, with an optional message to the registrants."""
+    from lerend_netwerk.agenda import messaging
+    from lerend_netwerk.agenda.tool_forms import CancelForm
+
+    _coordinator_meeting(slug)
+    form = CancelForm()
+    if not form.validate():
+        flash(" ".join(form.bericht.errors), "error")
+        return redirect(url_for("agenda.detail", slug=slug))
+
+    def cancel(meeting: Meeting, actor) -> Meeting:
+        return messaging.cancel_with_message(meeting, actor, form.bericht.data or "")
+
+    return _change_meeting_status(slug, cancel, "is geannuleerd")
 
 
 @bp.post("/sessies/<slug>/heropnemen")
@@ -269,7 +281,7 @@ def check_in(slug: str, registration_id: int):
     else:
         db.session.commit()
         if registration.checked_in_at:
-            at = nl_datetime(registration.checked_in_at, "HH:mm")
+            at = nl_time(registration.checked_in_at)
             flash(f"{registration.user.name} is aanwezig (sinds {at}).", "success")
         else:
             flash(f"{registration.user.name} staat niet meer als aanwezig.", "info")

@@ -47,9 +47,12 @@ def _once(format_function: Callable[..., str]) -> Callable[..., str]:
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
-        nl_datetime=_once(timeutil.nl_datetime),
-        nl_date=_once(timeutil.nl_date),
+        # One date style per context, no format argument: `nl_date`/`nl_datetime` on
+        # detail pages, `nl_date_short`/`nl_datetime_short` in lists (docs/look.md).
+        nl_date=_once(timeutil.nl_date_long),
         nl_date_short=_once(timeutil.nl_date_short),
+        nl_datetime=_once(timeutil.nl_datetime_long),
+        nl_datetime_short=_once(timeutil.nl_datetime_short),
         nl_time=_once(timeutil.nl_time),
         visibility_label=lambda value: VISIBILITY_LABELS.get(value, value),
     )
@@ -58,6 +61,7 @@ def init_templating(app: Flask) -> None:
         url_with_args=url_with_args,
         absolute_url=absolute_url,
         nl_timespan=_once(timeutil.nl_timespan),
+        nl_timespan_short=_once(timeutil.nl_timespan_short),
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

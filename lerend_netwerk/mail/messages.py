@@ -43,6 +43,25 @@ def render_mail(name: str, **context: Any) -> tuple[str, str | None]:
     return text, render_template(f"mail/{name}.html", **context)
 
 
+def queue_rendered(
+    user: Any,
+    subject: str,
+    template: str,
+    *,
+    unsubscribe_url: str,
+    headers: dict[str, str],
+    dedupe_key: str,
+    **context: Any,
+) -> bool:
+    """Render `template` for `user` and queue it (kind `template`) with its unsubscribe
+    link and headers; False if a mail with this dedupe key was queued before."""
+    text, html = render_mail(template, user=user, unsubscribe_url=unsubscribe_url, **context)
+    mail = queue_mail(
+        user, subject, text, html=html, kind=template, headers=headers, dedupe_key=dedupe_key
+    )
+    return mail is not None
+
+
 def invite_attachment(meeting: Meeting, method: str, registration: Registration) -> Attachment:
     """The iTIP invitation for one member: inline in the mail and attached as invite.ics.
 
@@ -121,8 +140,9 @@ def registered_for(meeting: Meeting) -> list[Registration]:
     )
 
 
-def queue_meeting_mails(meeting: Meeting, change: str) -> int:
-    """Mail everyone registered that the session changed, goes ahead after all, or is off."""
+def queue_meeting_mails(meeting: Meeting, change: str, message: str = "") -> int:
+    """Mail everyone registered that the session changed, goes ahead after all, or is off;
+    `message` is the coordinator's word that comes with it (a cancellation's reason)."""
     if change not in MEETING_SUBJECTS:
         raise ValueError(f"unknown meeting change {change!r}")
     method = "CANCEL" if change == "cancelled" else "REQUEST"
@@ -138,6 +158,7 @@ def queue_meeting_mails(meeting: Meeting, change: str) -> int:
             f"meeting_{change}",
             user=user,
             meeting=meeting,
+            message=message,
             registration=registration,
             meeting_url=session_url(meeting.slug),
             show_online=may_see_online_link(user, registration.status),

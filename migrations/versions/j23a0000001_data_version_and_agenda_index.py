@@ -1,7 +1,7 @@
 """data version counter for the page cache; the agenda's index on meeting.ends_at
 
 Revision ID: j23a0000001
-Revises: i21a0000001
+Revises: j18b0000001
 Create Date: 2026-12-01 13:10:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "j23a0000001"
-down_revision = "i21a0000001"
+down_revision = "j18b0000001"
 branch_labels = None
 depends_on = None
 
