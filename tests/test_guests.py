@@ -605,3 +605,15 @@ def test_every_mail_round_runs_the_guests_job(client, open_meeting, make_user):
         select(Registration).where(Registration.user_id == waiting.id)
     ).one()
     assert promoted.status == "confirmed"
+
+
+def test_the_page_with_the_guest_form_is_never_a_shared_cached_page(app, open_meeting):
+    first, second = app.test_client(), app.test_client()
+    first.get("/login")  # a visitor whose session already holds a CSRF secret
+    for client in (first, second, first):
+        response = client.get(f"/sessies/{open_meeting.slug}")
+        assert response.headers.get("X-Page-Cache") is None
+        assert "no-store" in response.headers["Cache-Control"]
+    # Each visitor's own token works.
+    for n, client in enumerate((first, second)):
+        assert request_as_guest(client, open_meeting, f"cache{n}@bedrijf.be").status_code == 200

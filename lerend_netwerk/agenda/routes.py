@@ -8,6 +8,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -106,15 +107,23 @@ def index():
 def detail(slug: str):
     """One session with its registration state for the visitor."""
     page = service.meeting_page(slug, current_user)
-    form = RegistrationForm(data={"remark": page.registration.remark if page.registration else ""})
+    # A visitor gets no member form: its CSRF token would need a session cookie.
+    form = None
+    if current_user.is_authenticated:
+        form = RegistrationForm(
+            data={"remark": page.registration.remark if page.registration else ""}
+        )
     return _detail_page(page, form)
 
 
 def _detail_page(page: service.MeetingPage, form, guest_form=None, status: int = 200):
     if guest_form is None and page.meeting.open_to_guests and not current_user.is_authenticated:
         guest_form = GuestRegistrationForm(formdata=None)
+    if guest_form is not None:
+        # The guest form carries this visitor's CSRF token: never a shared cached page.
+        g.page_cache_candidate = False
     related = related_on_themes(page.meeting.themes, current_user, exclude=page.meeting)
-    return render_template(
+    html = render_template(
         "agenda/detail.html",
         page=page,
         meeting=page.meeting,
@@ -122,7 +131,9 @@ def _detail_page(page: service.MeetingPage, form, guest_form=None, status: int =
         guest_form=guest_form,
         related=related,
         retention_months=current_app.config["GUEST_RETENTION_MONTHS"],
-    ), status
+    )
+    headers = {"Cache-Control": "private, no-store"} if guest_form is not None else {}
+    return html, status, headers
 
 
 def _registration_rate_limit() -> str:
