@@ -36,7 +36,9 @@ def guest_form(email: str, name: str = "Gast Een", **extra) -> dict:
 
 
 def request_as_guest(client, meeting, email: str, **extra):
-    token = csrf_token(client, f"/sessies/{meeting.slug}")
+    # A session closed to guests shows visitors no form: take a token from the login page.
+    page = f"/sessies/{meeting.slug}" if meeting.open_to_guests else "/login"
+    token = csrf_token(client, page)
     data = guest_form(email, **extra)
     data["csrf_token"] = token
     return client.post(f"/sessies/{meeting.slug}/inschrijven", data=data)

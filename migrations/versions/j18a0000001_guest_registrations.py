@@ -1,7 +1,7 @@
 """guest registrations, walk-ins and sessions open to guests
 
 Revision ID: j18a0000001
-Revises: j18b0000001
+Revises: j23a0000001
 Create Date: 2026-12-01 13:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "j18a0000001"
-down_revision = "j18b0000001"
+down_revision = "j23a0000001"
 branch_labels = None
 depends_on = None
 
