@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from lerend_netwerk.access import member_required
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail import receivers, service
 from lerend_netwerk.mail.forms import PreferencesForm, UnsubscribeForm
@@ -34,7 +35,7 @@ def unsubscribe(token: str):
 
 
 @bp.post("/account/voorkeuren")
-@login_required
+@member_required
 def preferences():
     """Save the mail preferences of the signed-in member."""
     form = PreferencesForm()

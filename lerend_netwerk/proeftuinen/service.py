@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import NotFoundError
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.access import can_contribute
@@ -144,7 +144,7 @@ def get_visible_report(slug: str, user: Any) -> VisitReport:
         .options(selectinload(VisitReport.proeftuin))
     )
     if not can_see(user, report):
-        abort(404)
+        raise NotFoundError()
     return report
 
 

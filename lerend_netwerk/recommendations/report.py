@@ -16,11 +16,11 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import NotFoundError
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
@@ -196,7 +196,7 @@ def get_version(version_id: int) -> FinalReport:
     """A frozen version; 404 for the working version or an unknown id."""
     version = db.session.get(FinalReport, version_id)
     if version is None or not version.is_frozen or version.snapshot is None:
-        abort(404)
+        raise NotFoundError()
     return version
 
 

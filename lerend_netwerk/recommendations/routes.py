@@ -15,9 +15,9 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.access import coordinator_required, member_required
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.forms import Form
 from lerend_netwerk.db import utcnow
@@ -400,7 +400,7 @@ def edit(slug: str):
 
 
 @bp.post("/aanbevelingen/<slug>/reacties")
-@login_required
+@member_required
 def reply(slug: str):
     """A member replies with a stance (contract: body, stance, csrf_token; parent_id)."""
     form = ReplyForm()
@@ -425,7 +425,7 @@ def reply(slug: str):
 
 
 @bp.route("/aanbevelingen/<slug>/reacties/<int:post_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@member_required
 def edit_reply(slug: str, post_id: int):
     """The author edits a reply within the edit window."""
     try:
@@ -463,7 +463,7 @@ def history(slug: str, post_id: int):
 
 
 @bp.route("/aanbevelingen/<slug>/reacties/<int:post_id>/melden", methods=["GET", "POST"])
-@login_required
+@member_required
 def flag(slug: str, post_id: int):
     """A member reports a reply to the moderators: the form, and sending it."""
     try:
@@ -551,7 +551,7 @@ def dismiss(slug: str, post_id: int):
 
 
 @bp.post("/aanbevelingen/<slug>/steunen")
-@login_required
+@member_required
 def endorse(slug: str):
     """A member supports the proposal, or withdraws the support."""
     return _act(
@@ -562,7 +562,7 @@ def endorse(slug: str):
 
 
 @bp.post("/aanbevelingen/<slug>/volgen")
-@login_required
+@member_required
 def follow(slug: str):
     """A member follows or unfollows the thread."""
     return _act(

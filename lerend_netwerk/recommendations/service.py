@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import abort, current_app
+from flask import current_app
 from sqlalchemy import and_, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import ForbiddenError, NotFoundError, SignInRequired
 from lerend_netwerk.core.paging import PageLinks
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -194,14 +195,14 @@ def edit_window() -> timedelta:
 def _require_member(user: Any) -> None:
     """Only signed-in users (the views redirect visitors to the login page first)."""
     if not getattr(user, "is_authenticated", False):
-        abort(401)
+        raise SignInRequired()
 
 
 def _require_coordinator(user: Any) -> None:
     """Only coordinators and admins."""
     _require_member(user)
     if not is_coordinator(user):
-        abort(403)
+        raise ForbiddenError()
 
 
 def _visible_posts_clause(user: Any):
@@ -288,7 +289,7 @@ def get_thread(slug: str, user: Any) -> Recommendation:
         .where(Recommendation.slug == slug)
     )
     if thread is None or not can_see(user, thread):
-        abort(404)
+        raise NotFoundError()
     return thread
 
 
@@ -297,9 +298,9 @@ def get_post(slug: str, post_id: int, user: Any) -> Post:
     thread = get_thread(slug, user)
     post = db.session.get(Post, post_id)
     if post is None or post.recommendation_id != thread.id:
-        abort(404)
+        raise NotFoundError()
     if post.is_hidden and not is_coordinator(user):
-        abort(404)
+        raise NotFoundError()
     return post
 
 
@@ -410,7 +411,7 @@ def thread_page(slug: str, user: Any, now: datetime | None = None, page: int = 1
     )
     pages = max(1, -(-total // per_page))
     if page < 1 or page > pages:
-        abort(404)
+        raise NotFoundError()
     posts = list(
         db.session.scalars(
             select(Post)
@@ -577,7 +578,7 @@ def editable_post(slug: str, post_id: int, user: Any, now: datetime | None = Non
     _require_member(user)
     post = get_post(slug, post_id, user)
     if post.author_id != user.id:
-        abort(403)
+        raise ForbiddenError()
     refusal = _edit_refusal(post, user, now or utcnow(), edit_window())
     if refusal:
         raise RecommendationError(refusal)
