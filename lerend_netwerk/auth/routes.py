@@ -184,7 +184,7 @@ def accept_invitation(token: str):
 def account():
     """The member's own page: registrations, personal calendar link, preferences."""
     from lerend_netwerk.agenda.service import registrations_of
-    from lerend_netwerk.recommendations.service import followed_threads
+    from lerend_netwerk.recommendations.support import followed_threads
 
     return render_template(
         "auth/account.html",

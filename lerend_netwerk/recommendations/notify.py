@@ -75,7 +75,7 @@ def _headers(user: Any, thread: Recommendation) -> dict[str, str]:
 
 
 def thread_url(thread: Recommendation, post: Post | None = None) -> str:
-    from lerend_netwerk.recommendations.service import thread_url_path
+    from lerend_netwerk.recommendations.threads import thread_url_path
 
     return f"{site_url()}{thread_url_path(thread, post)}"
 

@@ -21,8 +21,7 @@ from flask import current_app, render_template
 from lxml import html as lxml_html
 
 from lerend_netwerk.markdown import render_markdown
-from lerend_netwerk.recommendations.report import document_date
-from lerend_netwerk.recommendations.service import ARGUMENT_HEADINGS
+from lerend_netwerk.recommendations.report import ARGUMENT_HEADINGS, document_date
 from lerend_netwerk.timeutil import nl_date
 
 ANNEX_TITLE = "Bijlage: verworpen aanbevelingen"

@@ -24,7 +24,7 @@ def _slugs(hits: list[Any], doc_type: str) -> list[str]:
 
 def hit_details(hits: list[Any]) -> dict[str, str]:
     """One line of facts per hit URL (types without facts are left out)."""
-    from lerend_netwerk.recommendations.service import _tallies
+    from lerend_netwerk.recommendations.reading import stance_tallies
 
     details: dict[str, str] = {}
     slugs = _slugs(hits, "session")
@@ -55,7 +55,7 @@ def hit_details(hits: list[Any]) -> dict[str, str]:
         threads = list(
             db.session.scalars(select(Recommendation).where(Recommendation.slug.in_(slugs)))
         )
-        tallies = _tallies([thread.id for thread in threads])
+        tallies = stance_tallies([thread.id for thread in threads])
         for thread in threads:
             tally = tallies[thread.id]
             counts = f"{tally.eens} eens, {tally.oneens} oneens, {tally.neutraal} neutraal"
