@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from wtforms import (
     DateTimeLocalField,
     HiddenField,
@@ -19,9 +17,9 @@ from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional,
 from lerend_netwerk.agenda.models import MEETING_KIND_LABELS
 from lerend_netwerk.agenda.service import MeetingValues, slug_taken
 from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
+from lerend_netwerk.core.slugs import SLUG_RE
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # What <input type="datetime-local"> sends, with or without seconds.
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 INVALID_TIME = "Geef een datum en uur in, bijvoorbeeld 2025-03-18 13:30."

@@ -38,6 +38,7 @@ from lerend_netwerk.content_io.schema import (
     is_empty,
     max_length,
 )
+from lerend_netwerk.core.slugs import SLUG_MAX_LENGTH, SLUG_RE, is_slug
 from lerend_netwerk.core.validation import (
     MAX_YEAR,
     MIN_YEAR,
@@ -49,8 +50,6 @@ from lerend_netwerk.core.validation import (
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 from lerend_netwerk.timeutil import BRUSSELS, local_isoformat, to_local
 
-SLUG_RE = re.compile(r"^[a-z0-9-]+$")
-SLUG_MAX_LENGTH = 120
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _INT_RE = re.compile(r"^\d+$")
@@ -111,7 +110,7 @@ def check_slug(slug: str) -> str | None:
     if not SLUG_RE.match(slug):
         return (
             f"invalid slug {slug!r}: the file name (without .md) may only contain "
-            "lowercase letters, digits and '-'"
+            "lowercase letters and digits, in groups joined by single '-'"
         )
     if len(slug) > SLUG_MAX_LENGTH:
         return f"slug too long ({len(slug)} characters, at most {SLUG_MAX_LENGTH})"
@@ -344,7 +343,7 @@ def _parse_datetime(spec: Field, raw: str, line: int) -> datetime:
 
 
 def _check_reference_slug(spec: Field, slug: str, line: int) -> None:
-    if not SLUG_RE.match(slug):
+    if not is_slug(slug):
         raise _Invalid(line, f"{spec.key!r}: {slug!r} is not a slug (a file name without .md)")
 
 

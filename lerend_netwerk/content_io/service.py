@@ -23,7 +23,6 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.models import new_event_uid
 from lerend_netwerk.content_io.document import (
-    SLUG_RE,
     Parsed,
     Problem,
     check_slug,
@@ -40,6 +39,7 @@ from lerend_netwerk.content_io.schema import (
     apply_record,
     record_of,
 )
+from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.signals import meeting_changed
@@ -418,7 +418,7 @@ def export_directory(path: Path) -> ExportResult:
         written: set[str] = set()
         for obj in _query_kind(kind):
             display = str(root / kind.name / f"{obj.slug}.md")
-            if not SLUG_RE.match(obj.slug or ""):
+            if not is_slug(obj.slug):
                 message = f"not exported: slug {obj.slug!r} cannot be a file name"
                 result.warnings.append(Problem(str(root / kind.name), 1, message))
                 continue

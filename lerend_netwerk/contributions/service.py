@@ -24,6 +24,7 @@ from lerend_netwerk.contributions.models import (
 )
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.errors import ForbiddenError, NotFoundError
+from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
@@ -39,8 +40,6 @@ from lerend_netwerk.proeftuinen.sections import (
 from lerend_netwerk.proeftuinen.service import (
     RESERVED_REPORT_SLUGS,
     publish_report,
-    slugify,
-    unique_slug,
 )
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import to_local

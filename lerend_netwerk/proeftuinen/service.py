@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.errors import NotFoundError
+from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.access import can_contribute
@@ -172,24 +171,6 @@ class ReportInput:
     visibility: str = "members"
     slug: str | None = None
     sections: dict[str, str] | None = None
-
-
-def slugify(text: str, max_length: int = 80) -> str:
-    """A URL slug of lowercase ASCII letters, digits and hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].strip("-") or "document"
-
-
-def unique_slug(model: Any, base: str, reserved: frozenset[str] = frozenset()) -> str:
-    """`base`, or `base-2`, `base-3`, ... : the first slug not yet used by `model`."""
-    candidate, n = base, 1
-    while candidate in reserved or db.session.scalar(
-        select(model.id).where(model.slug == candidate)
-    ):
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
 
 
 def proeftuin_choices() -> list[tuple[str, str]]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
@@ -18,7 +19,6 @@ from lerend_netwerk.recommendations.models import (
 from lerend_netwerk.recommendations.threads import (
     DECISIONS,
     RESERVED_SLUGS,
-    SLUG_RE,
     TRANSITIONS,
     RecommendationError,
     ensure_coordinator,
@@ -81,7 +81,7 @@ def _apply_thread_fields(thread: Recommendation, data: dict[str, Any]) -> None:
     slug = (data.get("slug") or "").strip()
     if not title:
         raise RecommendationError("Geef een titel.", field="title")
-    if not SLUG_RE.match(slug):
+    if not is_slug(slug):
         raise RecommendationError(
             "Enkel kleine letters, cijfers en koppeltekens (bv. extra-financiering).",
             field="slug",

@@ -12,7 +12,6 @@ searchable content in the outbox (search.outbox), in the same transaction.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.paging import PageLinks
+from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
@@ -36,7 +36,6 @@ from lerend_netwerk.visibility import audience
 
 PER_PAGE = 10
 MAX_PAGE = 1000
-_SLUG_RE = re.compile(r"^[a-z0-9-]{1,120}$")
 
 
 @dataclass
@@ -97,7 +96,7 @@ class SearchResults(PageLinks):
 def _clean_filters(type: str | None, theme: str | None, level: str | None) -> dict[str, str | None]:
     return {
         "type": type if type in DOC_TYPES else None,
-        "theme": theme if theme and _SLUG_RE.match(theme) else None,
+        "theme": theme if is_slug(theme) else None,
         "level": level if level in LEVELS else None,
     }
 
