@@ -7,7 +7,6 @@ visibility rule of `lerend_netwerk.visibility`; services only flush, the view co
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from lerend_netwerk.core.errors import ForbiddenError, NotFoundError, SignInRequired
+from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.extensions import db
 from lerend_netwerk.recommendations.models import (
     Post,
@@ -29,9 +29,6 @@ DEFAULT_EDIT_WINDOW_MINUTES = 30
 
 
 MAX_BODY_LENGTH = 20_000
-
-
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 # Paths under /aanbevelingen/ that are pages, not threads.
@@ -148,11 +145,11 @@ def get_post(slug: str, post_id: int, user: Any) -> Post:
 
 def thread_url_path(thread: Recommendation, post: Post | None = None) -> str:
     """The site path of a thread, at one reply (on its page, as members see it) when given."""
-    path = f"/aanbevelingen/{thread.slug}"
     if post is None:
-        return path
+        return site_path("recommendations.detail", slug=thread.slug)
     page = page_of_post(post.id, None)
-    return f"{path}?page={page}#reactie-{post.id}" if page > 1 else f"{path}#reactie-{post.id}"
+    pages = {"page": page} if page > 1 else {}
+    return site_path("recommendations.detail", slug=thread.slug, **pages) + f"#reactie-{post.id}"
 
 
 def follow_query(thread_id: int, user_id: int):
