@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from lerend_netwerk.config import setting
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -27,12 +28,9 @@ from lerend_netwerk.recommendations.threads import (
     get_post,
 )
 
-DEFAULT_FLAG_THRESHOLD = 3
-
 
 def flag_threshold() -> int:
-    value = current_app.config.get("RECOMMENDATION_FLAG_THRESHOLD")
-    return DEFAULT_FLAG_THRESHOLD if value is None else int(value)
+    return int(setting(current_app.config, "RECOMMENDATION_FLAG_THRESHOLD"))
 
 
 def auto_hidden_reason(count: int) -> str:

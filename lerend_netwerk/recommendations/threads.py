@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from lerend_netwerk.config import DefaultConfig, setting
 from lerend_netwerk.core.errors import ForbiddenError, NotFoundError, SignInRequired
 from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.extensions import db
@@ -24,9 +25,6 @@ from lerend_netwerk.recommendations.models import (
     ThreadFollow,
 )
 from lerend_netwerk.visibility import can_see, is_coordinator
-
-DEFAULT_EDIT_WINDOW_MINUTES = 30
-
 
 MAX_BODY_LENGTH = 20_000
 
@@ -56,12 +54,10 @@ class RecommendationError(ValueError):
         self.field = field
 
 
-DEFAULT_REPLIES_PER_PAGE = 50
-
-
 def replies_per_page() -> int:
-    value = current_app.config.get("RECOMMENDATION_REPLIES_PER_PAGE")
-    return max(1, int(value or DEFAULT_REPLIES_PER_PAGE))
+    # 0 counts as unset, as it always did.
+    value = setting(current_app.config, "RECOMMENDATION_REPLIES_PER_PAGE")
+    return max(1, int(value or DefaultConfig.RECOMMENDATION_REPLIES_PER_PAGE))
 
 
 def page_of_post(post_id: int, user: Any) -> int:
@@ -84,9 +80,7 @@ def page_of_post(post_id: int, user: Any) -> int:
 
 def edit_window() -> timedelta:
     """How long after writing an author may still edit a reply."""
-    minutes = current_app.config.get(
-        "RECOMMENDATION_EDIT_WINDOW_MINUTES", DEFAULT_EDIT_WINDOW_MINUTES
-    )
+    minutes = setting(current_app.config, "RECOMMENDATION_EDIT_WINDOW_MINUTES")
     return timedelta(minutes=int(minutes))
 
 

@@ -19,6 +19,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from lerend_netwerk.config import setting
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.paging import PageLinks
 from lerend_netwerk.core.slugs import is_slug
@@ -220,7 +221,8 @@ def reindex(app: Flask | None = None, **options: Any) -> int:
 
 
 def _sync_in_background(app: Flask) -> bool:
-    return bool(app.config.get("SEARCH_SYNC_IN_BACKGROUND", not app.testing))
+    background = app.config.get("SEARCH_SYNC_IN_BACKGROUND")
+    return (not app.testing) if background is None else bool(background)
 
 
 def after_writes(app: Flask, in_request: bool) -> None:
@@ -261,7 +263,7 @@ def catch_up(app: Flask) -> None:
     if state.schema_version == 0 and handle.document_count() == 0:
         # A brand-new index (first start, say) has nothing to show yet: give the first
         # build a moment instead of answering "nothing found".
-        sync.background.wait_idle(app, float(app.config.get("SEARCH_FIRST_BUILD_WAIT", 5.0)))
+        sync.background.wait_idle(app, float(setting(app.config, "SEARCH_FIRST_BUILD_WAIT")))
 
 
 def index_health(app: Flask) -> dict[str, Any]:
