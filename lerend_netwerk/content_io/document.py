@@ -48,13 +48,13 @@ from lerend_netwerk.core.validation import (
     is_single_line,
 )
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
+from lerend_netwerk.proeftuinen.sections import heading_keys, section_key
 from lerend_netwerk.timeutil import BRUSSELS, local_isoformat, to_local
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _INT_RE = re.compile(r"^\d+$")
 _YEARS_RE = re.compile(r"^(\d{4})-(\d{4})$")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
@@ -377,34 +377,21 @@ def _check_session(record: dict[str, Any], front: dict[str, Any], result: Parsed
         result.problems.append((_line(front["ends"][1]), "'ends' must be after 'starts'"))
 
 
-def _section_key(title: str) -> str:
-    return title.strip().rstrip("#").strip().replace("’", "'").casefold()
-
-
 def _check_report_sections(
     body_lines: list[str], first_line: int, last_line: int
 ) -> list[tuple[int, str]]:
     """Problems with a visit report's `## ` headings: the template's sections, in order."""
-    sections = {_section_key(name): index for index, name in enumerate(REPORT_SECTIONS)}
+    sections = {section_key(name): index for index, name in enumerate(REPORT_SECTIONS)}
     problems: list[tuple[int, str]] = []
     found: dict[int, int] = {}  # section index -> line
     highest = -1
-    fence: str | None = None
-    for offset, raw in enumerate(body_lines):
-        line_text = raw.rstrip("\r")
-        match = _FENCE_RE.match(line_text)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            continue
-        if fence is not None or not line_text.startswith("## "):
+    lines = [raw.rstrip("\r") for raw in body_lines]
+    for offset, (line_text, key) in enumerate(zip(lines, heading_keys(lines), strict=True)):
+        if key is None:
             continue
         line = first_line + offset
         title = line_text[3:].strip()
-        index = sections.get(_section_key(title))
+        index = sections.get(key)
         if index is None:
             problems.append(
                 (

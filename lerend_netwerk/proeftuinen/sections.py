@@ -24,7 +24,7 @@ leading or trailing blank lines or trailing whitespace.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 
@@ -42,12 +42,30 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _heading_key(line: str) -> str | None:
-    """The heading text of a level-2 ATX heading line, normalised for matching."""
-    if not line.startswith("## "):
-        return None
-    title = line[3:].strip().rstrip("#").strip()
-    return title.replace("’", "'").casefold()
+def section_key(title: str) -> str:
+    """A section title normalised for matching (case, closing #s, typographic quote)."""
+    return title.strip().rstrip("#").strip().replace("’", "'").casefold()
+
+
+def heading_keys(lines: Iterable[str]) -> Iterator[str | None]:
+    """Per line: the key of its level-2 ATX heading, or None (also inside fenced code).
+
+    The one section parser: the form split and the content import's checks use it.
+    """
+    fence: str | None = None
+    for line in lines:
+        match = _FENCE_RE.match(line)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            yield None
+        elif fence is None and line.startswith("## "):
+            yield section_key(line[3:])
+        else:
+            yield None
 
 
 def _clean(text: str) -> str:
@@ -56,26 +74,18 @@ def _clean(text: str) -> str:
 
 def split_sections(body: str | None, sections: Iterable[str] = REPORT_SECTIONS) -> dict[str, str]:
     """The body's text per template section (plus PREAMBLE when there is an intro)."""
-    names = {name.replace("’", "'").casefold(): name for name in sections}
+    names = {section_key(name): name for name in sections}
     result: dict[str, str] = {}
     current = PREAMBLE
     lines: list[str] = []
-    fence: str | None = None
 
     def flush() -> None:
         text = _clean("\n".join(lines))
         if current != PREAMBLE or text:
             result[current] = text
 
-    for line in _normalise_newlines(body or "").split("\n"):
-        match = _FENCE_RE.match(line)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-        key = _heading_key(line) if fence is None else None
+    body_lines = _normalise_newlines(body or "").split("\n")
+    for line, key in zip(body_lines, heading_keys(body_lines), strict=True):
         if key in names and names[key] not in result and names[key] != current:
             flush()
             current = names[key]
