@@ -76,3 +76,38 @@ def test_the_abort_check_sees_both_spellings(source, expected):
 def test_the_import_check_sees_login_required():
     tree = ast.parse("from flask_login import current_user, login_required\n")
     assert "login_required" in imported_names(tree, "flask_login")
+
+
+def test_blueprints_install_nothing_when_registered():
+    """Listeners and receivers are wired in create_app, not as a side effect of a blueprint."""
+    offenders = [
+        str(path.relative_to(PACKAGE))
+        for path in _modules()
+        if _is_view_module(path)
+        and (".record_once(" in path.read_text() or "@bp.record" in path.read_text())
+    ]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("package", ["agenda", "auth", "contributions"])
+def test_features_tell_mail_through_signals(package):
+    """Features send signals (lerend_netwerk.signals); only mail queues mail."""
+    for path in (PACKAGE / package).rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert "lerend_netwerk.mail.outbox" not in modules, path.name
+
+
+def test_the_factory_connects_the_mail_receivers(app):
+    from lerend_netwerk import signals
+    from lerend_netwerk.mail import receivers
+
+    wired = {
+        signals.registration_changed: receivers.on_registration_changed,
+        signals.meeting_changed: receivers.on_meeting_changed,
+        signals.account_invited: receivers.on_account_invited,
+        signals.password_reset_issued: receivers.on_password_reset_issued,
+        signals.contribution_reviewed: receivers.on_contribution_reviewed,
+    }
+    for signal, receiver in wired.items():
+        assert receiver in list(signal.receivers_for(object())), signal.name

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -27,6 +27,7 @@ from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.templating import absolute_url
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.signals import account_invited, password_reset_issued
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -333,8 +334,6 @@ def send_requested_resets() -> int:
     Returns how many requests were handled.
     """
     from lerend_netwerk.auth.throttle import purge_expired
-    from lerend_netwerk.calendar.links import site_url
-    from lerend_netwerk.mail.outbox import queue_mail
     from lerend_netwerk.sqlite import begin_write_transaction
 
     begin_write_transaction(db.session)
@@ -353,9 +352,8 @@ def send_requested_resets() -> int:
             continue
         token = issue_token(user, "reset", RESET_VALIDITY)
         # Outside a request: the link is built from SITE_URL alone.
-        link = f"{site_url()}/wachtwoord-herstellen/{token}"
-        text = render_template("auth/mail/reset.txt", user=user, link=link, hours=2)
-        queue_mail(user, "Je wachtwoord opnieuw instellen", text, kind="password-reset")
+        link = absolute_url("auth.reset_password", token=token)
+        password_reset_issued.send(user, link=link)
     purge_expired()
     db.session.commit()
     return len(pending_requests)
@@ -371,8 +369,6 @@ def invite(
     proeftuinen=(),
 ) -> User:
     """Create an account without a password and mail a link to choose one."""
-    from lerend_netwerk.mail.outbox import queue_mail
-
     if role != "member" and not inviter.is_admin:
         raise AccountError("Enkel beheerders kunnen coördinatoren of beheerders uitnodigen.")
     user = create_user(
@@ -381,14 +377,7 @@ def invite(
     user.proeftuinen = list(proeftuinen)
     token = issue_token(user, "invite", INVITATION_VALIDITY)
     link = absolute_url("auth.accept_invitation", token=token)
-    text = render_template(
-        "auth/mail/invitation.txt",
-        user=user,
-        inviter=inviter,
-        link=link,
-        days=INVITATION_VALIDITY.days,
-    )
-    queue_mail(user, "Uitnodiging voor het lerend netwerk duaal leren", text, kind="invitation")
+    account_invited.send(user, inviter=inviter, link=link, days=INVITATION_VALIDITY.days)
     record_audit(inviter, "user.invited", user, f"rol {role}")
     return user
 

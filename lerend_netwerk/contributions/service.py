@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, render_template, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -41,6 +40,7 @@ from lerend_netwerk.proeftuinen.service import (
     RESERVED_REPORT_SLUGS,
     publish_report,
 )
+from lerend_netwerk.signals import contribution_reviewed
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import VISIBILITIES, is_coordinator, is_member
@@ -308,35 +308,6 @@ def _publish_update(contribution: Contribution, visibility: str, slug: str | Non
     return report
 
 
-REVIEW_SUBJECTS = {
-    ACCEPTED: "Je bijdrage is gepubliceerd: {title}",
-    CHANGES_REQUESTED: "Aanpassing gevraagd voor je bijdrage: {title}",
-    DECLINED: "Je bijdrage werd niet aanvaard: {title}",
-}
-
-
 def notify_author(contribution: Contribution) -> None:
-    """Mail the author the outcome of a review step (queued with the review itself)."""
-    from lerend_netwerk.calendar.links import site_url
-    from lerend_netwerk.mail.outbox import queue_mail
-
-    author = contribution.author
-    if author is None or not author.active:
-        return
-    base = site_url()
-    published_url = None
-    if contribution.practice is not None:
-        published_url = base + url_for("practices.detail", slug=contribution.practice.slug)
-    elif contribution.report is not None:
-        published_url = base + url_for("proeftuinen.report", slug=contribution.report.slug)
-    text = render_template(
-        "contributions/mail/reviewed.txt",
-        author=author,
-        contribution=contribution,
-        published_url=published_url,
-        contribution_url=base + url_for("contributions.detail", contribution_id=contribution.id),
-        site_url=base,
-        site_name=current_app.config["SITE_NAME"],
-    )
-    subject = REVIEW_SUBJECTS[contribution.status].format(title=contribution.title)
-    queue_mail(author, subject, text, kind=f"contribution-{contribution.status}")
+    """Tell whoever listens that a review step changed the contribution (mail queues it)."""
+    contribution_reviewed.send(contribution)

@@ -1,4 +1,4 @@
-"""Listen to the agenda's domain events and queue the mails they call for.
+"""Listen to the features' domain events and queue the mails they call for.
 
 Receivers run inside the sender's transaction (see lerend_netwerk.signals): the mail is
 committed together with the registration or the change of the session, or not at all.
@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from lerend_netwerk.signals import meeting_changed, registration_changed
+from flask import current_app, render_template, url_for
+
+from lerend_netwerk.contributions.models import ACCEPTED, CHANGES_REQUESTED, DECLINED
+from lerend_netwerk.signals import (
+    account_invited,
+    contribution_reviewed,
+    meeting_changed,
+    password_reset_issued,
+    registration_changed,
+)
 
 
 def on_registration_changed(sender: Any, **extra: Any) -> None:
@@ -27,7 +36,69 @@ def on_meeting_changed(sender: Any, **extra: Any) -> None:
     queue_meeting_mails(meeting, extra["change"])
 
 
+def on_account_invited(user: Any, **extra: Any) -> None:
+    """account_invited(user, inviter=..., link=..., days=...): the invitation mail."""
+    from lerend_netwerk.mail.outbox import queue_mail
+
+    text = render_template(
+        "auth/mail/invitation.txt",
+        user=user,
+        inviter=extra["inviter"],
+        link=extra["link"],
+        days=extra["days"],
+    )
+    queue_mail(user, "Uitnodiging voor het lerend netwerk duaal leren", text, kind="invitation")
+
+
+def on_password_reset_issued(user: Any, **extra: Any) -> None:
+    """password_reset_issued(user, link=...): the mail with the reset link."""
+    from lerend_netwerk.mail.outbox import queue_mail
+
+    text = render_template("auth/mail/reset.txt", user=user, link=extra["link"], hours=2)
+    queue_mail(user, "Je wachtwoord opnieuw instellen", text, kind="password-reset")
+
+
+REVIEW_SUBJECTS = {
+    ACCEPTED: "Je bijdrage is gepubliceerd: {title}",
+    CHANGES_REQUESTED: "Aanpassing gevraagd voor je bijdrage: {title}",
+    DECLINED: "Je bijdrage werd niet aanvaard: {title}",
+}
+
+
+def on_contribution_reviewed(contribution: Any, **_extra: Any) -> None:
+    """contribution_reviewed(contribution): mail the author the outcome of the review step."""
+    from lerend_netwerk.calendar.links import site_url
+    from lerend_netwerk.mail.outbox import queue_mail
+
+    author = contribution.author
+    if author is None or not author.active:
+        return
+    base = site_url()
+    published_url = None
+    if contribution.practice is not None:
+        published_url = base + url_for("practices.detail", slug=contribution.practice.slug)
+    elif contribution.report is not None:
+        published_url = base + url_for("proeftuinen.report", slug=contribution.report.slug)
+    text = render_template(
+        "contributions/mail/reviewed.txt",
+        author=author,
+        contribution=contribution,
+        published_url=published_url,
+        contribution_url=base + url_for("contributions.detail", contribution_id=contribution.id),
+        site_url=base,
+        site_name=current_app.config["SITE_NAME"],
+    )
+    subject = REVIEW_SUBJECTS[contribution.status].format(title=contribution.title)
+    queue_mail(author, subject, text, kind=f"contribution-{contribution.status}")
+
+
 def connect() -> None:
-    """Subscribe to the signals (idempotent: blinker connects a receiver once)."""
+    """Subscribe to the signals (idempotent: blinker connects a receiver once).
+
+    Called by the app factory; blinker keeps weak references, these are module-level.
+    """
     registration_changed.connect(on_registration_changed)
     meeting_changed.connect(on_meeting_changed)
+    account_invited.connect(on_account_invited)
+    password_reset_issued.connect(on_password_reset_issued)
+    contribution_reviewed.connect(on_contribution_reviewed)

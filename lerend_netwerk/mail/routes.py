@@ -7,16 +7,11 @@ from flask_login import current_user
 
 from lerend_netwerk.access import member_required
 from lerend_netwerk.extensions import db
-from lerend_netwerk.mail import receivers, service
+from lerend_netwerk.mail import service
 from lerend_netwerk.mail.forms import PreferencesForm, UnsubscribeForm
 from lerend_netwerk.recommendations.notify import set_thread_mail
 
 bp = Blueprint("mail", __name__, template_folder="templates")
-
-
-@bp.record_once
-def _connect_receivers(_state) -> None:
-    receivers.connect()
 
 
 @bp.route("/afmelden/<token>", methods=["GET", "POST"])
