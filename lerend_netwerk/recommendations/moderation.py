@@ -84,12 +84,18 @@ def _tell_author(post: Post) -> None:
     )
 
 
-def keep_hidden(slug: str, post_id: int, user: Any) -> Post:
-    """A coordinator agrees with the reports: the reply stays hidden, the reports close."""
+def _hidden_post(slug: str, post_id: int, user: Any) -> Post:
+    """A hidden reply, for a coordinator's decision on it."""
     ensure_coordinator(user)
     post = get_post(slug, post_id, user)
     if not post.is_hidden:
         raise RecommendationError("Deze reactie is niet verborgen.")
+    return post
+
+
+def keep_hidden(slug: str, post_id: int, user: Any) -> Post:
+    """A coordinator agrees with the reports: the reply stays hidden, the reports close."""
+    post = _hidden_post(slug, post_id, user)
     if not _resolve_flags(post, utcnow()):
         raise RecommendationError("Er zijn geen open meldingen voor deze reactie.")
     post.hidden_by_id = user.id
@@ -162,10 +168,7 @@ def hide_post(slug: str, post_id: int, user: Any, reason: str) -> Post:
 
 def unhide_post(slug: str, post_id: int, user: Any) -> Post:
     """A coordinator shows a hidden reply again."""
-    ensure_coordinator(user)
-    post = get_post(slug, post_id, user)
-    if not post.is_hidden:
-        raise RecommendationError("Deze reactie is niet verborgen.")
+    post = _hidden_post(slug, post_id, user)
     post.hidden_at, post.hidden_reason, post.hidden_by_id = None, "", None
     # Showing it again is the coordinator's judgement on any report still open.
     _resolve_flags(post, utcnow())

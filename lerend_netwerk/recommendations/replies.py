@@ -29,6 +29,20 @@ from lerend_netwerk.recommendations.threads import (
 )
 
 
+def _checked_reply(body: str, stance: str) -> str:
+    """The reply's text, stripped, if it and the stance may be posted."""
+    body = (body or "").strip()
+    if not body:
+        raise RecommendationError("Schrijf een reactie.", field="body")
+    if len(body) > MAX_BODY_LENGTH:
+        raise RecommendationError(
+            f"Een reactie telt hoogstens {MAX_BODY_LENGTH} tekens.", field="body"
+        )
+    if stance not in STANCES:
+        raise RecommendationError("Kies eens, oneens of neutraal.", field="stance")
+    return body
+
+
 def add_reply(
     slug: str, user: Any, *, body: str, stance: str, parent_id: int | None = None
 ) -> Post:
@@ -39,15 +53,7 @@ def add_reply(
         raise RecommendationError(
             "Deze draad is gesloten: er kunnen geen nieuwe reacties meer bij."
         )
-    body = (body or "").strip()
-    if not body:
-        raise RecommendationError("Schrijf een reactie.", field="body")
-    if len(body) > MAX_BODY_LENGTH:
-        raise RecommendationError(
-            f"Een reactie telt hoogstens {MAX_BODY_LENGTH} tekens.", field="body"
-        )
-    if stance not in STANCES:
-        raise RecommendationError("Kies eens, oneens of neutraal.", field="stance")
+    body = _checked_reply(body, stance)
     parent = None
     if parent_id is not None:
         parent = db.session.get(Post, parent_id)
@@ -100,15 +106,7 @@ def edit_reply(
     """The author edits a reply within the edit window; the old version is kept."""
     now = now or utcnow()
     post = editable_post(slug, post_id, user, now)
-    body = (body or "").strip()
-    if not body:
-        raise RecommendationError("Schrijf een reactie.", field="body")
-    if len(body) > MAX_BODY_LENGTH:
-        raise RecommendationError(
-            f"Een reactie telt hoogstens {MAX_BODY_LENGTH} tekens.", field="body"
-        )
-    if stance not in STANCES:
-        raise RecommendationError("Kies eens, oneens of neutraal.", field="stance")
+    body = _checked_reply(body, stance)
     if body == post.body and stance == post.stance:
         return post
     db.session.add(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -29,6 +30,16 @@ from lerend_netwerk.recommendations.threads import (
 from lerend_netwerk.visibility import visible_clause
 
 
+def _toggle(existing: Any, new_row: Callable[[], Any]) -> bool:
+    """Delete the member's row if there is one, else add it (once); True when added."""
+    if existing is not None:
+        db.session.delete(existing)
+        db.session.flush()
+        return False
+    add_once(new_row())
+    return True
+
+
 def toggle_endorsement(slug: str, user: Any) -> bool:
     """Support a proposal, or withdraw the support; True when the member now supports it."""
     ensure_member(user)
@@ -40,12 +51,7 @@ def toggle_endorsement(slug: str, user: Any) -> bool:
             Endorsement.recommendation_id == thread.id, Endorsement.user_id == user.id
         )
     )
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
-        return False
-    add_once(Endorsement(recommendation_id=thread.id, user_id=user.id))
-    return True
+    return _toggle(existing, lambda: Endorsement(recommendation_id=thread.id, user_id=user.id))
 
 
 def toggle_follow(slug: str, user: Any) -> bool:
@@ -53,12 +59,7 @@ def toggle_follow(slug: str, user: Any) -> bool:
     ensure_member(user)
     thread = get_thread(slug, user)
     existing = db.session.scalar(follow_query(thread.id, user.id))
-    if existing is not None:
-        db.session.delete(existing)
-        db.session.flush()
-        return False
-    add_once(ThreadFollow(recommendation_id=thread.id, user_id=user.id))
-    return True
+    return _toggle(existing, lambda: ThreadFollow(recommendation_id=thread.id, user_id=user.id))
 
 
 def followed_threads(user: Any) -> list[ThreadSummary]:
