@@ -47,11 +47,30 @@ def nl_date(value: datetime | date | None, fmt: str = "d MMMM y") -> str:
     return format_date(value, fmt, locale=LOCALE)
 
 
+# The styles people read: long on a detail page, compact in a list, always with the weekday.
+# Templates get only these (core/templating.py); a test keeps other formats out of them.
+LONG_DATE = "EEEE d MMMM y"
+SHORT_DATE = "EEE d MMM y"
+
+
+def nl_date_long(value: datetime | date | None) -> str:
+    """The long date of detail pages: "donderdag 10 december 2026"."""
+    return nl_date(value, LONG_DATE)
+
+
 def nl_date_short(value: datetime | date | None) -> str:
-    """The compact date of lists, weekday included: "do 10 dec. 2026"."""
-    if isinstance(value, datetime):
-        value = to_local(value)
-    return nl_date(value, "EEE d MMM y")
+    """The compact date of lists, weekday included: "do 10 dec 2026"."""
+    return nl_date(value, SHORT_DATE)
+
+
+def nl_datetime_long(value: datetime | None) -> str:
+    """The long date and time of detail pages: "donderdag 10 december 2026 om 14:00"."""
+    return nl_datetime(value, f"{LONG_DATE} 'om' HH:mm")
+
+
+def nl_datetime_short(value: datetime | None) -> str:
+    """The compact date and time of lists: "do 10 dec 2026, 14:00"."""
+    return nl_datetime(value, f"{SHORT_DATE}, HH:mm")
 
 
 def nl_time(value: datetime | None) -> str:
@@ -60,10 +79,19 @@ def nl_time(value: datetime | None) -> str:
     return format_time(value, "HH:mm", tzinfo=BRUSSELS, locale=LOCALE)
 
 
-def nl_timespan(starts: datetime, ends: datetime) -> str:
-    """'dinsdag 27 september 2021, 13:30–16:00' or a range over several days."""
+def _timespan(starts: datetime, ends: datetime, date_format: str) -> str:
     start_local, end_local = to_local(starts), to_local(ends)
     if start_local.date() == end_local.date():
-        return f"{nl_date(starts, 'EEEE d MMMM y')}, {nl_time(starts)}–{nl_time(ends)}"
-    fmt = "EEEE d MMMM y, HH:mm"
+        return f"{nl_date(starts, date_format)}, {nl_time(starts)}–{nl_time(ends)}"
+    fmt = f"{date_format}, HH:mm"
     return f"{nl_datetime(starts, fmt)} – {nl_datetime(ends, fmt)}"
+
+
+def nl_timespan(starts: datetime, ends: datetime) -> str:
+    """'dinsdag 27 september 2021, 13:30–16:00' or a range over several days."""
+    return _timespan(starts, ends, LONG_DATE)
+
+
+def nl_timespan_short(starts: datetime, ends: datetime) -> str:
+    """The compact span of lists: 'di 27 sep 2021, 13:30–16:00'."""
+    return _timespan(starts, ends, SHORT_DATE)

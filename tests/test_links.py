@@ -258,3 +258,36 @@ def test_a_thread_without_replies_invites_the_first_one(client, make_recommendat
     closed = _links(client, "/aanbevelingen/gesloten-debat")
     assert "wees de eerste" not in closed
     assert "Er kwamen geen reacties op deze draad." in closed
+
+
+def test_session_lists_share_one_macro():
+    """Theme, proeftuin and organisation pages render their sessions with `session_item`."""
+    package = Path(__file__).resolve().parent.parent / "lerend_netwerk"
+    for name in (
+        "themes/templates/themes/detail.html",
+        "themes/templates/themes/_related.html",
+        "proeftuinen/templates/proeftuinen/detail.html",
+        "proeftuinen/templates/proeftuinen/organisation.html",
+    ):
+        text = (package / name).read_text(encoding="utf-8")
+        assert "session_item(m" in text, name
+        assert "url_for('agenda.detail', slug=m.slug)" not in text, name
+
+
+def test_session_item_shows_kind_date_place_and_cancellation(
+    client, make_theme, make_meeting, make_practice
+):
+    theme = make_theme(slug="mentoren", title="Mentoren")
+    starts = datetime(2031, 3, 13, 12, 30, tzinfo=UTC)
+    make_meeting(
+        slug="in-gent", title="In Gent", starts_at=starts, location="Campus Gent", themes=[theme]
+    )
+    make_meeting(
+        slug="afgelast", title="Afgelast", starts_at=starts, themes=[theme], status="cancelled"
+    )
+    make_practice(slug="p", title="P", themes=[theme])
+    page = _links(client, "/themas/mentoren")
+    assert "Intervisie · do 13 mrt 2031</span>" in page
+    assert "Geannuleerd" in page
+    # The place is shown where a session is suggested from a practice.
+    assert "Intervisie · do 13 mrt 2031 · Campus Gent" in _links(client, "/praktijken/p")

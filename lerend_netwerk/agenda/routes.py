@@ -28,7 +28,7 @@ from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db, limiter
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.themes.service import related_on_themes
-from lerend_netwerk.timeutil import nl_datetime
+from lerend_netwerk.timeutil import nl_time
 from lerend_netwerk.visibility import is_member
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
@@ -253,7 +253,7 @@ def check_in(slug: str, registration_id: int):
     else:
         db.session.commit()
         if registration.checked_in_at:
-            at = nl_datetime(registration.checked_in_at, "HH:mm")
+            at = nl_time(registration.checked_in_at)
             flash(f"{registration.user.name} is aanwezig (sinds {at}).", "success")
         else:
             flash(f"{registration.user.name} staat niet meer als aanwezig.", "info")

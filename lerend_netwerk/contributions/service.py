@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -43,7 +44,7 @@ from lerend_netwerk.proeftuinen.service import (
 from lerend_netwerk.signals import contribution_reviewed
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import to_local
-from lerend_netwerk.visibility import VISIBILITIES, is_coordinator, is_member
+from lerend_netwerk.visibility import VISIBILITIES, can_see, is_coordinator, is_member
 
 
 class ContributionError(ValueError):
@@ -176,6 +177,58 @@ def my_contributions(user: Any) -> list[Contribution]:
         .order_by(Contribution.created_at.desc(), Contribution.id.desc())
     )
     return list(db.session.scalars(query))
+
+
+@dataclass
+class ProeftuinContribution:
+    """A contribution as a proeftuin page lists it: where it leads, if anywhere."""
+
+    contribution: Contribution
+    url: str | None
+
+
+def proeftuin_contributions(proeftuin: Proeftuin, user: Any) -> list[ProeftuinContribution]:
+    """The contributions of `proeftuin` that `user` may see on its page, newest first.
+
+    Published ones (accepted, and the practice or update they became visible to `user` by
+    visibility.py) for everybody; the ones still under review for coordinators and the
+    proeftuin's own members; declined ones for coordinators and their author. Only the
+    author and coordinators open a contribution itself (get_contribution)."""
+    coordinator = is_coordinator(user)
+    insider = can_contribute(user, proeftuin)
+    query = (
+        select(Contribution)
+        .where(Contribution.proeftuin_id == proeftuin.id)
+        .options(
+            selectinload(Contribution.practice),
+            selectinload(Contribution.report),
+            selectinload(Contribution.author),
+        )
+        .order_by(Contribution.submitted_at.desc(), Contribution.id.desc())
+    )
+    listed = []
+    for contribution in db.session.scalars(query):
+        own = is_member(user) and contribution.author_id == user.id
+        if contribution.status == ACCEPTED:
+            result = contribution.result
+            if result is None or not can_see(user, result):
+                continue
+            endpoint = (
+                "practices.detail" if contribution.kind == "practice" else "proeftuinen.report"
+            )
+            listed.append(ProeftuinContribution(contribution, url_for(endpoint, slug=result.slug)))
+            continue
+        if contribution.status == DECLINED and not (coordinator or own):
+            continue
+        if not insider:
+            continue
+        url = (
+            url_for("contributions.detail", contribution_id=contribution.id)
+            if coordinator or own
+            else None
+        )
+        listed.append(ProeftuinContribution(contribution, url))
+    return listed
 
 
 def review_queue(limit_decided: int = 20) -> dict[str, list[Contribution]]:

@@ -47,9 +47,12 @@ def absolute_url(endpoint: str, **values) -> str:
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
-        nl_datetime=timeutil.nl_datetime,
-        nl_date=timeutil.nl_date,
+        # One date style per context, no format argument: `nl_date`/`nl_datetime` on
+        # detail pages, `nl_date_short`/`nl_datetime_short` in lists (docs/look.md).
+        nl_date=timeutil.nl_date_long,
         nl_date_short=timeutil.nl_date_short,
+        nl_datetime=timeutil.nl_datetime_long,
+        nl_datetime_short=timeutil.nl_datetime_short,
         nl_time=timeutil.nl_time,
         visibility_label=lambda value: VISIBILITY_LABELS.get(value, value),
     )
@@ -58,6 +61,7 @@ def init_templating(app: Flask) -> None:
         url_with_args=url_with_args,
         absolute_url=absolute_url,
         nl_timespan=timeutil.nl_timespan,
+        nl_timespan_short=timeutil.nl_timespan_short,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -9,7 +9,7 @@ from typing import Any
 from babel.numbers import format_decimal
 
 from lerend_netwerk.core.csvexport import to_csv
-from lerend_netwerk.timeutil import LOCALE, nl_date
+from lerend_netwerk.timeutil import LOCALE, nl_date_short
 
 
 def format_int(value: int) -> str:
@@ -38,7 +38,7 @@ class Rate:
 
 
 def display_cell(value: Any) -> str:
-    """A cell as shown on the page: 1.234, 83,3 %, 1 sep 2022."""
+    """A cell as shown on the page: 1.234, 83,3 %, do 1 sep 2022."""
     if value is None:
         return "–"
     if isinstance(value, Rate):
@@ -48,7 +48,7 @@ def display_cell(value: Any) -> str:
     if isinstance(value, int):
         return format_int(value)
     if isinstance(value, date):
-        return nl_date(value, "d MMM y")
+        return nl_date_short(value)
     return str(value)
 
 

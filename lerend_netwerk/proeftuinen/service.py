@@ -75,6 +75,7 @@ def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
     # Imported here: both import this package's models.
     from lerend_netwerk.agenda.models import Meeting
     from lerend_netwerk.agenda.service import sessions_before_and_after_now
+    from lerend_netwerk.contributions.service import proeftuin_contributions
     from lerend_netwerk.practices.models import Practice
 
     proeftuin = get_proeftuin(slug)
@@ -86,6 +87,7 @@ def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
         "reports": [report for report in reports if not report.is_update],
         "updates": [report for report in reports if report.is_update],
         "can_contribute": can_contribute(user, proeftuin),
+        "contributions": proeftuin_contributions(proeftuin, user),
         "upcoming_sessions": upcoming,
         "past_sessions": past,
         "practices": list(
