@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from lerend_netwerk.search import query as search_query  # noqa: E402
-from lerend_netwerk.search.documents import DOC_TYPES, SearchDocument  # noqa: E402
+from lerend_netwerk.search.documents import SearchDocument, doc_types  # noqa: E402
 from lerend_netwerk.search.index import DUTCH_STOPWORDS, fold, get_handle  # noqa: E402
 from lerend_netwerk.search.sync import REINDEX_LIMITMB, whoosh_fields  # noqa: E402
 
@@ -139,7 +139,7 @@ class Corpus:
         elif roll < 0.15:
             audiences = ("coordinator",)
         return SearchDocument(
-            type=rng.choice(DOC_TYPES),
+            type=rng.choice(doc_types()),
             id=n,
             slug=f"document-{n}",
             title=self.sentence(rng.randint(4, 8)).rstrip("."),

@@ -28,6 +28,7 @@ def create_app(
 
     configure_defaults(app)
     register_logging(app)
+    register_content_types()
     register_extensions(app)
     register_blueprints(app)
     register_listeners(app)
@@ -73,6 +74,36 @@ def register_logging(app: Flask) -> None:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+
+def register_content_types() -> None:
+    """Every kind of content the central modules (search, themes, content import and
+    export, indicators, digest, account deletion) handle, each declared in its own
+    feature's `content_type.py`. In import order: a kind refers only to kinds before it."""
+    from lerend_netwerk.agenda.content_type import MEETING
+    from lerend_netwerk.contributions.content_type import CONTRIBUTION
+    from lerend_netwerk.core.content_types import content_types
+    from lerend_netwerk.mail.content_type import OUTGOING_MAIL
+    from lerend_netwerk.practices.content_type import PRACTICE
+    from lerend_netwerk.proeftuinen.content_type import ORGANISATION, PROEFTUIN, VISIT_REPORT
+    from lerend_netwerk.recommendations.content_type import FINAL_REPORT, RECOMMENDATION
+    from lerend_netwerk.search.content_type import ABBREVIATION
+    from lerend_netwerk.themes.content_type import THEME
+
+    for content_type in (
+        THEME,
+        ORGANISATION,
+        PROEFTUIN,
+        MEETING,
+        CONTRIBUTION,
+        PRACTICE,
+        VISIT_REPORT,
+        RECOMMENDATION,
+        FINAL_REPORT,
+        ABBREVIATION,
+        OUTGOING_MAIL,
+    ):
+        content_types.register(content_type)
 
 
 def register_extensions(app: Flask) -> None:

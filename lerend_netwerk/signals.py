@@ -7,9 +7,8 @@ the session (a queued mail, say) is committed or rolled back together with the c
   "promoted" (moved up from the waiting list) or "cancelled".
 - `meeting_changed(meeting, change=...)`: change is "rescheduled" (title, time or place
   changed), "reinstated" (a cancelled session goes ahead after all) or "cancelled".
-- `account_invited(user, inviter=..., link=..., days=...)`: an account without a password
-  was made; `link` lets its owner choose one within `days`.
-- `password_reset_issued(user, link=...)`: a reset link was issued for an active account.
+- `account_mail(user, subject=..., text=..., kind=...)`: the accounts want a mail sent to
+  `user` (an invitation, a password reset link).
 - `contribution_reviewed(contribution)`: a review step changed the contribution's status.
 
 The app factory connects the receivers (`mail.receivers.connect`).
@@ -21,6 +20,5 @@ _signals = Namespace()
 
 registration_changed = _signals.signal("registration-changed")
 meeting_changed = _signals.signal("meeting-changed")
-account_invited = _signals.signal("account-invited")
-password_reset_issued = _signals.signal("password-reset-issued")
+account_mail = _signals.signal("account-mail")
 contribution_reviewed = _signals.signal("contribution-reviewed")

@@ -27,8 +27,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from lerend_netwerk import create_app
+from lerend_netwerk import create_app, register_content_types
 from lerend_netwerk.extensions import db
+
+# What create_app registers, known to tests that use no app (parsing, the docs check)
+# and to parametrisations made at collection.
+register_content_types()
 
 DATABASES = [
     name.strip()

@@ -1,113 +1,162 @@
-"""The shape of the code: one access-check pattern, services that do not speak HTTP."""
+"""The shape of the package: feature packages depend on each other without cycles, and
+the central modules reach the features' models only through the content-type registry."""
 
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parent.parent / "lerend_netwerk"
-# The modules that translate between HTTP and the rules may abort; nothing else.
-HTTP_MODULES = {"access.py"}
-
-
-def _modules() -> list[Path]:
-    return sorted(PACKAGE.rglob("*.py"))
-
-
-def _is_view_module(path: Path) -> bool:
-    return path.name == "routes.py"
-
-
-def imported_names(tree: ast.AST, module: str) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == module:
-            names.update(alias.name for alias in node.names)
-    return names
-
-
-def calls_abort(tree: ast.AST) -> list[int]:
-    """Lines that call flask's abort, by name or as flask.abort."""
-    lines = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        if (isinstance(func, ast.Name) and func.id == "abort") or (
-            isinstance(func, ast.Attribute) and func.attr == "abort"
-        ):
-            lines.append(node.lineno)
-    return lines
-
-
-def test_no_view_module_uses_flask_login_required():
-    offenders = [
-        str(path.relative_to(PACKAGE))
-        for path in _modules()
-        if "login_required" in imported_names(ast.parse(path.read_text()), "flask_login")
-    ]
-    assert offenders == [], "views use lerend_netwerk.access (member_required, …)"
-
-
-def test_no_service_calls_abort():
-    offenders = []
-    for path in _modules():
-        if _is_view_module(path) or str(path.relative_to(PACKAGE)) in HTTP_MODULES:
-            continue
-        for line in calls_abort(ast.parse(path.read_text())):
-            offenders.append(f"{path.relative_to(PACKAGE)}:{line}")
-    assert offenders == [], "services raise NotFoundError/ForbiddenError (core/errors.py)"
-
-
-@pytest.mark.parametrize(
-    "source, expected",
-    [
-        ("from flask import abort\ndef f():\n    abort(404)\n", [3]),
-        ("import flask\ndef f():\n    flask.abort(403)\n", [3]),
-        ("def f():\n    raise NotFoundError()\n", []),
-    ],
+# The shared layer every feature may use (forms, edge checks, the registry itself).
+SHARED = {"core"}
+# Modules that loop over the registry instead of importing the features' models.
+CENTRAL = (
+    "search/documents.py",
+    "search/outbox.py",
+    "search/details.py",
+    "search/service.py",
+    "themes/service.py",
+    "content_io/schema.py",
+    "content_io/service.py",
+    "content_io/document.py",
+    "indicators/service.py",
+    "indicators/figures.py",
+    "indicators/sections.py",
+    "mail/digest.py",
+    "auth/service.py",
 )
-def test_the_abort_check_sees_both_spellings(source, expected):
-    assert calls_abort(ast.parse(source)) == expected
+# Threads send their mail (replies, moderation) while the mail package sends the
+# followers' notices and their unsubscribe links: the one cycle left.
+ALLOWED_CYCLE = frozenset({"mail", "recommendations"})
 
 
-def test_the_import_check_sees_login_required():
-    tree = ast.parse("from flask_login import current_user, login_required\n")
-    assert "login_required" in imported_names(tree, "flask_login")
+def _runtime_imports(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, module) of every import that runs (not those under `if TYPE_CHECKING:`)."""
+    found: list[tuple[int, str]] = []
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and getattr(child.test, "id", "") == "TYPE_CHECKING":
+                for other in child.orelse:
+                    visit(other)
+                continue
+            if isinstance(child, ast.ImportFrom) and child.module and child.level == 0:
+                found.append((child.lineno, child.module))
+            elif isinstance(child, ast.Import):
+                found.extend((child.lineno, alias.name) for alias in child.names)
+            visit(child)
+
+    visit(tree)
+    return found
 
 
-def test_blueprints_install_nothing_when_registered():
-    """Listeners and receivers are wired in create_app, not as a side effect of a blueprint."""
-    offenders = [
-        str(path.relative_to(PACKAGE))
-        for path in _modules()
-        if _is_view_module(path)
-        and (".record_once(" in path.read_text() or "@bp.record" in path.read_text())
-    ]
-    assert offenders == []
+def _packages() -> set[str]:
+    return {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
 
 
-@pytest.mark.parametrize("package", ["agenda", "auth", "contributions"])
-def test_features_tell_mail_through_signals(package):
-    """Features send signals (lerend_netwerk.signals); only mail queues mail."""
-    for path in (PACKAGE / package).rglob("*.py"):
-        tree = ast.parse(path.read_text())
-        modules = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-        assert "lerend_netwerk.mail.outbox" not in modules, path.name
+def package_graph() -> dict[str, dict[str, list[str]]]:
+    """package -> imported package -> where ("agenda/service.py:39")."""
+    packages = _packages()
+    graph: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).parts
+        if len(parts) < 2:
+            continue
+        for line, module in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+            names = module.split(".")
+            inside = names[0] == "lerend_netwerk" and len(names) > 1 and names[1] in packages
+            if inside and names[1] != parts[0]:
+                graph[parts[0]][names[1]].append(f"{'/'.join(parts)}:{line}")
+    return graph
 
 
-def test_the_factory_connects_the_mail_receivers(app):
-    from lerend_netwerk import signals
-    from lerend_netwerk.mail import receivers
+def strongly_connected(graph: dict[str, dict[str, list[str]]], nodes: set[str]) -> list[set[str]]:
+    """The groups of packages that import each other, directly or round about (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
 
-    wired = {
-        signals.registration_changed: receivers.on_registration_changed,
-        signals.meeting_changed: receivers.on_meeting_changed,
-        signals.account_invited: receivers.on_account_invited,
-        signals.password_reset_issued: receivers.on_password_reset_issued,
-        signals.contribution_reviewed: receivers.on_contribution_reviewed,
-    }
-    for signal, receiver in wired.items():
-        assert receiver in list(signal.receivers_for(object())), signal.name
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for other in graph.get(node, {}):
+            if other not in nodes:
+                continue
+            if other not in index:
+                connect(other)
+                low[node] = min(low[node], low[other])
+            elif other in stack:
+                low[node] = min(low[node], index[other])
+        if low[node] == index[node]:
+            group = set()
+            while True:
+                member = stack.pop()
+                group.add(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(group)
+
+    for node in sorted(nodes):
+        if node not in index:
+            connect(node)
+    return groups
+
+
+def _describe(graph, group: set[str]) -> str:
+    return "; ".join(
+        f"{a} -> {b} ({', '.join(graph[a][b][:3])})"
+        for a in sorted(group)
+        for b in sorted(graph.get(a, {}))
+        if b in group
+    )
+
+
+def test_no_import_cycle_between_feature_packages():
+    graph = package_graph()
+    features = _packages() - SHARED
+    cycles = [group for group in strongly_connected(graph, features) if group != ALLOWED_CYCLE]
+    assert not cycles, "\n".join(_describe(graph, group) for group in cycles)
+
+
+def test_the_allowed_cycle_is_still_one():
+    """When mail stops being a cycle, ALLOWED_CYCLE goes (and the test above guards all)."""
+    groups = strongly_connected(package_graph(), _packages() - SHARED)
+    assert ALLOWED_CYCLE in groups
+
+
+def test_the_cycle_check_finds_a_cycle():
+    graph = {"a": {"b": ["a.py:1"]}, "b": {"c": ["b.py:1"]}, "c": {"a": ["c.py:1"]}, "d": {}}
+    assert strongly_connected(graph, {"a", "b", "c", "d"}) == [{"a", "b", "c"}]
+
+
+def _content_packages() -> set[str]:
+    """The packages that declare content types (`content_type.py`)."""
+    return {p.parent.name for p in PACKAGE.glob("*/content_type.py")}
+
+
+def test_central_modules_import_no_features_models():
+    features = _content_packages()
+    offending = []
+    for name in CENTRAL:
+        own = name.split("/")[0]
+        tree = ast.parse((PACKAGE / name).read_text(encoding="utf-8"))
+        for line, module in _runtime_imports(tree):
+            names = module.split(".")
+            if (
+                len(names) > 2
+                and names[0] == "lerend_netwerk"
+                and names[1] in features - {own}
+                and names[2] in ("models", "service", "content_type")
+            ):
+                offending.append(f"{name}:{line} imports {module}")
+    assert not offending, "\n".join(offending)
+
+
+def test_every_content_type_is_registered_in_create_app():
+    """A feature's content_type.py is read by nobody unless create_app registers it."""
+    source = (PACKAGE / "__init__.py").read_text(encoding="utf-8")
+    for package in _content_packages():
+        assert f"lerend_netwerk.{package}.content_type import" in source, package

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lerend_netwerk.content_io.document import parse_document
-from lerend_netwerk.content_io.schema import KINDS_BY_NAME
+from lerend_netwerk.content_io.schema import kinds_by_name
 from lerend_netwerk.content_io.service import DOCUMENT_MAX_BYTES
 from lerend_netwerk.extensions import db
 from lerend_netwerk.themes.models import Theme
@@ -24,7 +24,7 @@ def session(starts="2031-03-18T10:00", ends="2031-03-18T12:00", extra="") -> str
 
 
 def problems_of(kind: str, text: str) -> list[tuple[int, str]]:
-    return parse_document(KINDS_BY_NAME[kind], text).problems
+    return parse_document(kinds_by_name()[kind], text).problems
 
 
 @pytest.mark.parametrize(
@@ -84,10 +84,10 @@ def test_bad_values_are_problems_at_their_line(kind, text, line, message):
 
 def test_an_ambiguous_autumn_time_is_the_first_unless_an_offset_says_otherwise():
     first = parse_document(
-        KINDS_BY_NAME["sessions"], session("2031-10-26T02:30", "2031-10-26T05:00")
+        kinds_by_name()["sessions"], session("2031-10-26T02:30", "2031-10-26T05:00")
     )
     second = parse_document(
-        KINDS_BY_NAME["sessions"], session("2031-10-26T02:30+01:00", "2031-10-26T05:00")
+        kinds_by_name()["sessions"], session("2031-10-26T02:30+01:00", "2031-10-26T05:00")
     )
     assert first.record["starts"].isoformat() == "2031-10-26T00:30:00+00:00"
     assert second.record["starts"].isoformat() == "2031-10-26T01:30:00+00:00"

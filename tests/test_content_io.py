@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.content_io.document import parse_document, render_document
-from lerend_netwerk.content_io.schema import KINDS, KINDS_BY_NAME, record_of
+from lerend_netwerk.content_io.schema import kinds, kinds_by_name, record_of
 from lerend_netwerk.content_io.service import (
     ContentError,
     export_directory,
@@ -57,7 +57,7 @@ def all_records() -> dict[str, dict[str, dict]]:
         kind.name: {
             obj.slug: record_of(kind, obj) for obj in db.session.scalars(select(kind.model))
         }
-        for kind in KINDS
+        for kind in kinds()
     }
 
 
@@ -82,7 +82,7 @@ def test_import_of_the_demo_content_creates_every_kind(app):
     result = import_directory(CONTENT_DIR)
     db.session.commit()
 
-    for kind in KINDS:
+    for kind in kinds():
         files = list((CONTENT_DIR / kind.name).glob("*.md"))
         assert len(files) >= 5, kind.name
         assert result.counts[kind.name].created == len(files)
@@ -141,7 +141,7 @@ def test_reimport_is_idempotent_and_applies_changes_in_place(app, tmp_path):
 
     again = import_directory(content)
     db.session.commit()
-    assert again.total == sum(counts[kind.model.__tablename__] for kind in KINDS)
+    assert again.total == sum(counts[kind.model.__tablename__] for kind in kinds())
     assert all(c.created == 0 and c.updated == 0 for c in again.counts.values())
     assert row_counts() == counts
 
@@ -718,7 +718,7 @@ def test_export_warns_about_documents_that_would_not_import(app, make_report, ma
 
 
 def problems_of(kind: str, text: str) -> list[tuple[int, str]]:
-    return parse_document(KINDS_BY_NAME[kind], text).problems
+    return parse_document(kinds_by_name()[kind], text).problems
 
 
 @pytest.mark.parametrize(
@@ -864,7 +864,7 @@ def test_a_report_with_no_headings_names_every_missing_section():
     ],
 )
 def test_the_body_is_kept_exactly_and_written_back_the_same(text, body):
-    kind = KINDS_BY_NAME["themes"]
+    kind = kinds_by_name()["themes"]
     parsed = parse_document(kind, text)
     assert parsed.problems == []
     assert parsed.record["body"] == body

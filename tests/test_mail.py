@@ -31,9 +31,10 @@ from lerend_netwerk.agenda.models import Registration
 from lerend_netwerk.calendar.ics import event_uid
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.mail.digest import digest_moment, queue_due_digests
 from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.mail.outbox import queue_mail
-from lerend_netwerk.mail.scheduled import digest_moment, queue_due_digests, queue_due_reminders
+from lerend_netwerk.mail.scheduled import queue_due_reminders
 from lerend_netwerk.mail.sender import backoff, claim_next, send_due_mail
 from lerend_netwerk.mail.tokens import unsubscribe_token
 from lerend_netwerk.signals import meeting_changed, registration_changed
@@ -747,7 +748,7 @@ def test_digest_respects_visibility_and_never_shows_drafts(
 def test_digest_content_follows_the_readers_audience(app, make_user, make_practice):
     # A digest is built per audience: a member's digest includes members-only items,
     # which the public rule would leave out. Guard that the two differ as expected.
-    from lerend_netwerk.mail.scheduled import build_digest
+    from lerend_netwerk.mail.digest import build_digest
 
     now = utcnow()
     moment = digest_moment(now)

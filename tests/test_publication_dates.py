@@ -18,7 +18,7 @@ from lerend_netwerk.content_io.service import ContentError, export_directory, im
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators import periods, service
-from lerend_netwerk.mail.scheduled import build_digest
+from lerend_netwerk.mail.digest import build_digest
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS, VisitReport
 from lerend_netwerk.recommendations.models import Recommendation

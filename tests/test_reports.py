@@ -171,9 +171,9 @@ def test_coordinator_saves_a_draft_with_sections_in_template_order(
         "## Perceptie regelgeving\n\nGeen strikt kader."
     )
     from lerend_netwerk.content_io.document import parse_document, render_document
-    from lerend_netwerk.content_io.schema import KINDS_BY_NAME, record_of
+    from lerend_netwerk.content_io.schema import kinds_by_name, record_of
 
-    kind = KINDS_BY_NAME["reports"]
+    kind = kinds_by_name()["reports"]
     assert parse_document(kind, render_document(kind, record_of(kind, report))).problems == []
     page = client.get(f"/verslagen/{report.slug}").get_data(as_text=True)
     assert "concept" in page

@@ -21,7 +21,7 @@ from lerend_netwerk import create_app
 from lerend_netwerk.content_io.service import import_directory
 from lerend_netwerk.extensions import db
 from lerend_netwerk.search import relevance, service
-from lerend_netwerk.search.documents import TYPE_LABELS
+from lerend_netwerk.search.documents import type_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "relevance"
@@ -113,6 +113,9 @@ def _front(path: Path, key: str) -> str:
     match = re.search(rf"^{key}: *\"?(.*?)\"?$", path.read_text("utf-8"), re.M)
     assert match, (path, key)
     return match.group(1)
+
+
+TYPE_LABELS = type_labels()
 
 
 @pytest.mark.parametrize("doc_type", sorted(TYPE_LABELS))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from lerend_netwerk.core.slugs import SLUG_PATTERN
-from lerend_netwerk.search.documents import DOC_TYPES
+from lerend_netwerk.search.documents import doc_types
 
 API_VERSION = "1.0.0"
-# The search's document types (see docs/search.md): the contract's five, then the
-# theme and organisation pages and the final report.
-SEARCH_TYPES = list(DOC_TYPES)
+# The search's document types (see docs/search.md): the registered content types' (the
+# contract's five, the theme and organisation pages and the final report). Filled in
+# when the document is made, once the content types are registered.
+SEARCH_TYPES: list[str] = []
 
 _datetime = {
     "type": "string",
@@ -247,6 +248,7 @@ PATHS: dict[str, Any] = {
 
 def openapi_document(server_url: str, cookie_name: str = "session") -> dict[str, Any]:
     """The OpenAPI 3.1 document, with `server_url` (the site's root) as the server."""
+    SEARCH_TYPES[:] = doc_types()
     return {
         "openapi": "3.1.0",
         "info": {

@@ -183,13 +183,15 @@ def accept_invitation(token: str):
 @member_required
 def account():
     """The member's own page: registrations, personal calendar link, preferences."""
-    from lerend_netwerk.agenda.service import registrations_of
-    from lerend_netwerk.recommendations.support import followed_threads
+    from lerend_netwerk.core.content_types import content_types
 
+    # Registrations and followed threads, from the content types that have them.
+    listing: dict = {}
+    for content_type in content_types.with_hook("account_listing"):
+        listing.update(content_type.account_listing(current_user))
     return render_template(
         "auth/account.html",
-        registrations=registrations_of(current_user),
-        followed=followed_threads(current_user),
+        **listing,
         login_sessions=service.count_login_sessions(current_user),
     )
 

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app
+from flask import current_app, render_template
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -27,7 +27,7 @@ from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.templating import absolute_url
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
-from lerend_netwerk.signals import account_invited, password_reset_issued
+from lerend_netwerk.signals import account_mail
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 256
@@ -353,7 +353,10 @@ def send_requested_resets() -> int:
         token = issue_token(user, "reset", RESET_VALIDITY)
         # Outside a request: the link is built from SITE_URL alone.
         link = absolute_url("auth.reset_password", token=token)
-        password_reset_issued.send(user, link=link)
+        text = render_template("auth/mail/reset.txt", user=user, link=link, hours=2)
+        account_mail.send(
+            user, subject="Je wachtwoord opnieuw instellen", text=text, kind="password-reset"
+        )
     purge_expired()
     db.session.commit()
     return len(pending_requests)
@@ -369,6 +372,7 @@ def invite(
     proeftuinen=(),
 ) -> User:
     """Create an account without a password and mail a link to choose one."""
+
     if role != "member" and not inviter.is_admin:
         raise AccountError("Enkel beheerders kunnen coördinatoren of beheerders uitnodigen.")
     user = create_user(
@@ -377,7 +381,19 @@ def invite(
     user.proeftuinen = list(proeftuinen)
     token = issue_token(user, "invite", INVITATION_VALIDITY)
     link = absolute_url("auth.accept_invitation", token=token)
-    account_invited.send(user, inviter=inviter, link=link, days=INVITATION_VALIDITY.days)
+    text = render_template(
+        "auth/mail/invitation.txt",
+        user=user,
+        inviter=inviter,
+        link=link,
+        days=INVITATION_VALIDITY.days,
+    )
+    account_mail.send(
+        user,
+        subject="Uitnodiging voor het lerend netwerk duaal leren",
+        text=text,
+        kind="invitation",
+    )
     record_audit(inviter, "user.invited", user, f"rol {role}")
     return user
 
@@ -408,15 +424,13 @@ def update_profile(user: User, *, expertise: list, **fields: Any) -> None:
 
 
 def export_personal_data(user: User) -> dict[str, Any]:
-    """Everything the platform holds about `user`, as JSON-ready data."""
-    from lerend_netwerk.agenda.models import Registration
+    """Everything the platform holds about `user`, as JSON-ready data: the account, then
+    what each content type holds of them (its `personal_data`)."""
+    from lerend_netwerk.core.content_types import content_types
 
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
 
-    registrations = db.session.scalars(
-        select(Registration).where(Registration.user_id == user.id)
-    ).all()
     data: dict[str, Any] = {
         "account": {
             "email": user.email,
@@ -436,122 +450,10 @@ def export_personal_data(user: User) -> dict[str, Any]:
             "proeftuinen": [p.slug for p in user.proeftuinen],
             "expertise": [t.slug for t in user.expertise],
         },
-        "registrations": [
-            {
-                "session": r.meeting.slug,
-                "title": r.meeting.title,
-                "status": r.status,
-                "remark": r.remark,
-                "registered_at": iso(r.registered_at),
-                "checked_in_at": iso(r.checked_in_at),
-            }
-            for r in registrations
-        ],
     }
-    data.update(_contributions_of(user))
+    for content_type in content_types.with_hook("personal_data"):
+        data.update(content_type.personal_data(user))
     return data
-
-
-def _contributions_and_reports_of(user: User) -> dict[str, Any]:
-    """Contributions the member submitted (every status) and visit reports they wrote."""
-    from lerend_netwerk.contributions.models import Contribution
-    from lerend_netwerk.proeftuinen.models import VisitReport
-
-    def iso(value: datetime | None) -> str | None:
-        return value.isoformat() if value else None
-
-    contributions = db.session.scalars(
-        select(Contribution).where(Contribution.author_id == user.id).order_by(Contribution.id)
-    ).all()
-    reports = db.session.scalars(
-        select(VisitReport).where(VisitReport.author_id == user.id).order_by(VisitReport.id)
-    ).all()
-    return {
-        "contributions": [
-            {
-                "kind": c.kind,
-                "proeftuin": c.proeftuin.slug,
-                "title": c.title,
-                "summary": c.summary,
-                "body": c.body,
-                "themes": [t.slug for t in c.themes],
-                "status": c.status,
-                "review_comment": c.review_comment,
-                "submitted_at": iso(c.submitted_at),
-                "resubmitted_at": iso(c.resubmitted_at),
-                "reviewed_at": iso(c.reviewed_at),
-            }
-            for c in contributions
-        ],
-        "visit_reports": [
-            {
-                "slug": r.slug,
-                "title": r.title,
-                "proeftuin": r.proeftuin.slug,
-                "visited": r.visited.isoformat(),
-                "status": r.status,
-                "body": r.body,
-            }
-            for r in reports
-        ],
-    }
-
-
-def _contributions_of(user: User) -> dict[str, Any]:
-    """Replies, proposals and reports the user wrote (features that exist are included)."""
-    from lerend_netwerk.recommendations.models import (
-        Endorsement,
-        Flag,
-        Post,
-        Recommendation,
-        ThreadFollow,
-    )
-
-    posts = db.session.scalars(select(Post).where(Post.author_id == user.id)).all()
-    threads = db.session.scalars(
-        select(Recommendation).where(Recommendation.author_id == user.id)
-    ).all()
-
-    def slugs_of(model) -> list[str]:
-        return list(
-            db.session.scalars(
-                select(Recommendation.slug)
-                .join(model, model.recommendation_id == Recommendation.id)
-                .where(model.user_id == user.id)
-                .order_by(Recommendation.slug)
-            )
-        )
-
-    flags = db.session.scalars(select(Flag).where(Flag.user_id == user.id)).all()
-    return {
-        **_contributions_and_reports_of(user),
-        "recommendation_supports": slugs_of(Endorsement),
-        "recommendation_follows": slugs_of(ThreadFollow),
-        "reply_flags": [
-            {"reply_id": f.post_id, "reason": f.reason, "details": f.details} for f in flags
-        ],
-        "recommendation_replies": [
-            {
-                "thread": p.recommendation.slug,
-                "stance": p.stance,
-                "body": p.body,
-                "created_at": p.created_at.isoformat(),
-                "edited_at": p.edited_at.isoformat() if p.edited_at else None,
-                # What the member wrote before each edit, oldest first.
-                "earlier_versions": [
-                    {
-                        "stance": revision.stance,
-                        "body": revision.body,
-                        "written_at": revision.written_at.isoformat(),
-                        "replaced_at": revision.created_at.isoformat(),
-                    }
-                    for revision in p.revisions
-                ],
-            }
-            for p in posts
-        ],
-        "recommendation_threads": [{"slug": t.slug, "title": t.title} for t in threads],
-    }
 
 
 def delete_account(user: User, *, actor: User | None = None) -> None:
@@ -560,23 +462,13 @@ def delete_account(user: User, *, actor: User | None = None) -> None:
     Registrations go with the account (the waiting list moves up); replies, threads and
     reports keep their text and show "voormalig lid" (their author_id becomes NULL).
     """
-    from lerend_netwerk.agenda.models import Registration
-    from lerend_netwerk.agenda.service import promote_waitlist
+    from lerend_netwerk.core.content_types import content_types
     from lerend_netwerk.core.models import AuditEvent
-    from lerend_netwerk.mail.models import OutgoingMail
 
-    registrations = db.session.scalars(
-        select(Registration).where(Registration.user_id == user.id)
-    ).all()
-    freed = {r.meeting for r in registrations if r.status == "confirmed"}
-    for registration in registrations:
-        db.session.delete(registration)
-    db.session.flush()
-    for meeting in freed:
-        promote_waitlist(meeting)
-    # Queued and sent mails would keep the address around; log lines keep what happened,
-    # not who the deleted member was.
-    db.session.execute(delete(OutgoingMail).where(OutgoingMail.user_id == user.id))
+    # Each content type removes what is the user's (registrations, queued mail); log
+    # lines keep what happened, not who the deleted member was.
+    for content_type in content_types.with_hook("delete_account"):
+        content_type.delete_account(user)
     record_audit(actor or user, "user.deleted", None, f"account #{user.id}")
     db.session.flush()
     db.session.execute(

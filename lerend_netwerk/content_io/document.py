@@ -47,14 +47,13 @@ from lerend_netwerk.core.validation import (
     in_date_range,
     is_single_line,
 )
-from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
-from lerend_netwerk.proeftuinen.sections import heading_keys, section_key
 from lerend_netwerk.timeutil import BRUSSELS, local_isoformat, to_local
 
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _INT_RE = re.compile(r"^\d+$")
 _YEARS_RE = re.compile(r"^(\d{4})-(\d{4})$")
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
@@ -149,8 +148,8 @@ def parse_document(kind: Kind, text: str) -> Parsed:
     )
     if bad is not None:
         result.problems.append((bad, "the text contains a control character"))
-    if kind.name == "sessions":
-        _check_session(record, front, result)
+    for earlier, later in kind.ordered:
+        _check_order(earlier, later, record, front, result)
     draft = getattr(kind.model, "DRAFT", None)
     if draft is not None and record.get("status") == draft and record.get("published"):
         result.problems.append(
@@ -159,9 +158,11 @@ def parse_document(kind: Kind, text: str) -> Parsed:
                 "a draft has no publication date: remove 'published' or set 'status: published'",
             )
         )
-    if kind.name == "reports":
+    if kind.body_sections:
         last_line = max(1, len(lines) - (1 if text.endswith("\n") else 0))
-        result.problems.extend(_check_report_sections(lines[close + 1 :], close + 2, last_line))
+        result.problems.extend(
+            _check_sections(kind.body_sections, lines[close + 1 :], close + 2, last_line)
+        )
     if not result.problems:
         result.record = record
     return result
@@ -371,27 +372,43 @@ def _convert_list(spec: Field, node: Any, result: Parsed) -> list[str]:
     return sorted(values) if spec.type == REFS else values
 
 
-def _check_session(record: dict[str, Any], front: dict[str, Any], result: Parsed) -> None:
-    starts, ends = record.get("starts"), record.get("ends")
-    if starts is not None and ends is not None and ends <= starts and "ends" in front:
-        result.problems.append((_line(front["ends"][1]), "'ends' must be after 'starts'"))
+def _check_order(
+    earlier: str, later: str, record: dict[str, Any], front: dict[str, Any], result: Parsed
+) -> None:
+    first, second = record.get(earlier), record.get(later)
+    if first is not None and second is not None and second <= first and later in front:
+        result.problems.append((_line(front[later][1]), f"'{later}' must be after '{earlier}'"))
 
 
-def _check_report_sections(
-    body_lines: list[str], first_line: int, last_line: int
+def _section_key(title: str) -> str:
+    return title.strip().rstrip("#").strip().replace("’", "'").casefold()
+
+
+def _check_sections(
+    titles: tuple[str, ...], body_lines: list[str], first_line: int, last_line: int
 ) -> list[tuple[int, str]]:
-    """Problems with a visit report's `## ` headings: the template's sections, in order."""
-    sections = {section_key(name): index for index, name in enumerate(REPORT_SECTIONS)}
+    """Problems with the body's `## ` headings (a visit report's): the template's
+    sections, in order."""
+    sections = {_section_key(name): index for index, name in enumerate(titles)}
     problems: list[tuple[int, str]] = []
     found: dict[int, int] = {}  # section index -> line
     highest = -1
-    lines = [raw.rstrip("\r") for raw in body_lines]
-    for offset, (line_text, key) in enumerate(zip(lines, heading_keys(lines), strict=True)):
-        if key is None:
+    fence: str | None = None
+    for offset, raw in enumerate(body_lines):
+        line_text = raw.rstrip("\r")
+        match = _FENCE_RE.match(line_text)
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is not None or not line_text.startswith("## "):
             continue
         line = first_line + offset
         title = line_text[3:].strip()
-        index = sections.get(key)
+        index = sections.get(_section_key(title))
         if index is None:
             problems.append(
                 (
@@ -404,8 +421,7 @@ def _check_report_sections(
             problems.append(
                 (
                     line,
-                    f"section '## {REPORT_SECTIONS[index]}' appears twice (first on line "
-                    f"{found[index]})",
+                    f"section '## {titles[index]}' appears twice (first on line {found[index]})",
                 )
             )
         else:
@@ -414,15 +430,15 @@ def _check_report_sections(
                 problems.append(
                     (
                         line,
-                        f"section '## {REPORT_SECTIONS[index]}' is out of order: it comes "
-                        f"before '## {REPORT_SECTIONS[highest]}'",
+                        f"section '## {titles[index]}' is out of order: it comes "
+                        f"before '## {titles[highest]}'",
                     )
                 )
             highest = max(highest, index)
-    for index, name in enumerate(REPORT_SECTIONS):
+    for index, name in enumerate(titles):
         if index in found:
             continue
-        later = [found[i] for i in range(index + 1, len(REPORT_SECTIONS)) if i in found]
+        later = [found[i] for i in range(index + 1, len(titles)) if i in found]
         line = min(later) if later else last_line
         problems.append((line, f"missing section '## {name}' of the visit-report template"))
     return problems

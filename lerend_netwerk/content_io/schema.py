@@ -9,23 +9,12 @@ written back to files: one representation for import, dry run and export.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lerend_netwerk.agenda.models import MEETING_KINDS, MEETING_STATUSES, Meeting
-from lerend_netwerk.practices.models import Practice
-from lerend_netwerk.proeftuinen.models import (
-    LEVELS,
-    ORGANISATION_TYPES,
-    REPORT_KINDS,
-    Organisation,
-    Proeftuin,
-    VisitReport,
-)
-from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUSES, Recommendation
-from lerend_netwerk.search.models import Abbreviation
-from lerend_netwerk.themes.models import Theme
+from lerend_netwerk.core.content_types import content_types
 from lerend_netwerk.timeutil import parse_local, to_local
 from lerend_netwerk.visibility import VISIBILITIES
 
@@ -81,6 +70,22 @@ class Kind:
     label: str  # one document, for messages: "session"
     model: type
     fields: tuple[Field, ...]
+    # Where its documents live on the site: a slug that equals a fixed page under the
+    # same path (e.g. /sessies/nieuw) would never be reachable.
+    url_prefix: str | None = None
+    # Completes and checks the kind's entries together, before anything is written:
+    # (entries, existing objects by slug) -> problems (`document.Problem`).
+    complete: Callable[[list[Any], dict[str, Any]], list[Any]] | None = None
+    # After an update: (obj, record before, record after) -> calls to make once flushed.
+    after_update: (
+        Callable[[Any, dict[str, Any], dict[str, Any]], list[Callable[[], Any]]] | None
+    ) = None
+    # (earlier, later): keys whose values must come in this order ("starts", "ends").
+    ordered: tuple[tuple[str, str], ...] = ()
+    # The `## ` sections a body may have, in this order (a visit report's template).
+    body_sections: tuple[str, ...] = ()
+    # Keeps the kind's own workflow timestamps: (obj, record before or None).
+    stamp: Callable[[Any, dict[str, Any] | None], None] | None = None
 
     def field(self, key: str) -> Field | None:
         for field in self.fields:
@@ -93,152 +98,32 @@ class Kind:
         return tuple(field.key for field in self.fields)
 
 
-# Where each kind's documents live on the site: a slug that equals a fixed page under
-# the same path (e.g. /sessies/nieuw) would never be reachable.
-URL_PREFIXES = {
-    "themes": "/themas",
-    "proeftuinen": "/proeftuinen",
-    "sessions": "/sessies",
-    "practices": "/praktijken",
-    "reports": "/verslagen",
-    "recommendations": "/aanbevelingen",
-}
-
-
-def _status(default: str, choices: tuple[str, ...]) -> Field:
+def status_field(default: str, choices: tuple[str, ...]) -> Field:
     return Field("status", CHOICE, default=default, choices=choices)
 
 
-def _visibility(default: str = "public") -> Field:
+def visibility_field(default: str = "public") -> Field:
     return Field("visibility", CHOICE, default=default, choices=VISIBILITIES)
 
 
-def _themes() -> Field:
+def themes_field() -> Field:
     return Field("themes", REFS, ref="themes")
 
 
-def _published() -> Field:
+def published_field() -> Field:
     return Field("published", PUBLISHED, attr="published_at")
 
 
-# In import order: a kind only refers to kinds before it. Within a kind, the required
-# keys come first and the order is the order an export writes them in.
-KINDS: tuple[Kind, ...] = (
-    Kind("themes", "theme", Theme, (Field("title", TEXT, required=True),)),
-    Kind(
-        "organisations",
-        "organisation",
-        Organisation,
-        (
-            Field("title", TEXT, required=True),
-            Field("type", CHOICE, required=True, choices=ORGANISATION_TYPES),
-            Field("website", TEXT),
-        ),
-    ),
-    Kind(
-        "proeftuinen",
-        "proeftuin",
-        Proeftuin,
-        (
-            Field("title", TEXT, required=True),
-            Field("level", CHOICE, required=True, choices=LEVELS),
-            Field("organisations", REFS, ref="organisations"),
-            Field("programme", TEXT),
-            Field("academic_years", YEARS),
-            _themes(),
-        ),
-    ),
-    Kind(
-        "sessions",
-        "session",
-        Meeting,
-        (
-            Field("title", TEXT, required=True),
-            Field("kind", CHOICE, required=True, choices=MEETING_KINDS),
-            Field("starts", DATETIME, required=True, attr="starts_at"),
-            Field("ends", DATETIME, required=True, attr="ends_at"),
-            Field("location", TEXT),
-            Field("online_url", TEXT),
-            # The session form's limit too.
-            Field("capacity", INT, maximum=10_000),
-            Field("registration_deadline", DATETIME),
-            _themes(),
-            Field("host", REF, ref="proeftuinen"),
-            _status("scheduled", MEETING_STATUSES),
-            _visibility(),
-            # Beyond the contract's table: the verslag written after the session.
-            Field("report", TEXT, default="", multiline=True),
-            # The calendar identity (contract "Additions"): absent on import, an existing
-            # session keeps its own and a new one gets a new UID; SEQUENCE never goes down.
-            Field("uid", TEXT),
-            Field("sequence", INT, default=0),
-            # Who reads the verslag: the network's members, or everybody.
-            Field("report_visibility", CHOICE, default="members", choices=VISIBILITIES),
-            _published(),
-        ),
-    ),
-    Kind(
-        "practices",
-        "good practice",
-        Practice,
-        (
-            Field("title", TEXT, required=True),
-            Field("summary", TEXT, required=True, multiline=True),
-            _themes(),
-            Field("level", CHOICE, choices=LEVELS),
-            Field("sector", TEXT),
-            Field("proeftuin", REF, ref="proeftuinen"),
-            _status("published", ("published", Practice.DRAFT)),
-            _visibility(),
-            _published(),
-        ),
-    ),
-    Kind(
-        "reports",
-        "visit report",
-        VisitReport,
-        (
-            Field("title", TEXT, required=True),
-            Field("proeftuin", REF, required=True, ref="proeftuinen"),
-            Field("visited", DATE, required=True),
-            _status("published", ("published", VisitReport.DRAFT)),
-            _visibility("members"),
-            # A coordinators' visit (the default) or a proeftuin's project update.
-            Field("kind", CHOICE, default="visit", choices=REPORT_KINDS),
-            _published(),
-        ),
-    ),
-    Kind(
-        "recommendations",
-        "policy recommendation",
-        Recommendation,
-        (
-            Field("title", TEXT, required=True),
-            Field("theme", REF, required=True, ref="themes"),
-            Field("level", CHOICE, choices=LEVELS),
-            _status("open", RECOMMENDATION_STATUSES),
-            # Beyond the contract's table: why it was accepted or rejected, and
-            # whether the thread is closed to replies.
-            Field("status_reason", TEXT, default="", multiline=True),
-            Field("closed", BOOL, default=False),
-            _visibility(),
-            # The proeftuinen the recommendation rests on (listed in the final report).
-            Field("proeftuinen", REFS, ref="proeftuinen"),
-            _published(),
-        ),
-    ),
-    # What the search expands: "VDAB" also finds "Vlaamse Dienst voor Arbeidsbemiddeling".
-    Kind(
-        "abbreviations",
-        "abbreviation",
-        Abbreviation,
-        (
-            Field("title", TEXT, required=True),
-            Field("meaning", TEXT, required=True),
-        ),
-    ),
-)
-KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+def kinds() -> tuple[Kind, ...]:
+    """The kinds of the registered content types, in import order: a kind only refers to
+    kinds registered before it. Within a kind, the required keys come first and the
+    order is the order an export writes them in."""
+    return tuple(ct.content for ct in content_types if ct.content is not None)
+
+
+def kinds_by_name() -> dict[str, Kind]:
+    return {kind.name: kind for kind in kinds()}
+
 
 URL_FIELDS = frozenset({"website", "online_url"})
 

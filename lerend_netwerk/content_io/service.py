@@ -21,7 +21,6 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lerend_netwerk.agenda.models import new_event_uid
 from lerend_netwerk.content_io.document import (
     Parsed,
     Problem,
@@ -30,26 +29,22 @@ from lerend_netwerk.content_io.document import (
     render_document,
 )
 from lerend_netwerk.content_io.schema import (
-    KINDS,
-    KINDS_BY_NAME,
     REF,
     REFS,
-    URL_PREFIXES,
     Kind,
     apply_record,
+    kinds,
+    kinds_by_name,
     record_of,
 )
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
-from lerend_netwerk.signals import meeting_changed
 
 # `progress(items, label)` returns a context manager that yields the items, for example
 # click.progressbar; the default shows nothing.
 Progress = Callable[[Sequence[Any], str], AbstractContextManager[Iterable[Any]]]
 
-# A change of these is an update for calendars: SEQUENCE grows, registrants hear of it.
-_SCHEDULE_KEYS = ("title", "starts", "ends", "location", "online_url", "status")
 # The largest document file: a body at its longest, in any script, with front matter.
 DOCUMENT_MAX_BYTES = 1024 * 1024
 _NOT_FOLLOWED = "a symbolic link: links are not followed, put the document itself here"
@@ -147,23 +142,26 @@ def import_directory(
             _parse_entry(entry, problems)
     available = {
         kind.name: set(existing[kind.name]) | {e.slug for e in entries if e.kind is kind}
-        for kind in KINDS
+        for kind in kinds()
     }
     for entry in entries:
         for ref in entry.parsed.references if entry.parsed else ():
             if ref.slug not in available[ref.kind]:
-                label = KINDS_BY_NAME[ref.kind].label
+                label = kinds_by_name()[ref.kind].label
                 role = " (host)" if ref.key == "host" else ""
                 message = (
                     f"unknown {label} {ref.slug!r}{role}: no {ref.kind}/{ref.slug}.md in this "
                     "import and none in the database"
                 )
                 problems.append(Problem(entry.display, ref.line, message))
-    problems.extend(_complete_calendar_identity(entries, existing))
+    for kind in kinds():
+        if kind.complete is not None:
+            own = [entry for entry in entries if entry.kind is kind]
+            problems.extend(kind.complete(own, existing[kind.name]))
     if problems:
         raise ContentError(sorted(problems))
 
-    counts = {kind.name: KindCounts() for kind in KINDS}
+    counts = {kind.name: KindCounts() for kind in kinds()}
     plan: list[tuple[_Entry, Any]] = []
     for entry in entries:
         obj = existing[entry.kind.name].get(entry.slug)
@@ -184,52 +182,14 @@ def import_directory(
     def lookup(kind_name: str, slug: str) -> Any:
         return existing[kind_name][slug]
 
-    rescheduled: list[tuple[Any, str]] = []
+    afterwards: list[Callable[[], Any]] = []
     with progress(plan, "Importing") as items:
         for entry, obj in items:
-            rescheduled.extend(_apply(entry, obj, existing, lookup))
+            afterwards.extend(_apply(entry, obj, existing, lookup))
     db.session.flush()
-    for meeting, change in rescheduled:
-        meeting_changed.send(meeting, change=change)
+    for call in afterwards:
+        call()
     return result
-
-
-def _complete_calendar_identity(
-    entries: list[_Entry], existing: dict[str, dict[str, Any]]
-) -> list[Problem]:
-    """Fill in each session's `uid` and `sequence` and report UIDs used twice.
-
-    Without `uid` an existing session keeps its own and a new one gets a new UID; the
-    SEQUENCE is the larger of the file's and the database's, so calendars never see it
-    go down.
-    """
-    sessions = existing["sessions"]
-    final = {slug: obj.uid for slug, obj in sessions.items()}
-    imported: dict[str, _Entry] = {}
-    for entry in entries:
-        if entry.kind.name != "sessions" or entry.parsed is None or entry.parsed.problems:
-            continue
-        record = entry.parsed.record
-        obj = sessions.get(entry.slug)
-        if not record.get("uid"):
-            record["uid"] = obj.uid if obj is not None else new_event_uid()
-        if obj is not None:
-            record["sequence"] = max(record.get("sequence") or 0, obj.sequence or 0)
-        final[entry.slug] = record["uid"]
-        imported[entry.slug] = entry
-    slugs_of: dict[str, list[str]] = {}
-    for slug, uid in final.items():
-        slugs_of.setdefault(uid, []).append(slug)
-    problems: list[Problem] = []
-    for uid, slugs in slugs_of.items():
-        if len(slugs) < 2:
-            continue
-        for slug in slugs:
-            if slug in imported:
-                others = ", ".join(repr(other) for other in sorted(slugs) if other != slug)
-                message = f"uid {uid!r} is also the uid of session {others}"
-                problems.append(Problem(imported[slug].display, 1, message))
-    return problems
 
 
 def _keep_publication_date(entry: _Entry, obj: Any) -> None:
@@ -244,18 +204,18 @@ def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
     entries: list[_Entry] = []
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    kinds = ", ".join(kind.name for kind in KINDS)
+    names = ", ".join(kind.name for kind in kinds())
     for child in sorted(root.iterdir()):
         if child.name.startswith("."):
             continue
         display = str(root / child.name)
         if not child.is_dir():
-            warnings.append(Problem(display, 1, f"ignored: documents belong in one of {kinds}"))
-        elif child.name not in KINDS_BY_NAME:
+            warnings.append(Problem(display, 1, f"ignored: documents belong in one of {names}"))
+        elif child.name not in kinds_by_name():
             problems.append(
-                Problem(display, 1, f"unknown directory {child.name!r}: expected {kinds}")
+                Problem(display, 1, f"unknown directory {child.name!r}: expected {names}")
             )
-    for kind in KINDS:
+    for kind in kinds():
         directory = root / kind.name
         if directory.is_symlink():
             problems.append(Problem(str(directory), 1, _NOT_FOLLOWED))
@@ -286,7 +246,8 @@ def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
 
 def reserved_slugs(kind_name: str) -> frozenset[str]:
     """Slugs taken by fixed pages under the kind's path, e.g. "nieuw" for sessions."""
-    prefix = URL_PREFIXES.get(kind_name)
+    kind = kinds_by_name().get(kind_name)
+    prefix = kind.url_prefix if kind is not None else None
     if prefix is None:
         return frozenset()
     taken = set()
@@ -345,7 +306,7 @@ def _parse_entry(entry: _Entry, problems: list[Problem]) -> None:
 def _load_existing() -> dict[str, dict[str, Any]]:
     """Every document in the database, by kind and slug, with its references loaded."""
     existing: dict[str, dict[str, Any]] = {}
-    for kind in KINDS:
+    for kind in kinds():
         existing[kind.name] = {obj.slug: obj for obj in _query_kind(kind)}
     return existing
 
@@ -362,10 +323,10 @@ def _query_kind(kind: Kind) -> list[Any]:
 
 def _apply(
     entry: _Entry, obj: Any, existing: dict[str, dict[str, Any]], lookup
-) -> list[tuple[Any, str]]:
-    """Create or update one document; the (meeting, change) signals it calls for."""
+) -> list[Callable[[], Any]]:
+    """Create or update one document; what to call once it is flushed (signals)."""
     kind, record = entry.kind, entry.parsed.record
-    signals: list[tuple[Any, str]] = []
+    afterwards: list[Callable[[], Any]] = []
     before: dict[str, Any] | None = None
     if obj is None:
         obj = kind.model(slug=entry.slug)
@@ -375,16 +336,10 @@ def _apply(
     else:
         before = record_of(kind, obj)
         apply_record(kind, obj, record, lookup)
-        if kind.name == "sessions" and any(before[k] != record[k] for k in _SCHEDULE_KEYS):
-            obj.sequence = max(obj.sequence or 0, (before["sequence"] or 0) + 1)
-            newly_cancelled = record["status"] == "cancelled" != before["status"]
-            reinstated = before["status"] == "cancelled" != record["status"]
-            if newly_cancelled:
-                signals.append((obj, "cancelled"))
-            elif record["status"] != "cancelled":
-                signals.append((obj, "reinstated" if reinstated else "rescheduled"))
+        if kind.after_update is not None:
+            afterwards.extend(kind.after_update(obj, before, record))
     _stamp(kind, obj, before)
-    return signals
+    return afterwards
 
 
 def _stamp(kind: Kind, obj: Any, before: dict[str, Any] | None) -> None:
@@ -396,10 +351,8 @@ def _stamp(kind: Kind, obj: Any, before: dict[str, Any] | None) -> None:
                 obj.published_at = None
         elif obj.published_at is None:
             obj.published_at = utcnow()
-    if kind.name == "recommendations" and hasattr(obj, "status_changed_at"):
-        status_changed = before["status"] != obj.status if before else obj.status != "open"
-        if status_changed:
-            obj.status_changed_at = utcnow()
+    if kind.stamp is not None:
+        kind.stamp(obj, before)
 
 
 def export_directory(path: Path) -> ExportResult:
@@ -412,7 +365,7 @@ def export_directory(path: Path) -> ExportResult:
     if root.exists() and not root.is_dir():
         raise ContentError([Problem(str(root), 1, "exists and is not a directory")])
     result = ExportResult(counts={})
-    for kind in KINDS:
+    for kind in kinds():
         directory = root / kind.name
         directory.mkdir(parents=True, exist_ok=True)
         written: set[str] = set()

@@ -11,7 +11,7 @@ from wtforms.validators import Optional, ValidationError
 
 from lerend_netwerk.core.forms import Form
 from lerend_netwerk.indicators import periods
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
+from lerend_netwerk.levels import LEVEL_LABELS
 
 
 class PeriodForm(Form):

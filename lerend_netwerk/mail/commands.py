@@ -53,7 +53,8 @@ def _log_to_console() -> None:
 
 def queue_scheduled_mail() -> tuple[int, int]:
     """Queue reminders and digests that are due now; commit. Returns (reminders, digests)."""
-    from lerend_netwerk.mail.scheduled import queue_due_digests, queue_due_reminders
+    from lerend_netwerk.mail.digest import queue_due_digests
+    from lerend_netwerk.mail.scheduled import queue_due_reminders
     from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
     from lerend_netwerk.sqlite import begin_write_transaction
 
@@ -132,7 +133,7 @@ def reminders() -> None:
 @mail_cli.command("digest")
 def digest() -> None:
     """Queue this week's digest and the due overviews of followed threads."""
-    from lerend_netwerk.mail.scheduled import queue_due_digests
+    from lerend_netwerk.mail.digest import queue_due_digests
     from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
     from lerend_netwerk.sqlite import begin_write_transaction
 

@@ -43,6 +43,25 @@ def render_mail(name: str, **context: Any) -> tuple[str, str | None]:
     return text, render_template(f"mail/{name}.html", **context)
 
 
+def queue_rendered(
+    user: Any,
+    subject: str,
+    template: str,
+    *,
+    unsubscribe_url: str,
+    headers: dict[str, str],
+    dedupe_key: str,
+    **context: Any,
+) -> bool:
+    """Render `template` for `user` and queue it (kind `template`) with its unsubscribe
+    link and headers; False if a mail with this dedupe key was queued before."""
+    text, html = render_mail(template, user=user, unsubscribe_url=unsubscribe_url, **context)
+    mail = queue_mail(
+        user, subject, text, html=html, kind=template, headers=headers, dedupe_key=dedupe_key
+    )
+    return mail is not None
+
+
 def invite_attachment(meeting: Meeting, method: str, registration: Registration) -> Attachment:
     """The iTIP invitation for one member: inline in the mail and attached as invite.ics.
 

@@ -12,10 +12,9 @@ from flask import current_app, render_template, url_for
 
 from lerend_netwerk.contributions.models import ACCEPTED, CHANGES_REQUESTED, DECLINED
 from lerend_netwerk.signals import (
-    account_invited,
+    account_mail,
     contribution_reviewed,
     meeting_changed,
-    password_reset_issued,
     registration_changed,
 )
 
@@ -36,26 +35,11 @@ def on_meeting_changed(sender: Any, **extra: Any) -> None:
     queue_meeting_mails(meeting, extra["change"])
 
 
-def on_account_invited(user: Any, **extra: Any) -> None:
-    """account_invited(user, inviter=..., link=..., days=...): the invitation mail."""
+def on_account_mail(sender: Any, **extra: Any) -> None:
+    """account_mail(user, subject=..., text=..., kind=...): queue it for the user."""
     from lerend_netwerk.mail.outbox import queue_mail
 
-    text = render_template(
-        "auth/mail/invitation.txt",
-        user=user,
-        inviter=extra["inviter"],
-        link=extra["link"],
-        days=extra["days"],
-    )
-    queue_mail(user, "Uitnodiging voor het lerend netwerk duaal leren", text, kind="invitation")
-
-
-def on_password_reset_issued(user: Any, **extra: Any) -> None:
-    """password_reset_issued(user, link=...): the mail with the reset link."""
-    from lerend_netwerk.mail.outbox import queue_mail
-
-    text = render_template("auth/mail/reset.txt", user=user, link=extra["link"], hours=2)
-    queue_mail(user, "Je wachtwoord opnieuw instellen", text, kind="password-reset")
+    queue_mail(sender, extra["subject"], extra["text"], kind=extra["kind"])
 
 
 REVIEW_SUBJECTS = {
@@ -99,6 +83,5 @@ def connect() -> None:
     """
     registration_changed.connect(on_registration_changed)
     meeting_changed.connect(on_meeting_changed)
-    account_invited.connect(on_account_invited)
-    password_reset_issued.connect(on_password_reset_issued)
+    account_mail.connect(on_account_mail)
     contribution_reviewed.connect(on_contribution_reviewed)

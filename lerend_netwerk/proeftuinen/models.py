@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lerend_netwerk.auth.models import proeftuin_members
 from lerend_netwerk.db import Base, SlugMixin, TimestampMixin
+from lerend_netwerk.levels import LEVEL_LABELS, LEVELS  # noqa: F401  (re-exported)
 
 if TYPE_CHECKING:
     from lerend_netwerk.auth.models import User
@@ -22,12 +23,6 @@ ORGANISATION_TYPE_LABELS = {
     "cvo": "Centrum voor volwassenenonderwijs",
     "onderneming": "Onderneming",
     "partner": "Partner",
-}
-LEVELS = ("hoger-onderwijs", "volwassenenonderwijs", "secundair")
-LEVEL_LABELS = {
-    "hoger-onderwijs": "Hoger onderwijs",
-    "volwassenenonderwijs": "Volwassenenonderwijs",
-    "secundair": "Secundair onderwijs",
 }
 # A coordinators' visit, or a proeftuin's own project update accepted by them.
 REPORT_KINDS = ("visit", "update")

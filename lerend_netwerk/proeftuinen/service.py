@@ -72,56 +72,49 @@ def visible_reports(proeftuin: Proeftuin, user: Any) -> list[VisitReport]:
 def proeftuin_page(slug: str, user: Any) -> dict[str, Any]:
     """A proeftuin with the reports, sessions and practices `user` may see, and what `user`
     may do there."""
-    # Imported here: both import this package's models.
-    from lerend_netwerk.agenda.models import Meeting
-    from lerend_netwerk.agenda.service import sessions_before_and_after_now
-    from lerend_netwerk.contributions.service import proeftuin_contributions
-    from lerend_netwerk.practices.models import Practice
-
     proeftuin = get_proeftuin(slug)
     reports = visible_reports(proeftuin, user)
-    upcoming, past = sessions_before_and_after_now(Meeting.host_id == proeftuin.id, user)
     return {
         "proeftuin": proeftuin,
         # The network's visits, and what the proeftuin itself reported.
         "reports": [report for report in reports if not report.is_update],
         "updates": [report for report in reports if report.is_update],
         "can_contribute": can_contribute(user, proeftuin),
-        "contributions": proeftuin_contributions(proeftuin, user),
-        "upcoming_sessions": upcoming,
-        "past_sessions": past,
-        "practices": list(
-            db.session.scalars(
-                select(Practice)
-                .where(Practice.proeftuin_id == proeftuin.id, visible_clause(Practice, user))
-                .order_by(Practice.title)
-            )
-        ),
+        **_hosted([proeftuin.id], user),
+        **_on_page(proeftuin, user),
     }
+
+
+def _on_page(proeftuin: Proeftuin, user: Any) -> dict[str, list[Any]]:
+    """What the proeftuin's own page lists besides (its contributions), from the content
+    types."""
+    from lerend_netwerk.core.content_types import content_types
+
+    listing: dict[str, list[Any]] = {}
+    for content_type in content_types.with_hook("proeftuin_page"):
+        listing.update(content_type.proeftuin_page(proeftuin, user))
+    return listing
+
+
+def _hosted(ids: list[int], user: Any, past_limit: int | None = None) -> dict[str, list[Any]]:
+    """What these proeftuinen host or made (sessions, practices), from the content types."""
+    from lerend_netwerk.core.content_types import content_types
+
+    listing: dict[str, list[Any]] = {}
+    for content_type in content_types.with_hook("proeftuin_listing"):
+        listing.update(content_type.proeftuin_listing(ids, user, past_limit))
+    return listing
 
 
 def organisation_page(slug: str, user: Any) -> dict[str, Any]:
     """An organisation with its proeftuinen, the sessions they host and their practices,
     as far as `user` may see them."""
-    from lerend_netwerk.agenda.models import Meeting
-    from lerend_netwerk.agenda.service import sessions_before_and_after_now
-    from lerend_netwerk.practices.models import Practice
-
     organisation = db.one_or_404(select(Organisation).where(Organisation.slug == slug))
     ids = [proeftuin.id for proeftuin in organisation.proeftuinen]
-    upcoming, past = sessions_before_and_after_now(Meeting.host_id.in_(ids), user, past_limit=5)
     return {
         "organisation": organisation,
         "proeftuinen": sorted(organisation.proeftuinen, key=lambda p: p.title.lower()),
-        "upcoming_sessions": upcoming,
-        "past_sessions": past,
-        "practices": list(
-            db.session.scalars(
-                select(Practice)
-                .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
-                .order_by(Practice.title)
-            )
-        ),
+        **_hosted(ids, user, past_limit=5),
     }
 
 

@@ -114,28 +114,20 @@ def _mail_direct_followers(
 ) -> int:
     """Queue `template` for every follower who wants each change right away, except
     `exclude` (who caused it); how many mails were queued."""
-    from lerend_netwerk.mail.messages import render_mail
-    from lerend_netwerk.mail.outbox import queue_mail
+    from lerend_netwerk.mail.messages import queue_rendered
 
     queued = 0
     for user in _followers(thread, preference="direct", exclude=exclude):
-        text, html = render_mail(
-            template,
-            user=user,
-            thread=thread,
-            unsubscribe_url=unfollow_url(user, thread),
-            **context,
-        )
-        mail = queue_mail(
+        queued += queue_rendered(
             user,
             subject,
-            text,
-            html=html,
-            kind=template,
+            template,
+            unsubscribe_url=unfollow_url(user, thread),
             headers=_headers(user, thread),
             dedupe_key=f"{dedupe}:{user.id}",
+            thread=thread,
+            **context,
         )
-        queued += mail is not None
     return queued
 
 

@@ -40,7 +40,7 @@ from whoosh.query import And, NullQuery, Or, Phrase, Query, Term
 from whoosh.searching import Searcher
 
 from lerend_netwerk.search.analysis import QUESTION_VERBS, STOPWORDS, word_info, words
-from lerend_netwerk.search.documents import TYPE_ADJECTIVES, TYPE_WORDS
+from lerend_netwerk.search.documents import type_adjectives, type_words
 from lerend_netwerk.search.index import IndexHandle, analyze, fold
 
 MAX_QUERY_CHARS = 200
@@ -232,7 +232,7 @@ def _word(
         stem = clause.stems[0]
         # The word as part of a compound: decreet finds ontwerpdecreet (weighted lower).
         clause.alternatives.append(("parts", [stem], PART_BOOST))
-        clause.doc_type = TYPE_WORDS.get(stem)
+        clause.doc_type = type_words().get(stem)
     for meaning in (synonyms or {}).get(_synonym_key(word), ()):
         terms = analyze(meaning)
         if terms:
@@ -281,10 +281,10 @@ def build_query(
 
 
 def _names_type_with_next(word: str, following: list[tuple[str, int, int]]) -> bool:
-    if not following or fold(word) not in TYPE_ADJECTIVES:
+    if not following or fold(word) not in type_adjectives():
         return False
     stems = analyze(following[0][0])
-    return len(stems) == 1 and TYPE_WORDS.get(stems[0]) == TYPE_ADJECTIVES[fold(word)]
+    return len(stems) == 1 and type_words().get(stems[0]) == type_adjectives()[fold(word)]
 
 
 def allowed_docs(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from lerend_netwerk.calendar.links import site_url
 from lerend_netwerk.search import service
 
 bp = Blueprint("search", __name__, template_folder="templates")
@@ -26,4 +25,5 @@ def api_search():
     Result links start with SITE_URL: the Host header is the client's to choose.
     """
     found = service.search_from_args(request.args, current_user)
-    return jsonify(found.as_json(site_url()))
+    # Absolute URLs from SITE_URL, never from the request's Host header.
+    return jsonify(found.as_json(current_app.config["SITE_URL"].rstrip("/")))

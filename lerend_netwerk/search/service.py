@@ -24,15 +24,14 @@ from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.paging import PageLinks
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.extensions import db
-from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS
+from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
 from lerend_netwerk.search import sync
 from lerend_netwerk.search.details import hit_details
-from lerend_netwerk.search.documents import DOC_TYPES, TYPE_LABELS
+from lerend_netwerk.search.documents import doc_types, indexings, type_labels
 from lerend_netwerk.search.index import SCHEMA_VERSION, fold
 from lerend_netwerk.search.models import Abbreviation
 from lerend_netwerk.search.sync import SyncResult
-from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import audience
 
 PER_PAGE = 10
@@ -67,7 +66,7 @@ class SearchResults(PageLinks):
     details: dict[str, str] = field(default_factory=dict)
 
     def type_label(self, value: str) -> str:
-        return TYPE_LABELS.get(value, value)
+        return type_labels().get(value, value)
 
     def level_label(self, value: str | None) -> str:
         return LEVEL_LABELS.get(value, value or "") if value else ""
@@ -96,7 +95,7 @@ class SearchResults(PageLinks):
 
 def _clean_filters(type: str | None, theme: str | None, level: str | None) -> dict[str, str | None]:
     return {
-        "type": type if type in DOC_TYPES else None,
+        "type": type if type in doc_types() else None,
         "theme": theme if is_slug(theme) else None,
         "level": level if level in LEVELS else None,
     }
@@ -134,7 +133,7 @@ def search(
     titles = _theme_titles(slugs)
     facet_values = {
         "type": [
-            FacetValue(v, TYPE_LABELS.get(v, v), n, filters["type"] == v)
+            FacetValue(v, type_labels().get(v, v), n, filters["type"] == v)
             for v, n in outcome.facets.get("type", {}).items()
         ],
         "theme": [
@@ -201,10 +200,12 @@ def abbreviations(app: Flask) -> search_query.Synonyms:
 
 
 def _theme_titles(slugs: set[str]) -> dict[str, str]:
-    if not slugs:
-        return {}
-    rows = db.session.execute(select(Theme.slug, Theme.title).where(Theme.slug.in_(slugs)))
-    return {row[0]: row[1] for row in rows}
+    titles: dict[str, str] = {}
+    if slugs:
+        for spec in indexings().values():
+            if spec.facet_titles is not None:
+                titles.update(spec.facet_titles(slugs))
+    return titles
 
 
 # Keeping the index up to date ----------------------------------------------------

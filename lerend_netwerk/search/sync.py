@@ -31,10 +31,10 @@ from whoosh.writing import CLEAR
 from lerend_netwerk.config import DefaultConfig, setting
 from lerend_netwerk.extensions import db
 from lerend_netwerk.search.documents import (
-    TYPE_LABELS,
     SearchDocument,
     iter_documents,
     load_documents,
+    type_labels,
 )
 from lerend_netwerk.search.index import (
     SCHEMA_VERSION,
@@ -76,7 +76,7 @@ def handle_for(app: Flask) -> IndexHandle:
 def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     """The Whoosh fields of a search document."""
     # The type's name counts as a keyword: "goede praktijk" finds practices.
-    keywords = f"{doc.keywords}\n{TYPE_LABELS.get(doc.type, '')}"
+    keywords = f"{doc.keywords}\n{type_labels().get(doc.type, '')}"
     content = "\n".join([doc.title] * TITLE_REPEAT + [doc.body, keywords])
     fields: dict[str, Any] = {
         "key": doc.key,

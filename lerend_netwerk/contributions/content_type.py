@@ -1,0 +1,83 @@
+"""Contributions of proeftuinen as a content type: in the indicators and the data export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from lerend_netwerk.contributions.models import ACCEPTED, Contribution
+from lerend_netwerk.core.content_types import ContentType
+from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.sql import count_if
+from lerend_netwerk.proeftuinen.models import Proeftuin
+
+
+def _indicators(scope: Any) -> dict[str, int]:
+    """Contributions first submitted, and accepted, in the period."""
+    period = scope.period
+    submitted_in = and_(
+        Contribution.submitted_at >= period.starts, Contribution.submitted_at < period.ends
+    )
+    accepted_in = and_(
+        Contribution.status == ACCEPTED,
+        Contribution.reviewed_at >= period.starts,
+        Contribution.reviewed_at < period.ends,
+    )
+    # Contributions are seen by coordinators only (the indicators' audience): no
+    # visibility clause of their own.
+    contributions = (
+        select(count_if(submitted_in), count_if(accepted_in))
+        .select_from(Contribution)
+        .join(Proeftuin, Contribution.proeftuin_id == Proeftuin.id)
+        .where(or_(submitted_in, accepted_in))
+    )
+    if scope.level:
+        contributions = contributions.where(Proeftuin.level == scope.level)
+    submitted, accepted = db.session.execute(contributions).one()
+    return {"contributions_submitted": submitted, "contributions_accepted": accepted}
+
+
+def _personal_data(user: Any) -> dict[str, Any]:
+    """The contributions the member submitted (every status)."""
+
+    def iso(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    contributions = db.session.scalars(
+        select(Contribution).where(Contribution.author_id == user.id).order_by(Contribution.id)
+    ).all()
+    return {
+        "contributions": [
+            {
+                "kind": c.kind,
+                "proeftuin": c.proeftuin.slug,
+                "title": c.title,
+                "summary": c.summary,
+                "body": c.body,
+                "themes": [t.slug for t in c.themes],
+                "status": c.status,
+                "review_comment": c.review_comment,
+                "submitted_at": iso(c.submitted_at),
+                "resubmitted_at": iso(c.resubmitted_at),
+                "reviewed_at": iso(c.reviewed_at),
+            }
+            for c in contributions
+        ]
+    }
+
+
+def _on_proeftuin_page(proeftuin: Any, user: Any) -> dict[str, list[Any]]:
+    from lerend_netwerk.contributions.service import proeftuin_contributions
+
+    return {"contributions": proeftuin_contributions(proeftuin, user)}
+
+
+CONTRIBUTION = ContentType(
+    name="contribution",
+    model=Contribution,
+    endpoint="contributions.detail",
+    personal_data=_personal_data,
+    indicators=_indicators,
+    proeftuin_page=_on_proeftuin_page,
+)

@@ -1,0 +1,127 @@
+"""The registry of content types: what the central modules know of each kind of document.
+
+A feature declares its content types in one module of its own package
+(`<feature>/content_type.py`); `create_app` registers them (`register_content_types`).
+Search, the theme overview, content import/export, the indicators, the weekly digest and
+account deletion loop over this registry and import no feature's models.
+
+Every part of a descriptor is optional: a kind that is not searchable has no `search`,
+one that is not in the digest no `digest`. The hooks are plain callables, so this module
+knows nothing of the features or of the central modules that call them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+Key = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class SearchIndexing:
+    """How one kind of search document is built and kept up to date.
+
+    `build(obj)` returns a `search.documents.SearchDocument` (or None: nothing to index
+    now); for a `singleton` (a page, not a row) `build(session)` builds the one document
+    with id `singleton`. `related(connection, obj)` returns the keys of other documents
+    whose text includes something of `obj`, for the models in `watches`.
+    """
+
+    doc_type: str
+    build: Callable[[Any], Any]
+    model: type | None = None
+    # Shown in results and facets (None: a part of another type, e.g. a session's verslag).
+    label: str | None = None
+    url_prefix: str = ""
+    # Words with which members name the type ("goede praktijken").
+    names: tuple[str, ...] = ()
+    # Adjectives that belong to the type's name ("goede" in "goede praktijk").
+    adjectives: tuple[str, ...] = ()
+    load_options: Callable[[], list[Any]] = list
+    singleton: int | None = None
+    # How many documents the database holds (default: one per row of `model`).
+    count: Callable[[Any], int] | None = None
+    watches: tuple[type, ...] = ()
+    related: Callable[[Any, Any], set[Key]] | None = None
+    # A line of facts per result URL (date and place, tally): hits -> {url: line}.
+    details: Callable[[list[Any]], dict[str, str]] | None = None
+    # The type whose slugs are the values of the theme facet: slugs -> {slug: title}.
+    facet_titles: Callable[[set[str]], dict[str, str]] | None = None
+
+
+@dataclass(frozen=True)
+class ContentType:
+    """One kind of content and what every central module needs to know about it."""
+
+    name: str
+    model: type | None
+    # The endpoint of its page (`url_for(endpoint, slug=…)`), if it has one.
+    endpoint: str | None = None
+    search: tuple[SearchIndexing, ...] = ()
+    # A `content_io.schema.Kind`: its directory and front-matter keys.
+    content: Any = None
+    # The weekly digest: `digest(window)` -> {section name: items} (mail.scheduled).
+    digest: Callable[[Any], dict[str, list[Any]]] | None = None
+    # Account deletion: `delete_account(user)` removes or anonymises what is the user's;
+    # `personal_data(user)` is what the data export lists.
+    delete_account: Callable[[Any], None] | None = None
+    personal_data: Callable[[Any], dict[str, Any]] | None = None
+    # Indicators: `indicators(scope)` -> {figure name: count, or the rows of a table
+    # that breaks figures down}; `oldest_year()` -> the year its data starts (or None).
+    indicators: Callable[[Any], dict[str, Any]] | None = None
+    oldest_year: Callable[[], int | None] | None = None
+    # The theme page: `theme_listing(theme, user)` -> {section: items}; for "more on
+    # these themes", {section: related(theme_ids, user, exclude, limit) -> items}.
+    theme_listing: Callable[[Any, Any], dict[str, list[Any]]] | None = None
+    theme_related: dict[str, Callable[[list[int], Any, Any, int], list[Any]]] = field(
+        default_factory=dict
+    )
+    # The member's own page: `account_listing(user)` -> {section: items}.
+    account_listing: Callable[[Any], dict[str, list[Any]]] | None = None
+    # Proeftuin and organisation pages: `proeftuin_listing(proeftuin_ids, user,
+    # past_limit)` -> {section: items} of what those proeftuinen host or made.
+    proeftuin_listing: Callable[[list[int], Any, int | None], dict[str, list[Any]]] | None = None
+    # The proeftuin's own page only: `proeftuin_page(proeftuin, user)` -> {section: items}.
+    proeftuin_page: Callable[[Any, Any], dict[str, list[Any]]] | None = None
+
+
+class ContentTypeRegistry:
+    """The registered content types, in registration order (the import order)."""
+
+    def __init__(self) -> None:
+        self._types: dict[str, ContentType] = {}
+        # Grows with every change, so that what is derived from the registry can be cached.
+        self.version = 0
+
+    def register(self, content_type: ContentType) -> None:
+        # Registering again (a second app in the same process) replaces, keeping the order.
+        if self._types.get(content_type.name) is not content_type:
+            self._types[content_type.name] = content_type
+            self.version += 1
+
+    def unregister(self, name: str) -> None:
+        if self._types.pop(name, None) is not None:
+            self.version += 1
+
+    def __iter__(self) -> Iterator[ContentType]:
+        if not self._types:
+            raise LookupError("no content types registered: create the app first")
+        return iter(list(self._types.values()))
+
+    def __getitem__(self, name: str) -> ContentType:
+        return self._types[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+    def searchable(self) -> list[SearchIndexing]:
+        return [spec for content_type in self for spec in content_type.search]
+
+    def with_hook(self, hook: str) -> list[ContentType]:
+        """The content types that declare `hook` (e.g. "digest")."""
+        return [ct for ct in self if getattr(ct, hook) is not None]
+
+
+content_types = ContentTypeRegistry()

@@ -1,0 +1,175 @@
+"""Good practices as a content type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from lerend_netwerk.content_io import schema
+from lerend_netwerk.content_io.schema import Field, Kind
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing
+from lerend_netwerk.extensions import db
+from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
+from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.practices.models import Practice
+from lerend_netwerk.proeftuinen.models import Proeftuin
+from lerend_netwerk.search.documents import (
+    SearchDocument,
+    document_of,
+    join_text,
+    related_by,
+    theme_titles,
+)
+from lerend_netwerk.themes.models import Theme
+from lerend_netwerk.visibility import visible_clause
+
+
+def build_practice(practice: Practice) -> SearchDocument:
+    """A good practice: summary and body, themes, level, sector, proeftuin."""
+    return document_of(
+        practice,
+        "practice",
+        join_text(practice.summary, markdown_to_text(practice.body)),
+        keywords=[
+            practice.sector,
+            level_label(practice.level),
+            practice.proeftuin.title if practice.proeftuin else None,
+            *theme_titles(practice.themes),
+        ],
+        themes=practice.themes,
+        level=practice.level,
+    )
+
+
+# A practice shows the titles of its themes and its proeftuin.
+_related = related_by(
+    ("practice",),
+    {
+        Theme: lambda tid: select(Practice.id).where(Practice.themes.any(Theme.id == tid)),
+        Proeftuin: lambda pid: select(Practice.id).where(Practice.proeftuin_id == pid),
+    },
+)
+
+
+def _details(hits: list[Any]) -> dict[str, str]:
+    slugs = [hit.slug for hit in hits if hit.type == "practice"]
+    details: dict[str, str] = {}
+    if not slugs:
+        return details
+    query = (
+        select(Practice).where(Practice.slug.in_(slugs)).options(selectinload(Practice.proeftuin))
+    )
+    for practice in db.session.scalars(query):
+        parts = [
+            practice.proeftuin.title if practice.proeftuin else "",
+            LEVEL_LABELS.get(practice.level, practice.level or "") if practice.level else "",
+        ]
+        if any(parts):
+            details["/praktijken/" + practice.slug] = " · ".join(filter(None, parts))
+    return details
+
+
+def _theme_listing(theme: Theme, user: Any) -> dict[str, list[Any]]:
+    return {
+        "practices": list(
+            db.session.scalars(
+                select(Practice)
+                .where(Practice.themes.any(Theme.id == theme.id), visible_clause(Practice, user))
+                .order_by(Practice.title)
+            )
+        )
+    }
+
+
+def _related_practices(ids: list[int], user: Any, exclude: Any, limit: int) -> list[Any]:
+    others = [Practice.id != exclude.id] if isinstance(exclude, Practice) else []
+    return list(
+        db.session.scalars(
+            select(Practice)
+            .where(
+                Practice.themes.any(Theme.id.in_(ids)),
+                visible_clause(Practice, user),
+                *others,
+            )
+            .order_by(Practice.created_at.desc(), Practice.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def _hosted_practices(ids: list[int], user: Any, past_limit: int | None) -> dict[str, list[Any]]:
+    return {
+        "practices": list(
+            db.session.scalars(
+                select(Practice)
+                .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
+                .order_by(Practice.title)
+            )
+        )
+    }
+
+
+def _indicators(scope: Any) -> dict[str, int]:
+    """Good practices published in the period, at their own level or their proeftuin's."""
+    period = scope.period
+    practice_date = func.coalesce(Practice.published_at, Practice.created_at)
+    practices = (
+        select(func.count())
+        .select_from(Practice)
+        .outerjoin(Proeftuin, Practice.proeftuin_id == Proeftuin.id)
+        .where(
+            Practice.status == "published",
+            practice_date >= period.starts,
+            practice_date < period.ends,
+            visible_clause(Practice, scope.viewer),
+        )
+    )
+    if scope.level:
+        practices = practices.where(func.coalesce(Practice.level, Proeftuin.level) == scope.level)
+    return {"practices_published": db.session.scalar(practices)}
+
+
+PRACTICE = ContentType(
+    name="practice",
+    model=Practice,
+    endpoint="practices.detail",
+    search=(
+        SearchIndexing(
+            "practice",
+            build_practice,
+            model=Practice,
+            label="Goede praktijk",
+            url_prefix="/praktijken/",
+            names=("praktijk", "praktijken", "praktijkvoorbeeld", "praktijkvoorbeelden"),
+            adjectives=("goede", "goed"),
+            load_options=lambda: [selectinload(Practice.themes), selectinload(Practice.proeftuin)],
+            watches=(Theme, Proeftuin),
+            related=_related,
+            details=_details,
+        ),
+    ),
+    content=Kind(
+        "practices",
+        "good practice",
+        Practice,
+        (
+            Field("title", schema.TEXT, required=True),
+            Field("summary", schema.TEXT, required=True, multiline=True),
+            schema.themes_field(),
+            Field("level", schema.CHOICE, choices=LEVELS),
+            Field("sector", schema.TEXT),
+            Field("proeftuin", schema.REF, ref="proeftuinen"),
+            schema.status_field("published", ("published", Practice.DRAFT)),
+            schema.visibility_field(),
+            schema.published_field(),
+        ),
+        url_prefix="/praktijken",
+    ),
+    digest=lambda window: {"practices": window.published(Practice)},
+    indicators=_indicators,
+    theme_listing=_theme_listing,
+    theme_related={"practices": _related_practices},
+    proeftuin_listing=_hosted_practices,
+)

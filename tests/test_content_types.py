@@ -1,0 +1,68 @@
+"""A new kind of content reaches search, import/export, the digest, the theme page and
+the data export with one ContentType and one registration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from lerend_netwerk.content_io.schema import TEXT, Field, Kind, kinds_by_name
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing, content_types
+from lerend_netwerk.db import utcnow
+from lerend_netwerk.extensions import db
+from lerend_netwerk.search.documents import doc_types, document_of, load_documents, type_labels
+from lerend_netwerk.themes.models import Theme
+
+
+def _build(theme: Theme):
+    return document_of(theme, "glossary", f"Begrip {theme.title}")
+
+
+GLOSSARY = ContentType(
+    name="glossary",
+    # A stand-in model: any model with a slug and a title will do for the registry.
+    model=Theme,
+    search=(SearchIndexing("glossary", _build, model=Theme, label="Begrip", url_prefix="/b/"),),
+    content=Kind("glossary", "term", Theme, (Field("title", TEXT, required=True),)),
+    digest=lambda window: {"terms": ["een begrip"]},
+    personal_data=lambda user: {"terms": [user.email]},
+    theme_listing=lambda theme, user: {"terms": [theme.title]},
+)
+
+
+@pytest.fixture
+def glossary():
+    content_types.register(GLOSSARY)
+    yield GLOSSARY
+    content_types.unregister(GLOSSARY.name)
+
+
+def test_a_registered_kind_reaches_every_central_module(app, glossary, make_theme, make_user):
+    from lerend_netwerk.auth.service import export_personal_data
+    from lerend_netwerk.mail.digest import build_digest
+    from lerend_netwerk.themes.service import theme_overview
+
+    theme = make_theme(title="Duaal leren", slug="duaal-leren")
+    user = make_user(email="lid@example.be")
+    assert "glossary" in doc_types() and type_labels()["glossary"] == "Begrip"
+    docs = load_documents(db.session, [("glossary", theme.id)])
+    assert docs[("glossary", theme.id)].body == "Begrip Duaal leren"
+    assert "glossary" in kinds_by_name()
+    now = utcnow()
+    assert build_digest(user, now, now + timedelta(days=1)).terms == ["een begrip"]
+    assert export_personal_data(user)["terms"] == ["lid@example.be"]
+    with app.test_request_context():
+        assert theme_overview("duaal-leren", user)["terms"] == ["Duaal leren"]
+
+
+def test_an_unregistered_kind_is_gone_again(app):
+    assert "glossary" not in doc_types()
+    assert "glossary" not in kinds_by_name()
+
+
+def test_every_kind_has_one_content_type_by_name(app):
+    names = [content_type.name for content_type in content_types]
+    assert len(names) == len(set(names))
+    specs = [spec.doc_type for spec in content_types.searchable()]
+    assert len(specs) == len(set(specs))
