@@ -38,6 +38,7 @@ from lerend_netwerk.content_io.schema import (
     is_empty,
     max_length,
 )
+from lerend_netwerk.core.markdown_sections import heading_keys, section_key
 from lerend_netwerk.core.slugs import SLUG_MAX_LENGTH, SLUG_RE, is_slug
 from lerend_netwerk.core.validation import (
     MAX_YEAR,
@@ -53,7 +54,6 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _INT_RE = re.compile(r"^\d+$")
 _YEARS_RE = re.compile(r"^(\d{4})-(\d{4})$")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
@@ -380,35 +380,22 @@ def _check_order(
         result.problems.append((_line(front[later][1]), f"'{later}' must be after '{earlier}'"))
 
 
-def _section_key(title: str) -> str:
-    return title.strip().rstrip("#").strip().replace("’", "'").casefold()
-
-
 def _check_sections(
     titles: tuple[str, ...], body_lines: list[str], first_line: int, last_line: int
 ) -> list[tuple[int, str]]:
     """Problems with the body's `## ` headings (a visit report's): the template's
     sections, in order."""
-    sections = {_section_key(name): index for index, name in enumerate(titles)}
+    sections = {section_key(name): index for index, name in enumerate(titles)}
     problems: list[tuple[int, str]] = []
     found: dict[int, int] = {}  # section index -> line
     highest = -1
-    fence: str | None = None
-    for offset, raw in enumerate(body_lines):
-        line_text = raw.rstrip("\r")
-        match = _FENCE_RE.match(line_text)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            continue
-        if fence is not None or not line_text.startswith("## "):
+    lines = [raw.rstrip("\r") for raw in body_lines]
+    for offset, (line_text, key) in enumerate(zip(lines, heading_keys(lines), strict=True)):
+        if key is None:
             continue
         line = first_line + offset
         title = line_text[3:].strip()
-        index = sections.get(_section_key(title))
+        index = sections.get(key)
         if index is None:
             problems.append(
                 (

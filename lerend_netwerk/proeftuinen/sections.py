@@ -24,13 +24,12 @@ leading or trailing blank lines or trailing whitespace.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 
+from lerend_netwerk.core.markdown_sections import heading_keys, section_key
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 
 PREAMBLE = ""
-
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def field_name(section: str) -> str:
@@ -40,32 +39,6 @@ def field_name(section: str) -> str:
 
 def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def section_key(title: str) -> str:
-    """A section title normalised for matching (case, closing #s, typographic quote)."""
-    return title.strip().rstrip("#").strip().replace("’", "'").casefold()
-
-
-def heading_keys(lines: Iterable[str]) -> Iterator[str | None]:
-    """Per line: the key of its level-2 ATX heading, or None (also inside fenced code).
-
-    The one section parser: the form split and the content import's checks use it.
-    """
-    fence: str | None = None
-    for line in lines:
-        match = _FENCE_RE.match(line)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            yield None
-        elif fence is None and line.startswith("## "):
-            yield section_key(line[3:])
-        else:
-            yield None
 
 
 def _clean(text: str) -> str:
