@@ -83,6 +83,7 @@ def register_content_types() -> None:
     from lerend_netwerk.agenda.content_type import MEETING
     from lerend_netwerk.contributions.content_type import CONTRIBUTION
     from lerend_netwerk.core.content_types import content_types
+    from lerend_netwerk.evaluations.content_type import EVALUATION
     from lerend_netwerk.mail.content_type import OUTGOING_MAIL
     from lerend_netwerk.practices.content_type import PRACTICE
     from lerend_netwerk.proeftuinen.content_type import ORGANISATION, PROEFTUIN, VISIT_REPORT
@@ -95,6 +96,7 @@ def register_content_types() -> None:
         ORGANISATION,
         PROEFTUIN,
         MEETING,
+        EVALUATION,
         CONTRIBUTION,
         PRACTICE,
         VISIT_REPORT,
@@ -135,11 +137,13 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.agenda.routes import bp as agenda_bp
+    from lerend_netwerk.agenda.tools import bp as agenda_tools_bp
     from lerend_netwerk.api.routes import bp as api_bp
     from lerend_netwerk.auth.routes import bp as auth_bp
     from lerend_netwerk.calendar.routes import bp as calendar_bp
     from lerend_netwerk.contributions.routes import bp as contributions_bp
     from lerend_netwerk.core.routes import bp as core_bp
+    from lerend_netwerk.evaluations.routes import bp as evaluations_bp
     from lerend_netwerk.indicators.routes import bp as indicators_bp
     from lerend_netwerk.mail.routes import bp as mail_bp
     from lerend_netwerk.members.routes import bp as members_bp
@@ -153,6 +157,8 @@ def register_blueprints(app: Flask) -> None:
         core_bp,
         auth_bp,
         agenda_bp,
+        agenda_tools_bp,
+        evaluations_bp,
         calendar_bp,
         proeftuinen_bp,
         contributions_bp,

@@ -22,9 +22,10 @@ class DefaultConfig:
     # An outbox id missing for longer than this is a rolled-back transaction, not a late one.
     SEARCH_OUTBOX_GAP_SECONDS = 3600.0
     SEARCH_SYNC_BATCH = 2000
-    # A rebuild's postings stay in memory up to this many MB (Whoosh's estimate) before
-    # they spill to sorted runs on disk; merging those runs back doubled the build time.
-    SEARCH_REINDEX_LIMITMB = 2048
+    # A rebuild's postings stay in memory up to this many MB (the writer's estimate, about
+    # 40 bytes a posting: some 36,000 documents of 300 words) before they spill to sorted
+    # runs on disk, merged term by term at commit (little extra CPU).
+    SEARCH_REINDEX_LIMITMB = 512
     # How long a request waits for the very first index build (seconds).
     SEARCH_FIRST_BUILD_WAIT = 5.0
 

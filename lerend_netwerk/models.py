@@ -1,6 +1,6 @@
 """Import every feature's models so the metadata (and Alembic) know all tables."""
 
-from lerend_netwerk.agenda.models import Meeting, Registration
+from lerend_netwerk.agenda.models import Meeting, MeetingMessage, Registration
 from lerend_netwerk.auth.models import (
     AccountToken,
     LoginSession,
@@ -10,6 +10,7 @@ from lerend_netwerk.auth.models import (
 )
 from lerend_netwerk.contributions.models import Contribution
 from lerend_netwerk.core.models import AuditEvent
+from lerend_netwerk.evaluations.models import Evaluation
 from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin, VisitReport
@@ -31,10 +32,12 @@ __all__ = [
     "AuditEvent",
     "Contribution",
     "Endorsement",
+    "Evaluation",
     "FinalReport",
     "Flag",
     "LoginSession",
     "Meeting",
+    "MeetingMessage",
     "Organisation",
     "OutgoingMail",
     "PasswordResetRequest",

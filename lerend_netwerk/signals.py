@@ -22,3 +22,7 @@ registration_changed = _signals.signal("registration-changed")
 meeting_changed = _signals.signal("meeting-changed")
 account_mail = _signals.signal("account-mail")
 contribution_reviewed = _signals.signal("contribution-reviewed")
+# A coordinator's message to a session's registrants: meeting_message(message,
+# registrations=[...]). An evaluation to mail: evaluation_requested(evaluation, token=...).
+meeting_message = _signals.signal("meeting-message")
+evaluation_requested = _signals.signal("evaluation-requested")

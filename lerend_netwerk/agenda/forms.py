@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from wtforms import (
-    DateTimeLocalField,
+    DateTimeField,
     HiddenField,
     IntegerField,
     SelectField,
@@ -15,14 +15,14 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, ValidationError
 
 from lerend_netwerk.agenda.models import MEETING_KIND_LABELS
+from lerend_netwerk.agenda.planning import slug_for_title
 from lerend_netwerk.agenda.service import MeetingValues, slug_taken
+from lerend_netwerk.core.flemish_time import FORMAT_HELP, INVALID_MESSAGE, FlemishDateTimeField
 from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
 from lerend_netwerk.core.slugs import SLUG_RE
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
-# What <input type="datetime-local"> sends, with or without seconds.
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-INVALID_TIME = "Geef een datum en uur in, bijvoorbeeld 2025-03-18 13:30."
+INVALID_TIME = INVALID_MESSAGE
 
 
 class RegistrationForm(Form):
@@ -64,21 +64,23 @@ class MeetingForm(Form):
     title = StringField("Titel", validators=[DataRequired("Geef een titel."), Length(max=200)])
     slug = StringField(
         "Korte naam in de link",
-        validators=[DataRequired("Geef een korte naam."), Length(max=120)],
-        description="Kleine letters, cijfers en koppeltekens, bv. intervisie-mentoren-2025.",
+        validators=[Optional(), Length(max=120)],
+        description=(
+            "Wordt gemaakt uit de titel. Pas aan als je wil: kleine letters, cijfers en "
+            "koppeltekens, bv. intervisie-mentoren-2025."
+        ),
+        render_kw={"data-slug-from": "title"},
     )
     kind = SelectField("Soort sessie", choices=list(MEETING_KIND_LABELS.items()))
-    starts_at = DateTimeLocalField(
-        "Begint op",
-        format=LOCAL_FORMATS,
-        validators=[DataRequired(INVALID_TIME)],
-        invalid_value_message=INVALID_TIME,
+    starts_at = FlemishDateTimeField(
+        "Begint op", validators=[DataRequired(INVALID_TIME)], invalid_value_message=INVALID_TIME
     )
-    ends_at = DateTimeLocalField(
+    ends_at = FlemishDateTimeField(
         "Eindigt op",
-        format=LOCAL_FORMATS,
         validators=[DataRequired(INVALID_TIME)],
         invalid_value_message=INVALID_TIME,
+        time_only_after="starts_at",
+        description=f"{FORMAT_HELP} Op dezelfde dag als het begin volstaat het uur (16u30).",
     )
     location = StringField("Plaats", validators=[Optional(), Length(max=300)])
     online_url = URLField(
@@ -93,11 +95,8 @@ class MeetingForm(Form):
         "Aantal plaatsen",
         validators=[Optional(), NumberRange(min=1, max=10_000, message="Minstens 1 plaats.")],
     )
-    registration_deadline = DateTimeLocalField(
-        "Inschrijven kan tot",
-        format=LOCAL_FORMATS,
-        validators=[Optional()],
-        invalid_value_message=INVALID_TIME,
+    registration_deadline = FlemishDateTimeField(
+        "Inschrijven kan tot", validators=[Optional()], invalid_value_message=INVALID_TIME
     )
     theme_ids = SelectMultipleField("Thema's", coerce=int, validators=[Optional()])
     host_id = SelectField("Gastproeftuin", coerce=int, default=0)
@@ -121,6 +120,9 @@ class MeetingForm(Form):
     def validate_slug(self, field: StringField) -> None:
         value = (field.data or "").strip()
         field.data = value
+        if not value:
+            # Left empty: made from the title when the session is saved.
+            return
         if not SLUG_RE.match(value):
             raise ValidationError("Gebruik enkel kleine letters, cijfers en koppeltekens.")
         if slug_taken(value, exclude=self._meeting):
@@ -130,19 +132,23 @@ class MeetingForm(Form):
         if field.data and not field.data.startswith(("https://", "http://")):
             raise ValidationError("De link moet beginnen met https://.")
 
-    def validate_ends_at(self, field: DateTimeLocalField) -> None:
+    def validate_ends_at(self, field: DateTimeField) -> None:
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:
             raise ValidationError("Het einde moet na het begin liggen.")
 
-    def validate_registration_deadline(self, field: DateTimeLocalField) -> None:
+    def validate_registration_deadline(self, field: DateTimeField) -> None:
         if self.starts_at.data and field.data and field.data > self.starts_at.data:
             raise ValidationError("De inschrijvingen sluiten ten laatste bij het begin.")
+
+    def _slug(self) -> str:
+        """The slug entered, or one made from the title when left empty."""
+        return self.slug.data or slug_for_title(self.title.data or "")
 
     def values(self) -> MeetingValues:
         """The submitted fields as the service takes them."""
         return MeetingValues(
             title=self.title.data or "",
-            slug=self.slug.data if "slug" in self else None,
+            slug=self._slug() if "slug" in self else None,
             kind=self.kind.data,
             starts_at=self.starts_at.data,
             ends_at=self.ends_at.data,

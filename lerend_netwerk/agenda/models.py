@@ -149,3 +149,39 @@ class Registration(TimestampMixin, Base):
     @property
     def status_label(self) -> str:
         return REGISTRATION_STATUS_LABELS.get(self.status, self.status)
+
+
+MESSAGE_AUDIENCES = ("confirmed", "waitlisted", "all")
+MESSAGE_AUDIENCE_LABELS = {
+    "confirmed": "Ingeschreven deelnemers",
+    "waitlisted": "Wie op de wachtlijst staat",
+    "all": "Ingeschreven deelnemers en wachtlijst",
+}
+
+
+class MeetingMessage(Base):
+    """A mail a coordinator sent to a session's registrants (or with its cancellation):
+    the session's history, kept for the coordinators."""
+
+    __tablename__ = "meeting_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    # "message" (mailed on its own) or "cancellation" (sent with the cancellation).
+    kind: Mapped[str] = mapped_column(String(20), default="message")
+    audience: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    recipients: Mapped[int] = mapped_column(default=0)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    # Kept as text so the history still reads after the account is deleted.
+    author_label: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+
+    @property
+    def audience_label(self) -> str:
+        return MESSAGE_AUDIENCE_LABELS.get(self.audience, self.audience)

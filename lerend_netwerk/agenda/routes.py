@@ -191,8 +191,20 @@ def edit(slug: str):
 
 @bp.post("/sessies/<slug>/annuleren")
 def cancel_meeting(slug: str):
-    """A coordinator cancels a session."""
-    return _change_meeting_status(slug, service.cancel_meeting, "is geannuleerd")
+    """A coordinator cancels a session, with an optional message to the registrants."""
+    from lerend_netwerk.agenda import messaging
+    from lerend_netwerk.agenda.tool_forms import CancelForm
+
+    _coordinator_meeting(slug)
+    form = CancelForm()
+    if not form.validate():
+        flash(" ".join(form.bericht.errors), "error")
+        return redirect(url_for("agenda.detail", slug=slug))
+
+    def cancel(meeting: Meeting, actor) -> Meeting:
+        return messaging.cancel_with_message(meeting, actor, form.bericht.data or "")
+
+    return _change_meeting_status(slug, cancel, "is geannuleerd")
 
 
 @bp.post("/sessies/<slug>/heropnemen")

@@ -56,7 +56,7 @@ from lerend_netwerk.visibility import (
 
 PER_PAGE = 20
 # Slugs that would collide with the agenda's own URLs.
-RESERVED_SLUGS = frozenset({"nieuw"})
+RESERVED_SLUGS = frozenset({"nieuw", "maand"})
 
 
 class AgendaError(Exception):
@@ -684,8 +684,10 @@ def update_meeting(meeting: Meeting, values: MeetingValues) -> MeetingUpdate:
     )
 
 
-def cancel_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
-    """Cancel a session: registrations stay (calendars show it cancelled), SEQUENCE grows."""
+def cancel_meeting(meeting: Meeting, actor: Any = None, message: str = "") -> Meeting:
+    """Cancel a session: registrations stay (calendars show it cancelled), SEQUENCE grows.
+
+    `message`, from the coordinator, goes out in the mail about the cancellation."""
     meeting = lock_meeting(meeting)
     if meeting.is_cancelled:
         raise AgendaError("Deze sessie was al geannuleerd.")
@@ -695,7 +697,7 @@ def cancel_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
     meeting.sequence = (meeting.sequence or 0) + 1
     record_audit(actor, "session.cancelled", meeting)
     db.session.flush()
-    meeting_changed.send(meeting, change="cancelled")
+    meeting_changed.send(meeting, change="cancelled", message=message)
     return meeting
 
 

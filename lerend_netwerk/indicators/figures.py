@@ -23,6 +23,7 @@ TABLE_NAMES = (
     "kwartalen",
     "output",
     "aanbevelingen",
+    "tevredenheid",
 )
 
 

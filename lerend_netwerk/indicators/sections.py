@@ -260,3 +260,24 @@ def recommendations_section(by_status: list[tuple[str, int]]) -> Section:
         table,
         chart,
     )
+
+
+def satisfaction_section(
+    quarters: list[str], by_kind: list[tuple[str, int, str | None, list[str | None]]]
+) -> Section:
+    """The scores attendees gave in the evaluation after a session (evaluations' hook)."""
+    table = DataTable(
+        "tevredenheid",
+        "Tevredenheid per soort sessie (gemiddelde score op 5)",
+        ["Soort", "Antwoorden", "Gemiddelde", *quarters],
+    )
+    for label, answers, average, per_quarter in by_kind:
+        table.rows.append([label, answers, average, *per_quarter])
+    return Section(
+        "tevredenheid",
+        "Tevredenheid",
+        "De scores (1 tot 5) die deelnemers gaven in de evaluatie na de sessie, per soort "
+        "sessie en per kwartaal waarin de sessie startte. Enkel beantwoorde vragenlijsten "
+        "tellen.",
+        table,
+    )

@@ -68,6 +68,9 @@ def build_report(
         sections.quarters_section(scope, counts["by_quarter"]),
         sections.output_section(figures),
         sections.recommendations_section(counts.get("recommendations_by_status", [])),
+        sections.satisfaction_section(
+            counts.get("satisfaction_quarters", []), counts.get("satisfaction_by_kind", [])
+        ),
     ]
     return report
 

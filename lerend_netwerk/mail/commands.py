@@ -53,6 +53,7 @@ def _log_to_console() -> None:
 
 def queue_scheduled_mail() -> tuple[int, int]:
     """Queue reminders and digests that are due now; commit. Returns (reminders, digests)."""
+    from lerend_netwerk.evaluations.service import queue_due_evaluations
     from lerend_netwerk.mail.digest import queue_due_digests
     from lerend_netwerk.mail.scheduled import queue_due_reminders
     from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
@@ -60,7 +61,8 @@ def queue_scheduled_mail() -> tuple[int, int]:
 
     try:
         begin_write_transaction(db.session)
-        reminders = queue_due_reminders()
+        # The questionnaires after a session count as reminders.
+        reminders = queue_due_reminders() + queue_due_evaluations()
         # The daily and weekly overviews of followed threads count as digests.
         digests = queue_due_digests() + queue_due_thread_overviews()
         db.session.commit()
@@ -128,6 +130,18 @@ def reminders() -> None:
     count = queue_due_reminders()
     db.session.commit()
     click.echo(f"Queued {count} reminder(s).")
+
+
+@mail_cli.command("evaluations")
+def evaluations() -> None:
+    """Queue the questionnaires for sessions that have just ended."""
+    from lerend_netwerk.evaluations.service import queue_due_evaluations
+    from lerend_netwerk.sqlite import begin_write_transaction
+
+    begin_write_transaction(db.session)
+    count = queue_due_evaluations()
+    db.session.commit()
+    click.echo(f"Queued {count} evaluation(s).")
 
 
 @mail_cli.command("digest")

@@ -140,8 +140,9 @@ def registered_for(meeting: Meeting) -> list[Registration]:
     )
 
 
-def queue_meeting_mails(meeting: Meeting, change: str) -> int:
-    """Mail everyone registered that the session changed, goes ahead after all, or is off."""
+def queue_meeting_mails(meeting: Meeting, change: str, message: str = "") -> int:
+    """Mail everyone registered that the session changed, goes ahead after all, or is off;
+    `message` is the coordinator's word that comes with it (a cancellation's reason)."""
     if change not in MEETING_SUBJECTS:
         raise ValueError(f"unknown meeting change {change!r}")
     method = "CANCEL" if change == "cancelled" else "REQUEST"
@@ -157,6 +158,7 @@ def queue_meeting_mails(meeting: Meeting, change: str) -> int:
             f"meeting_{change}",
             user=user,
             meeting=meeting,
+            message=message,
             registration=registration,
             meeting_url=session_url(meeting.slug),
             show_online=may_see_online_link(user, registration.status),

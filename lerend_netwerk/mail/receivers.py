@@ -14,7 +14,9 @@ from lerend_netwerk.contributions.models import ACCEPTED, CHANGES_REQUESTED, DEC
 from lerend_netwerk.signals import (
     account_mail,
     contribution_reviewed,
+    evaluation_requested,
     meeting_changed,
+    meeting_message,
     registration_changed,
 )
 
@@ -32,7 +34,7 @@ def on_meeting_changed(sender: Any, **extra: Any) -> None:
     from lerend_netwerk.mail.messages import queue_meeting_mails
 
     meeting = extra.get("meeting", sender)
-    queue_meeting_mails(meeting, extra["change"])
+    queue_meeting_mails(meeting, extra["change"], message=extra.get("message") or "")
 
 
 def on_account_mail(sender: Any, **extra: Any) -> None:
@@ -76,6 +78,20 @@ def on_contribution_reviewed(contribution: Any, **_extra: Any) -> None:
     queue_mail(author, subject, text, kind=f"contribution-{contribution.status}")
 
 
+def on_meeting_message(sender: Any, **extra: Any) -> None:
+    """meeting_message(message, registrations=[...]): the coordinator's mail to each."""
+    from lerend_netwerk.mail.event_mail import queue_meeting_message
+
+    queue_meeting_message(sender, extra["registrations"])
+
+
+def on_evaluation_requested(sender: Any, **extra: Any) -> None:
+    """evaluation_requested(evaluation, token=...): the questionnaire's mail."""
+    from lerend_netwerk.mail.event_mail import queue_evaluation_mail
+
+    queue_evaluation_mail(sender, extra["token"])
+
+
 def connect() -> None:
     """Subscribe to the signals (idempotent: blinker connects a receiver once).
 
@@ -85,3 +101,5 @@ def connect() -> None:
     meeting_changed.connect(on_meeting_changed)
     account_mail.connect(on_account_mail)
     contribution_reviewed.connect(on_contribution_reviewed)
+    meeting_message.connect(on_meeting_message)
+    evaluation_requested.connect(on_evaluation_requested)

@@ -243,7 +243,28 @@ def word_info(word: str) -> tuple[str, tuple[str, ...]] | None:
     return info
 
 
-_word_info = word_info
+_UNSEEN = object()
+# The text last analysed and its words' infos: the index build analyses each
+# document's text twice in a row (the `content` and `parts` fields).
+_last_text: tuple[str, list[tuple[str, tuple[str, ...]]]] = ("", [])
+
+
+def _word_infos(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """word_info of every word of `text` that is not a stop word, in order."""
+    global _last_text
+    last = _last_text  # one read: another thread may replace it meanwhile
+    if last[0] is text:
+        return last[1]
+    memo = _infos
+    found = []
+    for word in _WORD_RE.findall(text):
+        info = memo.get(word, _UNSEEN)
+        if info is _UNSEEN:
+            info = word_info(word)
+        if info is not None:
+            found.append(info)
+    _last_text = (text, found)
+    return found
 
 
 def _folded_word(word: str) -> str | None:
@@ -285,19 +306,9 @@ class DutchTokenizer(Tokenizer):
 
     def terms(self, value: str) -> list[str]:
         """The terms of `value` in order, without Token objects (the index build)."""
-        info = _word_info
-        found: list[str] = []
         if self.parts:
-            for match in _WORD_RE.finditer(value):
-                word = info(match.group())
-                if word is not None and word[1]:
-                    found.extend(word[1])
-        else:
-            for match in _WORD_RE.finditer(value):
-                word = info(match.group())
-                if word is not None:
-                    found.append(word[0])
-        return found
+            return [term for info in _word_infos(value) for term in info[1]]
+        return [info[0] for info in _word_infos(value)]
 
     def __call__(
         self,
@@ -344,9 +355,12 @@ class WordTokenizer(Tokenizer):
         return hash(type(self))
 
     def terms(self, value: str) -> list[str]:
+        memo = _words
         found = []
-        for match in _WORD_RE.finditer(value):
-            folded = _folded_word(match.group())
+        for word in _WORD_RE.findall(value):
+            folded = memo.get(word, _UNSEEN)
+            if folded is _UNSEEN:
+                folded = _folded_word(word)
             if folded is not None:
                 found.append(folded)
         return found

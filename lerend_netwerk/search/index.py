@@ -35,6 +35,7 @@ from whoosh.writing import SegmentWriter
 
 from lerend_netwerk.search import analysis
 from lerend_netwerk.search.analysis import STOPWORDS, DutchTokenizer, WordTokenizer, fold
+from lerend_netwerk.search.writer import FastSegmentWriter
 
 STATE_KEY = "_state"
 # Bump SCHEMA_GENERATION when the schema or the way documents are built changes; the
@@ -65,13 +66,26 @@ def word_analyzer():
     return WordTokenizer()
 
 
-class FastPositions(Positions):
-    """Whoosh's Positions format, fed by our analyzers' `terms()` (no Token objects)."""
+# Encoded values shared by many postings: a term once in a document has one position,
+# and most frequencies are small.
+_ONE_POSITION: dict[int, bytes] = {}
+MAX_SHARED_POSITION = 4096
+_FREQUENCIES = [pack_uint(n) for n in range(256)]
+_WEIGHTS = [float(n) for n in range(256)]
 
-    def word_values(self, value, analyzer, **kwargs):
-        terms = getattr(analyzer, "terms", None)
-        if terms is None:
-            return super().word_values(value, analyzer, **kwargs)
+
+def _weight(n: int, boost: float) -> float:
+    """n * boost, one shared float for the usual boost of 1 (less memory per posting)."""
+    return _WEIGHTS[n] if boost == 1.0 and n < 256 else n * boost
+
+
+class FastPositions(Positions):
+    """Whoosh's Positions format, fed by our analyzers' `terms()` (no Token objects).
+
+    The values are Whoosh's; a single position is encoded once, not per posting.
+    """
+
+    def _positions(self, value: str, terms) -> dict[str, list[int]]:
         poses: dict[str, list[int]] = {}
         for pos, term in enumerate(terms(value)):
             found = poses.get(term)
@@ -79,8 +93,32 @@ class FastPositions(Positions):
                 poses[term] = [pos]
             else:
                 found.append(pos)
+        return poses
+
+    def encode(self, poslist):
+        if len(poslist) != 1:
+            return super().encode(poslist)
+        pos = poslist[0]
+        found = _ONE_POSITION.get(pos)
+        if found is None:
+            found = super().encode(poslist)
+            if 0 <= pos < MAX_SHARED_POSITION:
+                _ONE_POSITION[pos] = found
+        return found
+
+    def word_values(self, value, analyzer, **kwargs):
+        terms = getattr(analyzer, "terms", None)
+        if terms is None:
+            return super().word_values(value, analyzer, **kwargs)
         boost, encode = self.field_boost, self.encode
-        return [(w, len(p), len(p) * boost, encode(p)) for w, p in poses.items()]
+        return [
+            (w, len(p), _weight(len(p), boost), encode(p))
+            for w, p in self._positions(value, terms).items()
+        ]
+
+
+def _frequency(n: int) -> bytes:
+    return _FREQUENCIES[n] if n < 256 else pack_uint(n)
 
 
 class FastFrequency(Frequency):
@@ -91,7 +129,7 @@ class FastFrequency(Frequency):
         if terms is None:
             return super().word_values(value, analyzer, **kwargs)
         boost = self.field_boost
-        return [(w, n, n * boost, pack_uint(n)) for w, n in Counter(terms(value)).items()]
+        return [(w, n, _weight(n, boost), _frequency(n)) for w, n in Counter(terms(value)).items()]
 
 
 def _text(analyzer, phrase: bool) -> TEXT:
@@ -359,54 +397,6 @@ class IndexHandle:
                     return None
                 time.sleep(min(delay, remaining))
                 delay = min(delay * 2, 1.0)
-
-
-class _SegmentLengths:
-    """The new segment's field lengths, read once per field instead of once per posting.
-
-    Whoosh looks up the length of a posting's document for every posting it writes
-    (for the block's min/max length); from the on-disk column that was a fifth of a
-    rebuild's time.
-    """
-
-    def __init__(self, reader: Any) -> None:
-        self._reader = reader
-        self._lengths: dict[str, list[int]] = {}
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        lengths = self._lengths.get(fieldname)
-        if lengths is None:
-            lengths = self._lengths[fieldname] = _column_lengths(self._reader, fieldname)
-        return lengths[docnum] if docnum < len(lengths) else default
-
-    def close(self) -> None:
-        self._reader.close()
-
-
-def _column_lengths(reader: Any, fieldname: str) -> list[int]:
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-    from whoosh.util.numeric import byte_to_length
-
-    column = reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-    if column is None:
-        return []
-    table = [byte_to_length(i) for i in range(256)]
-    return [table[byte] for byte in column]
-
-
-class FastSegmentWriter(SegmentWriter):
-    """Whoosh's SegmentWriter, writing a segment's postings with cached field lengths."""
-
-    def _flush_segment(self) -> None:
-        self.perdocwriter.close()
-        lengths = None
-        if self.codec.length_stats:
-            reader = self.per_document_reader()
-            lengths = _SegmentLengths(reader) if hasattr(reader, "_cached_reader") else reader
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
-        if lengths:
-            lengths.close()
 
 
 # About 40 MB per worker thread at most (a posting costs about 100 bytes in a dict).

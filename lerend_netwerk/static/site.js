@@ -45,4 +45,15 @@ document.addEventListener("DOMContentLoaded", () => {
   const fitPanels = () => panels.forEach((panel) => { panel.open = !narrow.matches; });
   fitPanels();
   narrow.addEventListener("change", fitPanels);
+  // A slug follows its title until someone edits it: <input data-slug-from="title">.
+  // The server makes the same slug when the field is left empty.
+  document.querySelectorAll("input[data-slug-from]").forEach((slug) => {
+    const title = document.getElementById(slug.dataset.slugFrom);
+    if (!title) return;
+    const slugify = (text) => text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "")
+      .toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80).replace(/-+$/, "");
+    let follows = !slug.value;
+    slug.addEventListener("input", () => { follows = !slug.value; });
+    title.addEventListener("input", () => { if (follows) slug.value = slugify(title.value); });
+  });
 });

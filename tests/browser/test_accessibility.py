@@ -26,6 +26,7 @@ PAGES = [
     (None, "/"),
     (None, "/sessies"),
     (None, "/sessies/intervisie-werkplekken-browsertest"),
+    (None, "/sessies/maand"),
     (None, "/proeftuinen"),
     (None, "/proeftuinen/graduaat-logistiek-schelde"),
     (None, "/praktijken"),
@@ -43,6 +44,9 @@ PAGES = [
     ("coordinator", "/verslagen/nieuw"),
     ("coordinator", "/sessies/nieuw"),
     ("coordinator", "/sessies/intervisie-werkplekken-browsertest"),
+    ("coordinator", "/sessies/intervisie-werkplekken-browsertest/bericht"),
+    ("coordinator", "/sessies/intervisie-werkplekken-browsertest/kopieren"),
+    ("coordinator", "/sessies/intervisie-werkplekken-browsertest/aanwezigheidslijst"),
 ]
 BLOCKING = ("serious", "critical")
 
@@ -182,6 +186,10 @@ FORM_PAGES = [
     ("coordinator", "/sessies/nieuw"),
     ("coordinator", "/indicatoren"),
     ("coordinator", "/aanbevelingen/nieuw"),
+    ("coordinator", "/sessies/intervisie-werkplekken-browsertest"),
+    ("coordinator", "/sessies/intervisie-werkplekken-browsertest/bericht"),
+    ("coordinator", "/sessies/intervisie-werkplekken-browsertest/kopieren"),
+    (None, "/sessies/maand"),
 ]
 
 UNLABELLED_FIELDS = """() => {

@@ -210,8 +210,8 @@ def test_session_form_keeps_what_was_typed_after_an_error(signed_in: Any) -> Non
     page.get_by_label("Korte naam in de link").fill("intervisie-leervergoedingen-fout")
     page.get_by_label("Soort sessie").select_option(label="Intervisie")
     page.get_by_label("Beschrijving", exact=True).fill("We vergelijken **drie** modellen.")
-    page.get_by_label("Begint op").fill("2027-02-10T14:00")
-    page.get_by_label("Eindigt op").fill("2027-02-10T12:00")
+    page.get_by_label("Begint op").fill("10/02/2027 14u")
+    page.get_by_label("Eindigt op").fill("12u")
     page.get_by_label("Plaats", exact=True).fill("Hogeschool Dender, Aalst")
     page.get_by_label("Aantal plaatsen").fill("18")
     page.get_by_label("Leervergoedingen").check()
@@ -231,7 +231,7 @@ def test_session_form_keeps_what_was_typed_after_an_error(signed_in: Any) -> Non
     expect(page.get_by_label("Beschrijving", exact=True)).to_have_value(
         "We vergelijken **drie** modellen."
     )
-    expect(page.get_by_label("Begint op")).to_have_value("2027-02-10T14:00")
+    expect(page.get_by_label("Begint op")).to_have_value("10/02/2027 14u")
     expect(page.get_by_label("Plaats", exact=True)).to_have_value("Hogeschool Dender, Aalst")
     expect(page.get_by_label("Aantal plaatsen")).to_have_value("18")
     expect(page.get_by_label("Leervergoedingen")).to_be_checked()

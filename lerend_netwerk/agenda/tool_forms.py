@@ -1,0 +1,68 @@
+"""Forms of the coordinators' tools: mail to registrants, cancelling with a message,
+duplicating a session."""
+
+from __future__ import annotations
+
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from lerend_netwerk.agenda.forms import INVALID_TIME, SLUG_RE
+from lerend_netwerk.agenda.models import MESSAGE_AUDIENCE_LABELS
+from lerend_netwerk.agenda.service import slug_taken
+from lerend_netwerk.core.flemish_time import FlemishDateTimeField
+from lerend_netwerk.core.forms import Form
+
+
+class MessageForm(Form):
+    """A mail from the coordinators to everyone registered for a session."""
+
+    audience = SelectField(
+        "Aan wie?",
+        choices=[(key, MESSAGE_AUDIENCE_LABELS[key]) for key in ("all", "confirmed", "waitlisted")],
+        default="all",
+    )
+    subject = StringField(
+        "Onderwerp",
+        validators=[DataRequired("Geef een onderwerp."), Length(max=150)],
+    )
+    body = TextAreaField(
+        "Bericht",
+        validators=[DataRequired("Schrijf je bericht."), Length(max=10_000)],
+        description="Gewone tekst. Een lege regel begint een nieuwe alinea.",
+    )
+
+
+class CancelForm(Form):
+    """Cancel a session, with an optional message for the registrants."""
+
+    bericht = TextAreaField(
+        "Bericht aan de deelnemers (niet verplicht)",
+        validators=[Optional(), Length(max=5000, message="Hou je bericht onder 5000 tekens.")],
+    )
+
+
+class DuplicateForm(Form):
+    """A copy of a session on a new date."""
+
+    title = StringField("Titel", validators=[DataRequired("Geef een titel."), Length(max=200)])
+    slug = StringField(
+        "Korte naam in de link",
+        validators=[Optional(), Length(max=120)],
+        description="Laat leeg: we maken ze uit de titel.",
+        render_kw={"data-slug-from": "title"},
+    )
+    starts_at = FlemishDateTimeField(
+        "Nieuwe datum en beginuur",
+        validators=[DataRequired(INVALID_TIME)],
+        invalid_value_message=INVALID_TIME,
+    )
+
+    def validate_slug(self, field: StringField) -> None:
+        value = (field.data or "").strip()
+        field.data = value
+        if not value:
+            return
+        if not SLUG_RE.match(value):
+            raise ValidationError("Gebruik enkel kleine letters, cijfers en koppeltekens.")
+        if slug_taken(value):
+            raise ValidationError("Deze korte naam is al in gebruik: kies een andere.")

@@ -1,0 +1,1 @@
+"""Evaluations of sessions: a short questionnaire mailed to the attendees afterwards."""
