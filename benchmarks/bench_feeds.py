@@ -34,7 +34,8 @@ from lerend_netwerk import create_app
 from lerend_netwerk.agenda.models import MEETING_KINDS, Meeting, Registration
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.calendar import ics
-from lerend_netwerk.calendar.cache import feed_cache
+from lerend_netwerk.calendar import service as calendar_service
+from lerend_netwerk.calendar.cache import event_cache, feed_cache
 from lerend_netwerk.extensions import db
 from lerend_netwerk.themes.models import Theme
 
@@ -140,6 +141,10 @@ def run(label: str, url: str, args: argparse.Namespace, tmp: Path) -> list[tuple
         db.session.remove()
     client = app.test_client()
     cache = feed_cache(app)
+    events_cache = event_cache(app)
+    # Time the whole build in one request: the server would finish a build that takes
+    # longer than its budget in the background and answer 503 meanwhile.
+    calendar_service.FEED_BUILD_BUDGET_SECONDS = 3600.0
 
     def get(path: str, **headers: str):
         response = client.get(path, headers=headers)
@@ -159,6 +164,7 @@ def run(label: str, url: str, args: argparse.Namespace, tmp: Path) -> list[tuple
         def go():
             cache.clear()
             if markdown_too:
+                events_cache.clear()
                 ics.plain_text.cache_clear()
             return get(path)
 
@@ -182,7 +188,10 @@ def run(label: str, url: str, args: argparse.Namespace, tmp: Path) -> list[tuple
         db.session.remove()
     rows += [
         (f"/agenda.ics all caches empty ({events} events)", timed(cold(public, True), slow_n)),
-        (f"/agenda.ics cold, feed not cached ({size // 1024} KiB)", timed(cold(public), n)),
+        (
+            f"/agenda.ics feed not cached, its events are ({size // 1024} KiB)",
+            timed(cold(public), n),
+        ),
         ("/agenda.ics cached", timed(lambda: get(public), n)),
         ("/agenda.ics 304 (If-None-Match)", timed(lambda: get(public, **{inm: etag}), n)),
         (f"personal feed cold ({args.registered} sessions)", timed(cold(personal), n)),
@@ -264,7 +273,8 @@ def write_json(path: str, tables: dict[str, list], args: argparse.Namespace) -> 
         wanted = [
             ("/agenda.ics 304", bare, "bare Flask (test client)"),
             ("/agenda.ics cached", bare, "bare Flask (test client)"),
-            ("/agenda.ics cold, feed not cached", raw, f"raw icalendar, {args.sessions} events"),
+            ("/agenda.ics all caches empty", raw, f"raw icalendar, {args.sessions} events"),
+            ("/agenda.ics feed not cached", raw, f"raw icalendar, {args.sessions} events"),
         ]
         for prefix, base, base_what in wanted:
             name = next(n for n in names if n.startswith(prefix))

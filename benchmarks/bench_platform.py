@@ -151,7 +151,9 @@ def seed_texts(rng: random.Random, themes: list, hosts: list, now: datetime) -> 
         )
 
 
-def seed(url: str, secret: str, index_dir: str, logged_in: int) -> dict:
+def seed(
+    url: str, secret: str, index_dir: str, logged_in: int, sessions: int = SESSIONS, index=True
+) -> dict:
     """Fill an empty database and build the search index; return what the scenarios need."""
     app = create_app(
         {
@@ -184,13 +186,13 @@ def seed(url: str, secret: str, index_dir: str, logged_in: int) -> dict:
         db.session.add_all(users)
         now = datetime.now(UTC).replace(second=0, microsecond=0)
         meetings = []
-        for i in range(SESSIONS):
+        for i in range(sessions):
             # A third in the past year, two thirds in the coming year.
             days = rng.randint(-360, -2) if i % 3 == 0 else rng.randint(2, 360)
             starts = now + timedelta(days=days, hours=rng.randint(-4, 4))
             meetings.append(
                 Meeting(
-                    slug=f"sessie-{i:03d}",
+                    slug=f"sessie-{i:05d}",
                     title=f"{rng.choice(MEETING_KINDS).capitalize()} over {rng.choice(WORDS)}",
                     kind=rng.choice(MEETING_KINDS),
                     starts_at=starts,
@@ -206,8 +208,8 @@ def seed(url: str, secret: str, index_dir: str, logged_in: int) -> dict:
         db.session.add_all(meetings)
         seed_texts(rng, themes, hosts, now)
         db.session.flush()
-        # About ten registrations per session, some already on a waiting list.
-        for meeting in meetings:
+        # About ten registrations per session (of the first 200), some on a waiting list.
+        for meeting in meetings[:SESSIONS]:
             for n, user in enumerate(rng.sample(users[logged_in:], 10)):
                 full = meeting.capacity is not None and n >= meeting.capacity
                 db.session.add(
@@ -219,11 +221,28 @@ def seed(url: str, secret: str, index_dir: str, logged_in: int) -> dict:
                     )
                 )
         db.session.commit()
-        upcoming = [m.slug for m in meetings if m.starts_at > now and m.visibility == "public"]
+        upcoming = [
+            m.slug for m in meetings[:SESSIONS] if m.starts_at > now and m.visibility == "public"
+        ]
         members = [(u.email, u.id) for u in users[:logged_in]]
+        practice = db.session.scalar(
+            select(Practice.slug).where(Practice.visibility == "public").order_by(Practice.id)
+        )
+        thread = db.session.scalar(
+            select(Recommendation.slug)
+            .where(Recommendation.visibility == "public")
+            .order_by(Recommendation.id)
+        )
         db.session.remove()
-        indexed = reindex(app)  # what `lerend-netwerk search reindex` does
-        result = {"upcoming": upcoming, "members": members, "indexed": indexed}
+        # What `lerend-netwerk search reindex` does (not needed for the flat-in-data runs).
+        indexed = reindex(app) if index else 0
+        result = {
+            "upcoming": upcoming,
+            "members": members,
+            "indexed": indexed,
+            "practice": practice,
+            "thread": thread,
+        }
         db.session.remove()
         db.engine.dispose()
     return result
@@ -262,7 +281,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(url: str, secret: str, index_dir: str, workdir: Path, port: int):
+def start_gunicorn(
+    url: str, secret: str, index_dir: str, workdir: Path, port: int, app: str = "platform_wsgi:app"
+):
     env = {
         **os.environ,
         "FLASK_SECRET_KEY": secret,
@@ -270,7 +291,7 @@ def start_gunicorn(url: str, secret: str, index_dir: str, workdir: Path, port: i
         "FLASK_SEARCH_INDEX_DIR": index_dir,
         "FLASK_RATELIMIT_ENABLED": "false",  # the benchmark signs in many members at once
     }
-    log = (workdir / "gunicorn.log").open("w")
+    log = (workdir / f"gunicorn-{port}.log").open("w")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -284,7 +305,7 @@ def start_gunicorn(url: str, secret: str, index_dir: str, workdir: Path, port: i
             f"127.0.0.1:{port}",
             "--pythonpath",
             str(HERE),
-            "platform_wsgi:app",
+            app,
         ],
         cwd=workdir,  # not the repository, whose gunicorn.conf.py is for production
         env=env,
@@ -295,7 +316,7 @@ def start_gunicorn(url: str, secret: str, index_dir: str, workdir: Path, port: i
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SystemExit("gunicorn stopped:\n" + (workdir / "gunicorn.log").read_text())
+            raise SystemExit("gunicorn stopped:\n" + (workdir / f"gunicorn-{port}.log").read_text())
         try:
             if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
                 return process
@@ -398,6 +419,7 @@ class Result:
     errors: int
     requests: int
     issued: int
+    worst: float = 0.0
 
 
 def run(
@@ -428,6 +450,7 @@ def run(
         errors=sum(errors for _, errors, *_ in collected),
         requests=count,
         issued=sum(issued for *_, issued in collected),
+        worst=latencies[-1] * 1000 if latencies else float("nan"),
     )
     print(f"  {name:<48} {result.rps:8.1f} req/s", flush=True)
     return result
@@ -500,6 +523,12 @@ def main() -> int:
     parser.add_argument("--members", type=int, default=12, help="members signed in to register")
     parser.add_argument("--postgres", action="store_true", help="use a temporary PostgreSQL db")
     parser.add_argument("--json", help="also write the results to this file (for run_all.py)")
+    parser.add_argument("--sessions", type=int, default=SESSIONS, help="sessions to seed")
+    parser.add_argument(
+        "--flat",
+        action="store_true",
+        help="only the pages whose cost must not grow with the data (no search index)",
+    )
     args = parser.parse_args()
 
     began = time.monotonic()
@@ -518,13 +547,13 @@ def main() -> int:
     else:
         url = f"sqlite:///{workdir / 'bench.sqlite'}"
     database = "postgresql" if args.postgres else "sqlite"
-    process = None
+    process = plain = None
     try:
         print(
-            f"Seeding {SESSIONS} sessions, {USERS} members, {PRACTICES} practices, "
+            f"Seeding {args.sessions} sessions, {USERS} members, {PRACTICES} practices, "
             f"{REPORTS} visit reports and {RECOMMENDATIONS} recommendations ({database}) ..."
         )
-        data = seed(url, secret, index_dir, args.members)
+        data = seed(url, secret, index_dir, args.members, args.sessions, index=not args.flat)
         print(
             f"  seeded and {data['indexed']} documents indexed in {time.monotonic() - began:.1f} s"
         )
@@ -532,21 +561,38 @@ def main() -> int:
         print("Starting gunicorn: 2 sync workers on 127.0.0.1 ...")
         mark = time.monotonic()
         process = start_gunicorn(url, secret, index_dir, workdir, port)
+        plain_port = free_port()
+        plain = start_gunicorn(url, secret, index_dir, workdir, plain_port, "plain_wsgi:app")
         base = f"http://127.0.0.1:{port}"
         signed_in = [sign_in(base, email) for email, _ in data["members"]]
         print(f"  up and {len(signed_in)} members signed in after {time.monotonic() - mark:.1f} s")
         upcoming = data["upcoming"]
         session_path = f"/sessies/{upcoming[len(upcoming) // 2]}"
         member_cookie = signed_in[0][0]
-        feed = requests.get(f"{base}/agenda.ics", timeout=60)
+        # The first build of a big feed goes on in the background (503 + Retry-After):
+        # ask again until it is there, and note the slowest single answer.
+        feed_began, first_feed_worst = time.monotonic(), 0.0
+        while True:
+            asked = time.monotonic()
+            feed = requests.get(f"{base}/agenda.ics", timeout=60)
+            first_feed_worst = max(first_feed_worst, time.monotonic() - asked)
+            if feed.status_code != 503 or time.monotonic() - feed_began > 120:
+                break
+            time.sleep(0.5)
         if feed.status_code != 200 or "ETag" not in feed.headers:
             raise SystemExit(f"/agenda.ics answered {feed.status_code} without an ETag")
+        first_feed_seconds = time.monotonic() - feed_began
         feed_events = feed.text.count("BEGIN:VEVENT")
+        print(
+            f"  first /agenda.ics ({feed_events} events) complete after {first_feed_seconds:.1f} s;"
+            f" slowest single answer {first_feed_worst * 1000:.0f} ms"
+        )
         texts = queries(vocabulary(), SEARCH_QUERIES, 2026)
         searches = [http_request("GET", "/zoeken?" + urlencode({"q": text})) for text in texts]
-        found = requests.get(f"{base}/zoeken", params={"q": texts[0]}, timeout=60)
-        if found.status_code != 200 or "<mark>" not in found.text:
-            raise SystemExit(f"/zoeken?q={texts[0]} found nothing ({found.status_code})")
+        if not args.flat:
+            found = requests.get(f"{base}/zoeken", params={"q": texts[0]}, timeout=60)
+            if found.status_code != 200 or "<mark>" not in found.text:
+                raise SystemExit(f"/zoeken?q={texts[0]} found nothing ({found.status_code})")
 
         # Every registration POST is a distinct (member, session) pair, spread over clients.
         pairs = [(m, slug) for slug in upcoming for m in range(len(signed_in))]
@@ -571,8 +617,28 @@ def main() -> int:
 
         bare = same(http_request("GET", "/bench/bare"))
         not_modified = {"If-None-Match": feed.headers["ETag"]}
+        pages = [
+            ("home", "GET / (home, visitor)", "/", None),
+            ("practices", "GET /praktijken (visitor)", "/praktijken", None),
+            (
+                "practice",
+                "GET /praktijken/<slug> (visitor)",
+                f"/praktijken/{data['practice']}",
+                None,
+            ),
+            ("recommendations", "GET /aanbevelingen (visitor)", "/aanbevelingen", None),
+            (
+                "thread",
+                "GET /aanbevelingen/<slug> (visitor)",
+                f"/aanbevelingen/{data['thread']}",
+                None,
+            ),
+            ("home_member", "GET / (home, member)", "/", member_cookie),
+            ("agenda_member", "GET /sessies (member)", "/sessies", member_cookie),
+        ]
         scenarios = [
-            ("bare", "GET /bench/bare (baseline, first)", bare, 200),
+            ("plain", "GET /bench/bare, plain Flask (baseline, first)", "plain", 200),
+            ("bare", "GET /bench/bare, this app (first)", bare, 200),
             (
                 "agenda",
                 "GET /sessies (agenda, 20 upcoming)",
@@ -611,22 +677,44 @@ def main() -> int:
                 304,
             ),
             ("register", "POST /sessies/<slug>/inschrijven", [posts[i::c] for i in range(c)], 302),
-            ("bare_end", "GET /bench/bare (baseline, last)", bare, 200),
+            ("bare_end", "GET /bench/bare, this app (last)", bare, 200),
+            ("plain_end", "GET /bench/bare, plain Flask (baseline, last)", "plain", 200),
         ]
+        extra = [
+            (key, name, same(http_request("GET", path, cookie)), 200)
+            for key, name, path, cookie in pages
+        ]
+        scenarios[-3:-3] = extra
+        if args.flat:
+            kept = {"plain", "plain_end", "bare", "bare_end", "agenda", "session_visitor"}
+            kept |= {"api", "feed_304"}
+            scenarios = [scenario for scenario in scenarios if scenario[0] in kept]
         print(f"Measuring ({args.warmup:g} s warm-up + {args.seconds:g} s each, {c} clients):")
         memory_start = server_memory(process.pid)
         results = [
-            run(key, name, port, raws, expected, args) for key, name, raws, expected in scenarios
+            run(
+                key,
+                name,
+                plain_port if raws == "plain" else port,
+                bare if raws == "plain" else raws,
+                expected,
+                args,
+            )
+            for key, name, raws, expected in scenarios
         ]
         memory_end = server_memory(process.pid)
         mark = time.monotonic()
         stop(process)
         process = None
+        stop(plain)
+        plain = None
         print(f"  gunicorn stopped in {time.monotonic() - mark:.1f} s", flush=True)
         over, total = check_capacity(url, secret, index_dir)
     finally:
         if process is not None:
             stop(process)
+        if plain is not None:
+            stop(plain)
         shutil.rmtree(workdir, ignore_errors=True)
         if pg_name:
             import psycopg
@@ -634,9 +722,14 @@ def main() -> int:
             with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
 
-    bare_rps = (results[0].rps + results[-1].rps) / 2
+    by_key = {r.key: r for r in results}
+    bare_rps = (by_key["plain"].rps + by_key["plain_end"].rps) / 2
+    app_bare = (by_key["bare"].rps + by_key["bare_end"].rps) / 2
     print()
-    print(f"{database}: ratio = req/s / mean req/s of the bare endpoint ({bare_rps:.1f})")
+    print(
+        f"{database}: ratio = req/s / mean req/s of a plain Flask app's bare endpoint "
+        f"({bare_rps:.1f}; this app's own /bench/bare: {app_bare:.1f})"
+    )
     header = (
         f"{'scenario':<48} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'vs bare':>8} {'errors':>7}"
     )
@@ -647,8 +740,8 @@ def main() -> int:
             f"{r.name:<48} {r.rps:8.1f} {r.p50:8.2f} {r.p95:8.2f} "
             f"{r.rps / bare_rps:8.3f} {r.errors:7d}"
         )
-    post = next(r for r in results if r.key == "register")
-    if post.issued > len(posts):
+    post = by_key.get("register")
+    if post is not None and post.issued > len(posts):
         print(f"note: {post.issued} POSTs for {len(posts)} distinct pairs; some repeated")
     print()
     print_memory("after start-up and sign-in", memory_start)
@@ -656,10 +749,77 @@ def main() -> int:
     print()
     print(f"Registrations in the database afterwards: {total}; sessions over capacity: {over}")
     print(f"Total time: {time.monotonic() - began:.1f} s")
+    goals = [] if args.flat else goal_lines(database, by_key, bare_rps, memory_end)
+    for goal in goals:
+        print(f"  goal {goal['goal']}: {goal['value']:.3g} ({goal['target']}) {goal['verdict']}")
     if args.json:
         write_json(args.json, database, results, bare_rps, memory_end)
+        document = json.loads(Path(args.json).read_text())
+        document.update(
+            goals=goals,
+            sessions=args.sessions,
+            flat=args.flat,
+            first_feed_seconds=first_feed_seconds,
+            first_feed_worst_ms=first_feed_worst * 1000,
+            worst_ms=max(r.worst for r in results),
+        )
+        Path(args.json).write_text(json.dumps(document, indent=2))
     failed = over or any(r.errors for r in results)
     return 1 if failed else 0
+
+
+ANONYMOUS_PAGES = (
+    "home",
+    "agenda",
+    "session_visitor",
+    "practices",
+    "practice",
+    "recommendations",
+    "thread",
+    "search",
+)
+SIGNED_IN_PAGES = ("session_member", "agenda_member", "home_member")
+TARGETS = {
+    **dict.fromkeys(ANONYMOUS_PAGES, 0.5),
+    **dict.fromkeys(SIGNED_IN_PAGES, 0.3),
+    "register": 0.2,
+    "feed_304": 0.8,
+    "feed": 0.6,
+    "api": 0.5,
+}
+MAX_USS_MIB = 70.0
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "NOT MET"
+
+
+def goal_lines(database: str, by_key: dict, bare_rps: float, mem: dict) -> list[dict]:
+    """Each goal of the issue: its ratio against the plain Flask app, and whether met."""
+    lines = []
+    for key, target in TARGETS.items():
+        if key not in by_key:
+            continue
+        ratio = by_key[key].rps / bare_rps
+        lines.append(
+            {
+                "goal": f"{database}: {by_key[key].name}",
+                "value": ratio,
+                "target": f">= {target} x plain Flask",
+                "verdict": verdict(ratio >= target),
+            }
+        )
+    for n, worker in enumerate(mem["workers"], 1):
+        if "uss" in worker:
+            lines.append(
+                {
+                    "goal": f"{database}: worker {n} USS after the run (MiB)",
+                    "value": worker["uss"],
+                    "target": f"<= {MAX_USS_MIB:.0f} MiB",
+                    "verdict": verdict(worker["uss"] <= MAX_USS_MIB),
+                }
+            )
+    return lines
 
 
 def write_json(path: str, database: str, results: list[Result], bare_rps: float, mem: dict) -> None:
@@ -670,11 +830,11 @@ def write_json(path: str, database: str, results: list[Result], bare_rps: float,
             "value": r.rps,
             "unit": "req/s",
             "baseline": bare_rps,
-            "baseline_what": "bare endpoint",
+            "baseline_what": "plain Flask",
             "ratio": r.rps / bare_rps,
         }
         for r in results
-        if not r.key.startswith("bare")
+        if not r.key.startswith("plain")
     ]
     master = mem["master"]["rss"]
     for n, worker in enumerate(mem["workers"], 1):

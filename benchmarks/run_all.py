@@ -38,6 +38,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+FLAT_SIZES = (200, 2000, 20000)
+FLAT_KEYS = ("agenda", "session_visitor", "api", "feed_304")
+FLAT_TOLERANCE = 0.20
+MAX_REQUEST_SECONDS = 1.0
 UNIT_FORMATS = {"req/s": "{:,.1f}", "ms": "{:,.2f}", "MiB": "{:,.1f}", "s": "{:,.1f}"}
 
 
@@ -54,9 +58,19 @@ def steps(quick: bool, postgres: bool) -> list[tuple[str, list[str], float]]:
         feeds_args = ["--repeat", "8"]
         indicators_args = ["--repeat", "5"]
     pg = ["--postgres"] if postgres else []
-    out = [("platform, SQLite", ["bench_platform.py", *platform_args], 240)]
+    out = [("platform, SQLite", ["bench_platform.py", *platform_args], 300)]
     if postgres:
-        out.append(("platform, PostgreSQL", ["bench_platform.py", *platform_args, *pg], 240))
+        out.append(("platform, PostgreSQL", ["bench_platform.py", *platform_args, *pg], 300))
+    flat_args = ["--flat", "--seconds", "1.5" if quick else "3", "--warmup", "0.5"]
+    for database, extra in [("SQLite", []), *([("PostgreSQL", pg)] if postgres else [])]:
+        for sessions in FLAT_SIZES:
+            out.append(
+                (
+                    f"flat in the data, {database}, {sessions:,} sessions",
+                    ["bench_platform.py", *flat_args, "--sessions", str(sessions), *extra],
+                    420,
+                )
+            )
     out += [
         ("search", ["bench_search.py", *search_args], 480),
         ("feeds", ["bench_feeds.py", *feeds_args, *pg], 240),
@@ -152,6 +166,73 @@ def print_summary(rows: list[dict], markdown: bool) -> None:
         print("  ".join(cells))
 
 
+def flat_goals(documents: list[dict]) -> list[dict]:
+    """Per database and page: req/s at every size within 20 % of each other."""
+    lines = []
+    for database in ("sqlite", "postgresql"):
+        runs = [d for d in documents if d.get("flat") and d["database"] == database]
+        if len(runs) < 2:
+            continue
+        runs.sort(key=lambda d: d["sessions"])
+        sizes = "/".join(f"{d['sessions']:,}" for d in runs)
+        for key in FLAT_KEYS:
+            rates = [
+                next((r["rps"] for r in d["results"] if r["key"] == key), float("nan"))
+                for d in runs
+            ]
+            spread = max(rates) / min(rates) - 1 if min(rates) > 0 else float("inf")
+            name = next(r["name"] for r in runs[0]["results"] if r["key"] == key)
+            lines.append(
+                {
+                    "goal": f"{database}: {name} at {sizes} sessions "
+                    f"({' / '.join(f'{rate:,.0f}' for rate in rates)} req/s)",
+                    "value": spread,
+                    "target": f"spread <= {FLAT_TOLERANCE:.0%}",
+                    "verdict": "met" if spread <= FLAT_TOLERANCE else "NOT MET",
+                }
+            )
+        worst = max(max(d["worst_ms"], d["first_feed_worst_ms"]) for d in runs) / 1000
+        lines.append(
+            {
+                "goal": f"{database}: slowest single request of the flat runs, up to "
+                f"{runs[-1]['sessions']:,} sessions (first /agenda.ics included)",
+                "value": worst,
+                "target": f"<= {MAX_REQUEST_SECONDS:g} s",
+                "verdict": "met" if worst <= MAX_REQUEST_SECONDS else "NOT MET",
+            }
+        )
+        uss = [(d["sessions"], max(w.get("uss", 0) for w in d["memory"]["workers"])) for d in runs]
+        growth = uss[-1][1] - uss[0][1]
+        lines.append(
+            {
+                "goal": f"{database}: worker USS at {sizes} sessions "
+                f"({' / '.join(f'{m:.0f}' for _, m in uss)} MiB), growth",
+                "value": growth,
+                "target": "<= 10 MiB",
+                "verdict": "met" if growth <= 10 else "NOT MET",
+            }
+        )
+    return lines
+
+
+def goals(documents: list[dict]) -> list[dict]:
+    lines = [goal for d in documents if not d.get("flat") for goal in d.get("goals", [])]
+    return lines + flat_goals(documents)
+
+
+def print_goals(lines: list[dict], markdown: bool) -> None:
+    if markdown:
+        print("| goal | value | target | |")
+        print("|---|---:|---|---|")
+        for line in lines:
+            print(
+                f"| {line['goal']} | {line['value']:.3g} | {line['target']} | {line['verdict']} |"
+            )
+        return
+    for line in lines:
+        print(f"{line['verdict']:>8}  {line['value']:>8.3g}  {line['target']:<28} {line['goal']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer documents, shorter runs")
@@ -166,6 +247,7 @@ def main() -> int:
     rows: list[dict] = []
     failures: list[str] = []
     durations: list[str] = []
+    documents: list[dict] = []
     try:
         for n, (label, argv, limit) in enumerate(steps(args.quick, args.postgres)):
             json_path = workdir / f"{n}.json"
@@ -174,7 +256,10 @@ def main() -> int:
             if status != 0:
                 failures.append(f"{label} (exit status {status})")
             if json_path.exists():
-                rows += json.loads(json_path.read_text())["summary"]
+                document = json.loads(json_path.read_text())
+                documents.append(document)
+                if not document.get("flat"):
+                    rows += document["summary"]
             elif status == 0:
                 failures.append(f"{label} (no results written)")
     finally:
@@ -194,6 +279,8 @@ def main() -> int:
         "ms and s as times the baseline's; MiB as times the gunicorn master's RSS\n"
     )
     print_summary(rows, args.markdown)
+    print("\n=== goals (issue 23; ratios against a plain Flask app in the same run) ===")
+    print_goals(goals(documents), args.markdown)
     if failures:
         print("\nFAILED: " + "; ".join(failures))
         return 1

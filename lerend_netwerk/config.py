@@ -112,6 +112,16 @@ class DefaultConfig:
     # Memory for cached feed bodies per worker.
     FEED_CACHE_MAX_BYTES = 32 * 1024 * 1024
 
+    # Pages for visitors, rendered once per change (lerend_netwerk/core/pagecache.py).
+    PAGE_CACHE_ENABLED = True
+    # How long a page that depends on the clock is served at most (seconds).
+    PAGE_CACHE_SECONDS = 60
+    # Per-worker memory for cached pages; or one Redis for all workers (redis://…).
+    PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024
+    PAGE_CACHE_REDIS_URL: str | None = None
+    # s-maxage for a reverse proxy in front of the site (0: it revalidates every time).
+    PAGE_PROXY_MAX_AGE = 0
+
 
 def setting(config: Mapping[str, Any], name: str) -> Any:
     """A configuration value; unset or None means the default above."""

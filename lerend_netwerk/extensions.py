@@ -1,5 +1,6 @@
 """Flask extensions, created unbound and initialised in the app factory."""
 
+from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -18,3 +19,10 @@ csrf = CSRFProtect()
 babel = Babel()
 # Storage from RATELIMIT_STORAGE_URI (e.g. redis://127.0.0.1:6379); in memory otherwise.
 limiter = Limiter(get_remote_address)
+
+
+@limiter.request_filter
+def _reads_are_not_limited() -> bool:
+    """Only POST routes carry limits (registration, the Markdown preview): a GET, HEAD or
+    OPTIONS request never costs a limiter lookup."""
+    return request.method in ("GET", "HEAD", "OPTIONS")

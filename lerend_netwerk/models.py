@@ -9,7 +9,7 @@ from lerend_netwerk.auth.models import (
     User,
 )
 from lerend_netwerk.contributions.models import Contribution
-from lerend_netwerk.core.models import AuditEvent
+from lerend_netwerk.core.models import AuditEvent, DataVersion
 from lerend_netwerk.evaluations.models import Evaluation
 from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.practices.models import Practice
@@ -31,6 +31,7 @@ __all__ = [
     "AccountToken",
     "AuditEvent",
     "Contribution",
+    "DataVersion",
     "Endorsement",
     "Evaluation",
     "FinalReport",

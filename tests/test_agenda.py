@@ -743,6 +743,12 @@ def test_report_cannot_be_written_before_the_session(client, make_user, make_mee
     assert db.session.get(Meeting, meeting.id).report == ""
 
 
-def test_every_agenda_page_carries_a_csrf_token(client, make_meeting):
+def test_agenda_pages_carry_a_csrf_token_for_members_only(client, make_meeting, make_user):
     make_meeting(slug="s")
+    # A visitor has no form to send: no token, so no session cookie either.
+    for path in ("/sessies", "/sessies/s"):
+        response = client.get(path)
+        assert 'name="csrf-token"' not in response.get_data(as_text=True)
+        assert "Set-Cookie" not in response.headers
+    login(client, make_user())
     assert csrf_token(client, "/sessies") and csrf_token(client, "/sessies/s")

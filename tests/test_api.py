@@ -86,6 +86,42 @@ def test_sessions_lists_upcoming_public_sessions(client, make_meeting, make_user
     assert SECRET_WORD not in response.get_data(as_text=True)
 
 
+def test_sessions_are_paginated_with_links(client, make_meeting):
+    for n in range(7):
+        make_meeting(slug=f"sessie-{n}", starts_at=soon(n + 1))
+    first = client.get("/api/v1/sessions?per_page=3")
+    data = first.get_json()
+    assert [s["slug"] for s in data["sessions"]] == ["sessie-0", "sessie-1", "sessie-2"]
+    assert data["page"] == 1
+    assert data["per_page"] == 3
+    assert "prev" not in data["links"]
+    assert data["links"]["next"] == "http://localhost/api/v1/sessions?page=2&per_page=3"
+    assert 'rel="next"' in first.headers["Link"]
+    slugs = []
+    url = data["links"]["first"]
+    pages = 0
+    while url:
+        page = client.get(url.removeprefix("http://localhost")).get_json()
+        slugs += [s["slug"] for s in page["sessions"]]
+        url = page["links"].get("next")
+        pages += 1
+    assert pages == 3
+    assert slugs == [f"sessie-{n}" for n in range(7)]
+    last = client.get("/api/v1/sessions?page=3&per_page=3").get_json()
+    assert last["links"]["prev"] == "http://localhost/api/v1/sessions?page=2&per_page=3"
+    assert "next" not in last["links"]
+    assert client.get("/api/v1/sessions?page=9").get_json()["sessions"] == []
+
+
+def test_sessions_page_size_is_bounded(client, make_meeting):
+    for n in range(3):
+        make_meeting(slug=f"s-{n}", starts_at=soon(n + 1))
+    assert client.get("/api/v1/sessions?per_page=100000").get_json()["per_page"] == 100
+    assert client.get("/api/v1/sessions?per_page=0").get_json()["per_page"] == 1
+    assert client.get("/api/v1/sessions?per_page=abc").get_json()["per_page"] == 50
+    assert client.get("/api/v1/sessions?page=-1").get_json()["page"] == 1
+
+
 def test_session_in_progress_is_still_upcoming(client, make_meeting):
     make_meeting(slug="bezig", starts_at=soon(0) - timedelta(hours=1))
     assert [s["slug"] for s in client.get("/api/v1/sessions").get_json()["sessions"]] == ["bezig"]

@@ -57,7 +57,8 @@ class Meeting(SlugMixin, TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), index=True)
     starts_at: Mapped[datetime] = mapped_column(index=True)
-    ends_at: Mapped[datetime]
+    # The agenda filters upcoming and past sessions on it (and counts them).
+    ends_at: Mapped[datetime] = mapped_column(index=True)
     location: Mapped[str | None] = mapped_column(String(300))
     online_url: Mapped[str | None] = mapped_column(String(500))
     capacity: Mapped[int | None]

@@ -82,7 +82,12 @@ def index():
 def detail(slug: str):
     """One session with its registration state for the visitor."""
     page = service.meeting_page(slug, current_user)
-    form = RegistrationForm(data={"remark": page.registration.remark if page.registration else ""})
+    # A visitor gets no form: its CSRF token would need a session cookie.
+    form = None
+    if current_user.is_authenticated:
+        form = RegistrationForm(
+            data={"remark": page.registration.remark if page.registration else ""}
+        )
     related = related_on_themes(page.meeting.themes, current_user, exclude=page.meeting)
     return render_template(
         "agenda/detail.html", page=page, meeting=page.meeting, form=form, related=related

@@ -91,12 +91,24 @@ SCHEMAS: dict[str, Any] = {
     },
     "SessionList": {
         "type": "object",
-        "required": ["sessions"],
+        "required": ["sessions", "page", "per_page", "links"],
         "properties": {
             "sessions": {
                 "type": "array",
                 "items": {"$ref": "#/components/schemas/SessionSummary"},
-            }
+            },
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "links": {
+                "type": "object",
+                "description": "Absolute URLs of this, the first, the previous and the next "
+                "page; `next` is absent on the last page, `prev` on the first.",
+                "required": ["self", "first"],
+                "properties": {
+                    rel: {"type": "string", "format": "uri"}
+                    for rel in ("self", "first", "prev", "next")
+                },
+            },
         },
     },
     "SearchResult": {
@@ -179,8 +191,24 @@ PATHS: dict[str, Any] = {
     "/api/v1/sessions": {
         "get": {
             "operationId": "listSessions",
-            "summary": "Upcoming public sessions, soonest first.",
+            "summary": "Upcoming public sessions, soonest first, one page at a time.",
             "tags": ["sessions"],
+            "parameters": [
+                {
+                    "name": "page",
+                    "in": "query",
+                    "required": False,
+                    "description": "Page number, from 1.",
+                    "schema": {"type": "integer", "minimum": 1, "default": 1},
+                },
+                {
+                    "name": "per_page",
+                    "in": "query",
+                    "required": False,
+                    "description": "Sessions per page (at most 100).",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                },
+            ],
             "responses": {"200": _json("SessionList", "The upcoming public sessions.")},
         }
     },

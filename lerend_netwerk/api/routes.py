@@ -6,11 +6,12 @@ browser never sends cookies along with a request answered with `*`.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
 from lerend_netwerk.api import service
 from lerend_netwerk.api.openapi import openapi_document
 from lerend_netwerk.calendar import links
+from lerend_netwerk.core.edge import bounded_int
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -26,8 +27,26 @@ def _public(response: Response, max_age: int) -> Response:
 
 @bp.get("/sessions")
 def sessions():
-    """Upcoming public sessions."""
-    return _public(jsonify(sessions=service.upcoming_public_sessions()), SESSIONS_MAX_AGE)
+    """Upcoming public sessions, one page at a time (`page`, `per_page`), with links."""
+    page_number = request.args.get("page", 1, type=bounded_int)
+    per_page = request.args.get("per_page", service.DEFAULT_PER_PAGE, type=bounded_int)
+    page = service.upcoming_public_sessions(page_number, per_page)
+
+    def link(number: int) -> str:
+        return links.site_url() + url_for(".sessions", page=number, per_page=page.per_page)
+
+    page_links = {"self": link(page.page), "first": link(1)}
+    if page.page > 1:
+        page_links["prev"] = link(page.page - 1)
+    if page.has_next:
+        page_links["next"] = link(page.page + 1)
+    response = jsonify(
+        sessions=page.sessions, page=page.page, per_page=page.per_page, links=page_links
+    )
+    response.headers["Link"] = ", ".join(
+        f'<{url}>; rel="{rel}"' for rel, url in page_links.items() if rel != "self"
+    )
+    return _public(response, SESSIONS_MAX_AGE)
 
 
 @bp.get("/sessions/<slug>")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -15,6 +16,17 @@ from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import visible_clause
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class SessionPage:
+    sessions: list[dict[str, Any]]
+    page: int
+    per_page: int
+    has_next: bool
 
 
 def _iso(value) -> str:
@@ -42,18 +54,33 @@ def _public() -> Any:
     return visible_clause(Meeting, None)
 
 
-def upcoming_public_sessions() -> list[dict[str, Any]]:
-    """Public sessions that have not ended, soonest first, as API objects."""
+def upcoming_public_sessions(page: int = 1, per_page: int = DEFAULT_PER_PAGE) -> SessionPage:
+    """One page of the public sessions that have not ended, soonest first, as API objects.
+
+    One row more than the page is read to know whether another page follows: no count
+    over every upcoming session, so a page costs the same however many there are.
+    """
+    page = max(page, 1)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
     meetings = list(
         db.session.scalars(
             select(Meeting)
             .where(_public(), Meeting.ends_at >= utcnow())
             .order_by(Meeting.starts_at, Meeting.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
             .options(selectinload(Meeting.themes))
         )
     )
+    has_next = len(meetings) > per_page
+    meetings = meetings[:per_page]
     counts = seat_counts(meetings)
-    return [_summary(meeting, counts[meeting.id]) for meeting in meetings]
+    return SessionPage(
+        sessions=[_summary(meeting, counts[meeting.id]) for meeting in meetings],
+        page=page,
+        per_page=per_page,
+        has_next=has_next,
+    )
 
 
 def public_session(slug: str) -> dict[str, Any] | None:

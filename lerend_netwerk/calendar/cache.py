@@ -53,6 +53,10 @@ class FeedCache:
                     self._size -= len(dropped)
         return data
 
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._entries
+
     def last_modified(
         self, feed: Hashable, fingerprint: Hashable, candidate: datetime, now: datetime
     ) -> datetime:
@@ -95,5 +99,50 @@ def feed_cache(app: Flask | None = None) -> FeedCache:
         cache = app.extensions.setdefault(
             "calendar_feed_cache",
             FeedCache(int(setting(app.config, "FEED_CACHE_MAX_BYTES"))),
+        )
+    return cache
+
+
+class EventCache:
+    """Serialised VEVENTs keyed on what each depends on, bounded by their total size."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> bytes | None:
+        with self._lock:
+            data = self._entries.get(key)
+            if data is not None:
+                self._entries.move_to_end(key)
+            return data
+
+    def put(self, key: Hashable, data: bytes) -> None:
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old)
+            self._entries[key] = data
+            self._size += len(data)
+            while self._size > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+def event_cache(app: Flask | None = None) -> EventCache:
+    """The app's cache of serialised events, created on first use."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    cache = app.extensions.get("calendar_event_cache")
+    if cache is None:
+        cache = app.extensions.setdefault(
+            "calendar_event_cache",
+            EventCache(int(app.config.get("FEED_EVENT_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))),
         )
     return cache

@@ -170,6 +170,43 @@ def _online_for(include_online: bool | Collection[int], meeting_id: int) -> bool
     return meeting_id in include_online
 
 
+def _feed_calendar(
+    name: str, description: str | None, refresh_minutes: int, meetings: Iterable[Any] = ()
+) -> Calendar:
+    calendar = _calendar("PUBLISH")
+    calendar.add("name", vText(name))
+    calendar.add("x-wr-calname", vText(name))
+    if description:
+        calendar.add("x-wr-caldesc", vText(description))
+    calendar.add("x-wr-timezone", TZID)
+    refresh = timedelta(minutes=refresh_minutes)
+    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", vDuration(refresh))
+    calendar.add_component(vtimezone_for(meetings))
+    return calendar
+
+
+FEED_END = b"END:VCALENDAR\r\n"
+
+
+def feed_envelope(*, name: str, description: str | None = None) -> tuple[bytes, bytes]:
+    """A feed without its events, cut where they go: (head, end).
+
+    head + the serialised VEVENTs + end is what `build_feed` makes of the same events:
+    a feed can be put together from events serialised one at a time (and cached).
+    """
+    refresh_minutes = int(current_app.config["FEED_REFRESH_MINUTES"])
+    whole = _feed_calendar(name, description, refresh_minutes).to_ical()
+    if not whole.endswith(FEED_END):
+        raise ValueError("unexpected end of a serialised calendar")
+    return whole[: -len(FEED_END)], FEED_END
+
+
+def event_bytes(meeting: Any, *, site_url: str, stamp: datetime | None = None) -> bytes:
+    """One public VEVENT, serialised as inside a feed (no online link)."""
+    return build_event(meeting, site_url=site_url, stamp=stamp).to_ical()
+
+
 def build_feed(
     meetings: Iterable[Any],
     *,
@@ -192,16 +229,7 @@ def build_feed(
     statuses = personal_statuses or {}
     revisions = personal_revisions or {}
 
-    calendar = _calendar("PUBLISH")
-    calendar.add("name", vText(name))
-    calendar.add("x-wr-calname", vText(name))
-    if description:
-        calendar.add("x-wr-caldesc", vText(description))
-    calendar.add("x-wr-timezone", TZID)
-    refresh = timedelta(minutes=refresh_minutes)
-    calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
-    calendar.add("x-published-ttl", vDuration(refresh))
-    calendar.add_component(vtimezone_for(meetings))
+    calendar = _feed_calendar(name, description, refresh_minutes, meetings)
     for meeting in meetings:
         sequence, modified = revisions.get(meeting.id, (None, None))
         calendar.add_component(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from flask import (
@@ -42,7 +43,24 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
     )
     if modified:
         compress = request.accept_encodings["gzip"] > 0
-        body = source.gzipped_body() if compress else source.body()
+        deadline = time.monotonic() + service.FEED_BUILD_BUDGET_SECONDS
+        try:
+            if source.incremental and service.building_in_background(source):
+                # The thread is at it: competing with it would only slow both down.
+                raise service.FeedNotReady()
+            body = source.gzipped_body(deadline) if compress else source.body(deadline)
+        except service.FeedNotReady:
+            # Never past the worker's timeout: the rest is built in the background and
+            # the client asks again (its calendar keeps its copy meanwhile).
+            service.finish_in_background(source)
+            response = current_app.response_class(
+                "De agenda wordt bijgewerkt; probeer het zo opnieuw.\n",
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+            response.retry_after = 10
+            response.cache_control.no_store = True
+            return response
         response = current_app.response_class(body, content_type=CONTENT_TYPE)
         if compress:
             response.content_encoding = "gzip"

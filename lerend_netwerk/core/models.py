@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lerend_netwerk.db import Base, utcnow
@@ -23,3 +23,19 @@ class AuditEvent(Base):
     target_id: Mapped[int | None]
     target_label: Mapped[str] = mapped_column(String(300), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataVersion(Base):
+    """One row whose value changes in every transaction that changes content.
+
+    Read in O(1) by the page cache (`core/pagecache.py`): a cached page is keyed on it,
+    so a change is visible on the next request in every worker and nothing is ever
+    invalidated by hand.
+    """
+
+    __tablename__ = "data_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    # When it last changed: the Last-Modified of what is keyed on it.
+    changed_at: Mapped[datetime | None]

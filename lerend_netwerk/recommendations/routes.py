@@ -102,7 +102,8 @@ def _field_error(form: Form, error: RecommendationError) -> bool:
 
 def _render_thread(page: reading.ThreadPage, reply_form: ReplyForm, status: int = 200):
     """The thread page with its reply form (fresh, or with the errors of a POST)."""
-    status_form = StatusForm(formdata=None)
+    # A visitor sees neither form: no CSRF token, so no session cookie.
+    status_form = StatusForm(formdata=None, meta={"csrf": current_user.is_authenticated})
     status_form.status.choices = [
         (value, RECOMMENDATION_STATUS_LABELS[value]) for value in page.transitions
     ]
@@ -372,7 +373,7 @@ def unfollow_link(token: str):
 def detail(slug: str):
     """One thread: the proposal, the tally, the replies and the reply form."""
     page = reading.thread_page(slug, current_user, page=request.args.get("page", 1, type=int))
-    form = ReplyForm(formdata=None)
+    form = ReplyForm(formdata=None, meta={"csrf": current_user.is_authenticated})
     answer = request.args.get("antwoord", type=bounded_int)
     if answer is not None and page.find(answer) is not None:
         form.parent_id.data = answer

@@ -1,0 +1,419 @@
+"""Render once per change: rendered pages for visitors, keyed on the data version.
+
+Every transaction that changes content bumps one counter row (`data_version`, see
+`DataVersion`) just before it commits: a session listener watches what each flush
+writes and every ORM insert/update/delete statement. A page for a visitor (no signed-in
+user, no flash message waiting) is cached under
+
+    (data version, time bucket, audience "visitor", path with query string)
+
+so the next request after a change, in any worker, misses the cache and renders anew;
+nothing is ever invalidated by hand. The time bucket (PAGE_CACHE_SECONDS) bounds how long
+a page that depends on the clock (a session that has just started is no longer
+"upcoming") is served. Signed-in members and coordinators never get a cached page and
+their pages are marked `private, no-store`.
+
+The store is per worker memory (an LRU bounded in bytes) unless PAGE_CACHE_REDIS_URL
+points at a Redis server, which the workers then share. Cached pages carry an ETag; a
+conditional GET with a matching If-None-Match gets a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request, session
+from sqlalchemy import event, insert, update
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from lerend_netwerk.core.models import DataVersion
+from lerend_netwerk.db import utcnow
+
+log = logging.getLogger(__name__)
+
+# Pages a visitor may get from the cache: what they show depends only on the data, the
+# clock and the URL.
+CACHEABLE_ENDPOINTS = frozenset(
+    {
+        "core.home",
+        "core.privacy",
+        "agenda.index",
+        "agenda.detail",
+        "practices.index",
+        "practices.detail",
+        "proeftuinen.index",
+        "proeftuinen.detail",
+        "proeftuinen.organisations",
+        "proeftuinen.organisation",
+        "recommendations.index",
+        "recommendations.detail",
+        "search.results",
+        "themes.index",
+        "themes.detail",
+        "api.sessions",
+        "api.session",
+    }
+)
+CACHEABLE_TYPES = frozenset({"text/html", "application/json"})
+
+# Tables whose rows no cacheable page shows: writing them does not change the version
+# (a sign-in, a throttled attempt, a queued mail or a search outbox row).
+UNVERSIONED_TABLES = frozenset(
+    {
+        "data_version",
+        "login_session",
+        "throttle_event",
+        "outgoing_mail",
+        "search_change",
+        "account_token",
+        "password_reset_request",
+        "audit_event",
+    }
+)
+
+VERSION_ROW = 1
+_CHANGED = "data_version_changed"
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+# --- the data version -------------------------------------------------------------
+
+
+def install_listeners() -> None:
+    """Listen on every ORM session (once per process)."""
+    if event.contains(Session, "before_flush", _before_flush):
+        return
+    event.listen(Session, "before_flush", _before_flush)
+    event.listen(Session, "do_orm_execute", _on_execute)
+    event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_rollback", _forget)
+    event.listen(Session, "after_soft_rollback", _forget_soft)
+
+
+def _table_of(obj: Any) -> str | None:
+    table = getattr(type(obj), "__table__", None)
+    return getattr(table, "name", None)
+
+
+def _versioned(table_name: str | None) -> bool:
+    return table_name is not None and table_name not in UNVERSIONED_TABLES
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get(_CHANGED):
+        return
+    for obj in session.new:
+        if _versioned(_table_of(obj)):
+            session.info[_CHANGED] = True
+            return
+    for obj in session.deleted:
+        if _versioned(_table_of(obj)):
+            session.info[_CHANGED] = True
+            return
+    for obj in session.dirty:
+        if _versioned(_table_of(obj)) and session.is_modified(obj):
+            session.info[_CHANGED] = True
+            return
+
+
+def _on_execute(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    table = getattr(state.statement, "table", None)
+    if _versioned(getattr(table, "name", None)):
+        state.session.info[_CHANGED] = True
+
+
+def _before_commit(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        # The commit would flush these after this hook: flush now to see them.
+        session.flush()
+    if not session.info.pop(_CHANGED, False):
+        return
+    # Last statement of the transaction: the row lock is held only for the commit, after
+    # every other lock the transaction takes (no lock-order deadlock with FOR UPDATE).
+    connection = session.connection()
+    result = connection.execute(
+        update(DataVersion)
+        .where(DataVersion.id == VERSION_ROW)
+        .values(value=DataVersion.value + 1, changed_at=utcnow())
+    )
+    if result.rowcount == 0:
+        # The row is missing (a database emptied by hand): start from the clock, so a
+        # version never repeats one a worker may still have cached pages under.
+        connection.execute(
+            insert(DataVersion).values(
+                id=VERSION_ROW, value=time.time_ns() // 1000, changed_at=utcnow()
+            )
+        )
+
+
+def _forget(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def _forget_soft(session: Session, previous_transaction: Any) -> None:
+    if session.in_transaction() is False:
+        session.info.pop(_CHANGED, None)
+
+
+VERSION_SQL = "SELECT value, changed_at FROM data_version WHERE id = 1"
+
+
+def version_and_time() -> tuple[int, datetime | None]:
+    """The data version and when it last changed: one primary-key read.
+
+    On a pooled DBAPI connection, below the ORM on purpose: this runs before every
+    cacheable page and feed, and the ORM's session and result machinery cost more than
+    the query itself.
+    """
+    from lerend_netwerk.extensions import db
+
+    connection = db.engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        try:
+            cursor.execute(VERSION_SQL)
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        connection.rollback()
+    finally:
+        connection.close()
+    if row is None:
+        return 0, None
+    changed = row[1]
+    if isinstance(changed, str):  # SQLite hands back the stored text
+        changed = datetime.fromisoformat(changed)
+    if changed is not None and changed.tzinfo is None:
+        changed = changed.replace(tzinfo=UTC)
+    return int(row[0]), changed
+
+
+def current_version() -> int:
+    """The data version (see version_and_time)."""
+    return version_and_time()[0]
+
+
+# --- the stores -------------------------------------------------------------------
+
+
+class MemoryStore:
+    """A per-worker LRU of page bytes, bounded by their total size."""
+
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            data = self._entries.get(key)
+            if data is not None:
+                self._entries.move_to_end(key)
+            return data
+
+    def set(self, key: str, data: bytes, ttl: int) -> None:
+        if len(data) > self.max_bytes // 8:
+            return
+        with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._size -= len(old)
+            self._entries[key] = data
+            self._size += len(data)
+            while self._size > self.max_bytes:
+                _, dropped = self._entries.popitem(last=False)
+                self._size -= len(dropped)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class RedisStore:
+    """The same, shared by every worker and host through Redis (entries expire)."""
+
+    def __init__(self, url: str, prefix: str = "ln:page:") -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5)
+        self._prefix = prefix
+
+    def get(self, key: str) -> bytes | None:
+        try:
+            return self._redis.get(self._prefix + key)
+        except Exception:  # a cache that is down must not take the site with it
+            log.warning("page cache: Redis unavailable", exc_info=True)
+            return None
+
+    def set(self, key: str, data: bytes, ttl: int) -> None:
+        try:
+            self._redis.set(self._prefix + key, data, ex=max(ttl, 1))
+        except Exception:
+            log.warning("page cache: Redis unavailable", exc_info=True)
+
+    def clear(self) -> None:
+        try:
+            for name in self._redis.scan_iter(self._prefix + "*"):
+                self._redis.delete(name)
+        except Exception:
+            log.warning("page cache: Redis unavailable", exc_info=True)
+
+
+def page_store(app: Flask | None = None) -> MemoryStore | RedisStore:
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    store = app.extensions.get("page_cache")
+    if store is None:
+        url = app.config.get("PAGE_CACHE_REDIS_URL")
+        if url:
+            store = RedisStore(url)
+        else:
+            store = MemoryStore(int(app.config.get("PAGE_CACHE_MAX_BYTES") or DEFAULT_MAX_BYTES))
+        store = app.extensions.setdefault("page_cache", store)
+    return store
+
+
+# --- the request hooks ------------------------------------------------------------
+
+
+def _pack(content_type: str, etag: str, cache_control: str, body: bytes) -> bytes:
+    head = "\n".join((content_type, etag, cache_control)).encode()
+    return head + b"\n" + body
+
+
+def _unpack(data: bytes) -> tuple[str, str, str, bytes]:
+    content_type, etag, cache_control, body = data.split(b"\n", 3)
+    return content_type.decode(), etag.decode(), cache_control.decode(), body
+
+
+def is_visitor_request() -> bool:
+    """No signed-in user and nothing waiting in the session (flash messages)."""
+    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+        return False
+    # Reading the signed cookie is cheap; a session that holds a user or a flash message
+    # must see its own page.
+    return current_app.config["SESSION_COOKIE_NAME"] not in request.cookies or not (
+        "_user_id" in session or "_flashes" in session
+    )
+
+
+def _candidate() -> bool:
+    return (
+        request.method in ("GET", "HEAD")
+        and request.endpoint in CACHEABLE_ENDPOINTS
+        and bool(current_app.config.get("PAGE_CACHE_ENABLED", True))
+        and is_visitor_request()
+    )
+
+
+def _key() -> str:
+    seconds = max(int(current_app.config.get("PAGE_CACHE_SECONDS") or 60), 1)
+    bucket = int(utcnow().timestamp()) // seconds
+    extra = ""
+    if request.endpoint == "search.results":
+        extra = _search_generation()
+    # The look of the site comes from the config, which a running site does not change;
+    # still, a page never outlives the stylesheet it names.
+    config = current_app.config
+    look = f"{config['SITE_NAME']}|{config['SITE_STYLESHEET']}"
+    raw = f"{current_version()}|{bucket}|{extra}|{look}|visitor|{request.full_path}"
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _search_generation() -> str:
+    """The search index catches up after the commit: its generation is part of the key."""
+    from lerend_netwerk.search.index import get_handle
+
+    try:
+        return str(get_handle(current_app.config["SEARCH_INDEX_DIR"]).open().latest_generation())
+    except Exception:  # no index yet: the page says so, and is not worth caching apart
+        return "none"
+
+
+def _public_headers(response: Response) -> None:
+    response.cache_control.public = True
+    proxy_seconds = int(current_app.config.get("PAGE_PROXY_MAX_AGE") or 0)
+    if proxy_seconds:
+        response.cache_control.max_age = 0
+        response.cache_control.s_maxage = proxy_seconds
+    else:
+        # A proxy may store the page but asks again each time (a 304 is cheap).
+        response.cache_control.no_cache = True
+    response.vary.add("Cookie")
+
+
+def serve_cached() -> Response | None:
+    if not _candidate():
+        return None
+    g.page_cache_candidate = True
+    key = _key()
+    g.page_cache_key = key
+    data = page_store().get(key)
+    if data is None:
+        return None
+    content_type, etag, cache_control, body = _unpack(data)
+    response = current_app.response_class(body, content_type=content_type)
+    response.set_etag(etag)
+    if cache_control:
+        response.headers["Cache-Control"] = cache_control
+    else:
+        _public_headers(response)
+    response.headers["X-Page-Cache"] = "hit"
+    return response.make_conditional(request)
+
+
+def store_and_mark(response: Response) -> Response:
+    if not g.get("page_cache_candidate"):
+        if response.mimetype == "text/html" and _signed_in():
+            response.cache_control.private = True
+            response.cache_control.no_store = True
+        return response
+    if response.headers.get("X-Page-Cache") == "hit":
+        return response
+    cacheable = (
+        response.status_code == 200
+        and response.mimetype in CACHEABLE_TYPES
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and "Set-Cookie" not in response.headers
+        and not session.modified
+    )
+    if not cacheable:
+        return response
+    body = response.get_data()
+    etag = hashlib.sha256(body).hexdigest()[:32]
+    seconds = max(int(current_app.config.get("PAGE_CACHE_SECONDS") or 60), 1)
+    # A view that chose its own caching (the API's max-age) keeps it.
+    cache_control = response.headers.get("Cache-Control", "")
+    page_store().set(
+        g.page_cache_key, _pack(response.content_type or "", etag, cache_control, body), seconds
+    )
+    response.set_etag(etag)
+    if not cache_control:
+        _public_headers(response)
+    response.headers["X-Page-Cache"] = "miss"
+    return response.make_conditional(request)
+
+
+def _signed_in() -> bool:
+    from flask_login import current_user
+
+    return bool(getattr(current_user, "is_authenticated", False))
+
+
+def init_pagecache(app: Flask) -> None:
+    install_listeners()
+    app.before_request(serve_cached)
+    app.after_request(store_and_mark)

@@ -1,0 +1,212 @@
+"""Visitors' pages rendered once per change: no cookie, ETag/304, never another audience's page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import requests
+
+from conftest import gunicorn_server, login
+from lerend_netwerk.db import utcnow
+from lerend_netwerk.extensions import db
+
+ANONYMOUS_PAGES = [
+    "/",
+    "/sessies",
+    "/praktijken",
+    "/aanbevelingen",
+    "/proeftuinen",
+    "/themas",
+    "/zoeken?q=mentor",
+]
+
+
+@pytest.fixture
+def content(make_meeting, make_practice, make_recommendation):
+    meeting = make_meeting(title="Openbare intervisie")
+    practice = make_practice()
+    recommendation = make_recommendation()
+    return meeting, practice, recommendation
+
+
+def test_anonymous_pages_set_no_cookie_and_are_served_from_the_cache(app, client, content):
+    from lerend_netwerk.search.service import sync_index
+
+    meeting, practice, recommendation = content
+    # The search page is keyed on the index generation too: let the index catch up first.
+    sync_index(app)
+    pages = [
+        *ANONYMOUS_PAGES,
+        f"/sessies/{meeting.slug}",
+        f"/praktijken/{practice.slug}",
+        f"/aanbevelingen/{recommendation.slug}",
+    ]
+    for path in pages:
+        first = client.get(path)
+        assert first.status_code == 200, path
+        assert "Set-Cookie" not in first.headers, path
+        assert 'name="csrf-token"' not in first.get_data(as_text=True), path
+        assert first.headers["X-Page-Cache"] == "miss", path
+        assert "public" in first.headers["Cache-Control"], path
+        assert "Cookie" in first.headers["Vary"], path
+        second = client.get(path)
+        assert second.headers["X-Page-Cache"] == "hit", path
+        assert "Set-Cookie" not in second.headers, path
+        assert second.get_data() == first.get_data(), path
+
+
+def test_html_pages_answer_304_to_their_etag(client, content):
+    meeting, _, _ = content
+    for path in ("/sessies", f"/sessies/{meeting.slug}", "/"):
+        first = client.get(path)
+        etag = first.headers["ETag"]
+        assert etag
+        # Once after rendering, once from the cache.
+        for _ in range(2):
+            again = client.get(path, headers={"If-None-Match": etag})
+            assert again.status_code == 304, path
+            assert again.get_data() == b""
+
+
+def test_a_change_is_visible_on_the_next_request(client, content):
+    meeting, _, _ = content
+    assert "Openbare intervisie" in client.get("/sessies").get_data(as_text=True)
+    etag = client.get("/sessies").headers["ETag"]
+    meeting.title = "Herdoopte intervisie"
+    db.session.commit()
+    page = client.get("/sessies", headers={"If-None-Match": etag})
+    assert page.status_code == 200
+    assert "Herdoopte intervisie" in page.get_data(as_text=True)
+    assert page.headers["X-Page-Cache"] == "miss"
+
+
+def test_a_change_through_an_orm_statement_is_visible(client, content):
+    from sqlalchemy import update
+
+    from lerend_netwerk.agenda.models import Meeting
+
+    meeting, _, _ = content
+    client.get("/sessies")
+    db.session.execute(update(Meeting).where(Meeting.id == meeting.id).values(title="Via SQL"))
+    db.session.commit()
+    assert "Via SQL" in client.get("/sessies").get_data(as_text=True)
+
+
+def test_a_deleted_session_disappears(client, content):
+    meeting, _, _ = content
+    client.get("/sessies")
+    db.session.delete(meeting)
+    db.session.commit()
+    assert "Openbare intervisie" not in client.get("/sessies").get_data(as_text=True)
+
+
+def test_member_content_never_reaches_a_visitor(app, make_meeting, make_user):
+    make_meeting(title="Enkel voor leden", visibility="members")
+    make_meeting(title="Voor iedereen")
+    member_client = app.test_client()
+    login(member_client, make_user())
+    # The member first, then the visitor, then both again.
+    for _ in range(2):
+        member_page = member_client.get("/sessies")
+        assert "Enkel voor leden" in member_page.get_data(as_text=True)
+        assert "X-Page-Cache" not in member_page.headers
+        assert "private" in member_page.headers["Cache-Control"]
+        assert "no-store" in member_page.headers["Cache-Control"]
+        visitor_page = app.test_client().get("/sessies")
+        assert "Voor iedereen" in visitor_page.get_data(as_text=True)
+        assert "Enkel voor leden" not in visitor_page.get_data(as_text=True)
+
+
+def test_a_visitors_cached_page_never_reaches_a_member(app, make_meeting, make_user):
+    meeting = make_meeting(title="Enkel voor leden", visibility="members")
+    visitor = app.test_client()
+    assert visitor.get(f"/sessies/{meeting.slug}").status_code == 404
+    assert "Enkel voor leden" not in visitor.get("/sessies").get_data(as_text=True)
+    assert visitor.get("/sessies").headers["X-Page-Cache"] == "hit"
+    member_client = app.test_client()
+    login(member_client, make_user())
+    assert "Enkel voor leden" in member_client.get("/sessies").get_data(as_text=True)
+    assert member_client.get(f"/sessies/{meeting.slug}").status_code == 200
+
+
+def test_coordinator_drafts_never_reach_a_member(app, make_practice, make_user):
+    make_practice(title="Concept van de coördinator", status="draft")
+    coordinator = app.test_client()
+    login(coordinator, make_user(role="coordinator"))
+    member = app.test_client()
+    login(member, make_user())
+    for _ in range(2):
+        page = coordinator.get("/praktijken").get_data(as_text=True)
+        assert "Concept van de coördinator" in page
+        assert "Concept van de coördinator" not in member.get("/praktijken").get_data(as_text=True)
+        visitor = app.test_client().get("/praktijken")
+        assert "Concept van de coördinator" not in visitor.get_data(as_text=True)
+
+
+def test_a_flash_message_is_never_hidden_by_a_cached_page(client, content):
+    client.get("/sessies")
+    assert client.get("/sessies").headers["X-Page-Cache"] == "hit"
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Een bericht voor deze bezoeker")]
+    page = client.get("/sessies")
+    assert "Een bericht voor deze bezoeker" in page.get_data(as_text=True)
+    assert "X-Page-Cache" not in page.headers
+
+
+def test_the_clock_moves_a_cached_page_on(app, client, make_meeting, monkeypatch):
+    """A session that ends leaves the upcoming list without any write."""
+    import lerend_netwerk.core.pagecache as pagecache
+
+    now = utcnow()
+    make_meeting(
+        title="Bijna voorbij",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(minutes=5),
+    )
+    assert "Bijna voorbij" in client.get("/sessies").get_data(as_text=True)
+    later = now + timedelta(minutes=10)
+    monkeypatch.setattr(pagecache, "utcnow", lambda: later)
+    monkeypatch.setattr("lerend_netwerk.agenda.service.utcnow", lambda: later)
+    assert "Bijna voorbij" not in client.get("/sessies").get_data(as_text=True)
+
+
+def test_the_cache_can_be_switched_off(app, client, content):
+    app.config["PAGE_CACHE_ENABLED"] = False
+    client.get("/sessies")
+    assert "X-Page-Cache" not in client.get("/sessies").headers
+
+
+@pytest.mark.slow
+def test_a_change_is_visible_in_every_worker(app, database_url: str, tmp_path: Path, make_meeting):
+    meeting = make_meeting(title="Eerste titel")
+    with gunicorn_server(tmp_path, database_url, workers=2) as base:
+        seen_hits = 0
+        # Enough requests that both workers have the page in their cache.
+        for _ in range(30):
+            response = requests.get(f"{base}/sessies", timeout=30)
+            assert "Eerste titel" in response.text
+            assert "Set-Cookie" not in response.headers
+            seen_hits += response.headers.get("X-Page-Cache") == "hit"
+        assert seen_hits >= 20
+        meeting.title = "Tweede titel"
+        db.session.commit()
+        for _ in range(30):
+            response = requests.get(f"{base}/sessies", timeout=30)
+            assert "Tweede titel" in response.text
+            assert "Eerste titel" not in response.text
+
+
+def test_search_results_follow_the_index(app, client, make_practice):
+    """The index catches up after the commit: a cached search page does not hide that."""
+    from lerend_netwerk.search.service import sync_index
+
+    make_practice(title="Eerste praktijk", summary="Over werkplekleren.")
+    sync_index(app)
+    client.get("/zoeken?q=werkplekleren")
+    assert client.get("/zoeken?q=werkplekleren").headers["X-Page-Cache"] == "hit"
+    make_practice(title="Tweede praktijk", summary="Nog meer werkplekleren.")
+    sync_index(app)
+    page = client.get("/zoeken?q=werkplekleren").get_data(as_text=True)
+    assert "Tweede praktijk" in page
