@@ -107,6 +107,12 @@ class DefaultConfig:
     # Replies per page of a thread.
     RECOMMENDATION_REPLIES_PER_PAGE = 50
 
+    # Evaluations: sent this long after a session ends, for sessions that ended at most
+    # LOOKBACK days ago, and open for answers (and changes) this many days.
+    EVALUATION_DELAY_HOURS = 1
+    EVALUATION_LOOKBACK_DAYS = 14
+    EVALUATION_OPEN_DAYS = 14
+
     # Calendar feeds: how often clients should refresh.
     FEED_REFRESH_MINUTES = 60
     # Memory for cached feed bodies per worker.
