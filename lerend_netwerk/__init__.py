@@ -31,6 +31,7 @@ def create_app(
     register_content_types()
     register_extensions(app)
     register_blueprints(app)
+    register_listeners(app)
     register_template_helpers(app)
     register_commands(app)
     register_errorhandlers(app)
@@ -174,6 +175,20 @@ def register_blueprints(app: Flask) -> None:
         indicators_bp,
     ):
         app.register_blueprint(blueprint)
+
+
+def register_listeners(app: Flask) -> None:
+    """What runs beside the views: the search outbox and the mail receivers.
+
+    The search outbox records changes to searchable rows in the same transaction (a
+    SQLAlchemy flush listener) and syncs the index after requests that wrote; mail hears
+    the features' domain events (`signals.py`) and queues their mails.
+    """
+    from lerend_netwerk.mail import receivers
+    from lerend_netwerk.search import init_search
+
+    init_search(app)
+    receivers.connect()
 
 
 def register_template_helpers(app: Flask) -> None:

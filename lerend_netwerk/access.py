@@ -1,4 +1,11 @@
-"""View decorators for roles: visitors go to the login page, others without the role get 403."""
+"""Who may open a view: the one access-check pattern of every blueprint.
+
+Views use the decorators (`member_required`, `coordinator_required`, `admin_required`);
+a view that must first look its object up (a hidden one is a 404 before any sign-in)
+calls `require_member`/`require_coordinator` after the lookup. Visitors go to the
+login page, signed-in users without the role get 403. What a user may see or do with
+one object is a rule of `lerend_netwerk.visibility`.
+"""
 
 from __future__ import annotations
 
@@ -10,19 +17,33 @@ from flask import abort
 from flask_login import current_user
 
 from lerend_netwerk.extensions import login_manager
-from lerend_netwerk.visibility import is_coordinator, is_member
+from lerend_netwerk.visibility import is_admin, is_coordinator, is_member
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _require(check: Callable[[Any], bool]) -> None:
+    if not is_member(current_user):
+        abort(login_manager.unauthorized())
+    if not check(current_user):
+        abort(403)
+
+
+def require_member() -> None:
+    """Visitors go to the login page (and come back afterwards)."""
+    _require(is_member)
+
+
+def require_coordinator() -> None:
+    """Coordinators and admins only: visitors sign in first, members get 403."""
+    _require(is_coordinator)
 
 
 def _requires(check: Callable[[Any], bool]) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not is_member(current_user):
-                return login_manager.unauthorized()
-            if not check(current_user):
-                abort(403)
+            _require(check)
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -30,6 +51,6 @@ def _requires(check: Callable[[Any], bool]) -> Callable[[F], F]:
     return decorator
 
 
-member_required = _requires(lambda user: True)
+member_required = _requires(is_member)
 coordinator_required = _requires(is_coordinator)
-admin_required = _requires(lambda user: bool(getattr(user, "is_admin", False)))
+admin_required = _requires(is_admin)

@@ -1,6 +1,9 @@
-"""Configuration defaults. instance/config.py and FLASK_* variables override them."""
+"""Configuration defaults, every one of them. instance/config.py and FLASK_* variables
+override them; modules read a value with `setting(config, NAME)`."""
 
+from collections.abc import Mapping
 from datetime import timedelta
+from typing import Any
 
 
 class DefaultConfig:
@@ -11,9 +14,20 @@ class DefaultConfig:
     SEARCH_INDEX_DIR: str | None = None
     # A request never waits for Whoosh: it commits to the database, the index catches up.
     SEARCH_SYNC_ON_REQUEST: bool = True
-    # (The search module also reads, with defaults of its own: SEARCH_SYNC_IN_BACKGROUND,
-    # SEARCH_LOCK_TIMEOUT, SEARCH_REINDEX_LOCK_TIMEOUT, SEARCH_OUTBOX_GAP_SECONDS,
-    # SEARCH_SYNC_BATCH and SEARCH_FIRST_BUILD_WAIT; see lerend_netwerk/search/sync.py.)
+    # Sync in a background thread after a request; None: yes, except under tests.
+    SEARCH_SYNC_IN_BACKGROUND: bool | None = None
+    # Seconds to wait for the Whoosh writer lock (a sync, a full rebuild).
+    SEARCH_LOCK_TIMEOUT = 10.0
+    SEARCH_REINDEX_LOCK_TIMEOUT = 300.0
+    # An outbox id missing for longer than this is a rolled-back transaction, not a late one.
+    SEARCH_OUTBOX_GAP_SECONDS = 3600.0
+    SEARCH_SYNC_BATCH = 2000
+    # A rebuild's postings stay in memory up to this many MB (the writer's estimate, about
+    # 40 bytes a posting: some 36,000 documents of 300 words) before they spill to sorted
+    # runs on disk, merged term by term at commit (little extra CPU).
+    SEARCH_REINDEX_LIMITMB = 512
+    # How long a request waits for the very first index build (seconds).
+    SEARCH_FIRST_BUILD_WAIT = 5.0
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -68,6 +82,20 @@ class DefaultConfig:
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
     MAIL_DEFAULT_SENDER = "Lerend netwerk duaal leren <noreply@lerend-netwerk.example>"
+    # The mail queue (`mail send`): attempts, backoff, a stale claim, SMTP timeout, the
+    # watch loop's pause (seconds).
+    MAIL_MAX_ATTEMPTS = 10
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    MAIL_SENDING_TIMEOUT_SECONDS = 15 * 60
+    MAIL_TIMEOUT = 30
+    MAIL_WATCH_INTERVAL = 30
+    # Reminders this many days before a session; the weekly digest on this weekday
+    # (0 = Monday) and hour (Brussels), with the sessions of the coming days.
+    MAIL_REMINDER_DAYS = 2
+    MAIL_DIGEST_WEEKDAY = 0
+    MAIL_DIGEST_HOUR = 8
+    MAIL_DIGEST_UPCOMING_DAYS = 21
     # Calendar answers (docs/calendar.md): the organizer address of invitations, a
     # mailbox `lerend-netwerk mail receive` reads over IMAP. Unset: RSVP=FALSE.
     MAIL_REPLY_ADDRESS: str | None = None
@@ -92,8 +120,16 @@ class DefaultConfig:
     # Replies per page of a thread.
     RECOMMENDATION_REPLIES_PER_PAGE = 50
 
+    # Evaluations: sent this long after a session ends, for sessions that ended at most
+    # LOOKBACK days ago, and open for answers (and changes) this many days.
+    EVALUATION_DELAY_HOURS = 1
+    EVALUATION_LOOKBACK_DAYS = 14
+    EVALUATION_OPEN_DAYS = 14
+
     # Calendar feeds: how often clients should refresh.
     FEED_REFRESH_MINUTES = 60
+    # Memory for cached feed bodies per worker.
+    FEED_CACHE_MAX_BYTES = 32 * 1024 * 1024
 
     # Pages for visitors, rendered once per change (lerend_netwerk/core/pagecache.py).
     PAGE_CACHE_ENABLED = True
@@ -104,3 +140,9 @@ class DefaultConfig:
     PAGE_CACHE_REDIS_URL: str | None = None
     # s-maxage for a reverse proxy in front of the site (0: it revalidates every time).
     PAGE_PROXY_MAX_AGE = 0
+
+
+def setting(config: Mapping[str, Any], name: str) -> Any:
+    """A configuration value; unset or None means the default above."""
+    value = config.get(name)
+    return getattr(DefaultConfig, name) if value is None else value

@@ -14,6 +14,9 @@ the session (a queued mail, say) is committed or rolled back together with the c
   registered gets its link again) or "member" (the address is a member's: sign in).
 - `account_activated(user)`: someone accepted an invitation; their guest places become
   the member's.
+- `contribution_reviewed(contribution)`: a review step changed the contribution's status.
+
+The app factory connects the receivers (`mail.receivers.connect`).
 """
 
 from blinker import Namespace
@@ -25,6 +28,7 @@ meeting_changed = _signals.signal("meeting-changed")
 account_mail = _signals.signal("account-mail")
 guest_mail = _signals.signal("guest-mail")
 account_activated = _signals.signal("account-activated")
+contribution_reviewed = _signals.signal("contribution-reviewed")
 # A coordinator's message to a session's registrants: meeting_message(message,
 # registrations=[...]). An evaluation to mail: evaluation_requested(evaluation, token=...).
 meeting_message = _signals.signal("meeting-message")

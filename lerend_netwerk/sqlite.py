@@ -4,6 +4,8 @@ from flask import Flask, request
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, scoped_session
 
+_CHANGES_AT_BEGIN = "sqlite_changes_at_begin"
+
 
 def install_sqlite_pragmas(engine: Engine) -> None:
     if engine.dialect.name != "sqlite":
@@ -24,22 +26,47 @@ def install_sqlite_pragmas(engine: Engine) -> None:
     def _on_begin(connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
         connection.exec_driver_sql(f"BEGIN {mode}")
+        # What the transaction has changed so far is total_changes minus this.
+        connection.info[_CHANGES_AT_BEGIN] = connection.connection.dbapi_connection.total_changes
+
+
+def holds_write_lock(session: Session | scoped_session) -> bool:
+    """Whether the session's SQLite transaction holds the database write lock.
+
+    It does when it began IMMEDIATE or has already written (a write takes the lock).
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        return False
+    connection = session.connection()
+    if connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+        return True
+    dbapi_connection = connection.connection.dbapi_connection
+    return dbapi_connection.total_changes != connection.info.get(_CHANGES_AT_BEGIN)
 
 
 def begin_write_transaction(session: Session | scoped_session) -> None:
-    """Start a transaction that holds SQLite's write lock from its first statement.
+    """Make sure the transaction holds SQLite's write lock from here on; never commits.
 
     A deferred transaction that reads and later writes can fail at once with
     SQLITE_BUSY when another process wrote in between; taking the lock up front makes
-    concurrent writers queue instead. Any read-only transaction still open is ended
-    first. On PostgreSQL this does nothing: lock rows with SELECT ... FOR UPDATE.
+    concurrent writers queue instead. Requests that may write and CLI commands take it
+    at their start; called later, it keeps a transaction that already wrote (it holds
+    the lock) and ends one that only read, which loses nothing. So a rollback still
+    undoes everything since the start. On PostgreSQL this does nothing: lock rows with
+    SELECT ... FOR UPDATE.
     """
     if isinstance(session, scoped_session):
         session = session()
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():
-        session.commit()
+        # Pending objects are written now, under the transaction they belong to.
+        session.flush()
+        if holds_write_lock(session):
+            return
+        session.rollback()
     session.connection(execution_options={"sqlite_begin": "IMMEDIATE"})
 
 

@@ -24,6 +24,15 @@ def is_coordinator(user: Any) -> bool:
     return is_member(user) and bool(getattr(user, "is_coordinator", False))
 
 
+def is_admin(user: Any) -> bool:
+    return is_member(user) and bool(getattr(user, "is_admin", False))
+
+
+def can_see_member(viewer: Any, member: Any) -> bool:
+    """A member's profile: active and listed in the directory; coordinators see unlisted ones."""
+    return bool(member.active) and (bool(member.listed_in_directory) or is_coordinator(viewer))
+
+
 def may_see_online_link(user: Any, registration_status: str | None) -> bool:
     """The one rule for a session's online link, on the page, in feeds, invites and mails.
 
@@ -78,6 +87,8 @@ __all__ = [
     "VISIBILITY_LABELS",
     "audience",
     "can_see",
+    "can_see_member",
+    "is_admin",
     "is_coordinator",
     "is_member",
     "visible_clause",

@@ -14,7 +14,7 @@ def test_export_holds_contributions_reports_and_earlier_versions_of_replies(
 ):
     from lerend_netwerk.contributions.models import Contribution
     from lerend_netwerk.proeftuinen.models import VisitReport
-    from lerend_netwerk.recommendations import service as recommendations
+    from lerend_netwerk.recommendations import replies
 
     user = make_user(role="coordinator")
     other = make_user()
@@ -43,15 +43,11 @@ def test_export_holds_contributions_reports_and_earlier_versions_of_replies(
         ]
     )
     db.session.commit()
-    post = recommendations.add_reply("leervergoeding", user, body="Eerste versie.", stance="eens")
+    post = replies.add_reply("leervergoeding", user, body="Eerste versie.", stance="eens")
     db.session.commit()
-    recommendations.edit_reply(
-        "leervergoeding", post.id, user, body="Tweede versie.", stance="neutraal"
-    )
+    replies.edit_reply("leervergoeding", post.id, user, body="Tweede versie.", stance="neutraal")
     db.session.commit()
-    recommendations.edit_reply(
-        "leervergoeding", post.id, user, body="Derde versie.", stance="oneens"
-    )
+    replies.edit_reply("leervergoeding", post.id, user, body="Derde versie.", stance="oneens")
     db.session.commit()
     assert thread.id
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from conftest import login, post_form
 from lerend_netwerk.extensions import db
-from lerend_netwerk.recommendations import service
+from lerend_netwerk.recommendations import reading, report, support, threads, workflow
 from lerend_netwerk.recommendations.models import (
     Endorsement,
     Flag,
@@ -63,8 +63,6 @@ def text_of(response) -> str:
 
 def freeze_report_with_key_arguments(coordinator) -> None:
     """Every reply becomes a key argument, then the default report is frozen."""
-    from lerend_netwerk.recommendations import report
-
     db.session.execute(update(Post).values(key_argument=True))
     report.freeze(coordinator, report_date=T0.date())
     db.session.commit()
@@ -344,8 +342,8 @@ def test_refused_status_transitions(client, make_user, make_recommendation, star
 def test_a_decision_needs_a_reason(app, client, make_user, make_recommendation):
     thread = make_recommendation(status="in-bespreking")
     coordinator = make_user(role="coordinator")
-    with pytest.raises(service.RecommendationError, match="Geef een reden"):
-        service.change_status(thread.slug, coordinator, "aanvaard", "  ")
+    with pytest.raises(threads.RecommendationError, match="Geef een reden"):
+        workflow.change_status(thread.slug, coordinator, "aanvaard", "  ")
     db.session.rollback()
     login(client, coordinator)
     response = post_form(
@@ -358,12 +356,12 @@ def test_a_decision_needs_a_reason(app, client, make_user, make_recommendation):
 def test_workflow_from_open_to_accepted_in_the_service(app, make_user, make_recommendation):
     thread = make_recommendation()
     coordinator = make_user(role="coordinator")
-    assert service.allowed_transitions("open") == ("in-bespreking",)
-    service.change_status(thread.slug, coordinator, "in-bespreking", "")
-    service.change_status(thread.slug, coordinator, "aanvaard", "Unaniem in de stuurgroep.")
+    assert workflow.allowed_transitions("open") == ("in-bespreking",)
+    workflow.change_status(thread.slug, coordinator, "in-bespreking", "")
+    workflow.change_status(thread.slug, coordinator, "aanvaard", "Unaniem in de stuurgroep.")
     assert (thread.status, thread.status_reason) == ("aanvaard", "Unaniem in de stuurgroep.")
-    with pytest.raises(service.RecommendationError):
-        service.change_status(thread.slug, coordinator, "verworpen", "Toch niet.")
+    with pytest.raises(threads.RecommendationError):
+        workflow.change_status(thread.slug, coordinator, "verworpen", "Toch niet.")
 
 
 def test_closed_thread_refuses_new_replies_and_can_be_reopened(
@@ -412,11 +410,11 @@ def test_tally_counts_visible_replies_only(
     make_post(thread, users[2], "oneens", hidden_at=T0, hidden_reason="herhaling")
     make_post(thread, users[0], "neutraal", hidden_at=T0, hidden_reason="ongepast")
 
-    tally = service.thread_page(thread.slug, None).tally
+    tally = reading.thread_page(thread.slug, None).tally
     assert (tally.eens, tally.oneens, tally.neutraal, tally.total) == (2, 1, 0, 3)
     # Coordinators see the hidden replies, but they do not count for them either.
     coordinator = make_user(role="coordinator")
-    page = service.thread_page(thread.slug, coordinator)
+    page = reading.thread_page(thread.slug, coordinator)
     assert len(page.posts) == 5
     assert (page.tally.eens, page.tally.oneens, page.tally.neutraal) == (2, 1, 0)
     login(client, coordinator)
@@ -468,8 +466,8 @@ def test_a_concurrent_second_support_is_absorbed_by_the_unique_constraint(
     member = make_person()
     first = Endorsement(recommendation_id=thread.id, user_id=member.id)
     second = Endorsement(recommendation_id=thread.id, user_id=member.id)
-    assert service._add_once(first) is True
-    assert service._add_once(second) is False
+    assert threads.add_once(first) is True
+    assert threads.add_once(second) is False
     db.session.commit()
     assert count(Endorsement) == 1
 
@@ -546,7 +544,7 @@ def test_followed_threads_for_the_account_page(
     db.session.commit()
     make_post(followed, author, created_at=T0 + timedelta(minutes=5))
     make_post(other, author, created_at=T0 + timedelta(minutes=5))
-    summaries = service.followed_threads(member)
+    summaries = support.followed_threads(member)
     assert [(s.thread.id, s.new) for s in summaries] == [(followed.id, 1)]
     with app.test_request_context():
         html = render_template("recommendations/_account_follows.html", followed=summaries)
@@ -555,9 +553,9 @@ def test_followed_threads_for_the_account_page(
 
 def test_visitors_are_not_followers(app, make_recommendation):
     thread = make_recommendation()
-    page = service.thread_page(thread.slug, None)
+    page = reading.thread_page(thread.slug, None)
     assert page.follow is None and page.new_ids == set()
-    service.record_visit(page, None)
+    reading.record_visit(page, None)
 
 
 # --- moderation -----------------------------------------------------------------------
@@ -845,11 +843,11 @@ def test_members_only_threads_are_invisible_to_visitors(
 
 
 def test_markdown_escape_keeps_user_text_literal():
-    assert service.markdown_escape("**vet** <b>x</b> [a](b) 3. punt") == (
+    assert report.markdown_escape("**vet** <b>x</b> [a](b) 3. punt") == (
         r"\*\*vet\*\* &lt;b&gt;x&lt;/b&gt; \[a\](b) 3. punt"
     )
-    assert service.markdown_escape("- geen lijst") == r"\- geen lijst"
-    assert service.markdown_escape("2024. Een jaar") == r"2024\. Een jaar"
+    assert report.markdown_escape("- geen lijst") == r"\- geen lijst"
+    assert report.markdown_escape("2024. Een jaar") == r"2024\. Een jaar"
 
 
 # --- who may do what ------------------------------------------------------------------

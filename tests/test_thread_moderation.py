@@ -11,7 +11,7 @@ from sqlalchemy import select
 from conftest import login, post_form
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
-from lerend_netwerk.recommendations import service
+from lerend_netwerk.recommendations import moderation, reading, threads
 from lerend_netwerk.recommendations.models import Flag, Post
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -34,7 +34,7 @@ def reported(app, make_recommendation, make_user):
 
 
 def report(post, user, reason="ongepast"):
-    service.flag_post("draad", post.id, user, reason=reason)
+    moderation.flag_post("draad", post.id, user, reason=reason)
     db.session.commit()
 
 
@@ -63,7 +63,7 @@ def test_the_threshold_is_a_setting_and_zero_turns_it_off(app, reported, make_us
     report(post, reporters[0])
     db.session.refresh(post)
     assert post.is_hidden
-    service.unhide_post("draad", post.id, make_user(role="coordinator", password=None))
+    moderation.unhide_post("draad", post.id, make_user(role="coordinator", password=None))
     db.session.commit()
     app.config["RECOMMENDATION_FLAG_THRESHOLD"] = 0
     report(post, reporters[1])
@@ -174,7 +174,7 @@ def test_long_threads_show_50_replies_a_page_and_tally_all(client, long_thread):
     third = text_of(client.get("/aanbevelingen/lang?page=3"))
     assert "Reactie nummer 100." in third and "Reactie nummer 119." in third
     assert "Reactie nummer 099." not in third and "Verborgen reactie." not in third
-    page = service.thread_page("lang", None, page=3)
+    page = reading.thread_page("lang", None, page=3)
     assert (page.tally.eens, page.tally.oneens, page.tally.neutraal) == (40, 40, 40)
     assert len(page.posts) == 20
     assert client.get("/aanbevelingen/lang?page=4").status_code == 404
@@ -191,4 +191,4 @@ def test_a_new_reply_on_a_later_page_is_shown_where_it_lands(client, long_thread
     assert response.headers["Location"].endswith(f"/aanbevelingen/lang?page=3#reactie-{post.id}")
     assert "Laatste woord." in text_of(client.get("/aanbevelingen/lang?page=3"))
     with client.application.test_request_context():
-        assert service.thread_url_path(long_thread, post).endswith(f"?page=3#reactie-{post.id}")
+        assert threads.thread_url_path(long_thread, post).endswith(f"?page=3#reactie-{post.id}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from wtforms import (
     BooleanField,
     DateTimeField,
@@ -24,9 +22,9 @@ from lerend_netwerk.agenda.planning import slug_for_title
 from lerend_netwerk.auth.service import email_problem
 from lerend_netwerk.core.flemish_time import FORMAT_HELP, INVALID_MESSAGE, FlemishDateTimeField
 from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
+from lerend_netwerk.core.slugs import SLUG_RE
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 INVALID_TIME = INVALID_MESSAGE
 
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import defer, selectinload
 
 from lerend_netwerk.agenda import meetings, service
 from lerend_netwerk.agenda.models import MEETING_KIND_LABELS, Meeting
+from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import Proeftuin
-from lerend_netwerk.proeftuinen.service import slugify, unique_slug
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import BRUSSELS, parse_local, to_local
 from lerend_netwerk.visibility import visible_clause

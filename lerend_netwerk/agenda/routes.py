@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from lerend_netwerk.access import coordinator_required, require_coordinator
 from lerend_netwerk.agenda import guests, meetings, registrations, roster, service
 from lerend_netwerk.agenda.forms import (
     CheckInForm,
@@ -29,11 +30,12 @@ from lerend_netwerk.agenda.forms import (
 from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.auth import throttle
 from lerend_netwerk.core.edge import bounded_int
-from lerend_netwerk.extensions import db, limiter, login_manager
+from lerend_netwerk.extensions import db, limiter
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.signals import account_activated
 from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.timeutil import nl_time
+from lerend_netwerk.visibility import is_member
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
 
@@ -49,30 +51,17 @@ account_activated.connect(_adopt_guest_places)
 # --- access -----------------------------------------------------------------------------
 
 
-def _require_login() -> None:
-    """Anonymous visitors go to the login page (and come back here afterwards)."""
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-
-
-def _require_coordinator() -> None:
-    """Coordinators and admins only: visitors sign in first, members get 403."""
-    _require_login()
-    if not current_user.is_coordinator:
-        abort(403)
-
-
 def _coordinator_meeting(slug: str) -> Meeting:
     """The session for a coordinator page: 404 where hidden, login, then 403 for members."""
     meeting = service.get_visible_meeting(slug, current_user)
-    _require_coordinator()
+    require_coordinator()
     return meeting
 
 
 def _member_meeting(slug: str) -> Meeting:
     """The session for a member action: 404 where hidden, else sign in first."""
     meeting = service.get_visible_meeting(slug, current_user)
-    if not current_user.is_authenticated:
+    if not is_member(current_user):
         flash("Meld je aan om je in te schrijven.", "info")
         abort(redirect(url_for("auth.login", next=url_for("agenda.detail", slug=slug))))
     return meeting
@@ -313,9 +302,9 @@ def guest_erase(token: str):
 
 
 @bp.route("/sessies/nieuw", methods=["GET", "POST"])
+@coordinator_required
 def create():
     """A coordinator adds a session."""
-    _require_coordinator()
     form = MeetingForm(choices=meetings.meeting_choices())
     if form.validate_on_submit():
         try:

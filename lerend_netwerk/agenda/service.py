@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from lerend_netwerk.agenda.models import (
     ACTIVE_REGISTRATION_STATUSES,
@@ -38,6 +37,7 @@ from lerend_netwerk.agenda.models import (
     Meeting,
     Registration,
 )
+from lerend_netwerk.core.errors import NotFoundError
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin
@@ -317,7 +317,7 @@ def get_visible_meeting(slug: str, user: Any) -> Meeting:
     """The session with this slug if `user` may see it; 404 otherwise."""
     meeting = get_meeting(slug)
     if not can_see(user, meeting):
-        abort(404)
+        raise NotFoundError()
     return meeting
 
 
@@ -425,25 +425,17 @@ def registrations_of(user: Any) -> list[Registration]:
 # --- the lock ---------------------------------------------------------------------------
 
 
-def _holds_sqlite_write_lock(session: Session) -> bool:
-    if not session.in_transaction():
-        return False
-    options = session.connection().get_execution_options()
-    return options.get("sqlite_begin") == "IMMEDIATE"
-
-
 def lock_meeting(meeting: Meeting) -> Meeting:
     """Take the lock that serialises capacity decisions for `meeting`, and reload it.
 
     PostgreSQL: SELECT ... FOR UPDATE on the meeting row, held until the transaction
     ends. SQLite: the database write lock (BEGIN IMMEDIATE); a POST request already
-    holds it from its start (sqlite.lock_writes_per_request), otherwise any open
-    read-only transaction is ended and a write transaction begun.
+    holds it from its start (sqlite.lock_writes_per_request). Nothing is committed here:
+    a rollback undoes the whole transaction.
     """
     session = db.session()
     if session.get_bind().dialect.name == "sqlite":
-        if not _holds_sqlite_write_lock(session):
-            begin_write_transaction(session)
+        begin_write_transaction(session)
         session.refresh(meeting)
         return meeting
     return session.scalars(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from lerend_netwerk.core.slugs import SLUG_PATTERN
 from lerend_netwerk.search.documents import doc_types
 
 API_VERSION = "1.0.0"
@@ -34,7 +35,7 @@ SCHEMAS: dict[str, Any] = {
             "ics",
         ],
         "properties": {
-            "slug": {"type": "string", "pattern": "^[a-z0-9-]+$"},
+            "slug": {"type": "string", "pattern": SLUG_PATTERN},
             "title": {"type": "string"},
             "kind": {
                 "type": "string",

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.agenda.service import Seats, seat_counts, seats
 from lerend_netwerk.calendar import links
+from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.timeutil import to_local
@@ -84,7 +85,7 @@ def upcoming_public_sessions(page: int = 1, per_page: int = DEFAULT_PER_PAGE) ->
 
 def public_session(slug: str) -> dict[str, Any] | None:
     """One public session with its counts; None when unknown or members-only."""
-    if not links.is_slug(slug):
+    if not is_slug(slug):
         return None
     meeting = db.session.scalar(
         select(Meeting).where(Meeting.slug == slug, _public()).options(selectinload(Meeting.themes))

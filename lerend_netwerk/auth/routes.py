@@ -15,9 +15,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
+from lerend_netwerk.access import member_required
 from lerend_netwerk.auth import service, throttle
 from lerend_netwerk.auth.forms import (
     AcceptInvitationForm,
@@ -102,7 +103,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@member_required
 def logout():
     """Sign out: this browser's login session ends on the server too."""
     service.end_login_session(current_user._get_current_object())
@@ -113,7 +114,7 @@ def logout():
 
 
 @bp.post("/account/overal-afmelden")
-@login_required
+@member_required
 def logout_everywhere():
     """End every login session of the member, on all devices, this one included."""
     count = service.end_all_login_sessions(current_user._get_current_object())
@@ -182,7 +183,7 @@ def accept_invitation(token: str):
 
 
 @bp.get("/account")
-@login_required
+@member_required
 def account():
     """The member's own page: registrations, personal calendar link, preferences."""
     from lerend_netwerk.core.content_types import content_types
@@ -199,7 +200,7 @@ def account():
 
 
 @bp.route("/account/profiel", methods=["GET", "POST"])
-@login_required
+@member_required
 def profile():
     """Edit the profile that other members see in the directory."""
     user = current_user._get_current_object()
@@ -221,7 +222,7 @@ def profile():
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])
-@login_required
+@member_required
 def change_password():
     """Change the password; other sessions of this account end."""
     user = current_user._get_current_object()
@@ -240,7 +241,7 @@ def change_password():
 
 
 @bp.get("/account/gegevens.json")
-@login_required
+@member_required
 def export_data():
     """Download all personal data the platform holds about the member (GDPR)."""
     data = service.export_personal_data(current_user)
@@ -257,7 +258,7 @@ def export_data():
 
 
 @bp.route("/account/verwijderen", methods=["GET", "POST"])
-@login_required
+@member_required
 def delete_account():
     """Delete one's own account after confirming with the password."""
     user = current_user._get_current_object()

@@ -352,7 +352,7 @@ def send_requested_resets() -> int:
             continue
         token = issue_token(user, "reset", RESET_VALIDITY)
         # Outside a request: the link is built from SITE_URL alone.
-        link = f"{current_app.config['SITE_URL'].rstrip('/')}/wachtwoord-herstellen/{token}"
+        link = absolute_url("auth.reset_password", token=token)
         text = render_template("auth/mail/reset.txt", user=user, link=link, hours=2)
         account_mail.send(
             user, subject="Je wachtwoord opnieuw instellen", text=text, kind="password-reset"

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 
-DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+from lerend_netwerk.config import DefaultConfig, setting
+
+DEFAULT_MAX_BYTES = DefaultConfig.FEED_CACHE_MAX_BYTES
 # How many feeds' last fingerprints are remembered (for Last-Modified, see below).
 MAX_REMEMBERED = 4096
 
@@ -96,7 +98,7 @@ def feed_cache(app: Flask | None = None) -> FeedCache:
     if cache is None:
         cache = app.extensions.setdefault(
             "calendar_feed_cache",
-            FeedCache(int(app.config.get("FEED_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))),
+            FeedCache(int(setting(app.config, "FEED_CACHE_MAX_BYTES"))),
         )
     return cache
 

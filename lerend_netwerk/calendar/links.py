@@ -6,24 +6,17 @@ Feeds and mails are read outside any request, so absolute URLs are built from th
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from flask import current_app
 
+from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.markdown import markdown_to_text
 
 # Web calendars put `details` in a URL: keep it well under the URL length browsers accept.
 MAX_DETAILS_CHARS = 600
-# The contract's slugs: lowercase letters, digits and "-". Anything else is not looked up.
-SLUG_RE = re.compile(r"[a-z0-9-]{1,120}")
-
-
-def is_slug(value: str | None) -> bool:
-    """Whether `value` can be a slug at all (so that it is worth a query)."""
-    return bool(value) and SLUG_RE.fullmatch(value) is not None
 
 
 def site_url(base: str | None = None) -> str:
@@ -33,17 +26,17 @@ def site_url(base: str | None = None) -> str:
 
 def session_url(slug: str, base: str | None = None) -> str:
     """Absolute URL of a session's page."""
-    return f"{site_url(base)}/sessies/{quote(slug)}"
+    return site_url(base) + site_path("agenda.detail", slug=slug)
 
 
 def session_ics_url(slug: str, base: str | None = None) -> str:
     """Absolute URL of a session's .ics file."""
-    return f"{site_url(base)}/sessies/{quote(slug)}.ics"
+    return site_url(base) + site_path("calendar.session_feed", slug=slug)
 
 
 def personal_feed_url(token: str, base: str | None = None) -> str:
     """Absolute http(s) URL of a member's personal feed."""
-    return f"{site_url(base)}/agenda/persoonlijk/{quote(token)}.ics"
+    return site_url(base) + site_path("calendar.personal_feed", token=token)
 
 
 def webcal_url(url: str) -> str:

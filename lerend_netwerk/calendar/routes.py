@@ -15,9 +15,10 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.http import is_resource_modified
 
+from lerend_netwerk.access import member_required
 from lerend_netwerk.auth.service import renew_calendar_token
 from lerend_netwerk.calendar import links, service
 from lerend_netwerk.calendar.forms import RenewTokenForm
@@ -126,7 +127,7 @@ def guest_feed(token: str):
 
 
 @bp.post("/account/agenda-link/vernieuwen")
-@login_required
+@member_required
 def renew_token():
     """Give the signed-in member a new personal feed link; the old one stops working."""
     form = RenewTokenForm()

@@ -28,6 +28,7 @@ from lerend_netwerk.auth.models import User
 from lerend_netwerk.calendar import ics, links
 from lerend_netwerk.calendar.cache import event_cache, feed_cache
 from lerend_netwerk.core.pagecache import version_and_time
+from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.themes.models import Theme
@@ -142,7 +143,7 @@ def public_feed_source(theme_slug: str | None = None) -> FeedSource | None:
     """
     theme = None
     if theme_slug:
-        if not links.is_slug(theme_slug):
+        if not is_slug(theme_slug):
             return None
         theme = db.session.scalar(select(Theme).where(Theme.slug == theme_slug))
         if theme is None:
@@ -400,7 +401,7 @@ def registration_status(user: Any, meeting_id: int) -> str | None:
 
 def session_feed_source(slug: str, user: Any) -> FeedSource | None:
     """One session as `user` may see it; None when it does not exist or is hidden."""
-    if not links.is_slug(slug):
+    if not is_slug(slug):
         return None
     meeting = db.session.scalar(
         select(Meeting).where(Meeting.slug == slug).options(selectinload(Meeting.themes))

@@ -38,6 +38,8 @@ from lerend_netwerk.content_io.schema import (
     is_empty,
     max_length,
 )
+from lerend_netwerk.core.markdown_sections import heading_keys, section_key
+from lerend_netwerk.core.slugs import SLUG_MAX_LENGTH, SLUG_RE, is_slug
 from lerend_netwerk.core.validation import (
     MAX_YEAR,
     MIN_YEAR,
@@ -48,13 +50,10 @@ from lerend_netwerk.core.validation import (
 )
 from lerend_netwerk.timeutil import BRUSSELS, local_isoformat, to_local
 
-SLUG_RE = re.compile(r"^[a-z0-9-]+$")
-SLUG_MAX_LENGTH = 120
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _DATETIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 _INT_RE = re.compile(r"^\d+$")
 _YEARS_RE = re.compile(r"^(\d{4})-(\d{4})$")
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NULL_TAG = "tag:yaml.org,2002:null"
 _TRUE = ("true", "yes", "on")
 _FALSE = ("false", "no", "off")
@@ -110,7 +109,7 @@ def check_slug(slug: str) -> str | None:
     if not SLUG_RE.match(slug):
         return (
             f"invalid slug {slug!r}: the file name (without .md) may only contain "
-            "lowercase letters, digits and '-'"
+            "lowercase letters and digits, in groups joined by single '-'"
         )
     if len(slug) > SLUG_MAX_LENGTH:
         return f"slug too long ({len(slug)} characters, at most {SLUG_MAX_LENGTH})"
@@ -345,7 +344,7 @@ def _parse_datetime(spec: Field, raw: str, line: int) -> datetime:
 
 
 def _check_reference_slug(spec: Field, slug: str, line: int) -> None:
-    if not SLUG_RE.match(slug):
+    if not is_slug(slug):
         raise _Invalid(line, f"{spec.key!r}: {slug!r} is not a slug (a file name without .md)")
 
 
@@ -381,35 +380,22 @@ def _check_order(
         result.problems.append((_line(front[later][1]), f"'{later}' must be after '{earlier}'"))
 
 
-def _section_key(title: str) -> str:
-    return title.strip().rstrip("#").strip().replace("’", "'").casefold()
-
-
 def _check_sections(
     titles: tuple[str, ...], body_lines: list[str], first_line: int, last_line: int
 ) -> list[tuple[int, str]]:
     """Problems with the body's `## ` headings (a visit report's): the template's
     sections, in order."""
-    sections = {_section_key(name): index for index, name in enumerate(titles)}
+    sections = {section_key(name): index for index, name in enumerate(titles)}
     problems: list[tuple[int, str]] = []
     found: dict[int, int] = {}  # section index -> line
     highest = -1
-    fence: str | None = None
-    for offset, raw in enumerate(body_lines):
-        line_text = raw.rstrip("\r")
-        match = _FENCE_RE.match(line_text)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-            continue
-        if fence is not None or not line_text.startswith("## "):
+    lines = [raw.rstrip("\r") for raw in body_lines]
+    for offset, (line_text, key) in enumerate(zip(lines, heading_keys(lines), strict=True)):
+        if key is None:
             continue
         line = first_line + offset
         title = line_text[3:].strip()
-        index = sections.get(_section_key(title))
+        index = sections.get(key)
         if index is None:
             problems.append(
                 (

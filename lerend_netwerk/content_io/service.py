@@ -22,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.content_io.document import (
-    SLUG_RE,
     Parsed,
     Problem,
     check_slug,
@@ -38,6 +37,7 @@ from lerend_netwerk.content_io.schema import (
     kinds_by_name,
     record_of,
 )
+from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 
@@ -371,7 +371,7 @@ def export_directory(path: Path) -> ExportResult:
         written: set[str] = set()
         for obj in _query_kind(kind):
             display = str(root / kind.name / f"{obj.slug}.md")
-            if not SLUG_RE.match(obj.slug or ""):
+            if not is_slug(obj.slug):
                 message = f"not exported: slug {obj.slug!r} cannot be a file name"
                 result.warnings.append(Problem(str(root / kind.name), 1, message))
                 continue

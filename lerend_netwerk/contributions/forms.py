@@ -8,7 +8,8 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lerend_netwerk.contributions.models import PRACTICE_SECTIONS, UPDATE_SECTIONS
 from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
-from lerend_netwerk.proeftuinen.forms import SECTION_MAX, SLUG_MESSAGE, SLUG_PATTERN
+from lerend_netwerk.core.slugs import SLUG_PATTERN
+from lerend_netwerk.proeftuinen.forms import SECTION_MAX, SLUG_MESSAGE
 from lerend_netwerk.proeftuinen.sections import field_name
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.access import coordinator_required, member_required
 from lerend_netwerk.contributions import service
 from lerend_netwerk.contributions.forms import (
     FORMS,
@@ -28,7 +28,7 @@ def my_contributions_global(user) -> list[Contribution]:
 
 
 @bp.get("/bijdragen")
-@login_required
+@member_required
 def mine():
     """Mijn bijdragen: the member's contributions and their status."""
     return render_template(
@@ -40,7 +40,7 @@ def mine():
 
 
 @bp.get("/bijdragen/nieuw")
-@login_required
+@member_required
 def choose():
     """Pick the proeftuin and the kind of input to send."""
     return render_template(
@@ -52,7 +52,7 @@ def choose():
 
 
 @bp.route("/bijdragen/nieuw/<kind>/<proeftuin>", methods=["GET", "POST"])
-@login_required
+@member_required
 def new(kind: str, proeftuin: str):
     """Send a good practice or a project update for one's own proeftuin."""
     kind_key = service.kind_from_slug(kind)
@@ -78,7 +78,7 @@ def new(kind: str, proeftuin: str):
 
 
 @bp.get("/bijdragen/<int:contribution_id>")
-@login_required
+@member_required
 def detail(contribution_id: int):
     """One contribution: for its author and for coordinators (with the review forms)."""
     contribution = service.get_contribution(contribution_id, current_user)
@@ -86,7 +86,7 @@ def detail(contribution_id: int):
 
 
 @bp.route("/bijdragen/<int:contribution_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@member_required
 def edit(contribution_id: int):
     """The author changes a contribution after coordinators asked for changes."""
     contribution = service.get_for_revision(contribution_id, current_user)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import abort, current_app, render_template, url_for
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +23,8 @@ from lerend_netwerk.contributions.models import (
     Contribution,
 )
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import ForbiddenError, NotFoundError
+from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
@@ -38,9 +40,8 @@ from lerend_netwerk.proeftuinen.sections import (
 from lerend_netwerk.proeftuinen.service import (
     RESERVED_REPORT_SLUGS,
     publish_report,
-    slugify,
-    unique_slug,
 )
+from lerend_netwerk.signals import contribution_reviewed
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import VISIBILITIES, can_see, is_coordinator, is_member
@@ -65,14 +66,14 @@ def kind_from_slug(word: str) -> str:
     for kind, slug in KIND_SLUGS.items():
         if slug == word:
             return kind
-    abort(404)
+    raise NotFoundError()
 
 
 def proeftuin_for_contribution(slug: str, user: Any) -> Proeftuin:
     """The proeftuin `user` wants to send input for; 404 if unknown, 403 if not theirs."""
     proeftuin = db.one_or_404(select(Proeftuin).where(Proeftuin.slug == slug))
     if not can_contribute(user, proeftuin):
-        abort(403)
+        raise ForbiddenError()
     return proeftuin
 
 
@@ -115,7 +116,7 @@ def submit_contribution(
     if kind not in KINDS:
         raise ContributionError("Onbekende soort bijdrage.")
     if not can_contribute(user, proeftuin):
-        abort(403)
+        raise ForbiddenError()
     contribution = Contribution(kind=kind, proeftuin=proeftuin, author=user, status=SUBMITTED)
     _apply(contribution, data)
     contribution.submitted_at = utcnow()
@@ -138,7 +139,7 @@ def get_contribution(contribution_id: int, user: Any) -> Contribution:
         return contribution
     if is_member(user) and contribution.author_id == user.id:
         return contribution
-    abort(404)
+    raise NotFoundError()
 
 
 def get_for_review(contribution_id: int) -> Contribution:
@@ -150,9 +151,9 @@ def get_for_revision(contribution_id: int, user: Any) -> Contribution:
     """The author's own contribution, which they may now change; 404 or 403 otherwise."""
     contribution = db.get_or_404(Contribution, contribution_id)
     if not is_member(user) or contribution.author_id != user.id:
-        abort(404)
+        raise NotFoundError()
     if contribution.status != CHANGES_REQUESTED:
-        abort(403)
+        raise ForbiddenError()
     return contribution
 
 
@@ -360,35 +361,6 @@ def _publish_update(contribution: Contribution, visibility: str, slug: str | Non
     return report
 
 
-REVIEW_SUBJECTS = {
-    ACCEPTED: "Je bijdrage is gepubliceerd: {title}",
-    CHANGES_REQUESTED: "Aanpassing gevraagd voor je bijdrage: {title}",
-    DECLINED: "Je bijdrage werd niet aanvaard: {title}",
-}
-
-
 def notify_author(contribution: Contribution) -> None:
-    """Mail the author the outcome of a review step (queued with the review itself)."""
-    from lerend_netwerk.calendar.links import site_url
-    from lerend_netwerk.mail.outbox import queue_mail
-
-    author = contribution.author
-    if author is None or not author.active:
-        return
-    base = site_url()
-    published_url = None
-    if contribution.practice is not None:
-        published_url = base + url_for("practices.detail", slug=contribution.practice.slug)
-    elif contribution.report is not None:
-        published_url = base + url_for("proeftuinen.report", slug=contribution.report.slug)
-    text = render_template(
-        "contributions/mail/reviewed.txt",
-        author=author,
-        contribution=contribution,
-        published_url=published_url,
-        contribution_url=base + url_for("contributions.detail", contribution_id=contribution.id),
-        site_url=base,
-        site_name=current_app.config["SITE_NAME"],
-    )
-    subject = REVIEW_SUBJECTS[contribution.status].format(title=contribution.title)
-    queue_mail(author, subject, text, kind=f"contribution-{contribution.status}")
+    """Tell whoever listens that a review step changed the contribution (mail queues it)."""
+    contribution_reviewed.send(contribution)

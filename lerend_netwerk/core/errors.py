@@ -1,13 +1,43 @@
-"""Dutch error pages; the 500 handler rolls the database session back."""
+"""Dutch error pages; the 500 handler rolls the database session back.
+
+Services do not know HTTP: one that finds nothing to show raises `NotFoundError`, one
+that refuses an action to this user `ForbiddenError`, one that needs a signed-in user
+`SignInRequired`; the handlers here turn them into the 404, 403 and 401 pages.
+"""
 
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, Unauthorized
 
 from lerend_netwerk.extensions import db
+
+
+class AccessError(Exception):
+    """Base of the domain errors that become an error page; the message (if any) is shown."""
+
+    code = 500
+
+
+class NotFoundError(AccessError):
+    """Nothing this user may see here (unknown, hidden or not theirs): a 404."""
+
+    code = 404
+
+
+class ForbiddenError(AccessError):
+    """The user may see it but not do this: a 403."""
+
+    code = 403
+
+
+class SignInRequired(AccessError):
+    """Only for signed-in users (views send visitors to the login page first): a 401."""
+
+    code = 401
+
 
 MESSAGES = {
     400: ("Ongeldige aanvraag", "De aanvraag kon niet verwerkt worden."),
@@ -48,6 +78,12 @@ def init_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(400, "Je formulier is verlopen of ongeldig. Laad de pagina opnieuw.")
+
+    @app.errorhandler(AccessError)
+    def access_error(error: AccessError):
+        if error.code not in MESSAGES:
+            return Unauthorized()
+        return render_error(error.code, str(error) or None)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

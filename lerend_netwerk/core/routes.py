@@ -12,8 +12,9 @@ from flask import (
     request,
     send_from_directory,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from lerend_netwerk.access import member_required
 from lerend_netwerk.core import service
 from lerend_netwerk.core.forms import MarkdownPreviewForm
 from lerend_netwerk.extensions import limiter
@@ -46,7 +47,7 @@ def _member_or_address() -> str:
 
 
 @bp.post("/markdown/voorbeeld")
-@login_required
+@member_required
 @limiter.limit(_preview_rate_limit, key_func=_member_or_address)
 def markdown_preview():
     """The sanitised HTML of a Markdown text, for the editors' "Voorbeeld" button."""

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, request
 
 from lerend_netwerk import timeutil
 from lerend_netwerk.markdown import render_markdown
@@ -32,10 +32,18 @@ def url_with_args(**changes) -> str:
     return f"{request.path}?{query}" if query else request.path
 
 
+def site_path(endpoint: str, **values) -> str:
+    """The path of `endpoint` from the URL map, the same in a request, a mail or the CLI.
+
+    Values that are not part of the route become the query string.
+    """
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
 def absolute_url(endpoint: str, **values) -> str:
     """An absolute link built from SITE_URL, never from the request's Host header."""
     base = current_app.config["SITE_URL"].rstrip("/")
-    return base + url_for(endpoint, **values)
+    return base + site_path(endpoint, **values)
 
 
 def _once(format_function: Callable[..., str]) -> Callable[..., str]:

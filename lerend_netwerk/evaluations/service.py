@@ -33,18 +33,15 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk.agenda.attendance import may_receive_mail
 from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.agenda.service import lock_meeting
+from lerend_netwerk.config import setting
 from lerend_netwerk.core.csvexport import to_csv
+from lerend_netwerk.core.templating import absolute_url
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.evaluations.models import SCORES, Evaluation
 from lerend_netwerk.extensions import db
 from lerend_netwerk.signals import evaluation_requested
 from lerend_netwerk.timeutil import local_isoformat
 
-DEFAULTS = {
-    "EVALUATION_DELAY_HOURS": 1,
-    "EVALUATION_LOOKBACK_DAYS": 14,
-    "EVALUATION_OPEN_DAYS": 14,
-}
 TEXT_MAX = 2000
 
 
@@ -53,8 +50,7 @@ class EvaluationError(Exception):
 
 
 def _setting(name: str) -> int:
-    value = current_app.config.get(name)
-    return DEFAULTS[name] if value is None else int(value)
+    return int(setting(current_app.config, name))
 
 
 def hash_token(token: str) -> str:
@@ -62,9 +58,7 @@ def hash_token(token: str) -> str:
 
 
 def evaluation_url(token: str) -> str:
-    from lerend_netwerk.calendar.links import site_url
-
-    return f"{site_url()}/evaluatie/{token}"
+    return absolute_url("evaluations.answer", token=token)
 
 
 # --- who is asked -------------------------------------------------------------------------

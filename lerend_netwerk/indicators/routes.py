@@ -5,21 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user
 
-from lerend_netwerk.extensions import login_manager
+from lerend_netwerk.access import coordinator_required
 from lerend_netwerk.indicators import periods, service
 from lerend_netwerk.indicators.forms import PeriodForm
 
 bp = Blueprint("indicators", __name__, template_folder="templates")
-
-
-@bp.before_request
-def coordinators_only():
-    """Anonymous visitors go to the login page; members get 403."""
-    if not current_user.is_authenticated:
-        return login_manager.unauthorized()
-    if not current_user.is_coordinator:
-        abort(403)
-    return None
 
 
 def _form() -> PeriodForm:
@@ -28,6 +18,7 @@ def _form() -> PeriodForm:
 
 
 @bp.get("/indicatoren")
+@coordinator_required
 def index():
     """Every indicator for the chosen period and level, with charts and tables."""
     form = _form()
@@ -38,6 +29,7 @@ def index():
 
 
 @bp.get("/indicatoren/<name>.csv")
+@coordinator_required
 def export(name: str):
     """One table of the indicators as Excel-safe CSV, for the same period and level."""
     form = _form()

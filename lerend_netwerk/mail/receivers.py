@@ -1,4 +1,4 @@
-"""Listen to the agenda's and the accounts' domain events and queue the mails they call for.
+"""Listen to the features' domain events and queue the mails they call for.
 
 Receivers run inside the sender's transaction (see lerend_netwerk.signals): the mail is
 committed together with the registration or the change of the session, or not at all.
@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, render_template, url_for
+
+from lerend_netwerk.contributions.models import ACCEPTED, CHANGES_REQUESTED, DECLINED
 from lerend_netwerk.signals import (
     account_mail,
+    contribution_reviewed,
     evaluation_requested,
     guest_mail,
     meeting_changed,
@@ -56,6 +60,40 @@ def on_guest_mail(sender: Any, **extra: Any) -> None:
         raise ValueError(f"unknown guest mail {kind!r}")
 
 
+REVIEW_SUBJECTS = {
+    ACCEPTED: "Je bijdrage is gepubliceerd: {title}",
+    CHANGES_REQUESTED: "Aanpassing gevraagd voor je bijdrage: {title}",
+    DECLINED: "Je bijdrage werd niet aanvaard: {title}",
+}
+
+
+def on_contribution_reviewed(contribution: Any, **_extra: Any) -> None:
+    """contribution_reviewed(contribution): mail the author the outcome of the review step."""
+    from lerend_netwerk.calendar.links import site_url
+    from lerend_netwerk.mail.outbox import queue_mail
+
+    author = contribution.author
+    if author is None or not author.active:
+        return
+    base = site_url()
+    published_url = None
+    if contribution.practice is not None:
+        published_url = base + url_for("practices.detail", slug=contribution.practice.slug)
+    elif contribution.report is not None:
+        published_url = base + url_for("proeftuinen.report", slug=contribution.report.slug)
+    text = render_template(
+        "contributions/mail/reviewed.txt",
+        author=author,
+        contribution=contribution,
+        published_url=published_url,
+        contribution_url=base + url_for("contributions.detail", contribution_id=contribution.id),
+        site_url=base,
+        site_name=current_app.config["SITE_NAME"],
+    )
+    subject = REVIEW_SUBJECTS[contribution.status].format(title=contribution.title)
+    queue_mail(author, subject, text, kind=f"contribution-{contribution.status}")
+
+
 def on_meeting_message(sender: Any, **extra: Any) -> None:
     """meeting_message(message, registrations=[...]): the coordinator's mail to each."""
     from lerend_netwerk.mail.event_mail import queue_meeting_message
@@ -71,10 +109,14 @@ def on_evaluation_requested(sender: Any, **extra: Any) -> None:
 
 
 def connect() -> None:
-    """Subscribe to the signals (idempotent: blinker connects a receiver once)."""
+    """Subscribe to the signals (idempotent: blinker connects a receiver once).
+
+    Called by the app factory; blinker keeps weak references, these are module-level.
+    """
     registration_changed.connect(on_registration_changed)
     meeting_changed.connect(on_meeting_changed)
     account_mail.connect(on_account_mail)
     guest_mail.connect(on_guest_mail)
+    contribution_reviewed.connect(on_contribution_reviewed)
     meeting_message.connect(on_meeting_message)
     evaluation_requested.connect(on_evaluation_requested)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 
+from lerend_netwerk.access import member_required
 from lerend_netwerk.extensions import db
-from lerend_netwerk.mail import receivers, service
+from lerend_netwerk.mail import service
 from lerend_netwerk.mail.forms import PreferencesForm, UnsubscribeForm
 from lerend_netwerk.recommendations.notify import set_thread_mail
 
 bp = Blueprint("mail", __name__, template_folder="templates")
-
-
-@bp.record_once
-def _connect_receivers(_state) -> None:
-    receivers.connect()
 
 
 @bp.route("/afmelden/<token>", methods=["GET", "POST"])
@@ -34,7 +30,7 @@ def unsubscribe(token: str):
 
 
 @bp.post("/account/voorkeuren")
-@login_required
+@member_required
 def preferences():
     """Save the mail preferences of the signed-in member."""
     form = PreferencesForm()

@@ -21,6 +21,7 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.calendar.links import session_url
+from lerend_netwerk.config import setting
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.messages import queue_rendered
@@ -29,17 +30,9 @@ from lerend_netwerk.mail.tokens import unsubscribe_url
 from lerend_netwerk.timeutil import nl_date
 from lerend_netwerk.visibility import may_see_online_link
 
-DEFAULTS: dict[str, int] = {
-    "MAIL_REMINDER_DAYS": 2,
-    "MAIL_DIGEST_WEEKDAY": 0,
-    "MAIL_DIGEST_HOUR": 8,
-    "MAIL_DIGEST_UPCOMING_DAYS": 21,
-}
-
 
 def _setting(name: str) -> int:
-    value = current_app.config.get(name)
-    return DEFAULTS[name] if value is None else int(value)
+    return int(setting(current_app.config, name))
 
 
 def unsubscribe_headers(user: User, purpose: str) -> dict[str, str]:

@@ -33,6 +33,7 @@ from typing import Any, Protocol
 from flask import current_app
 from sqlalchemy import and_, or_, select, update
 
+from lerend_netwerk.config import setting as config_setting
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
@@ -41,20 +42,10 @@ from lerend_netwerk.sqlite import begin_write_transaction
 
 log = logging.getLogger("lerend_netwerk.mail")
 
-DEFAULTS: dict[str, Any] = {
-    "MAIL_MAX_ATTEMPTS": 10,
-    "MAIL_RETRY_BASE_SECONDS": 60,
-    "MAIL_RETRY_MAX_SECONDS": 6 * 3600,
-    "MAIL_SENDING_TIMEOUT_SECONDS": 15 * 60,
-    "MAIL_TIMEOUT": 30,
-    "MAIL_WATCH_INTERVAL": 30,
-}
-
 
 def setting(name: str) -> Any:
-    """A mail setting from the app config, with this module's default."""
-    value = current_app.config.get(name)
-    return DEFAULTS[name] if value is None else value
+    """A mail setting from the app config (defaults in lerend_netwerk.config)."""
+    return config_setting(current_app.config, name)
 
 
 class PermanentFailure(Exception):
@@ -81,7 +72,7 @@ class SMTPBackend:
     def _connect(self) -> smtplib.SMTP:
         host = self.config["MAIL_SERVER"]
         port = int(self.config.get("MAIL_PORT") or (465 if self.config.get("MAIL_USE_SSL") else 25))
-        timeout = float(self.config.get("MAIL_TIMEOUT") or DEFAULTS["MAIL_TIMEOUT"])
+        timeout = float(config_setting(self.config, "MAIL_TIMEOUT"))
         # MAIL_SSL_CAFILE: a private CA for an internal relay; the system's CAs otherwise.
         context = ssl.create_default_context(cafile=self.config.get("MAIL_SSL_CAFILE") or None)
         try:

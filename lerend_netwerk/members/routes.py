@@ -10,10 +10,12 @@ from lerend_netwerk.auth.models import User
 from lerend_netwerk.auth.service import AccountError
 from lerend_netwerk.core.audit import audit_events
 from lerend_netwerk.core.edge import bounded_int
+from lerend_netwerk.core.errors import NotFoundError
 from lerend_netwerk.extensions import db
 from lerend_netwerk.members import service
 from lerend_netwerk.members.forms import AccountForm, InvitationForm
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
+from lerend_netwerk.visibility import can_see_member
 
 bp = Blueprint("members", __name__, template_folder="templates")
 
@@ -67,13 +69,8 @@ def directory():
 def member(user_id: int):
     """One member's profile."""
     user = db.get_or_404(User, user_id)
-    if not user.active or not (user.listed_in_directory or current_user.is_coordinator):
-        return render_template(
-            "core/error.html",
-            code=404,
-            title="Pagina niet gevonden",
-            message="Dit lid is niet (meer) zichtbaar.",
-        ), 404
+    if not can_see_member(current_user, user):
+        raise NotFoundError("Dit lid is niet (meer) zichtbaar.")
     return render_template("members/member.html", member=user)
 
 

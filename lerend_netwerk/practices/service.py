@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import abort
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from lerend_netwerk.core.errors import NotFoundError
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
@@ -118,7 +118,7 @@ def get_practice(slug: str, user: Any) -> Practice:
         .options(selectinload(Practice.themes), selectinload(Practice.proeftuin))
     )
     if not can_see(user, practice):
-        abort(404)
+        raise NotFoundError()
     return practice
 
 

@@ -6,11 +6,11 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
+from lerend_netwerk.core.slugs import SLUG_PATTERN
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 from lerend_netwerk.proeftuinen.sections import PREAMBLE, field_name
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 SLUG_MESSAGE = "Enkel kleine letters, cijfers en koppeltekens (bijvoorbeeld bezoek-2022-leie)."
 SECTION_MAX = 20_000
 

@@ -26,11 +26,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
+from lerend_netwerk.core.markdown_sections import heading_keys, section_key
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 
 PREAMBLE = ""
-
-_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def field_name(section: str) -> str:
@@ -42,40 +41,24 @@ def _normalise_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _heading_key(line: str) -> str | None:
-    """The heading text of a level-2 ATX heading line, normalised for matching."""
-    if not line.startswith("## "):
-        return None
-    title = line[3:].strip().rstrip("#").strip()
-    return title.replace("’", "'").casefold()
-
-
 def _clean(text: str) -> str:
     return text.strip("\n").rstrip()
 
 
 def split_sections(body: str | None, sections: Iterable[str] = REPORT_SECTIONS) -> dict[str, str]:
     """The body's text per template section (plus PREAMBLE when there is an intro)."""
-    names = {name.replace("’", "'").casefold(): name for name in sections}
+    names = {section_key(name): name for name in sections}
     result: dict[str, str] = {}
     current = PREAMBLE
     lines: list[str] = []
-    fence: str | None = None
 
     def flush() -> None:
         text = _clean("\n".join(lines))
         if current != PREAMBLE or text:
             result[current] = text
 
-    for line in _normalise_newlines(body or "").split("\n"):
-        match = _FENCE_RE.match(line)
-        if match:
-            marker = match.group(1)
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-        key = _heading_key(line) if fence is None else None
+    body_lines = _normalise_newlines(body or "").split("\n")
+    for line, key in zip(body_lines, heading_keys(body_lines), strict=True):
         if key in names and names[key] not in result and names[key] != current:
             flush()
             current = names[key]

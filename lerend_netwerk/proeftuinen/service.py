@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import NotFoundError
+from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.access import can_contribute
@@ -139,7 +138,7 @@ def get_visible_report(slug: str, user: Any) -> VisitReport:
         .options(selectinload(VisitReport.proeftuin))
     )
     if not can_see(user, report):
-        abort(404)
+        raise NotFoundError()
     return report
 
 
@@ -167,24 +166,6 @@ class ReportInput:
     visibility: str = "members"
     slug: str | None = None
     sections: dict[str, str] | None = None
-
-
-def slugify(text: str, max_length: int = 80) -> str:
-    """A URL slug of lowercase ASCII letters, digits and hyphens."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:max_length].strip("-") or "document"
-
-
-def unique_slug(model: Any, base: str, reserved: frozenset[str] = frozenset()) -> str:
-    """`base`, or `base-2`, `base-3`, ... : the first slug not yet used by `model`."""
-    candidate, n = base, 1
-    while candidate in reserved or db.session.scalar(
-        select(model.id).where(model.slug == candidate)
-    ):
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
 
 
 def proeftuin_choices() -> list[tuple[str, str]]:

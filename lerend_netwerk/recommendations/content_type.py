@@ -97,14 +97,14 @@ def _related(connection: Any, obj: Any) -> set[Key]:
 
 
 def _details(hits: list[Any]) -> dict[str, str]:
-    from lerend_netwerk.recommendations.service import _tallies
+    from lerend_netwerk.recommendations.reading import stance_tallies
 
     slugs = [hit.slug for hit in hits if hit.type == "recommendation"]
     details: dict[str, str] = {}
     if not slugs:
         return details
     threads = list(db.session.scalars(select(Recommendation).where(Recommendation.slug.in_(slugs))))
-    tallies = _tallies([thread.id for thread in threads])
+    tallies = stance_tallies([thread.id for thread in threads])
     for thread in threads:
         tally = tallies[thread.id]
         counts = f"{tally.eens} eens, {tally.oneens} oneens, {tally.neutraal} neutraal"
@@ -197,7 +197,7 @@ def _related_threads(ids: list[int], user: Any, exclude: Any, limit: int) -> lis
 
 
 def _followed_threads(user: Any) -> list[Any]:
-    from lerend_netwerk.recommendations.service import followed_threads
+    from lerend_netwerk.recommendations.support import followed_threads
 
     return followed_threads(user)
 

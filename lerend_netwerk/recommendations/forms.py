@@ -23,6 +23,7 @@ from wtforms.widgets import HiddenInput
 
 from lerend_netwerk.core.edge import MAX_INT
 from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
+from lerend_netwerk.core.slugs import SLUG_MESSAGE, SLUG_PATTERN
 from lerend_netwerk.recommendations.models import FLAG_REASONS, STANCE_LABELS
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
@@ -117,10 +118,7 @@ class ThreadForm(Form):
         validators=[
             DataRequired(message="Geef een webadres."),
             Length(max=120),
-            Regexp(
-                r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
-                message="Enkel kleine letters, cijfers en koppeltekens.",
-            ),
+            Regexp(SLUG_PATTERN, message=SLUG_MESSAGE),
         ],
     )
     theme_id = SelectField(

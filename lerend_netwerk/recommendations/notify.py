@@ -22,6 +22,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.calendar.links import site_url
+from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.recommendations.models import Post, Recommendation, ThreadFollow
@@ -49,7 +50,8 @@ def unfollow_token(user: Any, thread: Recommendation) -> str:
 
 
 def unfollow_url(user: Any, thread: Recommendation) -> str:
-    return f"{site_url()}/aanbevelingen/ontvolgen/{unfollow_token(user, thread)}"
+    token = unfollow_token(user, thread)
+    return site_url() + site_path("recommendations.unfollow_link", token=token)
 
 
 def read_unfollow_token(token: str) -> tuple[int, int] | None:
@@ -75,7 +77,7 @@ def _headers(user: Any, thread: Recommendation) -> dict[str, str]:
 
 
 def thread_url(thread: Recommendation, post: Post | None = None) -> str:
-    from lerend_netwerk.recommendations.service import thread_url_path
+    from lerend_netwerk.recommendations.threads import thread_url_path
 
     return f"{site_url()}{thread_url_path(thread, post)}"
 

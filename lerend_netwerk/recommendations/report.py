@@ -16,11 +16,11 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import NotFoundError
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
@@ -30,17 +30,8 @@ from lerend_netwerk.recommendations.models import (
     Post,
     Recommendation,
 )
-from lerend_netwerk.recommendations.service import (
-    ARGUMENT_HEADINGS,
-    RecommendationError,
-    Tally,
-    _require_coordinator,
-    _support_counts,
-    _tallies,
-    demote_headings,
-    get_post,
-    markdown_escape,
-)
+from lerend_netwerk.recommendations.reading import Tally, stance_tallies, support_counts
+from lerend_netwerk.recommendations.threads import RecommendationError, ensure_coordinator, get_post
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import nl_date, to_local
 from lerend_netwerk.visibility import is_coordinator, is_member
@@ -56,6 +47,36 @@ MAX_ARGUMENT_LENGTH = 1500
 
 
 # --- the working version and its selection ---------------------------------------------
+
+
+ARGUMENT_HEADINGS = (
+    ("eens", "Argumenten voor"),
+    ("oneens", "Argumenten tegen"),
+    ("neutraal", "Nuances"),
+)
+
+
+def demote_headings(markdown_text: str, levels: int = 2) -> str:
+    """Move ATX headings down so a body fits under the report's own headings."""
+    out: list[str] = []
+    fenced = False
+    for line in markdown_text.splitlines():
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and re.match(r"^#{1,6}\s", line):
+            hashes = len(line) - len(line.lstrip("#"))
+            line = "#" * min(6, hashes + levels) + line[hashes:]
+        out.append(line)
+    return "\n".join(out)
+
+
+def markdown_escape(text: str) -> str:
+    """Plain text that Markdown renders literally (no markup, no raw HTML)."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = re.sub(r"([\\`*_\[\]{}#|!])", r"\\\1", text)
+    # What would start a list item at the beginning of a line stays text.
+    text = re.sub(r"^([-+])", r"\\\1", text)
+    return re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
 
 
 def working_version(create: bool = False) -> FinalReport | None:
@@ -111,7 +132,7 @@ def save_working_version(
 
     `order` maps a thread id to its position; ties keep the order of the form.
     """
-    _require_coordinator(user)
+    ensure_coordinator(user)
     introduction, closing = (introduction or "").strip(), (closing or "").strip()
     for text, name, label in (
         (introduction, "introduction", "inleiding"),
@@ -141,7 +162,7 @@ def save_working_version(
 
 def freeze(user: Any, *, report_date: date | None, label: str = "") -> FinalReport:
     """A coordinator freezes the working version as it reads now, with a date."""
-    _require_coordinator(user)
+    ensure_coordinator(user)
     if report_date is None:
         raise RecommendationError("Geef de datum van deze versie.", field="report_date")
     label = " ".join((label or "").split())
@@ -196,7 +217,7 @@ def get_version(version_id: int) -> FinalReport:
     """A frozen version; 404 for the working version or an unknown id."""
     version = db.session.get(FinalReport, version_id)
     if version is None or not version.is_frozen or version.snapshot is None:
-        abort(404)
+        raise NotFoundError()
     return version
 
 
@@ -205,7 +226,7 @@ def get_version(version_id: int) -> FinalReport:
 
 def set_key_argument(slug: str, post_id: int, user: Any, chosen: bool) -> Post:
     """A coordinator marks a reply as one of the main arguments, or unmarks it."""
-    _require_coordinator(user)
+    ensure_coordinator(user)
     post = get_post(slug, post_id, user)
     if chosen and post.is_hidden:
         raise RecommendationError("Een verborgen reactie kan geen kernargument zijn.")
@@ -300,7 +321,7 @@ def build_document(
     the annex, in the same order.
     """
     ids = [thread.id for thread in threads]
-    tallies, supports, arguments = _tallies(ids), _support_counts(ids), _key_arguments(ids)
+    tallies, supports, arguments = stance_tallies(ids), support_counts(ids), _key_arguments(ids)
     chapters: dict[int, dict[str, Any]] = {}
     annex: list[dict[str, Any]] = []
     for thread in threads:
@@ -331,7 +352,7 @@ def build_document(
 
 def working_document(user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The working version as it reads now (coordinators only)."""
-    _require_coordinator(user)
+    ensure_coordinator(user)
     draft = working_version()
     return build_document(
         selected_threads(draft),

@@ -21,8 +21,7 @@ from flask import current_app, render_template
 from lxml import html as lxml_html
 
 from lerend_netwerk.markdown import render_markdown
-from lerend_netwerk.recommendations.report import document_date
-from lerend_netwerk.recommendations.service import ARGUMENT_HEADINGS
+from lerend_netwerk.recommendations.report import ARGUMENT_HEADINGS, document_date
 from lerend_netwerk.timeutil import nl_date
 
 ANNEX_TITLE = "Bijlage: verworpen aanbevelingen"
@@ -64,7 +63,7 @@ def to_pdf(document: dict[str, Any]) -> bytes:
         subtitle=subtitle(document),
         headings=ARGUMENT_HEADINGS,
         annex_title=ANNEX_TITLE,
-        site_name=current_app.config.get("SITE_NAME", "Lerend netwerk duaal leren"),
+        site_name=current_app.config["SITE_NAME"],
     )
     return HTML(
         string=page,
@@ -219,7 +218,7 @@ def to_docx(document: dict[str, Any]) -> bytes:
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     _field(footer, "PAGE", "1")
 
-    site_name = current_app.config.get("SITE_NAME", "Lerend netwerk duaal leren")
+    site_name = current_app.config["SITE_NAME"]
     for _ in range(6):
         docx.add_paragraph()
     top = docx.add_paragraph()

@@ -1,4 +1,4 @@
-"""Policy-recommendation threads: thin views over `recommendations.service`."""
+"""Policy-recommendation threads: thin views over the modules of `recommendations`."""
 
 from __future__ import annotations
 
@@ -15,17 +15,26 @@ from flask import (
     request,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.access import coordinator_required, member_required
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.forms import Form
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import csrf, db
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
-from lerend_netwerk.recommendations import moderation as auto_moderation
-from lerend_netwerk.recommendations import notify, report, report_files, service
+from lerend_netwerk.recommendations import moderation as moderating
+from lerend_netwerk.recommendations import (
+    notify,
+    reading,
+    replies,
+    report,
+    report_files,
+    support,
+    threads,
+    workflow,
+)
 from lerend_netwerk.recommendations.forms import (
     ActionForm,
     EditReplyForm,
@@ -40,7 +49,7 @@ from lerend_netwerk.recommendations.models import (
     RECOMMENDATION_STATUS_LABELS,
     STANCE_LABELS,
 )
-from lerend_netwerk.recommendations.service import RecommendationError
+from lerend_netwerk.recommendations.threads import RecommendationError
 from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import is_coordinator
 
@@ -53,7 +62,7 @@ def _thread_url(slug: str, post_id: int | None = None) -> str:
     """The thread page, at one reply (on the page that shows it) when given."""
     if not post_id:
         return url_for("recommendations.detail", slug=slug)
-    page = service.page_of_post(post_id, current_user)
+    page = threads.page_of_post(post_id, current_user)
     return url_for(
         "recommendations.detail",
         slug=slug,
@@ -91,7 +100,7 @@ def _field_error(form: Form, error: RecommendationError) -> bool:
     return False
 
 
-def _render_thread(page: service.ThreadPage, reply_form: ReplyForm, status: int = 200):
+def _render_thread(page: reading.ThreadPage, reply_form: ReplyForm, status: int = 200):
     """The thread page with its reply form (fresh, or with the errors of a POST)."""
     # A visitor sees neither form: no CSRF token, so no session cookie.
     status_form = StatusForm(formdata=None, meta={"csrf": current_user.is_authenticated})
@@ -109,7 +118,7 @@ def _render_thread(page: service.ThreadPage, reply_form: ReplyForm, status: int 
         replying_to=replying_to,
         status_form=status_form,
         stance_labels=STANCE_LABELS,
-        edit_window_minutes=int(service.edit_window().total_seconds() // 60),
+        edit_window_minutes=int(threads.edit_window().total_seconds() // 60),
     ), status
 
 
@@ -123,9 +132,9 @@ def index():
     }
     return render_template(
         "recommendations/index.html",
-        groups=service.list_threads(current_user, **filters),
+        groups=reading.list_threads(current_user, **filters),
         filters=filters,
-        themes=service.filter_themes(current_user),
+        themes=reading.filter_themes(current_user),
         levels=LEVEL_LABELS,
         statuses=RECOMMENDATION_STATUS_LABELS,
     )
@@ -158,7 +167,7 @@ def _render_report(document: dict[str, Any] | None, version: Any, download: Call
         versions=report.frozen_versions(),
         is_coordinator=is_coordinator(current_user),
         freeze_form=form,
-        headings=service.ARGUMENT_HEADINGS,
+        headings=report.ARGUMENT_HEADINGS,
         annex_title=report_files.ANNEX_TITLE,
         link_threads=True,
         download=download,
@@ -318,7 +327,7 @@ def key_argument(slug: str, post_id: int):
 def moderation():
     """Coordinators: reported replies and hidden replies."""
     return render_template(
-        "recommendations/moderation.html", queue=service.moderation_queue(current_user)
+        "recommendations/moderation.html", queue=moderating.moderation_queue(current_user)
     )
 
 
@@ -327,12 +336,12 @@ def moderation():
 def create():
     """Coordinators open a new thread."""
     form = ThreadForm()
-    form.theme_id.choices = service.theme_choices()
-    form.level.choices = service.level_choices()
-    form.proeftuin_ids.choices = service.proeftuin_choices()
+    form.theme_id.choices = workflow.theme_choices()
+    form.level.choices = workflow.level_choices()
+    form.proeftuin_ids.choices = workflow.proeftuin_choices()
     if form.validate_on_submit():
         try:
-            thread = service.create_thread(current_user, form.data)
+            thread = workflow.create_thread(current_user, form.data)
         except RecommendationError as error:
             if not _field_error(form, error):
                 flash(str(error), "error")
@@ -363,13 +372,13 @@ def unfollow_link(token: str):
 @bp.get("/aanbevelingen/<slug>")
 def detail(slug: str):
     """One thread: the proposal, the tally, the replies and the reply form."""
-    page = service.thread_page(slug, current_user, page=request.args.get("page", 1, type=int))
+    page = reading.thread_page(slug, current_user, page=request.args.get("page", 1, type=int))
     form = ReplyForm(formdata=None, meta={"csrf": current_user.is_authenticated})
     answer = request.args.get("antwoord", type=bounded_int)
     if answer is not None and page.find(answer) is not None:
         form.parent_id.data = answer
     response = _render_thread(page, form)
-    service.record_visit(page, current_user)
+    reading.record_visit(page, current_user)
     db.session.commit()
     return response
 
@@ -378,17 +387,17 @@ def detail(slug: str):
 @coordinator_required
 def edit(slug: str):
     """Coordinators edit a thread's title, address, theme, level, visibility and text."""
-    thread = service.get_thread(slug, current_user)
+    thread = threads.get_thread(slug, current_user)
     form = ThreadForm(obj=thread)
-    form.theme_id.choices = service.theme_choices()
-    form.level.choices = service.level_choices()
-    form.proeftuin_ids.choices = service.proeftuin_choices()
+    form.theme_id.choices = workflow.theme_choices()
+    form.level.choices = workflow.level_choices()
+    form.proeftuin_ids.choices = workflow.proeftuin_choices()
     if request.method == "GET":
         form.level.data = thread.level or ""
         form.proeftuin_ids.data = [p.id for p in thread.proeftuinen]
     if form.validate_on_submit():
         try:
-            thread = service.update_thread(slug, current_user, form.data)
+            thread = workflow.update_thread(slug, current_user, form.data)
         except RecommendationError as error:
             if not _field_error(form, error):
                 flash(str(error), "error")
@@ -401,13 +410,13 @@ def edit(slug: str):
 
 
 @bp.post("/aanbevelingen/<slug>/reacties")
-@login_required
+@member_required
 def reply(slug: str):
     """A member replies with a stance (contract: body, stance, csrf_token; parent_id)."""
     form = ReplyForm()
     if form.validate_on_submit():
         try:
-            post = service.add_reply(
+            post = replies.add_reply(
                 slug,
                 current_user,
                 body=form.body.data,
@@ -422,22 +431,22 @@ def reply(slug: str):
             db.session.commit()
             flash("Je reactie is geplaatst.", "success")
             return redirect(_thread_url(slug, post.id))
-    return _render_thread(service.thread_page(slug, current_user), form, 400)
+    return _render_thread(reading.thread_page(slug, current_user), form, 400)
 
 
 @bp.route("/aanbevelingen/<slug>/reacties/<int:post_id>/bewerken", methods=["GET", "POST"])
-@login_required
+@member_required
 def edit_reply(slug: str, post_id: int):
     """The author edits a reply within the edit window."""
     try:
-        post = service.editable_post(slug, post_id, current_user)
+        post = replies.editable_post(slug, post_id, current_user)
     except RecommendationError as error:
         flash(str(error), "error")
         return redirect(_thread_url(slug, post_id))
     form = EditReplyForm(obj=post)
     if form.validate_on_submit():
         try:
-            service.edit_reply(
+            replies.edit_reply(
                 slug, post_id, current_user, body=form.body.data, stance=form.stance.data
             )
         except RecommendationError as error:
@@ -449,7 +458,7 @@ def edit_reply(slug: str, post_id: int):
             flash("Je reactie is bijgewerkt.", "success")
             return redirect(_thread_url(slug, post_id))
     status = 400 if request.method == "POST" else 200
-    deadline = post.created_at + service.edit_window()
+    deadline = post.created_at + threads.edit_window()
     return render_template(
         "recommendations/edit_reply.html", form=form, post=post, deadline=deadline
     ), status
@@ -459,23 +468,23 @@ def edit_reply(slug: str, post_id: int):
 @coordinator_required
 def history(slug: str, post_id: int):
     """Coordinators: the earlier versions of a reply."""
-    post, revisions = service.post_history(slug, post_id, current_user)
+    post, revisions = replies.post_history(slug, post_id, current_user)
     return render_template("recommendations/history.html", post=post, revisions=revisions)
 
 
 @bp.route("/aanbevelingen/<slug>/reacties/<int:post_id>/melden", methods=["GET", "POST"])
-@login_required
+@member_required
 def flag(slug: str, post_id: int):
     """A member reports a reply to the moderators: the form, and sending it."""
     try:
-        post = service.flaggable_post(slug, post_id, current_user)
+        post = moderating.flaggable_post(slug, post_id, current_user)
     except RecommendationError as error:
         flash(str(error), "error")
         return redirect(_thread_url(slug, post_id))
     form = FlagForm()
     if form.validate_on_submit():
         try:
-            service.flag_post(
+            moderating.flag_post(
                 slug, post_id, current_user, reason=form.reason.data, details=form.details.data
             )
         except RecommendationError as error:
@@ -495,14 +504,14 @@ def flag(slug: str, post_id: int):
 def hide(slug: str, post_id: int):
     """Coordinators hide a reply with a reason: the form, and hiding it."""
     try:
-        post = service.hideable_post(slug, post_id, current_user)
+        post = moderating.hideable_post(slug, post_id, current_user)
     except RecommendationError as error:
         flash(str(error), "error")
         return _back(slug, post_id)
     form = HideForm()
     if form.validate_on_submit():
         try:
-            service.hide_post(slug, post_id, current_user, form.reason.data)
+            moderating.hide_post(slug, post_id, current_user, form.reason.data)
         except RecommendationError as error:
             if not _field_error(form, error):
                 flash(str(error), "error")
@@ -523,7 +532,7 @@ def hide(slug: str, post_id: int):
 def unhide(slug: str, post_id: int):
     """Coordinators show a hidden reply again."""
     return _act(
-        lambda: service.unhide_post(slug, post_id, current_user),
+        lambda: moderating.unhide_post(slug, post_id, current_user),
         lambda _: "De reactie is opnieuw zichtbaar.",
         _back(slug, post_id),
     )
@@ -534,7 +543,7 @@ def unhide(slug: str, post_id: int):
 def keep_hidden(slug: str, post_id: int):
     """Coordinators agree with the reports on a reply that hid itself."""
     return _act(
-        lambda: auto_moderation.keep_hidden(slug, post_id, current_user),
+        lambda: moderating.keep_hidden(slug, post_id, current_user),
         lambda _: "De reactie blijft verborgen; de meldingen zijn afgehandeld.",
         _back(slug, post_id),
     )
@@ -545,29 +554,29 @@ def keep_hidden(slug: str, post_id: int):
 def dismiss(slug: str, post_id: int):
     """Coordinators judge the reports on a reply unfounded."""
     return _act(
-        lambda: service.dismiss_flags(slug, post_id, current_user),
+        lambda: moderating.dismiss_flags(slug, post_id, current_user),
         lambda _: "De meldingen zijn afgehandeld; de reactie blijft zichtbaar.",
         _back(slug, post_id),
     )
 
 
 @bp.post("/aanbevelingen/<slug>/steunen")
-@login_required
+@member_required
 def endorse(slug: str):
     """A member supports the proposal, or withdraws the support."""
     return _act(
-        lambda: service.toggle_endorsement(slug, current_user),
+        lambda: support.toggle_endorsement(slug, current_user),
         lambda supported: "Je steunt dit voorstel." if supported else "Je steun is ingetrokken.",
         redirect(_thread_url(slug)),
     )
 
 
 @bp.post("/aanbevelingen/<slug>/volgen")
-@login_required
+@member_required
 def follow(slug: str):
     """A member follows or unfollows the thread."""
     return _act(
-        lambda: service.toggle_follow(slug, current_user),
+        lambda: support.toggle_follow(slug, current_user),
         lambda following: (
             "Je volgt deze aanbeveling: nieuwe reacties worden voor jou gemarkeerd en je "
             "krijgt er mail over zoals je koos bij je e-mailvoorkeuren."
@@ -587,7 +596,7 @@ def change_status(slug: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        thread = service.change_status(slug, current_user, form.status.data, form.reason.data)
+        thread = workflow.change_status(slug, current_user, form.status.data, form.reason.data)
     except RecommendationError as error:
         flash(str(error), "error")
     else:
@@ -613,7 +622,7 @@ def reopen(slug: str):
 def _set_closed(slug: str, closed: bool) -> Response:
     """Close or reopen a thread for new replies, then back to it."""
     return _act(
-        lambda: service.set_closed(slug, current_user, closed),
+        lambda: workflow.set_closed(slug, current_user, closed),
         lambda _: (
             "De draad is gesloten voor nieuwe reacties."
             if closed

@@ -1,18 +1,13 @@
-"""Search pages: /zoeken and the JSON API's GET /api/v1/search.
-
-Registering this blueprint also installs the search outbox (see search.init_search):
-the session event that records changes and the sync after writes.
-"""
+"""Search pages: /zoeken and the JSON API's GET /api/v1/search."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from lerend_netwerk.search import init_search, service
+from lerend_netwerk.search import service
 
 bp = Blueprint("search", __name__, template_folder="templates")
-bp.record_once(lambda state: init_search(state.app))
 
 
 @bp.get("/zoeken")

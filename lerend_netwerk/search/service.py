@@ -12,7 +12,6 @@ searchable content in the outbox (search.outbox), in the same transaction.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,8 +19,10 @@ from flask import Flask, current_app
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from lerend_netwerk.config import setting
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.paging import PageLinks
+from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
@@ -35,7 +36,6 @@ from lerend_netwerk.visibility import audience
 
 PER_PAGE = 10
 MAX_PAGE = 1000
-_SLUG_RE = re.compile(r"^[a-z0-9-]{1,120}$")
 
 
 @dataclass
@@ -96,7 +96,7 @@ class SearchResults(PageLinks):
 def _clean_filters(type: str | None, theme: str | None, level: str | None) -> dict[str, str | None]:
     return {
         "type": type if type in doc_types() else None,
-        "theme": theme if theme and _SLUG_RE.match(theme) else None,
+        "theme": theme if is_slug(theme) else None,
         "level": level if level in LEVELS else None,
     }
 
@@ -222,7 +222,8 @@ def reindex(app: Flask | None = None, **options: Any) -> int:
 
 
 def _sync_in_background(app: Flask) -> bool:
-    return bool(app.config.get("SEARCH_SYNC_IN_BACKGROUND", not app.testing))
+    background = app.config.get("SEARCH_SYNC_IN_BACKGROUND")
+    return (not app.testing) if background is None else bool(background)
 
 
 def after_writes(app: Flask, in_request: bool) -> None:
@@ -263,7 +264,7 @@ def catch_up(app: Flask) -> None:
     if state.schema_version == 0 and handle.document_count() == 0:
         # A brand-new index (first start, say) has nothing to show yet: give the first
         # build a moment instead of answering "nothing found".
-        sync.background.wait_idle(app, float(app.config.get("SEARCH_FIRST_BUILD_WAIT", 5.0)))
+        sync.background.wait_idle(app, float(setting(app.config, "SEARCH_FIRST_BUILD_WAIT")))
 
 
 def index_health(app: Flask) -> dict[str, Any]:

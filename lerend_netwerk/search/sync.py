@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 from whoosh.writing import CLEAR
 
+from lerend_netwerk.config import DefaultConfig, setting
 from lerend_netwerk.extensions import db
 from lerend_netwerk.search.documents import (
     SearchDocument,
@@ -48,13 +49,7 @@ from lerend_netwerk.search.models import SearchChange
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LOCK_TIMEOUT = 10.0
-DEFAULT_GAP_SECONDS = 3600.0
-DEFAULT_BATCH = 2000
-# A rebuild's postings stay in memory up to this many MB (the writer's estimate, about
-# 40 bytes a posting: some 36,000 documents of 300 words) before they spill to sorted
-# runs on disk, merged term by term at commit (little extra CPU).
-REINDEX_LIMITMB = 512
+REINDEX_LIMITMB = DefaultConfig.SEARCH_REINDEX_LIMITMB
 # A fresh index expects the ids this far below the newest one that are missing to
 # still be in flight (PostgreSQL hands out ids before commit).
 FRESH_GAP_WINDOW = 10_000
@@ -144,9 +139,9 @@ def sync_index(
     """Apply the outbox rows this index has not seen yet; see the module docstring."""
     handle = handle_for(app)
     if lock_timeout is None:
-        lock_timeout = float(app.config.get("SEARCH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
-    batch = batch_size or int(app.config.get("SEARCH_SYNC_BATCH", DEFAULT_BATCH))
-    gap_seconds = float(app.config.get("SEARCH_OUTBOX_GAP_SECONDS", DEFAULT_GAP_SECONDS))
+        lock_timeout = float(setting(app.config, "SEARCH_LOCK_TIMEOUT"))
+    batch = batch_size or int(setting(app.config, "SEARCH_SYNC_BATCH"))
+    gap_seconds = float(setting(app.config, "SEARCH_OUTBOX_GAP_SECONDS"))
     result = SyncResult()
     with Session(db.engine) as session:
         while True:
@@ -228,9 +223,9 @@ def reindex(
     """
     handle = handle_for(app)
     if lock_timeout is None:
-        lock_timeout = float(app.config.get("SEARCH_REINDEX_LOCK_TIMEOUT", 300.0))
+        lock_timeout = float(setting(app.config, "SEARCH_REINDEX_LOCK_TIMEOUT"))
     writer = handle.acquire_writer(
-        lock_timeout, limitmb=int(app.config.get("SEARCH_REINDEX_LIMITMB", REINDEX_LIMITMB))
+        lock_timeout, limitmb=int(setting(app.config, "SEARCH_REINDEX_LIMITMB"))
     )
     if writer is None:
         raise IndexBusy("the search index is being written by another process")

@@ -245,7 +245,7 @@ def debated_thread(live_server: Any) -> str:
     from sqlalchemy import select
 
     from lerend_netwerk.auth.models import User
-    from lerend_netwerk.recommendations.service import add_reply
+    from lerend_netwerk.recommendations.replies import add_reply
 
     with live_server.database() as session:
         for key, stance in (("member", "eens"), ("member2", "oneens")):
