@@ -880,6 +880,18 @@ def test_the_assembled_feed_equals_a_whole_build(app, client, make_meeting):
     assert len(served.walk("VTIMEZONE")) == 1
 
 
+def test_a_feed_of_ordinary_size_is_answered_whole_even_past_the_time_budget(
+    client, make_meeting, monkeypatch
+):
+    for day in range(12):
+        make_meeting(starts_at=soon(day + 1))
+    # A busy machine: the budget is spent before the first event.
+    monkeypatch.setattr(calendar_service, "FEED_BUILD_BUDGET_SECONDS", -1.0)
+    response = client.get("/agenda.ics")
+    assert response.status_code == 200
+    assert len(parse(response).walk("VEVENT")) == 12
+
+
 def test_a_feed_too_big_for_one_request_is_finished_in_the_background(
     client, make_meeting, monkeypatch
 ):
@@ -888,6 +900,7 @@ def test_a_feed_too_big_for_one_request_is_finished_in_the_background(
     for day in range(12):
         make_meeting(starts_at=soon(day + 1))
     monkeypatch.setattr(calendar_service, "FEED_BUILD_BUDGET_SECONDS", -1.0)
+    monkeypatch.setattr(calendar_service, "FEED_BUILD_ALWAYS_EVENTS", 3)
     monkeypatch.setattr(calendar_service, "EVENT_CHUNK", 5)
     busy = client.get("/agenda.ics")
     assert busy.status_code == 503

@@ -210,3 +210,39 @@ def test_search_results_follow_the_index(app, client, make_practice):
     sync_index(app)
     page = client.get("/zoeken?q=werkplekleren").get_data(as_text=True)
     assert "Tweede praktijk" in page
+
+
+def test_writers_that_find_the_version_row_missing_at_once_both_commit(app, database_url):
+    """An emptied database: concurrent first writers must not collide on creating the row."""
+    import threading
+
+    from sqlalchemy import delete, select
+
+    from lerend_netwerk.core.models import DataVersion
+    from lerend_netwerk.themes.models import Theme
+
+    db.session.execute(delete(DataVersion))
+    db.session.commit()
+    before_commit = threading.Barrier(2, timeout=10)
+    errors: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            with app.app_context():
+                db.session.add(Theme(slug=f"gelijktijdig-{n}", title=f"Gelijktijdig {n}"))
+                db.session.flush()
+                if db.engine.dialect.name == "postgresql":
+                    # SQLite serialises writers on its file lock: only PostgreSQL can race.
+                    before_commit.wait()
+                db.session.commit()
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
+    assert db.session.scalar(select(db.func.count()).select_from(Theme)) == 2
+    assert db.session.scalar(select(db.func.count()).select_from(DataVersion)) == 1

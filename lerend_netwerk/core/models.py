@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String, Text
+from sqlalchemy import BigInteger, ForeignKey, String, Text, event, insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lerend_netwerk.db import Base, utcnow
@@ -39,3 +39,10 @@ class DataVersion(Base):
     value: Mapped[int] = mapped_column(BigInteger, default=0)
     # When it last changed: the Last-Modified of what is keyed on it.
     changed_at: Mapped[datetime | None]
+
+
+@event.listens_for(DataVersion.__table__, "after_create")
+def _seed_data_version(target, connection, **_kw) -> None:
+    # The row exists from the start (the migration inserts it too), so writers only ever
+    # update it and never race to create it.
+    connection.execute(insert(target).values(id=1, value=1))

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import event, insert, update
+from sqlalchemy import event, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lerend_netwerk.core.models import DataVersion
@@ -146,12 +146,30 @@ def _before_commit(session: Session) -> None:
     )
     if result.rowcount == 0:
         # The row is missing (a database emptied by hand): start from the clock, so a
-        # version never repeats one a worker may still have cached pages under.
-        connection.execute(
-            insert(DataVersion).values(
-                id=VERSION_ROW, value=time.time_ns() // 1000, changed_at=utcnow()
-            )
+        # version never repeats one a worker may still have cached pages under. Two
+        # writers may get here at once: whoever loses the insert bumps the winner's row.
+        dialect_insert = _dialect_insert(connection.dialect.name)
+        inserted = connection.execute(
+            dialect_insert(DataVersion)
+            .values(id=VERSION_ROW, value=time.time_ns() // 1000, changed_at=utcnow())
+            .on_conflict_do_nothing()
         )
+        if inserted.rowcount == 0:
+            connection.execute(
+                update(DataVersion)
+                .where(DataVersion.id == VERSION_ROW)
+                .values(value=DataVersion.value + 1, changed_at=utcnow())
+            )
+
+
+def _dialect_insert(dialect_name: str):
+    if dialect_name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def _forget(session: Session) -> None:

@@ -45,7 +45,7 @@ def test_month_view_fits_and_opens_a_session_by_keyboard(new_context: Any, width
         # A grid: seven columns of equal width, the session in the column of its weekday.
         headers = page.locator(".month-calendar thead th")
         assert headers.count() == 7 and headers.first.is_visible()
-        cell = page.locator("td.has-sessions").first
+        cell = page.locator("td.has-sessions", has=link).first
         column = cell.evaluate("td => td.cellIndex")
         weekday = (datetime.now(UTC) + timedelta(days=9)).weekday()  # 12:30 UTC: same day
         assert column == weekday
