@@ -182,13 +182,16 @@ def register_listeners(app: Flask) -> None:
 
     The search outbox records changes to searchable rows in the same transaction (a
     SQLAlchemy flush listener) and syncs the index after requests that wrote; mail hears
-    the features' domain events (`signals.py`) and queues their mails.
+    the features' domain events (`signals.py`) and queues their mails; the agenda hears
+    of accepted invitations (a guest's places become the member's).
     """
-    from lerend_netwerk.mail import receivers
+    from lerend_netwerk.agenda import receivers as agenda_receivers
+    from lerend_netwerk.mail import receivers as mail_receivers
     from lerend_netwerk.search import init_search
 
     init_search(app)
-    receivers.connect()
+    mail_receivers.connect()
+    agenda_receivers.connect()
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -13,11 +13,12 @@ import hashlib
 import html as html_module
 import re
 import threading
-from collections import OrderedDict
 
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
+
+from lerend_netwerk.core.lru import ByteBudgetLRU
 
 ALLOWED_TAGS = frozenset(
     {
@@ -112,43 +113,8 @@ def _sanitise(raw: str) -> str:
     )
 
 
-class _ByteBudgetCache:
-    """A thread-safe LRU mapping whose values' total size stays under a byte budget."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._items: OrderedDict[bytes, str] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: bytes) -> str | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: bytes, value: str) -> None:
-        cost = len(value) + 100
-        if cost > self.max_bytes:
-            return
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._size -= len(old) + 100
-            self._items[key] = value
-            self._size += cost
-            while self._size > self.max_bytes:
-                _, evicted = self._items.popitem(last=False)
-                self._size -= len(evicted) + 100
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-            self._size = 0
-
-
-_cache = _ByteBudgetCache(CACHE_MAX_BYTES)
+# A value costs its characters plus the key and the entry's own bookkeeping.
+_cache: ByteBudgetLRU[str] = ByteBudgetLRU(CACHE_MAX_BYTES, cost=lambda html: len(html) + 100)
 
 
 def _cached(kind: bytes, text: str, build) -> str:

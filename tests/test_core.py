@@ -175,3 +175,23 @@ def test_an_unusable_index_is_503_without_its_path_for_visitors(app_config, tmp_
 
     with broken.app_context():
         db.engine.dispose()
+
+
+def test_downloads_are_named_safely_and_kept_by_nobody(app):
+    from lerend_netwerk.core.downloads import attachment, content_disposition
+
+    assert content_disposition("deelnemers-intervisie.csv") == (
+        'attachment; filename="deelnemers-intervisie.csv"'
+    )
+    # Quotes, backslashes and line breaks cannot break out of the header.
+    header = content_disposition('verslag "x"\\\r\nX-Evil: 1.pdf')
+    assert "\r" not in header and "\n" not in header
+    assert header.startswith('attachment; filename="verslag xX-Evil: 1.pdf"; filename*=')
+    assert content_disposition("evaluatie-café.csv").endswith(
+        "filename*=UTF-8''evaluatie-caf%C3%A9.csv"
+    )
+    response = attachment(b"a;b\r\n", "text/csv", "x.csv")
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "no-store" not in attachment(b"", "text/csv", "x.csv", private=False).headers.get(
+        "Cache-Control", ""
+    )

@@ -66,10 +66,12 @@ def test_each_text_is_rendered_once_then_served_from_the_cache(monkeypatch):
 
 
 def test_cache_stays_within_its_byte_budget():
-    cache = markdown._ByteBudgetCache(max_bytes=10_000)
+    from lerend_netwerk.core.lru import ByteBudgetLRU
+
+    cache = ByteBudgetLRU(10_000, cost=lambda html: len(html) + 100)
     for i in range(100):
         cache.put(str(i).encode(), "x" * 1000)
-    assert cache._size <= 10_000
+    assert cache.size <= 10_000
     assert cache.get(b"99") is not None and cache.get(b"0") is None
     cache.put(b"huge", "x" * 20_000)
     assert cache.get(b"huge") is None

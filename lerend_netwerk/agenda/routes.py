@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -16,8 +15,9 @@ from flask import (
 )
 from flask_login import current_user
 
-from lerend_netwerk.access import coordinator_required, require_coordinator
+from lerend_netwerk.access import coordinator_required
 from lerend_netwerk.agenda import guests, meetings, registrations, roster, service
+from lerend_netwerk.agenda.access import coordinator_meeting
 from lerend_netwerk.agenda.forms import (
     CheckInForm,
     GuestConfirmForm,
@@ -29,33 +29,15 @@ from lerend_netwerk.agenda.forms import (
 )
 from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.auth import throttle
+from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.extensions import db, limiter
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
-from lerend_netwerk.signals import account_activated
 from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.timeutil import nl_time
 from lerend_netwerk.visibility import is_member
 
 bp = Blueprint("agenda", __name__, template_folder="templates")
-
-
-def _adopt_guest_places(user, **_extra) -> None:
-    """An accepted invitation: the guest places of that address become the member's."""
-    guests.adopt_guest_places(user)
-
-
-account_activated.connect(_adopt_guest_places)
-
-
-# --- access -----------------------------------------------------------------------------
-
-
-def _coordinator_meeting(slug: str) -> Meeting:
-    """The session for a coordinator page: 404 where hidden, login, then 403 for members."""
-    meeting = service.get_visible_meeting(slug, current_user)
-    require_coordinator()
-    return meeting
 
 
 def _member_meeting(slug: str) -> Meeting:
@@ -321,7 +303,7 @@ def create():
 @bp.route("/sessies/<slug>/bewerken", methods=["GET", "POST"])
 def edit(slug: str):
     """A coordinator changes a session; registrants hear about a new time or place."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     form = MeetingForm(
         choices=meetings.meeting_choices(), meeting=meeting, data=meetings.form_values(meeting)
     )
@@ -353,7 +335,7 @@ def cancel_meeting(slug: str):
     from lerend_netwerk.agenda import messaging
     from lerend_netwerk.agenda.tool_forms import CancelForm
 
-    _coordinator_meeting(slug)
+    coordinator_meeting(slug)
     form = CancelForm()
     if not form.validate():
         flash(" ".join(form.bericht.errors), "error")
@@ -373,7 +355,7 @@ def reinstate_meeting(slug: str):
 
 def _change_meeting_status(slug: str, change, outcome: str):
     """Cancel or reinstate as a coordinator; registrants hear of it through the signal."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     try:
         change(meeting, actor=current_user)
     except service.AgendaError as error:
@@ -387,7 +369,7 @@ def _change_meeting_status(slug: str, change, outcome: str):
 @bp.get("/sessies/<slug>/deelnemers")
 def attendees(slug: str):
     """The attendee list with check-in, for coordinators."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     return render_template(
         "agenda/attendees.html",
         meeting=meeting,
@@ -401,21 +383,14 @@ def attendees(slug: str):
 @bp.get("/sessies/<slug>/deelnemers.csv")
 def attendees_csv(slug: str):
     """The attendee list as a CSV file that opens correctly in Excel."""
-    meeting = _coordinator_meeting(slug)
-    return Response(
-        roster.attendees_csv(meeting),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="deelnemers-{meeting.slug}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    meeting = coordinator_meeting(slug)
+    return attachment(roster.attendees_csv(meeting), "text/csv", f"deelnemers-{meeting.slug}.csv")
 
 
 @bp.post("/sessies/<slug>/deelnemers/<int:registration_id>/aanwezig")
 def check_in(slug: str, registration_id: int):
     """Mark a registrant present or not present."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     form = CheckInForm()
     form.validate()
     try:
@@ -435,7 +410,7 @@ def check_in(slug: str, registration_id: int):
 @bp.post("/sessies/<slug>/deelnemers/ter-plaatse")
 def add_walk_in(slug: str):
     """Add someone at the door who did not register: present, counted as attended."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     form = WalkInForm()
     if not form.validate():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
@@ -455,7 +430,7 @@ def add_walk_in(slug: str):
 @bp.route("/sessies/<slug>/verslag/bewerken", methods=["GET", "POST"])
 def edit_report(slug: str):
     """A coordinator writes the verslag of a session that has started."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     form = ReportForm(data={"report": meeting.report, "visibility": meeting.report_visibility})
     if form.validate_on_submit():
         try:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lerend_netwerk.agenda import attendance, messaging, planning, service
-from lerend_netwerk.agenda.routes import _coordinator_meeting
+from lerend_netwerk.agenda.access import coordinator_meeting
 from lerend_netwerk.agenda.tool_forms import DuplicateForm, MessageForm
+from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.timeutil import BRUSSELS, nl_date
@@ -37,28 +38,25 @@ def month_view():
 @bp.get("/sessies/<slug>/aanwezigheidslijst")
 def attendance_sheet(slug: str):
     """The attendance list to print and have signed."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     return attendance.render_sheet(meeting)
 
 
 @bp.get("/sessies/<slug>/aanwezigheidslijst.pdf")
 def attendance_pdf(slug: str):
     """The attendance list as a PDF, to archive with the project file."""
-    meeting = _coordinator_meeting(slug)
-    return Response(
+    meeting = coordinator_meeting(slug)
+    return attachment(
         attendance.attendance_pdf(meeting),
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="aanwezigheidslijst-{meeting.slug}.pdf"',
-            "Cache-Control": "no-store",
-        },
+        "application/pdf",
+        f"aanwezigheidslijst-{meeting.slug}.pdf",
     )
 
 
 @bp.route("/sessies/<slug>/bericht", methods=["GET", "POST"])
 def message(slug: str):
     """Mail the registrants of a session; the history of what was sent."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     form = MessageForm()
     if form.validate_on_submit():
         try:
@@ -91,7 +89,7 @@ def message(slug: str):
 @bp.route("/sessies/<slug>/kopieren", methods=["GET", "POST"])
 def duplicate(slug: str):
     """A new session like this one, on a new date."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     form = DuplicateForm(
         data={"title": meeting.title, "starts_at": planning.default_copy_start(meeting)}
     )

@@ -7,7 +7,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -29,6 +28,7 @@ from lerend_netwerk.auth.forms import (
     NewPasswordForm,
     ProfileForm,
 )
+from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.extensions import db, login_manager
 from lerend_netwerk.signals import account_activated
 from lerend_netwerk.themes.models import Theme
@@ -246,15 +246,8 @@ def export_data():
     """Download all personal data the platform holds about the member (GDPR)."""
     data = service.export_personal_data(current_user)
     body = json.dumps(data, ensure_ascii=False, indent=2)
-    response = Response(
-        body,
-        mimetype="application/json",
-        headers={"Content-Disposition": 'attachment; filename="mijn-gegevens.json"'},
-    )
     # Personal data: no browser or proxy may keep a copy.
-    response.cache_control.no_store = True
-    response.cache_control.private = True
-    return response
+    return attachment(body, "application/json", "mijn-gegevens.json")
 
 
 @bp.route("/account/verwijderen", methods=["GET", "POST"])

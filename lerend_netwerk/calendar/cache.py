@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app
 
 from lerend_netwerk.config import DefaultConfig, setting
+from lerend_netwerk.core.lru import ByteBudgetLRU
 
 DEFAULT_MAX_BYTES = DefaultConfig.FEED_CACHE_MAX_BYTES
 # How many feeds' last fingerprints are remembered (for Last-Modified, see below).
@@ -103,37 +104,11 @@ def feed_cache(app: Flask | None = None) -> FeedCache:
     return cache
 
 
-class EventCache:
+class EventCache(ByteBudgetLRU[bytes]):
     """Serialised VEVENTs keyed on what each depends on, bounded by their total size."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._entries: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> bytes | None:
-        with self._lock:
-            data = self._entries.get(key)
-            if data is not None:
-                self._entries.move_to_end(key)
-            return data
-
-    def put(self, key: Hashable, data: bytes) -> None:
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._size -= len(old)
-            self._entries[key] = data
-            self._size += len(data)
-            while self._size > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
+        super().__init__(max_bytes)
 
 
 def event_cache(app: Flask | None = None) -> EventCache:

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import time
-from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,6 +30,7 @@ from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from lerend_netwerk.core.lru import ByteBudgetLRU
 from lerend_netwerk.core.models import DataVersion
 from lerend_netwerk.db import utcnow
 
@@ -223,38 +222,22 @@ def current_version() -> int:
 
 
 class MemoryStore:
-    """A per-worker LRU of page bytes, bounded by their total size."""
+    """A per-worker LRU of page bytes, bounded by their total size (one page at most an
+    eighth of it)."""
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[str, bytes] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self._entries: ByteBudgetLRU[bytes] = ByteBudgetLRU(max_bytes, largest=max_bytes // 8)
 
     def get(self, key: str) -> bytes | None:
-        with self._lock:
-            data = self._entries.get(key)
-            if data is not None:
-                self._entries.move_to_end(key)
-            return data
+        return self._entries.get(key)
 
     def set(self, key: str, data: bytes, ttl: int) -> None:
-        if len(data) > self.max_bytes // 8:
-            return
-        with self._lock:
-            old = self._entries.pop(key, None)
-            if old is not None:
-                self._size -= len(old)
-            self._entries[key] = data
-            self._size += len(data)
-            while self._size > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._size -= len(dropped)
+        # The key holds the data version and the time bucket: no expiry needed here.
+        self._entries.put(key, data)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
+        self._entries.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
-from lerend_netwerk.agenda import service as agenda_service
+from lerend_netwerk.agenda.access import coordinator_meeting
+from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.evaluations import service
 from lerend_netwerk.evaluations.forms import EvaluationForm
-from lerend_netwerk.extensions import db, login_manager
+from lerend_netwerk.extensions import db
 
 bp = Blueprint("evaluations", __name__, template_folder="templates")
 
@@ -51,19 +51,10 @@ def answer(token: str):
     return response, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 
-def _coordinator_meeting(slug: str):
-    meeting = agenda_service.get_visible_meeting(slug, current_user)
-    if not current_user.is_authenticated:
-        abort(login_manager.unauthorized())
-    if not current_user.is_coordinator:
-        abort(403)
-    return meeting
-
-
 @bp.get("/sessies/<slug>/evaluatie")
 def results(slug: str):
     """The answers of a session's attendees: average, distribution, comments."""
-    meeting = _coordinator_meeting(slug)
+    meeting = coordinator_meeting(slug)
     return render_template(
         "evaluations/results.html", meeting=meeting, results=service.results(meeting)
     )
@@ -72,12 +63,5 @@ def results(slug: str):
 @bp.get("/sessies/<slug>/evaluatie.csv")
 def results_csv(slug: str):
     """The answers as a CSV file that opens correctly in Excel."""
-    meeting = _coordinator_meeting(slug)
-    return Response(
-        service.results_csv(meeting),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="evaluatie-{meeting.slug}.csv"',
-            "Cache-Control": "no-store",
-        },
-    )
+    meeting = coordinator_meeting(slug)
+    return attachment(service.results_csv(meeting), "text/csv", f"evaluatie-{meeting.slug}.csv")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.indicators import periods, service
 from lerend_netwerk.indicators.forms import PeriodForm
 
@@ -38,11 +39,4 @@ def export(name: str):
     if not form.validate():
         abort(400)
     filename, body = service.export_table(name, form.period(), form.level(), current_user)
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return attachment(body, "text/csv", filename)

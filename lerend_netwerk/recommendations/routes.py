@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required, member_required
+from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.forms import Form
 from lerend_netwerk.db import utcnow
@@ -149,11 +150,7 @@ def _report_download(document: dict[str, Any], fmt: str, name: str) -> Response:
         content_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     else:
         data, content_type = report.to_markdown(document), "text/markdown; charset=utf-8"
-    return Response(
-        data,
-        content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'},
-    )
+    return attachment(data, content_type, f"{name}.{fmt}", private=False)
 
 
 def _render_report(document: dict[str, Any] | None, version: Any, download: Callable):
