@@ -15,6 +15,9 @@ the session (a queued mail, say) is committed or rolled back together with the c
 - `account_activated(user)`: someone accepted an invitation; their guest places become
   the member's.
 - `contribution_reviewed(contribution)`: a review step changed the contribution's status.
+- `reply_posted(post)`, `thread_status_changed(thread, actor=...)`: news in a
+  recommendation thread for its followers; `reply_hidden(post)`: reports hid a reply (its
+  author hears why).
 
 The app factory connects the receivers (`mail.receivers.connect`).
 """
@@ -29,6 +32,9 @@ account_mail = _signals.signal("account-mail")
 guest_mail = _signals.signal("guest-mail")
 account_activated = _signals.signal("account-activated")
 contribution_reviewed = _signals.signal("contribution-reviewed")
+reply_posted = _signals.signal("reply-posted")
+thread_status_changed = _signals.signal("thread-status-changed")
+reply_hidden = _signals.signal("reply-hidden")
 # A coordinator's message to a session's registrants: meeting_message(message,
 # registrations=[...]). An evaluation to mail: evaluation_requested(evaluation, token=...).
 meeting_message = _signals.signal("meeting-message")

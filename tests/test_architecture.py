@@ -26,9 +26,6 @@ CENTRAL = (
     "mail/digest.py",
     "auth/service.py",
 )
-# Threads send their mail (replies, moderation) while the mail package sends the
-# followers' notices and their unsubscribe links: the one cycle left.
-ALLOWED_CYCLE = frozenset({"mail", "recommendations"})
 
 
 def _runtime_imports(tree: ast.AST) -> list[tuple[int, str]]:
@@ -117,14 +114,8 @@ def _describe(graph, group: set[str]) -> str:
 def test_no_import_cycle_between_feature_packages():
     graph = package_graph()
     features = _packages() - SHARED
-    cycles = [group for group in strongly_connected(graph, features) if group != ALLOWED_CYCLE]
+    cycles = strongly_connected(graph, features)
     assert not cycles, "\n".join(_describe(graph, group) for group in cycles)
-
-
-def test_the_allowed_cycle_is_still_one():
-    """When mail stops being a cycle, ALLOWED_CYCLE goes (and the test above guards all)."""
-    groups = strongly_connected(package_graph(), _packages() - SHARED)
-    assert ALLOWED_CYCLE in groups
 
 
 def test_the_cycle_check_finds_a_cycle():

@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from conftest import login, post_form
 from lerend_netwerk.extensions import db
+from lerend_netwerk.mail import threads as notify
 from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.mail.sender import build_message
-from lerend_netwerk.recommendations import notify
+from lerend_netwerk.recommendations import following
 from lerend_netwerk.recommendations.models import Post, ThreadFollow
 
 
@@ -190,7 +191,7 @@ def test_the_unfollow_link_stops_one_thread_in_one_click(
     follow(thread, reader)
     follow(other, reader)
     with app.test_request_context():
-        url = notify.unfollow_url(reader, thread).removeprefix("http://localhost")
+        url = following.unfollow_url(reader, thread).removeprefix("http://localhost")
     page = client.get(url)
     assert page.status_code == 200 and "Niet meer volgen" in page.get_data(as_text=True)
     # A mail client's one-click POST (RFC 8058) carries no form token and no session.

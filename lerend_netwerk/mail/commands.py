@@ -58,7 +58,7 @@ def queue_scheduled_mail() -> tuple[int, int]:
     from lerend_netwerk.evaluations.service import queue_due_evaluations
     from lerend_netwerk.mail.digest import queue_due_digests
     from lerend_netwerk.mail.scheduled import queue_due_reminders
-    from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
+    from lerend_netwerk.mail.threads import queue_due_thread_overviews
     from lerend_netwerk.sqlite import begin_write_transaction
 
     try:
@@ -151,7 +151,7 @@ def evaluations() -> None:
 def digest() -> None:
     """Queue this week's digest and the due overviews of followed threads."""
     from lerend_netwerk.mail.digest import queue_due_digests
-    from lerend_netwerk.recommendations.notify import queue_due_thread_overviews
+    from lerend_netwerk.mail.threads import queue_due_thread_overviews
     from lerend_netwerk.sqlite import begin_write_transaction
 
     begin_write_transaction(db.session)

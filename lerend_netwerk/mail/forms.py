@@ -3,7 +3,7 @@
 from wtforms import BooleanField, RadioField
 
 from lerend_netwerk.core.forms import Form
-from lerend_netwerk.recommendations.notify import THREAD_MAIL_CHOICES
+from lerend_netwerk.recommendations.following import THREAD_MAIL_CHOICES
 
 
 class PreferencesForm(Form):

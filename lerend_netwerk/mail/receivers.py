@@ -19,6 +19,9 @@ from lerend_netwerk.signals import (
     meeting_changed,
     meeting_message,
     registration_changed,
+    reply_hidden,
+    reply_posted,
+    thread_status_changed,
 )
 
 
@@ -108,6 +111,27 @@ def on_evaluation_requested(sender: Any, **extra: Any) -> None:
     queue_evaluation_mail(sender, extra["token"])
 
 
+def on_reply_posted(post: Any, **_extra: Any) -> None:
+    """reply_posted(post): the followers who want every reply."""
+    from lerend_netwerk.mail.threads import notify_reply
+
+    notify_reply(post)
+
+
+def on_thread_status_changed(thread: Any, **extra: Any) -> None:
+    """thread_status_changed(thread, actor=...): the followers who want every change."""
+    from lerend_netwerk.mail.threads import notify_status
+
+    notify_status(thread, extra.get("actor"))
+
+
+def on_reply_hidden(post: Any, **_extra: Any) -> None:
+    """reply_hidden(post): its author hears that a coordinator will look at it."""
+    from lerend_netwerk.mail.threads import tell_author_reply_hidden
+
+    tell_author_reply_hidden(post)
+
+
 def connect() -> None:
     """Subscribe to the signals (idempotent: blinker connects a receiver once).
 
@@ -120,3 +144,6 @@ def connect() -> None:
     contribution_reviewed.connect(on_contribution_reviewed)
     meeting_message.connect(on_meeting_message)
     evaluation_requested.connect(on_evaluation_requested)
+    reply_posted.connect(on_reply_posted)
+    thread_status_changed.connect(on_thread_status_changed)
+    reply_hidden.connect(on_reply_hidden)

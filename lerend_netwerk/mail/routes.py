@@ -9,7 +9,7 @@ from lerend_netwerk.access import member_required
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail import service
 from lerend_netwerk.mail.forms import PreferencesForm, UnsubscribeForm
-from lerend_netwerk.recommendations.notify import set_thread_mail
+from lerend_netwerk.recommendations.following import set_thread_mail
 
 bp = Blueprint("mail", __name__, template_folder="templates")
 

@@ -27,6 +27,7 @@ from lerend_netwerk.recommendations.threads import (
     ensure_member,
     get_post,
 )
+from lerend_netwerk.signals import reply_hidden
 
 
 def flag_threshold() -> int:
@@ -57,31 +58,8 @@ def hide_when_flagged_enough(post: Post) -> bool:
     )
     record_audit(None, "reply.auto_hidden", post, f"reactie #{post.id}: {count} meldingen")
     db.session.flush()
-    _tell_author(post)
+    reply_hidden.send(post)
     return True
-
-
-def _tell_author(post: Post) -> None:
-    """The author hears that the reply is hidden and that a coordinator will look at it."""
-    from lerend_netwerk.mail.messages import render_mail
-    from lerend_netwerk.mail.outbox import queue_mail
-    from lerend_netwerk.recommendations.notify import thread_url
-
-    author = post.author
-    if author is None or not author.active:
-        return
-    thread = post.recommendation
-    text, html = render_mail(
-        "reply_hidden", user=author, thread=thread, post=post, thread_link=thread_url(thread)
-    )
-    queue_mail(
-        author,
-        f"Je reactie is verborgen: {thread.title}",
-        text,
-        html=html,
-        kind="reply_hidden",
-        dedupe_key=f"reply-hidden:{post.id}:{int(post.hidden_at.timestamp())}",
-    )
 
 
 def _hidden_post(slug: str, post_id: int, user: Any) -> Post:

@@ -27,6 +27,7 @@ from lerend_netwerk.recommendations.threads import (
     get_post,
     get_thread,
 )
+from lerend_netwerk.signals import reply_posted
 
 
 def _checked_reply(body: str, stance: str) -> str:
@@ -68,9 +69,7 @@ def add_reply(
     # Whoever takes part follows the thread (as on Discourse); what they saw stays seen.
     if db.session.scalar(follow_query(thread.id, user.id)) is None:
         add_once(ThreadFollow(recommendation_id=thread.id, user_id=user.id))
-    from lerend_netwerk.recommendations.notify import notify_reply
-
-    notify_reply(post)
+    reply_posted.send(post)
     return post
 
 

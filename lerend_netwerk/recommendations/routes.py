@@ -25,9 +25,8 @@ from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import csrf, db
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
-from lerend_netwerk.recommendations import moderation as moderating
 from lerend_netwerk.recommendations import (
-    notify,
+    following,
     reading,
     replies,
     report,
@@ -36,6 +35,7 @@ from lerend_netwerk.recommendations import (
     threads,
     workflow,
 )
+from lerend_netwerk.recommendations import moderation as moderating
 from lerend_netwerk.recommendations.forms import (
     ActionForm,
     EditReplyForm,
@@ -56,7 +56,7 @@ from lerend_netwerk.visibility import is_coordinator
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 bp.add_app_template_filter(markdown_to_text, "markdown_text")
-bp.add_app_template_global(notify.THREAD_MAIL_CHOICES, "thread_mail_choices")
+bp.add_app_template_global(following.THREAD_MAIL_CHOICES, "thread_mail_choices")
 
 
 def _thread_url(slug: str, post_id: int | None = None) -> str:
@@ -354,13 +354,13 @@ def create():
 @csrf.exempt  # the signed link is the proof; mail clients POST it without a form (RFC 8058)
 def unfollow_link(token: str):
     """Stop following one thread from the link in a mail: confirm (GET), do it (POST)."""
-    found = notify.resolve_unfollow(token)
+    found = following.resolve_unfollow(token)
     if found is None:
         abort(404)
     user, thread = found
     done = False
     if request.method == "POST":
-        notify.unfollow(user, thread)
+        following.unfollow(user, thread)
         db.session.commit()
         done = True
     return render_template("recommendations/unfollow.html", thread=thread, user=user, done=done)

@@ -24,6 +24,7 @@ from lerend_netwerk.recommendations.threads import (
     ensure_coordinator,
     get_thread,
 )
+from lerend_netwerk.signals import thread_status_changed
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import VISIBILITIES
 
@@ -55,9 +56,7 @@ def change_status(
     thread.status_reason = reason
     thread.status_changed_at = now or utcnow()
     db.session.flush()
-    from lerend_netwerk.recommendations.notify import notify_status
-
-    notify_status(thread, user)
+    thread_status_changed.send(thread, actor=user)
     return thread
 
 

@@ -17,56 +17,21 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.calendar.links import site_url
-from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.mail.messages import queue_rendered, render_mail
+from lerend_netwerk.mail.outbox import queue_mail
+from lerend_netwerk.mail.scheduled import _existing_keys
+from lerend_netwerk.recommendations.following import thread_url, unfollow_url
 from lerend_netwerk.recommendations.models import Post, Recommendation, ThreadFollow
 from lerend_netwerk.timeutil import BRUSSELS, nl_date
 from lerend_netwerk.visibility import can_see
 
-THREAD_MAIL_CHOICES = {
-    "direct": "Meteen: een mail bij elke nieuwe reactie of status",
-    "dagelijks": "Eén keer per dag een overzicht",
-    "wekelijks": "Eén keer per week een overzicht",
-    "nooit": "Geen mails over gevolgde aanbevelingen",
-}
 DIGEST_FREQUENCIES = {"dagelijks": timedelta(days=1), "wekelijks": timedelta(days=7)}
-
-
-# --- the one-click unfollow link ------------------------------------------------------
-
-
-def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="thread-unfollow")
-
-
-def unfollow_token(user: Any, thread: Recommendation) -> str:
-    return _serializer().dumps([user.id, thread.id])
-
-
-def unfollow_url(user: Any, thread: Recommendation) -> str:
-    token = unfollow_token(user, thread)
-    return site_url() + site_path("recommendations.unfollow_link", token=token)
-
-
-def read_unfollow_token(token: str) -> tuple[int, int] | None:
-    """(user id, thread id) of a valid link; None for anything tampered with."""
-    try:
-        value = _serializer().loads(token)
-    except BadSignature:
-        return None
-    if (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
-    ):
-        return value[0], value[1]
-    return None
 
 
 def _headers(user: Any, thread: Recommendation) -> dict[str, str]:
@@ -74,12 +39,6 @@ def _headers(user: Any, thread: Recommendation) -> dict[str, str]:
         "List-Unsubscribe": f"<{unfollow_url(user, thread)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-
-
-def thread_url(thread: Recommendation, post: Post | None = None) -> str:
-    from lerend_netwerk.recommendations.threads import thread_url_path
-
-    return f"{site_url()}{thread_url_path(thread, post)}"
 
 
 # --- right away -----------------------------------------------------------------------
@@ -114,8 +73,6 @@ def _mail_direct_followers(
 ) -> int:
     """Queue `template` for every follower who wants each change right away, except
     `exclude` (who caused it); how many mails were queued."""
-    from lerend_netwerk.mail.messages import queue_rendered
-
     queued = 0
     for user in _followers(thread, preference="direct", exclude=exclude):
         queued += queue_rendered(
@@ -231,9 +188,6 @@ def thread_news(user: Any, start: datetime, end: datetime) -> list[ThreadNews]:
 def queue_due_thread_overviews(now: datetime | None = None) -> int:
     """Queue the daily and weekly overviews that are due; idempotent per period."""
     from lerend_netwerk.auth.models import User
-    from lerend_netwerk.mail.messages import render_mail
-    from lerend_netwerk.mail.outbox import queue_mail
-    from lerend_netwerk.mail.scheduled import _existing_keys
 
     now = now or utcnow()
     queued = 0
@@ -277,38 +231,23 @@ def queue_due_thread_overviews(now: datetime | None = None) -> int:
     return queued
 
 
-# --- unfollowing from a mail ----------------------------------------------------------
+# --- to the author of a reply that was hidden -----------------------------------------
 
 
-def resolve_unfollow(token: str) -> tuple[Any, Recommendation] | None:
-    """The member and thread of an unfollow link; None when it is invalid or stale."""
-    from lerend_netwerk.auth.models import User
-
-    found = read_unfollow_token(token)
-    if found is None:
-        return None
-    user, thread = db.session.get(User, found[0]), db.session.get(Recommendation, found[1])
-    if user is None or thread is None:
-        return None
-    return user, thread
-
-
-def unfollow(user: Any, thread: Recommendation) -> bool:
-    """Stop following; False when the member no longer followed the thread."""
-    follow = db.session.scalar(
-        select(ThreadFollow).where(
-            ThreadFollow.recommendation_id == thread.id, ThreadFollow.user_id == user.id
-        )
+def tell_author_reply_hidden(post: Post) -> None:
+    """The author hears that the reply is hidden and that a coordinator will look at it."""
+    author = post.author
+    if author is None or not author.active:
+        return
+    thread = post.recommendation
+    text, html = render_mail(
+        "reply_hidden", user=author, thread=thread, post=post, thread_link=thread_url(thread)
     )
-    if follow is None:
-        return False
-    db.session.delete(follow)
-    db.session.flush()
-    return True
-
-
-def set_thread_mail(user: Any, preference: str) -> None:
-    if preference not in THREAD_MAIL_CHOICES:
-        raise ValueError(preference)
-    user.thread_mail = preference
-    db.session.flush()
+    queue_mail(
+        author,
+        f"Je reactie is verborgen: {thread.title}",
+        text,
+        html=html,
+        kind="reply_hidden",
+        dedupe_key=f"reply-hidden:{post.id}:{int(post.hidden_at.timestamp())}",
+    )
