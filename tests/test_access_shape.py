@@ -28,15 +28,19 @@ def imported_names(tree: ast.AST, module: str) -> set[str]:
     return names
 
 
+# Flask-SQLAlchemy's helpers that abort(404) themselves.
+ABORTING_HELPERS = {"abort", "get_or_404", "one_or_404", "first_or_404"}
+
+
 def calls_abort(tree: ast.AST) -> list[int]:
-    """Lines that call flask's abort, by name or as flask.abort."""
+    """Lines that call flask's abort (by name or as flask.abort) or an *_or_404 helper."""
     lines = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func
-        if (isinstance(func, ast.Name) and func.id == "abort") or (
-            isinstance(func, ast.Attribute) and func.attr == "abort"
+        if (isinstance(func, ast.Name) and func.id in ABORTING_HELPERS) or (
+            isinstance(func, ast.Attribute) and func.attr in ABORTING_HELPERS
         ):
             lines.append(node.lineno)
     return lines
@@ -66,6 +70,8 @@ def test_no_service_calls_abort():
     [
         ("from flask import abort\ndef f():\n    abort(404)\n", [3]),
         ("import flask\ndef f():\n    flask.abort(403)\n", [3]),
+        ("def f():\n    return db.one_or_404(select(X))\n", [2]),
+        ("def f():\n    return db.get_or_404(X, 1)\n", [2]),
         ("def f():\n    raise NotFoundError()\n", []),
     ],
 )

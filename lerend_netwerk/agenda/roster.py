@@ -18,6 +18,7 @@ from lerend_netwerk.agenda.service import (
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.auth.service import email_problem
 from lerend_netwerk.core.csvexport import to_csv
+from lerend_netwerk.core.errors import one_or_not_found
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.timeutil import local_isoformat
@@ -64,7 +65,7 @@ def set_check_in(
     meeting: Meeting, registration_id: int, present: bool | None = None
 ) -> Registration:
     """Mark a registrant present or not (None toggles); 404 if not of this session."""
-    registration = db.one_or_404(
+    registration = one_or_not_found(
         select(Registration).where(
             Registration.id == registration_id, Registration.meeting_id == meeting.id
         )

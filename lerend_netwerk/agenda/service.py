@@ -37,7 +37,7 @@ from lerend_netwerk.agenda.models import (
     Meeting,
     Registration,
 )
-from lerend_netwerk.core.errors import NotFoundError
+from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin
@@ -310,7 +310,7 @@ def _registrations_for(user: Any, meetings: list[Meeting]) -> dict[int, Registra
 
 def get_meeting(slug: str) -> Meeting:
     """The session with this slug, whoever asks; 404 if there is none."""
-    return db.one_or_404(select(Meeting).where(Meeting.slug == slug))
+    return one_or_not_found(select(Meeting).where(Meeting.slug == slug))
 
 
 def get_visible_meeting(slug: str, user: Any) -> Meeting:

@@ -23,7 +23,12 @@ from lerend_netwerk.contributions.models import (
     Contribution,
 )
 from lerend_netwerk.core.audit import record_audit
-from lerend_netwerk.core.errors import ForbiddenError, NotFoundError
+from lerend_netwerk.core.errors import (
+    ForbiddenError,
+    NotFoundError,
+    get_or_not_found,
+    one_or_not_found,
+)
 from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -71,7 +76,7 @@ def kind_from_slug(word: str) -> str:
 
 def proeftuin_for_contribution(slug: str, user: Any) -> Proeftuin:
     """The proeftuin `user` wants to send input for; 404 if unknown, 403 if not theirs."""
-    proeftuin = db.one_or_404(select(Proeftuin).where(Proeftuin.slug == slug))
+    proeftuin = one_or_not_found(select(Proeftuin).where(Proeftuin.slug == slug))
     if not can_contribute(user, proeftuin):
         raise ForbiddenError()
     return proeftuin
@@ -134,7 +139,7 @@ def contribution_sections(contribution: Contribution) -> dict[str, str]:
 
 def get_contribution(contribution_id: int, user: Any) -> Contribution:
     """A contribution its author or a coordinator may see; 404 for anybody else."""
-    contribution = db.get_or_404(Contribution, contribution_id)
+    contribution = get_or_not_found(Contribution, contribution_id)
     if is_coordinator(user):
         return contribution
     if is_member(user) and contribution.author_id == user.id:
@@ -144,12 +149,12 @@ def get_contribution(contribution_id: int, user: Any) -> Contribution:
 
 def get_for_review(contribution_id: int) -> Contribution:
     """Any contribution by id (the caller is a coordinator); 404 if unknown."""
-    return db.get_or_404(Contribution, contribution_id)
+    return get_or_not_found(Contribution, contribution_id)
 
 
 def get_for_revision(contribution_id: int, user: Any) -> Contribution:
     """The author's own contribution, which they may now change; 404 or 403 otherwise."""
-    contribution = db.get_or_404(Contribution, contribution_id)
+    contribution = get_or_not_found(Contribution, contribution_id)
     if not is_member(user) or contribution.author_id != user.id:
         raise NotFoundError()
     if contribution.status != CHANGES_REQUESTED:

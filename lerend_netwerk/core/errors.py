@@ -7,9 +7,12 @@ that refuses an action to this user `ForbiddenError`, one that needs a signed-in
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from werkzeug.exceptions import HTTPException, Unauthorized
 
 from lerend_netwerk.extensions import db
@@ -37,6 +40,22 @@ class SignInRequired(AccessError):
     """Only for signed-in users (views send visitors to the login page first): a 401."""
 
     code = 401
+
+
+def one_or_not_found(statement: Any) -> Any:
+    """The one row `statement` selects; NotFoundError when there is none (or several)."""
+    try:
+        return db.session.execute(statement).scalar_one()
+    except (NoResultFound, MultipleResultsFound):
+        raise NotFoundError() from None
+
+
+def get_or_not_found(model: type, ident: Any) -> Any:
+    """The row of `model` with primary key `ident`; NotFoundError when there is none."""
+    found = db.session.get(model, ident)
+    if found is None:
+        raise NotFoundError()
+    return found
 
 
 MESSAGES = {

@@ -9,7 +9,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from lerend_netwerk.core.errors import NotFoundError
+from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
@@ -112,7 +112,7 @@ def library(user: Any, args: Any) -> dict[str, Any]:
 
 def get_practice(slug: str, user: Any) -> Practice:
     """The practice with this slug if `user` may see it; 404 otherwise (drafts, members-only)."""
-    practice = db.one_or_404(
+    practice = one_or_not_found(
         select(Practice)
         .where(Practice.slug == slug)
         .options(selectinload(Practice.themes), selectinload(Practice.proeftuin))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
-from lerend_netwerk.core.errors import NotFoundError
+from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -56,7 +56,7 @@ def list_proeftuinen(
 
 def get_proeftuin(slug: str) -> Proeftuin:
     """The proeftuin with this slug; 404 if unknown."""
-    return db.one_or_404(select(Proeftuin).where(Proeftuin.slug == slug))
+    return one_or_not_found(select(Proeftuin).where(Proeftuin.slug == slug))
 
 
 def visible_reports(proeftuin: Proeftuin, user: Any) -> list[VisitReport]:
@@ -109,7 +109,7 @@ def _hosted(ids: list[int], user: Any, past_limit: int | None = None) -> dict[st
 def organisation_page(slug: str, user: Any) -> dict[str, Any]:
     """An organisation with its proeftuinen, the sessions they host and their practices,
     as far as `user` may see them."""
-    organisation = db.one_or_404(select(Organisation).where(Organisation.slug == slug))
+    organisation = one_or_not_found(select(Organisation).where(Organisation.slug == slug))
     ids = [proeftuin.id for proeftuin in organisation.proeftuinen]
     return {
         "organisation": organisation,
@@ -132,7 +132,7 @@ def all_themes() -> list[Theme]:
 
 def get_visible_report(slug: str, user: Any) -> VisitReport:
     """The report with this slug if `user` may see it; 404 otherwise."""
-    report = db.one_or_404(
+    report = one_or_not_found(
         select(VisitReport)
         .where(VisitReport.slug == slug)
         .options(selectinload(VisitReport.proeftuin))
@@ -177,7 +177,7 @@ def proeftuin_choices() -> list[tuple[str, str]]:
 
 def get_report_for_edit(slug: str) -> VisitReport:
     """Any report by slug, drafts included (the caller is a coordinator); 404 if unknown."""
-    return db.one_or_404(select(VisitReport).where(VisitReport.slug == slug))
+    return one_or_not_found(select(VisitReport).where(VisitReport.slug == slug))
 
 
 def save_report(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lerend_netwerk.core.content_types import content_types
+from lerend_netwerk.core.errors import one_or_not_found
 from lerend_netwerk.extensions import db
 from lerend_netwerk.themes.models import Theme
 
@@ -22,7 +23,7 @@ def list_themes() -> list[Theme]:
 def theme_overview(slug: str, user: Any) -> dict[str, Any]:
     """A theme with everything on it that `user` may see: upcoming and past sessions,
     proeftuinen, practices, threads, and the visit reports of the proeftuinen on it."""
-    theme = db.one_or_404(select(Theme).where(Theme.slug == slug))
+    theme = one_or_not_found(select(Theme).where(Theme.slug == slug))
     overview: dict[str, Any] = {"theme": theme}
     for content_type in content_types.with_hook("theme_listing"):
         overview.update(content_type.theme_listing(theme, user))
