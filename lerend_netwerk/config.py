@@ -130,6 +130,8 @@ class DefaultConfig:
     FEED_REFRESH_MINUTES = 60
     # Memory for cached feed bodies per worker.
     FEED_CACHE_MAX_BYTES = 32 * 1024 * 1024
+    # Memory for serialised events per worker (a changed feed rebuilds only changed ones).
+    FEED_EVENT_CACHE_MAX_BYTES = 32 * 1024 * 1024
 
     # Pages for visitors, rendered once per change (lerend_netwerk/core/pagecache.py).
     PAGE_CACHE_ENABLED = True

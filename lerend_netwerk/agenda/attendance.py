@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.models import Meeting, Registration
+from lerend_netwerk.config import setting
 from lerend_netwerk.extensions import db
 
 
@@ -105,7 +106,7 @@ def render_sheet(meeting: Meeting, *, for_pdf: bool = False) -> str:
         for_pdf=for_pdf,
         # The PDF is made without fetching anything: its stylesheet goes in whole.
         stylesheet=_stylesheet() if for_pdf else "",
-        site_name=current_app.config.get("SITE_NAME", "Lerend netwerk duaal leren"),
+        site_name=setting(current_app.config, "SITE_NAME"),
     )
 
 

@@ -118,6 +118,6 @@ def event_cache(app: Flask | None = None) -> EventCache:
     if cache is None:
         cache = app.extensions.setdefault(
             "calendar_event_cache",
-            EventCache(int(app.config.get("FEED_EVENT_CACHE_MAX_BYTES", DEFAULT_MAX_BYTES))),
+            EventCache(int(setting(app.config, "FEED_EVENT_CACHE_MAX_BYTES"))),
         )
     return cache

@@ -30,6 +30,7 @@ from flask import Flask, Response, current_app, g, request, session
 from sqlalchemy import event, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from lerend_netwerk.config import DefaultConfig, setting
 from lerend_netwerk.core.lru import ByteBudgetLRU
 from lerend_netwerk.core.models import DataVersion
 from lerend_netwerk.db import utcnow
@@ -78,7 +79,7 @@ UNVERSIONED_TABLES = frozenset(
 
 VERSION_ROW = 1
 _CHANGED = "data_version_changed"
-DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+DEFAULT_MAX_BYTES = DefaultConfig.PAGE_CACHE_MAX_BYTES
 
 
 # --- the data version -------------------------------------------------------------
@@ -281,7 +282,7 @@ def page_store(app: Flask | None = None) -> MemoryStore | RedisStore:
         if url:
             store = RedisStore(url)
         else:
-            store = MemoryStore(int(app.config.get("PAGE_CACHE_MAX_BYTES") or DEFAULT_MAX_BYTES))
+            store = MemoryStore(int(setting(app.config, "PAGE_CACHE_MAX_BYTES")))
         store = app.extensions.setdefault("page_cache", store)
     return store
 
@@ -314,7 +315,7 @@ def _candidate() -> bool:
     return (
         request.method in ("GET", "HEAD")
         and request.endpoint in CACHEABLE_ENDPOINTS
-        and bool(current_app.config.get("PAGE_CACHE_ENABLED", True))
+        and bool(setting(current_app.config, "PAGE_CACHE_ENABLED"))
         and is_visitor_request()
     )
 
