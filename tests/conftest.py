@@ -322,6 +322,47 @@ def make_recommendation(app, make_theme) -> Callable[..., Any]:
     return factory
 
 
+def members_sharing_one_password(
+    count: int, email: str = "lid{n:02d}@example.be", name: str = "Lid {n:02d}"
+) -> list[Any]:
+    """`count` members with PASSWORD and one shared hash (hashing each would only cost
+    time); `email` and `name` are formatted with the member's number `n`."""
+    from lerend_netwerk.auth.models import User
+
+    template = User(email="template@example.be", name="Template")
+    template.set_password(PASSWORD)
+    users = [
+        User(
+            email=email.format(n=n),
+            name=name.format(n=n),
+            role="member",
+            password_hash=template.password_hash,
+        )
+        for n in range(count)
+    ]
+    db.session.add_all(users)
+    db.session.commit()
+    return users
+
+
+def signed_in_over_http(base: str, email: str) -> tuple[Any, str]:
+    """A `requests` session signed in at a running server, with its CSRF token."""
+    import requests
+
+    browser = requests.Session()
+    token = CSRF_RE.search(browser.get(f"{base}/login", timeout=30).text).group(1)
+    response = browser.post(
+        f"{base}/login",
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert response.status_code == 302, response.text[:300]
+    # Flask-WTF keeps one CSRF secret per session: the token stays valid after sign-in.
+    token = CSRF_RE.search(browser.get(f"{base}/account", timeout=30).text).group(1)
+    return browser, token
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

@@ -17,9 +17,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from conftest import PASSWORD, gunicorn_server
+from conftest import gunicorn_server, members_sharing_one_password, signed_in_over_http
 from lerend_netwerk.agenda.models import Registration
-from lerend_netwerk.auth.models import User
 from lerend_netwerk.extensions import db
 
 pytestmark = pytest.mark.slow
@@ -38,40 +37,6 @@ def server(app, database_url: str, tmp_path: Path) -> Iterator[str]:
     env = {"FLASK_SECRET_KEY": "load-test-secret", "FLASK_RATELIMIT_ENABLED": "false"}
     with gunicorn_server(tmp_path, database_url, workers=WORKERS, env=env) as base:
         yield base
-
-
-def _make_users(count: int) -> list[User]:
-    """Members that share one password hash (hashing 30 times would only cost time)."""
-    template = User(email="template@example.be", name="Template")
-    template.set_password(PASSWORD)
-    users = [
-        User(
-            email=f"deelnemer{n:02d}@example.be",
-            name=f"Deelnemer {n:02d}",
-            role="member",
-            password_hash=template.password_hash,
-        )
-        for n in range(count)
-    ]
-    db.session.add_all(users)
-    db.session.commit()
-    return users
-
-
-def _signed_in(base: str, user: User) -> tuple[requests.Session, str]:
-    """A browser-like session signed in as `user`, with its CSRF token."""
-    browser = requests.Session()
-    token = CSRF_RE.search(browser.get(f"{base}/login", timeout=30).text).group(1)
-    response = browser.post(
-        f"{base}/login",
-        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-        timeout=60,
-    )
-    assert response.status_code == 302, response.text[:300]
-    # Flask-WTF keeps one CSRF secret per session: the token stays valid after sign-in.
-    token = CSRF_RE.search(browser.get(f"{base}/account", timeout=30).text).group(1)
-    return browser, token
 
 
 def _all_at_once(jobs: list[tuple[requests.Session, str, str]]) -> list[requests.Response]:
@@ -101,11 +66,13 @@ def _registrations(meeting_id: int) -> list[Registration]:
 
 def test_concurrent_registrations_never_overbook(server, make_meeting):
     meeting = make_meeting(slug="drukke-intervisie", capacity=CAPACITY)
-    users = _make_users(USERS)
+    users = members_sharing_one_password(
+        USERS, email="deelnemer{n:02d}@example.be", name="Deelnemer {n:02d}"
+    )
     by_id = {user.id: user for user in users}
 
     with ThreadPoolExecutor(max_workers=8) as pool:
-        browsers = list(pool.map(lambda user: _signed_in(server, user), users))
+        browsers = list(pool.map(lambda user: signed_in_over_http(server, user.email), users))
 
     register_url = f"{server}/sessies/{meeting.slug}/inschrijven"
     jobs = [(browser, register_url, token) for browser, token in browsers]

@@ -18,9 +18,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from conftest import PASSWORD, gunicorn_server
+from conftest import gunicorn_server, members_sharing_one_password, signed_in_over_http
 from lerend_netwerk.agenda.models import Registration
-from lerend_netwerk.auth.models import User
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
 
@@ -39,37 +38,6 @@ def server(app, database_url: str, tmp_path: Path) -> Iterator[str]:
     env = {"FLASK_SECRET_KEY": "guests-load-secret", "FLASK_RATELIMIT_ENABLED": "false"}
     with gunicorn_server(tmp_path, database_url, workers=WORKERS, env=env) as base:
         yield base
-
-
-def _members(count: int) -> list[User]:
-    template = User(email="template@example.be", name="Template")
-    template.set_password(PASSWORD)
-    users = [
-        User(
-            email=f"lid{n:02d}@school.be",
-            name=f"Lid {n:02d}",
-            role="member",
-            password_hash=template.password_hash,
-        )
-        for n in range(count)
-    ]
-    db.session.add_all(users)
-    db.session.commit()
-    return users
-
-
-def _signed_in(base: str, email: str) -> tuple[requests.Session, str]:
-    browser = requests.Session()
-    token = CSRF_RE.search(browser.get(f"{base}/login", timeout=30).text).group(1)
-    response = browser.post(
-        f"{base}/login",
-        data={"email": email, "password": PASSWORD, "csrf_token": token},
-        allow_redirects=False,
-        timeout=60,
-    )
-    assert response.status_code == 302, response.text[:300]
-    token = CSRF_RE.search(browser.get(f"{base}/account", timeout=30).text).group(1)
-    return browser, token
 
 
 def _visitor(base: str, slug: str) -> tuple[requests.Session, str]:
@@ -116,11 +84,13 @@ def _link(address: str) -> str:
 
 def test_guests_and_members_at_once_never_overbook_or_hold_two_places(server, make_meeting):
     meeting = make_meeting(slug="slotsessie-druk", capacity=CAPACITY, open_to_guests=True)
-    members = _members(MEMBERS)
+    members = members_sharing_one_password(
+        MEMBERS, email="lid{n:02d}@school.be", name="Lid {n:02d}"
+    )
     slug = meeting.slug
     emails = [user.email for user in members]  # read here: the threads have no app context
     with ThreadPoolExecutor(max_workers=8) as pool:
-        signed_in = list(pool.map(lambda email: _signed_in(server, email), emails))
+        signed_in = list(pool.map(lambda email: signed_in_over_http(server, email), emails))
         visitors = list(pool.map(lambda _: _visitor(server, slug), range(GUESTS + 1)))
 
     register = f"{server}/sessies/{meeting.slug}/inschrijven"

@@ -8,29 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from conftest import CSRF_RE, PASSWORD
-from lerend_netwerk.auth.models import PasswordResetRequest, ThrottleEvent, User
+from conftest import CSRF_RE, PASSWORD, members_sharing_one_password
+from lerend_netwerk.auth.models import PasswordResetRequest, ThrottleEvent
 from lerend_netwerk.extensions import db
 
 LOCKED_ACCOUNT = "Er is te vaak een verkeerd wachtwoord ingegeven voor dit e-mailadres"
 LOCKED_NETWORK = "Vanaf jouw netwerk is te vaak een verkeerd wachtwoord ingegeven"
-
-
-def _members(count: int) -> list[User]:
-    """Members sharing one password hash (hashing sixty times would only cost time)."""
-    template = User(email="template@example.be", name="Template")
-    template.set_password(PASSWORD)
-    users = [
-        User(
-            email=f"lid{n:02d}@example.be",
-            name=f"Lid {n:02d}",
-            password_hash=template.password_hash,
-        )
-        for n in range(count)
-    ]
-    db.session.add_all(users)
-    db.session.commit()
-    return users
 
 
 def _sign_in(app, email: str, password: str, address: str = "127.0.0.1"):
@@ -53,7 +36,7 @@ def _age_throttle_rows(minutes: int) -> None:
 
 
 def test_sixty_members_behind_one_address_sign_in_within_a_minute(app):
-    members = _members(60)
+    members = members_sharing_one_password(60)
     # A room with typos: a wrong password now and then from the same address.
     for member in members[:20]:
         assert _sign_in(app, member.email, "verkeerd wachtwoord").status_code == 200
