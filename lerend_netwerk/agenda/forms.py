@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from wtforms import (
     BooleanField,
     DateTimeField,
@@ -26,6 +28,19 @@ from lerend_netwerk.core.slugs import SLUG_RE
 from lerend_netwerk.visibility import VISIBILITY_LABELS
 
 INVALID_TIME = INVALID_MESSAGE
+
+
+def check_session_slug(field: StringField, exclude: Any = None) -> None:
+    """A typed slug (trimmed) follows the slug rule and is free; left empty, it is made
+    from the title when the session is saved."""
+    value = (field.data or "").strip()
+    field.data = value
+    if not value:
+        return
+    if not SLUG_RE.match(value):
+        raise ValidationError("Gebruik enkel kleine letters, cijfers en koppeltekens.")
+    if slug_taken(value, exclude=exclude):
+        raise ValidationError("Deze korte naam is al in gebruik: kies een andere.")
 
 
 class RegistrationForm(Form):
@@ -168,15 +183,7 @@ class MeetingForm(Form):
             del self.slug
 
     def validate_slug(self, field: StringField) -> None:
-        value = (field.data or "").strip()
-        field.data = value
-        if not value:
-            # Left empty: made from the title when the session is saved.
-            return
-        if not SLUG_RE.match(value):
-            raise ValidationError("Gebruik enkel kleine letters, cijfers en koppeltekens.")
-        if slug_taken(value, exclude=self._meeting):
-            raise ValidationError("Deze korte naam is al in gebruik: kies een andere.")
+        check_session_slug(field, exclude=self._meeting)
 
     def validate_online_url(self, field: URLField) -> None:
         if field.data and not field.data.startswith(("https://", "http://")):

@@ -4,10 +4,9 @@ duplicating a session."""
 from __future__ import annotations
 
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional
 
-from lerend_netwerk.agenda.forms import INVALID_TIME, SLUG_RE
-from lerend_netwerk.agenda.meetings import slug_taken
+from lerend_netwerk.agenda.forms import INVALID_TIME, check_session_slug
 from lerend_netwerk.agenda.models import MESSAGE_AUDIENCE_LABELS
 from lerend_netwerk.core.flemish_time import FlemishDateTimeField
 from lerend_netwerk.core.forms import Form
@@ -58,11 +57,4 @@ class DuplicateForm(Form):
     )
 
     def validate_slug(self, field: StringField) -> None:
-        value = (field.data or "").strip()
-        field.data = value
-        if not value:
-            return
-        if not SLUG_RE.match(value):
-            raise ValidationError("Gebruik enkel kleine letters, cijfers en koppeltekens.")
-        if slug_taken(value):
-            raise ValidationError("Deze korte naam is al in gebruik: kies een andere.")
+        check_session_slug(field)
