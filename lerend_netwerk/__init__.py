@@ -130,8 +130,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Meld je aan om deze pagina te zien."
     login_manager.login_message_category = "info"
     from lerend_netwerk.core.pagecache import init_pagecache
+    from lerend_netwerk.files.storage import init_storage
 
     init_pagecache(app)
+    init_storage(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine)
         if db.engine.dialect.name == "sqlite":

@@ -133,6 +133,13 @@ class DefaultConfig:
     # Memory for serialised events per worker (a changed feed rebuilds only changed ones).
     FEED_EVENT_CACHE_MAX_BYTES = 32 * 1024 * 1024
 
+    # Attached files (lerend_netwerk/files, docs/files.md): where they are stored (None: a
+    # `files` folder in the instance folder; a shared mount when several hosts serve the
+    # platform), the largest file and the most in one upload request.
+    FILES_ROOT: str | None = None
+    FILES_MAX_BYTES = 25 * 1024 * 1024
+    FILES_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+
     # Pages for visitors, rendered once per change (lerend_netwerk/core/pagecache.py).
     PAGE_CACHE_ENABLED = True
     # How long a page that depends on the clock is served at most (seconds).

@@ -11,6 +11,7 @@ from lerend_netwerk.auth.models import (
 from lerend_netwerk.contributions.models import Contribution
 from lerend_netwerk.core.models import AuditEvent, DataVersion
 from lerend_netwerk.evaluations.models import Evaluation
+from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
 from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin, VisitReport
@@ -29,11 +30,14 @@ from lerend_netwerk.themes.models import Theme
 __all__ = [
     "Abbreviation",
     "AccountToken",
+    "Attachment",
+    "AttachmentVersion",
     "AuditEvent",
     "Contribution",
     "DataVersion",
     "Endorsement",
     "Evaluation",
+    "FileBlob",
     "FinalReport",
     "Flag",
     "LoginSession",

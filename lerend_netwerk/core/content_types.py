@@ -52,6 +52,25 @@ class SearchIndexing:
 
 
 @dataclass(frozen=True)
+class AttachmentHost:
+    """How a kind of document carries files (`lerend_netwerk.files`).
+
+    `load(parent_id)` returns the document (or None); `can_view(user, doc)` is whether
+    `user` may see the document and so its files (the document's own visibility rule);
+    `can_manage(user, doc)` whether they may upload, rename, replace and remove files.
+    `search_key(doc)` is the search document whose text includes the files' text (None:
+    the files are not searched), so a changed file re-indexes its parent.
+    """
+
+    load: Callable[[int], Any]
+    can_view: Callable[[Any, Any], bool]
+    can_manage: Callable[[Any, Any], bool]
+    search_key: Callable[[Any], Key | None] | None = None
+    # The directory name of its files in the content format is the document's slug.
+    slug: Callable[[Any], str] = lambda doc: doc.slug
+
+
+@dataclass(frozen=True)
 class ContentType:
     """One kind of content and what every central module needs to know about it."""
 
@@ -85,6 +104,8 @@ class ContentType:
     proeftuin_listing: Callable[[list[int], Any, int | None], dict[str, list[Any]]] | None = None
     # The proeftuin's own page only: `proeftuin_page(proeftuin, user)` -> {section: items}.
     proeftuin_page: Callable[[Any, Any], dict[str, list[Any]]] | None = None
+    # Files on its documents (None: its documents carry no files).
+    attachments: AttachmentHost | None = None
 
 
 class ContentTypeRegistry:

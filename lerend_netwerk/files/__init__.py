@@ -1,0 +1,1 @@
+"""Files attached to documents: storage, versions, downloads and the text inside them."""
