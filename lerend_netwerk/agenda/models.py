@@ -142,6 +142,8 @@ class Registration(TimestampMixin, Base):
     lower-case, for members and guests alike: one address holds one place per session.
     """
 
+    # Its network is its meeting's (networks.access).
+    NETWORK_VIA = "meeting"
     __tablename__ = "registration"
     __table_args__ = (
         UniqueConstraint("meeting_id", "user_id"),
@@ -272,6 +274,7 @@ class MeetingMessage(Base):
     """A mail a coordinator sent to a session's registrants (or with its cancellation):
     the session's history, kept for the coordinators."""
 
+    NETWORK_VIA = "meeting"
     __tablename__ = "meeting_message"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lerend_netwerk.db import Base, TimestampMixin, utcnow
 
 if TYPE_CHECKING:
+    from lerend_netwerk.networks.models import NetworkMembership
     from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
     from lerend_netwerk.themes.models import Theme
 
@@ -84,6 +85,11 @@ class User(UserMixin, TimestampMixin, Base):
         secondary=proeftuin_members, back_populates="members", order_by="Proeftuin.title"
     )
     expertise: Mapped[list[Theme]] = relationship(secondary=user_themes, order_by="Theme.title")
+    # The networks this person belongs to, with a role in each: loaded once per request
+    # (the request's user is loaded per request) and read by `networks.access`.
+    network_memberships: Mapped[list[NetworkMembership]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="NetworkMembership.id"
+    )
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
@@ -120,9 +126,17 @@ class User(UserMixin, TimestampMixin, Base):
         return self.active
 
     @property
+    def network_roles(self) -> dict[int, str]:
+        """network id -> "member" or "coordinator" (`networks.access` reads this)."""
+        return {m.network_id: m.role for m in self.network_memberships}
+
+    @property
     def is_coordinator(self) -> bool:
-        """Coordinators and admins run sessions, write reports and moderate."""
-        return self.role in ("coordinator", "admin")
+        """Coordinators of at least one network, and admins: they run sessions, write
+        reports and moderate (`networks.access.can_coordinate` says which documents)."""
+        return self.role == "admin" or any(
+            m.role == "coordinator" for m in self.network_memberships
+        )
 
     @property
     def is_admin(self) -> bool:

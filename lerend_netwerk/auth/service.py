@@ -27,6 +27,7 @@ from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.templating import absolute_url
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.membership import join
 from lerend_netwerk.signals import account_mail
 
 MIN_PASSWORD_LENGTH = 10
@@ -81,8 +82,13 @@ def create_user(
     role: str = "member",
     password: str | None = None,
     organisation=None,
+    network_id: int | None = None,
 ) -> User:
-    """Create an account; the e-mail must be new (case-insensitively)."""
+    """Create an account; the e-mail must be new (case-insensitively).
+
+    The account belongs to `network_id` (the default network when None): as coordinator
+    there when `role` is coordinator or admin, else as member.
+    """
     email = User.normalise_email(email)
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
@@ -100,6 +106,7 @@ def create_user(
         user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    join(user, network_id, "member" if role == "member" else "coordinator")
     return user
 
 
@@ -370,13 +377,19 @@ def invite(
     role: str = "member",
     organisation=None,
     proeftuinen=(),
+    network_id: int | None = None,
 ) -> User:
-    """Create an account without a password and mail a link to choose one."""
+    """Create an account without a password and mail a link to choose one; the account
+    belongs to `network_id` (the default network when None)."""
 
     if role != "member" and not inviter.is_admin:
         raise AccountError("Enkel beheerders kunnen coördinatoren of beheerders uitnodigen.")
     user = create_user(
-        email=email, name=name or email.split("@")[0], role=role, organisation=organisation
+        email=email,
+        name=name or email.split("@")[0],
+        role=role,
+        organisation=organisation,
+        network_id=network_id,
     )
     user.proeftuinen = list(proeftuinen)
     token = issue_token(user, "invite", INVITATION_VALIDITY)

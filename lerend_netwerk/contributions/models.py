@@ -59,6 +59,8 @@ contribution_themes = Table(
 class Contribution(TimestampMixin, Base):
     """Input from a member of a proeftuin, reviewed by the coordinators."""
 
+    # Its network is its proeftuin's (networks.access).
+    NETWORK_VIA = "proeftuin"
     __tablename__ = "contribution"
 
     id: Mapped[int] = mapped_column(primary_key=True)

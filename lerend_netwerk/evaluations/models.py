@@ -20,6 +20,8 @@ class Evaluation(Base):
     does not let anyone answer in someone else's name.
     """
 
+    # Its network is its meeting's (networks.access).
+    NETWORK_VIA = "meeting"
     __tablename__ = "evaluation"
 
     id: Mapped[int] = mapped_column(primary_key=True)

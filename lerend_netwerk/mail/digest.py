@@ -19,6 +19,7 @@ from lerend_netwerk.core.content_types import content_types
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.scheduled import _existing_keys, _setting, queue_unsubscribable
+from lerend_netwerk.networks.access import coordinated_networks, networks_of
 from lerend_netwerk.timeutil import BRUSSELS, nl_date
 from lerend_netwerk.visibility import audience, visible_clause
 
@@ -110,14 +111,15 @@ def queue_due_digests(now: datetime | None = None) -> int:
     )
     keys = {user.id: f"digest:{user.id}:{week_key}" for user in users}
     existing = _existing_keys(list(keys.values()))
-    # The content depends only on what the reader may see: build it once per audience.
-    digests: dict[str, Digest] = {}
+    # The content depends only on what the reader may see: build it once per audience
+    # (their kind of reader and their networks).
+    digests: dict[tuple[Any, ...], Digest] = {}
     queued = 0
     for user in users:
         key = keys[user.id]
         if key in existing:
             continue
-        who = audience(user)
+        who = (audience(user), frozenset(networks_of(user)), frozenset(coordinated_networks(user)))
         if who not in digests:
             digests[who] = build_digest(user, now, moment)
         digest = digests[who]

@@ -105,6 +105,8 @@ class Proeftuin(SlugMixin, TimestampMixin, Base):
 class VisitReport(SlugMixin, TimestampMixin, Base):
     """A coordinators' visit report on the network's fixed template."""
 
+    # Its network is its proeftuin's (networks.access).
+    NETWORK_VIA = "proeftuin"
     __tablename__ = "visit_report"
     DRAFT = "draft"
 

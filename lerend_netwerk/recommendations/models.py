@@ -93,6 +93,8 @@ class Recommendation(SlugMixin, TimestampMixin, Base):
 class Post(TimestampMixin, Base):
     """A reply in a recommendation thread, with a stance."""
 
+    # Its network is its recommendation's (networks.access).
+    NETWORK_VIA = "recommendation"
     __tablename__ = "post"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -20,9 +20,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lerend_netwerk.core.content_types import Key, SearchIndexing, content_types
-from lerend_netwerk.visibility import can_see
+from lerend_netwerk.networks.access import coordinated_networks, network_id_of, networks_of
+from lerend_netwerk.visibility import can_see, is_admin, is_member
 
-AUDIENCES = ("public", "member", "coordinator")
+# The audiences a document can be indexed for: everybody ("public"), members of any
+# network ("member"), the members and the coordinators of one network
+# ("network:<id>", "coordinator:<id>"), every coordinator (for kinds outside the
+# networks: "coordinator") and admins ("admin"). A reader searches the union of theirs
+# (`audiences_for`). A document everybody sees is indexed for all of AUDIENCES.
+AUDIENCES = ("public", "member", "coordinator", "admin")
 
 
 _indexings: tuple[int, dict[str, SearchIndexing]] = (-1, {})
@@ -78,16 +84,50 @@ class _Viewer:
 
     is_authenticated = True
 
-    def __init__(self, coordinator: bool) -> None:
-        self.is_coordinator = coordinator
+    def __init__(self, roles: dict[int, str], *, admin: bool = False) -> None:
+        self.network_roles = roles
+        self.is_admin = admin
+        self.is_coordinator = admin or "coordinator" in roles.values()
 
 
-_VIEWERS = {"public": None, "member": _Viewer(False), "coordinator": _Viewer(True)}
+# A network id no document has: members and coordinators "of another network".
+_ELSEWHERE = -1
+STAND_INS = {
+    "public": None,
+    "member": _Viewer({_ELSEWHERE: "member"}),
+    "coordinator": _Viewer({_ELSEWHERE: "coordinator"}),
+    "admin": _Viewer({}, admin=True),
+}
 
 
 def audiences_of(obj: Any) -> tuple[str, ...]:
-    """The audiences ('public', 'member', 'coordinator') that may see `obj`."""
-    return tuple(name for name in AUDIENCES if can_see(_VIEWERS[name], obj))
+    """The audiences (see AUDIENCES) that may see `obj`, asked of visibility.can_see."""
+    found = [name for name, viewer in STAND_INS.items() if can_see(viewer, obj)]
+    network_id = network_id_of(obj)
+    member_here = _Viewer({network_id: "member"}) if network_id is not None else None
+    if member_here is not None and "member" not in found and can_see(member_here, obj):
+        found.append(f"network:{network_id}")
+    if network_id is not None and "coordinator" not in found:
+        found.append(f"coordinator:{network_id}")
+    return tuple(found)
+
+
+def audiences_for(user: Any) -> tuple[str, ...]:
+    """The audiences a reader searches: the union of what each of them sees."""
+    if is_admin(user):
+        return ("admin",)
+    if not is_member(user):
+        return ("public",)
+    found = ["public"]
+    mine = networks_of(user)
+    if mine:
+        found.append("member")
+    found.extend(f"network:{nid}" for nid in sorted(mine))
+    coordinated = coordinated_networks(user)
+    if coordinated:
+        found.append("coordinator")
+    found.extend(f"coordinator:{nid}" for nid in sorted(coordinated))
+    return tuple(found)
 
 
 @dataclass

@@ -288,10 +288,18 @@ def _names_type_with_next(word: str, following: list[tuple[str, int, int]]) -> b
 
 
 def allowed_docs(
-    handle: IndexHandle, searcher: Searcher, audience: str, filters: dict[str, str | None]
+    handle: IndexHandle,
+    searcher: Searcher,
+    audience: str | tuple[str, ...],
+    filters: dict[str, str | None],
 ) -> set[int]:
-    """Document numbers `audience` may see, narrowed by the type/theme/level filters."""
-    allowed = handle.facet_sets(searcher, "audience").get(audience, set())
+    """Document numbers `audience` (one, or the union of several) may see, narrowed by
+    the type/theme/level filters."""
+    sets = handle.facet_sets(searcher, "audience")
+    names = (audience,) if isinstance(audience, str) else audience
+    allowed: set[int] = set()
+    for name in names:
+        allowed |= sets.get(name, set())
     for name, fieldname in FACET_FIELDS.items():
         value = filters.get(name)
         if value and allowed:
@@ -524,7 +532,7 @@ class Outcome:
 def run(
     handle: IndexHandle,
     text: str | None,
-    audience: str,
+    audience: str | tuple[str, ...],
     filters: dict[str, str | None],
     page: int = 1,
     per_page: int = 10,

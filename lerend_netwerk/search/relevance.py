@@ -12,20 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lerend_netwerk.search.documents import STAND_INS
+
 TOP = 3
 
 
-class _Viewer:
-    is_authenticated = True
-
-    def __init__(self, coordinator: bool) -> None:
-        self.is_coordinator = coordinator
-
-
+# A member (of a network none of the judged documents is in) and a coordinator who
+# sees everything, drafts included.
 VIEWERS: dict[str, Any] = {
     "public": None,
-    "member": _Viewer(False),
-    "coordinator": _Viewer(True),
+    "member": STAND_INS["member"],
+    "coordinator": STAND_INS["admin"],
 }
 
 

@@ -28,11 +28,10 @@ from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
 from lerend_netwerk.search import sync
 from lerend_netwerk.search.details import hit_details
-from lerend_netwerk.search.documents import doc_types, indexings, type_labels
+from lerend_netwerk.search.documents import audiences_for, doc_types, indexings, type_labels
 from lerend_netwerk.search.index import SCHEMA_VERSION, fold
 from lerend_netwerk.search.models import Abbreviation
 from lerend_netwerk.search.sync import SyncResult
-from lerend_netwerk.visibility import audience
 
 PER_PAGE = 10
 MAX_PAGE = 1000
@@ -119,7 +118,7 @@ def search(
     outcome = search_query.run(
         sync.handle_for(app),
         text,
-        audience(user),
+        audiences_for(user),
         filters,
         page=page,
         per_page=per_page,
