@@ -2,7 +2,9 @@
 
 Views use the decorators (`member_required`, `coordinator_required`, `admin_required`);
 a view that must first look its object up (a hidden one is a 404 before any sign-in)
-calls `require_member`/`require_coordinator` after the lookup. Visitors go to the
+calls `require_member`/`require_coordinator` after the lookup, and one that acts on one
+network's document `require_coordinator_of(doc)`: a coordinator of another network gets
+403. Visitors go to the
 login page, signed-in users without the role get 403. What a user may see or do with
 one object is a rule of `lerend_netwerk.visibility`.
 """
@@ -17,7 +19,7 @@ from flask import abort
 from flask_login import current_user
 
 from lerend_netwerk.extensions import login_manager
-from lerend_netwerk.visibility import is_admin, is_coordinator, is_member
+from lerend_netwerk.visibility import can_coordinate, is_admin, is_coordinator, is_member
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,6 +51,12 @@ def _requires(check: Callable[[Any], bool]) -> Callable[[F], F]:
         return wrapper  # type: ignore[return-value]
 
     return decorator
+
+
+def require_coordinator_of(doc: Any) -> None:
+    """A coordinator of `doc`'s network (or an admin): visitors sign in first, members
+    and coordinators of other networks get 403."""
+    _require(lambda user: can_coordinate(user, doc))
 
 
 member_required = _requires(is_member)

@@ -62,6 +62,14 @@ def build_session_report(meeting: Meeting) -> SearchDocument | None:
     audiences = audiences_of(meeting)
     if not meeting.report_is_public:
         audiences = tuple(name for name in audiences if name != "public")
+    if meeting.report_visibility == "network":
+        # Only the session's own network: its members, its coordinators, admins.
+        own = (f"network:{meeting.network_id}", f"coordinator:{meeting.network_id}")
+        audiences = tuple(
+            dict.fromkeys(
+                [name for name in audiences if name not in ("member", "coordinator")] + list(own)
+            )
+        )
     host = meeting.host
     return document_of(
         meeting,

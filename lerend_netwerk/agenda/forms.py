@@ -109,7 +109,8 @@ class ReportForm(Form):
     visibility = SelectField(
         "Wie mag het verslag lezen?",
         choices=[
-            ("members", "De leden van het netwerk"),
+            ("members", "De leden van de netwerken"),
+            ("network", "Enkel de leden van dit netwerk"),
             ("public", "Iedereen (enkel bij een openbare sessie)"),
         ],
         default="members",

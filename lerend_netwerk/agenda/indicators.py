@@ -27,7 +27,6 @@ from lerend_netwerk.indicators.sql import count_distinct_if, count_if, flag
 from lerend_netwerk.levels import LEVELS
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.timeutil import to_local
-from lerend_netwerk.visibility import visible_clause
 
 Scope = Any  # indicators.figures.Scope: period, level, viewer, now
 
@@ -41,7 +40,7 @@ def _meetings(scope: Scope, *columns: Any) -> Select:
         .where(
             Meeting.starts_at >= scope.period.starts,
             Meeting.starts_at < scope.period.ends,
-            visible_clause(Meeting, scope.viewer),
+            scope.visible(Meeting),
         )
     )
     if scope.level:
@@ -119,7 +118,7 @@ def registration_grid(scope: Scope) -> dict[tuple[str | None, int], dict[str, in
         Meeting.starts_at >= scope.period.starts,
         Meeting.starts_at < scope.period.ends,
         Meeting.status != "cancelled",
-        visible_clause(Meeting, scope.viewer),
+        scope.visible(Meeting),
     )
     never_seated = _never_seated()
     per_session = (

@@ -40,11 +40,13 @@ from lerend_netwerk.agenda.models import (
 from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.access import is_network_member, networks_of
 from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin
 from lerend_netwerk.sqlite import begin_write_transaction
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import nl_datetime
 from lerend_netwerk.visibility import (
+    can_coordinate,
     can_see,
     is_member,
     may_see_online_link,
@@ -350,14 +352,22 @@ def registration_closed_reason(meeting: Meeting, now: datetime | None = None) ->
     return None
 
 
-def shows_online_link(registration: Registration | None, user: Any) -> bool:
+def shows_online_link(
+    registration: Registration | None, user: Any, meeting: Meeting | None = None
+) -> bool:
     """Whether `user` sees the online link: visibility.may_see_online_link, the one rule."""
-    return may_see_online_link(user, registration.status if registration else None)
+    meeting = meeting or (registration.meeting if registration else None)
+    return may_see_online_link(user, registration.status if registration else None, meeting)
 
 
 def may_read_report(meeting: Meeting, user: Any) -> bool:
-    """The verslag is for the network's members; for everybody when it is public."""
-    return meeting.report_is_public or is_member(user)
+    """The verslag is for the members of every network ("members"), for the session's
+    own network ("network"), or for everybody when it is public (and the session is)."""
+    if meeting.report_is_public:
+        return True
+    if meeting.report_visibility == "network":
+        return is_network_member(user, meeting.network_id) or can_coordinate(user, meeting)
+    return is_member(user) and (bool(networks_of(user)) or can_coordinate(user, meeting))
 
 
 def attendance_count(meeting: Meeting) -> int | None:
@@ -399,7 +409,7 @@ def meeting_page(slug: str, user: Any) -> MeetingPage:
         seats=seats(meeting),
         registration=registration,
         closed_reason=registration_closed_reason(meeting),
-        show_online_url=shows_online_link(registration, user),
+        show_online_url=shows_online_link(registration, user, meeting),
         show_report=may_read_report(meeting, user),
         attended=attendance_count(meeting),
     )

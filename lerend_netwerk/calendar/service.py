@@ -31,10 +31,10 @@ from lerend_netwerk.core.pagecache import version_and_time
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.access import coordinated_networks, network_roles
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import (
     can_see,
-    is_coordinator,
     may_see_online_link,
     visible_clause,
 )
@@ -338,9 +338,10 @@ def personal_feed_source(token: str) -> FeedSource | None:
         .where(*conditions)
     ).one()
     count, reg_latest, meeting_latest, any_reg_latest, theme_latest, links_count, links_sum = row
-    coordinator = is_coordinator(user)
     fingerprint = (
+        # What the owner may see depends on their role in each network.
         user.role,
+        tuple(sorted(network_roles(user).items())),
         count,
         reg_latest,
         meeting_latest,
@@ -376,7 +377,11 @@ def personal_feed_source(token: str) -> FeedSource | None:
         meetings = _meetings([Meeting.id.in_(list(statuses))]) if statuses else []
         # The member's SEQUENCE and LAST-MODIFIED: the ones their invitations carried.
         revisions = {m.id: ((m.sequence or 0) + own[m.id][0], own[m.id][1]) for m in meetings}
-        online = True if coordinator else {i for i, s in statuses.items() if s == "confirmed"}
+        # The online link: confirmed places, and the sessions of networks they coordinate.
+        coordinated = coordinated_networks(current)
+        online = {i for i, s in statuses.items() if s == "confirmed"} | {
+            m.id for m in meetings if m.network_id in coordinated
+        }
         return ics.build_feed(
             meetings,
             name="Mijn sessies – Lerend netwerk duaal leren",
@@ -429,7 +434,7 @@ def session_feed_source(slug: str, user: Any) -> FeedSource | None:
         status = None
     else:
         revision = ((meeting.sequence or 0) + (own.sequence or 0), own.updated_at)
-    online = may_see_online_link(user, status)
+    online = may_see_online_link(user, status, meeting)
     themes = tuple((theme.id, theme.title, theme.updated_at) for theme in meeting.themes)
     fingerprint = (meeting.updated_at, meeting.sequence, status, revision, online, themes)
     feed = ("session", meeting.id, status, online)

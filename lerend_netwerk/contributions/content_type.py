@@ -10,6 +10,7 @@ from lerend_netwerk.contributions.models import ACCEPTED, Contribution
 from lerend_netwerk.core.content_types import ContentType
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.sql import count_if
+from lerend_netwerk.networks.access import coordinated_networks
 from lerend_netwerk.proeftuinen.models import Proeftuin
 
 
@@ -24,13 +25,16 @@ def _indicators(scope: Any) -> dict[str, int]:
         Contribution.reviewed_at >= period.starts,
         Contribution.reviewed_at < period.ends,
     )
-    # Contributions are seen by coordinators only (the indicators' audience): no
-    # visibility clause of their own.
+    # Contributions are seen by coordinators only (the indicators' audience): those of
+    # the networks the viewer coordinates.
     contributions = (
         select(count_if(submitted_in), count_if(accepted_in))
         .select_from(Contribution)
         .join(Proeftuin, Contribution.proeftuin_id == Proeftuin.id)
-        .where(or_(submitted_in, accepted_in))
+        .where(
+            or_(submitted_in, accepted_in),
+            Proeftuin.network_id.in_(sorted(coordinated_networks(scope.viewer))),
+        )
     )
     if scope.level:
         contributions = contributions.where(Proeftuin.level == scope.level)

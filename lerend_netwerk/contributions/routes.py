@@ -118,14 +118,14 @@ def edit(contribution_id: int):
 @coordinator_required
 def queue():
     """Coordinators: the contributions waiting for review."""
-    return render_template("contributions/queue.html", **service.review_queue())
+    return render_template("contributions/queue.html", **service.review_queue(current_user))
 
 
 @bp.post("/bijdragen/<int:contribution_id>/wijzigingen-vragen")
 @coordinator_required
 def request_changes(contribution_id: int):
     """Coordinators: send a contribution back with a comment."""
-    contribution = service.get_for_review(contribution_id)
+    contribution = service.get_for_review(contribution_id, current_user)
     form = RequestChangesForm(prefix="changes")
     if not form.validate_on_submit():
         return _detail(contribution, changes_form=form, status=400)
@@ -140,7 +140,7 @@ def request_changes(contribution_id: int):
 @coordinator_required
 def accept(contribution_id: int):
     """Coordinators: accept a contribution; it is published as a practice or report."""
-    contribution = service.get_for_review(contribution_id)
+    contribution = service.get_for_review(contribution_id, current_user)
     form = AcceptForm(prefix="accept")
     if not form.validate_on_submit():
         return _detail(contribution, accept_form=form, status=400)
@@ -157,7 +157,7 @@ def accept(contribution_id: int):
 @coordinator_required
 def decline(contribution_id: int):
     """Coordinators: decline a contribution with a reason."""
-    contribution = service.get_for_review(contribution_id)
+    contribution = service.get_for_review(contribution_id, current_user)
     form = DeclineForm(prefix="decline")
     if not form.validate_on_submit():
         return _detail(contribution, decline_form=form, status=400)

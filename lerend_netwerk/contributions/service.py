@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.auth.models import User
@@ -32,6 +32,11 @@ from lerend_netwerk.core.errors import (
 from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.access import (
+    check_coordinates,
+    coordinated_networks,
+    network_column_in,
+)
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.access import can_contribute
 from lerend_netwerk.proeftuinen.models import Proeftuin, VisitReport
@@ -49,7 +54,13 @@ from lerend_netwerk.proeftuinen.service import (
 from lerend_netwerk.signals import contribution_reviewed
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import to_local
-from lerend_netwerk.visibility import VISIBILITIES, can_see, is_coordinator, is_member
+from lerend_netwerk.visibility import (
+    VISIBILITIES,
+    can_coordinate,
+    can_see,
+    is_coordinator,
+    is_member,
+)
 
 
 class ContributionError(ValueError):
@@ -83,9 +94,15 @@ def proeftuin_for_contribution(slug: str, user: Any) -> Proeftuin:
 
 
 def contributable_proeftuinen(user: Any) -> list[Proeftuin]:
-    """The proeftuinen `user` may send input for: their own, or all for coordinators."""
+    """The proeftuinen `user` may send input for: their own, and those of the networks
+    they coordinate."""
     if is_coordinator(user):
-        query = select(Proeftuin)
+        query = select(Proeftuin).where(
+            or_(
+                network_column_in(Proeftuin, coordinated_networks(user)),
+                Proeftuin.members.any(User.id == user.id),
+            )
+        )
     elif is_member(user):
         query = select(Proeftuin).where(Proeftuin.members.any(User.id == user.id))
     else:
@@ -138,18 +155,22 @@ def contribution_sections(contribution: Contribution) -> dict[str, str]:
 
 
 def get_contribution(contribution_id: int, user: Any) -> Contribution:
-    """A contribution its author or a coordinator may see; 404 for anybody else."""
+    """A contribution its author or a coordinator of its network may see; 404 for
+    anybody else."""
     contribution = get_or_not_found(Contribution, contribution_id)
-    if is_coordinator(user):
+    if can_coordinate(user, contribution):
         return contribution
     if is_member(user) and contribution.author_id == user.id:
         return contribution
     raise NotFoundError()
 
 
-def get_for_review(contribution_id: int) -> Contribution:
-    """Any contribution by id (the caller is a coordinator); 404 if unknown."""
-    return get_or_not_found(Contribution, contribution_id)
+def get_for_review(contribution_id: int, user: Any) -> Contribution:
+    """A contribution for a coordinator of its network; 404 if unknown, 403 for a
+    coordinator of another network."""
+    contribution = get_or_not_found(Contribution, contribution_id)
+    check_coordinates(user, contribution)
+    return contribution
 
 
 def get_for_revision(contribution_id: int, user: Any) -> Contribution:
@@ -199,7 +220,7 @@ def proeftuin_contributions(proeftuin: Proeftuin, user: Any) -> list[ProeftuinCo
     visibility.py) for everybody; the ones still under review for coordinators and the
     proeftuin's own members; declined ones for coordinators and their author. Only the
     author and coordinators open a contribution itself (get_contribution)."""
-    coordinator = is_coordinator(user)
+    coordinator = can_coordinate(user, proeftuin)
     insider = can_contribute(user, proeftuin)
     query = (
         select(Contribution)
@@ -236,10 +257,13 @@ def proeftuin_contributions(proeftuin: Proeftuin, user: Any) -> list[ProeftuinCo
     return listed
 
 
-def review_queue(limit_decided: int = 20) -> dict[str, list[Contribution]]:
-    """Coordinators: waiting for review, waiting for the author, and recently decided."""
-    base = select(Contribution).options(
-        selectinload(Contribution.proeftuin), selectinload(Contribution.author)
+def review_queue(user: Any, limit_decided: int = 20) -> dict[str, list[Contribution]]:
+    """Coordinators: waiting for review, waiting for the author, and recently decided,
+    for the networks `user` coordinates."""
+    base = (
+        select(Contribution)
+        .where(network_column_in(Contribution, coordinated_networks(user)))
+        .options(selectinload(Contribution.proeftuin), selectinload(Contribution.author))
     )
     open_items = db.session.scalars(
         base.where(Contribution.status.in_(OPEN_STATUSES)).order_by(
@@ -336,6 +360,7 @@ def _publish_practice(contribution: Contribution, visibility: str, slug: str | N
         body=contribution.body,
         level=contribution.proeftuin.level,
         proeftuin=contribution.proeftuin,
+        network_id=contribution.proeftuin.network_id,
         status="published",
         visibility=visibility,
         published_at=utcnow(),

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
 
 from lerend_netwerk import timeutil
 from lerend_netwerk.markdown import render_markdown
-from lerend_netwerk.visibility import VISIBILITY_LABELS
+from lerend_netwerk.visibility import VISIBILITY_LABELS, can_coordinate
 
 NAVIGATION = (
     ("agenda.index", "Agenda"),
@@ -52,6 +53,12 @@ def _once(format_function: Callable[..., str]) -> Callable[..., str]:
     return functools.lru_cache(maxsize=4096)(format_function)
 
 
+def _can_coordinate(doc: Any) -> bool:
+    from flask_login import current_user
+
+    return can_coordinate(current_user, doc)
+
+
 def init_templating(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown,
@@ -70,6 +77,8 @@ def init_templating(app: Flask) -> None:
         absolute_url=absolute_url,
         nl_timespan=_once(timeutil.nl_timespan),
         nl_timespan_short=_once(timeutil.nl_timespan_short),
+        # Whether the reader coordinates this document's network (its coordinator tools).
+        can_coordinate=_can_coordinate,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -16,7 +16,6 @@ from lerend_netwerk.evaluations.models import Evaluation
 from lerend_netwerk.extensions import db
 from lerend_netwerk.proeftuinen.models import Proeftuin
 from lerend_netwerk.timeutil import LOCALE, to_local
-from lerend_netwerk.visibility import visible_clause
 
 ALL_SESSIONS_LABEL = "Alle sessies"
 
@@ -40,7 +39,7 @@ def _scores(scope: Any) -> dict[tuple[str, int], list[int]]:
             Meeting.status != "cancelled",
             Meeting.starts_at >= period.starts,
             Meeting.starts_at < period.ends,
-            visible_clause(Meeting, scope.viewer),
+            scope.visible(Meeting),
         )
     )
     if scope.level:

@@ -7,10 +7,14 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import ColumnElement, and_
+
 from lerend_netwerk.indicators import charts
 from lerend_netwerk.indicators.periods import Period
 from lerend_netwerk.indicators.tables import DataTable, Rate
 from lerend_netwerk.levels import LEVEL_LABELS
+from lerend_netwerk.networks.access import coordinated_networks, network_column_in
+from lerend_netwerk.visibility import visible_clause
 
 ALL_LEVELS_LABEL = "Alle niveaus"
 NO_HOST_LABEL = "Zonder proeftuin"
@@ -35,6 +39,14 @@ class Scope:
     level: str | None
     viewer: Any
     now: datetime
+
+    def visible(self, model: Any) -> ColumnElement[bool]:
+        """Rows of `model` the indicators count: what the viewer may see, of the networks
+        they coordinate (an admin: all)."""
+        return and_(
+            visible_clause(model, self.viewer),
+            network_column_in(model, coordinated_networks(self.viewer)),
+        )
 
 
 @dataclass

@@ -81,7 +81,7 @@ def invite_attachment(meeting: Meeting, method: str, registration: Registration)
         organizer=organizer,
         rsvp=organizer is not None,
         registration_status=registration.status,
-        include_online=may_see_online_link(registration.user, registration.status),
+        include_online=may_see_online_link(registration.user, registration.status, meeting),
         sequence=registration.itip_sequence,
         last_modified=registration.updated_at,
     )
@@ -129,7 +129,7 @@ def queue_registration_mail(registration: Registration, change: str) -> None:
         registration=registration,
         position=position,
         meeting_url=session_url(meeting.slug),
-        show_online=may_see_online_link(registration.user, registration.status),
+        show_online=may_see_online_link(registration.user, registration.status, meeting),
         guest_url=_guest_url(registration),
     )
     queue_mail(
@@ -177,7 +177,7 @@ def queue_meeting_mails(meeting: Meeting, change: str, message: str = "") -> int
             message=message,
             registration=registration,
             meeting_url=session_url(meeting.slug),
-            show_online=may_see_online_link(registration.user, registration.status),
+            show_online=may_see_online_link(registration.user, registration.status, meeting),
             guest_url=_guest_url(registration),
         )
         mail = queue_mail(

@@ -117,6 +117,6 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             key,
             meeting=meeting,
             meeting_url=session_url(meeting.slug),
-            show_online=may_see_online_link(user, registration.status),
+            show_online=may_see_online_link(user, registration.status, meeting),
         )
     return queued

@@ -18,6 +18,7 @@ from typing import Any
 from flask import g, has_app_context
 from sqlalchemy import ColumnElement, select
 
+from lerend_netwerk.core.errors import ForbiddenError
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.models import Network
 
@@ -113,6 +114,13 @@ def can_coordinate(user: Any, doc: Any) -> bool:
     return is_network_coordinator(user, network_id)
 
 
+def check_coordinates(user: Any, doc: Any) -> None:
+    """ForbiddenError unless `user` coordinates `doc`'s network (a service's check after
+    it found a document the user may see)."""
+    if not can_coordinate(user, doc):
+        raise ForbiddenError("Dit hoort bij een netwerk dat je niet coördineert.")
+
+
 def network_column_in(model: Any, network_ids: set[int]) -> ColumnElement[bool]:
     """SQL: rows of `model` whose network (own or through `NETWORK_VIA`) is one of these."""
     if "network_id" in model.__table__.c:
@@ -136,6 +144,7 @@ def has_network(model: Any) -> bool:
 __all__ = [
     "all_network_ids",
     "can_coordinate",
+    "check_coordinates",
     "coordinated_networks",
     "forget_all_network_ids",
     "has_network",

@@ -123,7 +123,7 @@ def _indicators(scope: Any) -> dict[str, int]:
             Practice.status == "published",
             practice_date >= period.starts,
             practice_date < period.ends,
-            visible_clause(Practice, scope.viewer),
+            scope.visible(Practice),
         )
     )
     if scope.level:

@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 
 from lerend_netwerk.auth.models import proeftuin_members
 from lerend_netwerk.extensions import db
-from lerend_netwerk.visibility import is_coordinator, is_member
+from lerend_netwerk.visibility import can_coordinate, is_member
 
 
 def is_proeftuin_member(user: Any, proeftuin: Any) -> bool:
@@ -28,5 +28,5 @@ def is_proeftuin_member(user: Any, proeftuin: Any) -> bool:
 
 
 def can_contribute(user: Any, proeftuin: Any) -> bool:
-    """Members of the proeftuin, coordinators and admins may send input for it."""
-    return is_coordinator(user) or is_proeftuin_member(user, proeftuin)
+    """Members of the proeftuin, its network's coordinators and admins may send input."""
+    return can_coordinate(user, proeftuin) or is_proeftuin_member(user, proeftuin)

@@ -212,7 +212,7 @@ def _report_indicators(scope: Any) -> dict[str, int]:
         )
         .select_from(VisitReport)
         .join(Proeftuin, VisitReport.proeftuin_id == Proeftuin.id)
-        .where(visible_clause(VisitReport, scope.viewer))
+        .where(scope.visible(VisitReport))
     )
     if scope.level:
         visits = visits.where(Proeftuin.level == scope.level)

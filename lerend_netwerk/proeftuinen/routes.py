@@ -93,7 +93,7 @@ def new_report():
 @coordinator_required
 def edit_report(slug: str):
     """Coordinators: change a visit report, draft or published."""
-    visit_report = service.get_report_for_edit(slug)
+    visit_report = service.get_report_for_edit(slug, current_user)
     form = ReportForm(
         data={
             "title": visit_report.title,
@@ -110,7 +110,7 @@ def edit_report(slug: str):
 
 def _report_form(form: ReportForm, visit_report: VisitReport | None):
     """Render, preview or save the report form (shared by new and edit)."""
-    form.proeftuin.choices = [("", "Kies een proeftuin"), *service.proeftuin_choices()]
+    form.proeftuin.choices = [("", "Kies een proeftuin"), *service.proeftuin_choices(current_user)]
     preview = None
     status = 200
     if form.is_submitted() and form.preview.data:
@@ -155,7 +155,9 @@ def _report_form(form: ReportForm, visit_report: VisitReport | None):
 @coordinator_required
 def publish_report(slug: str):
     """Coordinators: publish a report (status published, published_at now)."""
-    visit_report = service.publish_report(service.get_report_for_edit(slug), actor=current_user)
+    visit_report = service.publish_report(
+        service.get_report_for_edit(slug, current_user), actor=current_user
+    )
     db.session.commit()
     flash("Het verslag is gepubliceerd.", "success")
     return redirect(url_for("proeftuinen.report", slug=visit_report.slug))
@@ -165,7 +167,9 @@ def publish_report(slug: str):
 @coordinator_required
 def unpublish_report(slug: str):
     """Coordinators: take a report back to draft."""
-    visit_report = service.unpublish_report(service.get_report_for_edit(slug), actor=current_user)
+    visit_report = service.unpublish_report(
+        service.get_report_for_edit(slug, current_user), actor=current_user
+    )
     db.session.commit()
     flash("Het verslag is terug een concept: enkel coördinatoren zien het.", "info")
     return redirect(url_for("proeftuinen.report", slug=visit_report.slug))

@@ -14,6 +14,11 @@ from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.core.slugs import slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.access import (
+    check_coordinates,
+    coordinated_networks,
+    network_column_in,
+)
 from lerend_netwerk.proeftuinen.access import can_contribute
 from lerend_netwerk.proeftuinen.models import (
     LEVEL_LABELS,
@@ -30,7 +35,7 @@ from lerend_netwerk.proeftuinen.sections import (
     split_sections,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import VISIBILITIES, can_see, visible_clause
+from lerend_netwerk.visibility import VISIBILITIES, can_coordinate, can_see, visible_clause
 
 # Paths under /verslagen/ that are pages, not reports.
 RESERVED_REPORT_SLUGS = frozenset({"nieuw", "overzicht"})
@@ -168,16 +173,24 @@ class ReportInput:
     sections: dict[str, str] | None = None
 
 
-def proeftuin_choices() -> list[tuple[str, str]]:
-    """(slug, title) of every proeftuin, for a select field."""
-    return [
-        (p.slug, p.title) for p in db.session.scalars(select(Proeftuin).order_by(Proeftuin.title))
-    ]
+def proeftuin_choices(user: Any) -> list[tuple[str, str]]:
+    """(slug, title) of the proeftuinen of the networks `user` coordinates, for a select."""
+    query = (
+        select(Proeftuin)
+        .where(network_column_in(Proeftuin, coordinated_networks(user)))
+        .order_by(Proeftuin.title)
+    )
+    return [(p.slug, p.title) for p in db.session.scalars(query)]
 
 
-def get_report_for_edit(slug: str) -> VisitReport:
-    """Any report by slug, drafts included (the caller is a coordinator); 404 if unknown."""
-    return one_or_not_found(select(VisitReport).where(VisitReport.slug == slug))
+def get_report_for_edit(slug: str, user: Any) -> VisitReport:
+    """A report by slug, drafts included, for a coordinator of its network: 404 if
+    unknown or hidden from `user`, 403 for coordinators of another network."""
+    report = one_or_not_found(select(VisitReport).where(VisitReport.slug == slug))
+    if not can_see(user, report):
+        raise NotFoundError()
+    check_coordinates(user, report)
+    return report
 
 
 def save_report(
@@ -187,6 +200,8 @@ def save_report(
     proeftuin = db.session.scalar(select(Proeftuin).where(Proeftuin.slug == data.proeftuin_slug))
     if proeftuin is None:
         raise ReportError("proeftuin", "Kies een bestaande proeftuin.")
+    if not can_coordinate(author, proeftuin):
+        raise ReportError("proeftuin", "Kies een proeftuin van een netwerk dat je coördineert.")
     if data.visibility not in VISIBILITIES:
         raise ReportError("visibility", "Kies een geldige zichtbaarheid.")
     slug = (data.slug or "").strip()
@@ -266,7 +281,11 @@ def report_overview(
     query = (
         select(VisitReport)
         .join(VisitReport.proeftuin)
-        .where(visible_clause(VisitReport, user))
+        .where(
+            visible_clause(VisitReport, user),
+            # The side-by-side overview is coordinators' data: their networks' reports.
+            network_column_in(VisitReport, coordinated_networks(user)),
+        )
         .options(selectinload(VisitReport.proeftuin).selectinload(Proeftuin.themes))
         .order_by(Proeftuin.level, Proeftuin.title, VisitReport.visited.desc(), VisitReport.id)
     )

@@ -210,7 +210,7 @@ def recommendations_by_status(scope: Any) -> dict[str, int]:
         .where(
             started >= scope.period.starts,
             started < scope.period.ends,
-            visible_clause(Recommendation, scope.viewer),
+            scope.visible(Recommendation),
         )
         .group_by(Recommendation.status)
     )

@@ -19,10 +19,12 @@ from lerend_netwerk.config import setting
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.access import coordinated_networks, network_column_in
 from lerend_netwerk.recommendations.models import FLAG_REASONS, Flag, Post
 from lerend_netwerk.recommendations.threads import (
     RecommendationError,
     add_once,
+    ensure_coordinates,
     ensure_coordinator,
     ensure_member,
     get_post,
@@ -66,6 +68,7 @@ def _hidden_post(slug: str, post_id: int, user: Any) -> Post:
     """A hidden reply, for a coordinator's decision on it."""
     ensure_coordinator(user)
     post = get_post(slug, post_id, user)
+    ensure_coordinates(user, post)
     if not post.is_hidden:
         raise RecommendationError("Deze reactie is niet verborgen.")
     return post
@@ -125,6 +128,7 @@ def hideable_post(slug: str, post_id: int, user: Any) -> Post:
     """A visible reply a coordinator may hide."""
     ensure_coordinator(user)
     post = get_post(slug, post_id, user)
+    ensure_coordinates(user, post)
     if post.is_hidden:
         raise RecommendationError("Deze reactie is al verborgen.")
     return post
@@ -159,6 +163,7 @@ def dismiss_flags(slug: str, post_id: int, user: Any) -> int:
     """A coordinator judges the reports unfounded: the reply stays, it leaves the queue."""
     ensure_coordinator(user)
     post = get_post(slug, post_id, user)
+    ensure_coordinates(user, post)
     count = _resolve_flags(post, utcnow())
     if not count:
         raise RecommendationError("Er zijn geen open meldingen voor deze reactie.")
@@ -180,7 +185,11 @@ def moderation_queue(user: Any) -> dict[str, list[Post]]:
                 joinedload(Post.recommendation),
                 joinedload(Post.author),
             )
-            .where(Post.flags.any(Flag.resolved_at.is_(None)), Post.hidden_at.is_(None))
+            .where(
+                Post.flags.any(Flag.resolved_at.is_(None)),
+                Post.hidden_at.is_(None),
+                network_column_in(Post, coordinated_networks(user)),
+            )
             .order_by(open_count.desc(), Post.created_at)
         ).unique()
     )
@@ -193,7 +202,10 @@ def moderation_queue(user: Any) -> dict[str, list[Post]]:
                 joinedload(Post.author),
                 joinedload(Post.hidden_by),
             )
-            .where(Post.hidden_at.is_not(None))
+            .where(
+                Post.hidden_at.is_not(None),
+                network_column_in(Post, coordinated_networks(user)),
+            )
             .order_by(Post.hidden_at.desc())
         ).unique()
     )

@@ -37,7 +37,7 @@ from lerend_netwerk.recommendations.threads import (
 )
 from lerend_netwerk.sqlite import begin_write_transaction
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import is_coordinator, visible_clause
+from lerend_netwerk.visibility import can_coordinate, visible_clause
 
 
 @dataclass
@@ -251,11 +251,11 @@ def thread_page(slug: str, user: Any, now: datetime | None = None, page: int = 1
     now = now or utcnow()
     thread = get_thread(slug, user)
     member = bool(getattr(user, "is_authenticated", False))
-    coordinator = is_coordinator(user)
+    coordinator = can_coordinate(user, thread)
     per_page = replies_per_page()
     total = db.session.scalar(
         select(func.count(Post.id)).where(
-            Post.recommendation_id == thread.id, visible_posts_clause(user)
+            Post.recommendation_id == thread.id, visible_posts_clause(user, thread)
         )
     )
     pages = max(1, -(-total // per_page))
@@ -269,7 +269,7 @@ def thread_page(slug: str, user: Any, now: datetime | None = None, page: int = 1
                 joinedload(Post.parent).joinedload(Post.author),
                 joinedload(Post.hidden_by),
             )
-            .where(Post.recommendation_id == thread.id, visible_posts_clause(user))
+            .where(Post.recommendation_id == thread.id, visible_posts_clause(user, thread))
             .order_by(Post.created_at, Post.id)
             .offset((page - 1) * per_page)
             .limit(per_page)

@@ -21,6 +21,7 @@ from lerend_netwerk.recommendations.threads import (
     RecommendationError,
     add_once,
     edit_window,
+    ensure_coordinates,
     ensure_coordinator,
     ensure_member,
     follow_query,
@@ -127,6 +128,7 @@ def post_history(slug: str, post_id: int, user: Any) -> tuple[Post, list[PostRev
     """A reply and its earlier versions, oldest first (coordinators)."""
     ensure_coordinator(user)
     post = get_post(slug, post_id, user)
+    ensure_coordinates(user, post)
     revisions = list(
         db.session.scalars(
             select(PostRevision)

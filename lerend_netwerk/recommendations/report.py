@@ -20,10 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
-from lerend_netwerk.core.errors import NotFoundError
+from lerend_netwerk.core.errors import ForbiddenError, NotFoundError
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.networks.access import check_coordinates, is_network_coordinator, networks_of
+from lerend_netwerk.networks.membership import default_network_id
 from lerend_netwerk.recommendations.models import (
     STANCES,
     FinalReport,
@@ -34,7 +36,7 @@ from lerend_netwerk.recommendations.reading import Tally, stance_tallies, suppor
 from lerend_netwerk.recommendations.threads import RecommendationError, ensure_coordinator, get_post
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import nl_date, to_local
-from lerend_netwerk.visibility import is_coordinator, is_member
+from lerend_netwerk.visibility import is_admin, is_member
 
 REPORT_TITLE = "Beleidsaanbevelingen"
 # Accepted and still-discussed threads make the chapters; rejected ones go to the annex.
@@ -91,14 +93,34 @@ def working_version(create: bool = False) -> FinalReport | None:
     return draft
 
 
+def report_network_id() -> int:
+    """The final report is the default network's: its coordinators compose and freeze it."""
+    return default_network_id()
+
+
+def coordinates_report(user: Any) -> bool:
+    return is_member(user) and is_network_coordinator(user, report_network_id())
+
+
+def ensure_report_coordinator(user: Any) -> None:
+    """Only the coordinators of the report's network (and admins)."""
+    ensure_coordinator(user)
+    if not coordinates_report(user):
+        raise ForbiddenError("Het eindrapport hoort bij een netwerk dat je niet coördineert.")
+
+
 def candidate_threads() -> list[Recommendation]:
-    """Every thread that may be in the report, in the default order: per theme, by title."""
+    """Every thread of the report's network that may be in the report, in the default
+    order: per theme, by title."""
     return list(
         db.session.scalars(
             select(Recommendation)
             .join(Recommendation.theme)
             .options(selectinload(Recommendation.theme), selectinload(Recommendation.proeftuinen))
-            .where(Recommendation.status.in_(CANDIDATE_STATUSES))
+            .where(
+                Recommendation.status.in_(CANDIDATE_STATUSES),
+                Recommendation.network_id == report_network_id(),
+            )
             .order_by(Theme.title, Recommendation.title, Recommendation.id)
         )
     )
@@ -132,7 +154,7 @@ def save_working_version(
 
     `order` maps a thread id to its position; ties keep the order of the form.
     """
-    ensure_coordinator(user)
+    ensure_report_coordinator(user)
     introduction, closing = (introduction or "").strip(), (closing or "").strip()
     for text, name, label in (
         (introduction, "introduction", "inleiding"),
@@ -162,7 +184,7 @@ def save_working_version(
 
 def freeze(user: Any, *, report_date: date | None, label: str = "") -> FinalReport:
     """A coordinator freezes the working version as it reads now, with a date."""
-    ensure_coordinator(user)
+    ensure_report_coordinator(user)
     if report_date is None:
         raise RecommendationError("Geef de datum van deze versie.", field="report_date")
     label = " ".join((label or "").split())
@@ -228,6 +250,7 @@ def set_key_argument(slug: str, post_id: int, user: Any, chosen: bool) -> Post:
     """A coordinator marks a reply as one of the main arguments, or unmarks it."""
     ensure_coordinator(user)
     post = get_post(slug, post_id, user)
+    check_coordinates(user, post)
     if chosen and post.is_hidden:
         raise RecommendationError("Een verborgen reactie kan geen kernargument zijn.")
     if post.key_argument == chosen:
@@ -298,6 +321,7 @@ def _entry(thread: Recommendation, tally: Tally, supports: int, arguments: dict)
         "status_label": thread.status_label,
         "level_label": thread.level_label,
         "visibility": thread.visibility,
+        "network_id": thread.network_id,
         "body": demote_headings(thread.body, 2),
         "reason": thread.status_reason or "",
         "supports": supports,
@@ -352,7 +376,7 @@ def build_document(
 
 def working_document(user: Any, now: datetime | None = None) -> dict[str, Any]:
     """The working version as it reads now (coordinators only)."""
-    ensure_coordinator(user)
+    ensure_report_coordinator(user)
     draft = working_version()
     return build_document(
         selected_threads(draft),
@@ -364,12 +388,22 @@ def working_document(user: Any, now: datetime | None = None) -> dict[str, Any]:
 
 
 def for_viewer(document: dict[str, Any], user: Any) -> dict[str, Any]:
-    """The document without the members-only recommendations a visitor may not see."""
-    if is_member(user) or is_coordinator(user):
+    """The document without the recommendations `user` may not see: members-only ones
+    for visitors, network-only ones for those outside the thread's network."""
+    if is_admin(user) or coordinates_report(user):
         return document
+    mine = networks_of(user)
+
+    def shown(entry: dict[str, Any]) -> bool:
+        level = entry.get("visibility", "public")
+        if level == "public":
+            return True
+        if level == "members":
+            return bool(mine)
+        return entry.get("network_id", report_network_id()) in mine
 
     def visible(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [entry for entry in entries if entry.get("visibility") != "members"]
+        return [entry for entry in entries if shown(entry)]
 
     chapters = [
         dict(chapter, entries=visible(chapter["entries"])) for chapter in document["chapters"]
@@ -399,6 +433,8 @@ def _entry_markdown(entry: dict[str, Any], level: int) -> list[str]:
     facts = [f"Niveau: {entry['level_label']}"]
     if entry["visibility"] == "members":
         facts.append("enkel voor leden")
+    elif entry["visibility"] == "network":
+        facts.append("enkel voor dit netwerk")
     lines += [f"*{markdown_escape(' · '.join(facts))}*", ""]
     if entry["body"].strip():
         lines += [entry["body"].strip(), ""]

@@ -170,7 +170,9 @@ def _entry_into(docx: Any, entry: dict[str, Any]) -> None:
     facts = docx.add_paragraph()
     facts_run = facts.add_run(
         f"{entry['level_label']}"
-        + (" · enkel voor leden" if entry["visibility"] == "members" else "")
+        + {"members": " · enkel voor leden", "network": " · enkel voor dit netwerk"}.get(
+            entry["visibility"], ""
+        )
     )
     facts_run.italic = True
     _markdown_into(docx, entry["body"])

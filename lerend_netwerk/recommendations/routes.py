@@ -52,7 +52,6 @@ from lerend_netwerk.recommendations.models import (
 )
 from lerend_netwerk.recommendations.threads import RecommendationError
 from lerend_netwerk.timeutil import to_local
-from lerend_netwerk.visibility import is_coordinator
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 bp.add_app_template_filter(markdown_to_text, "markdown_text")
@@ -162,7 +161,7 @@ def _render_report(document: dict[str, Any] | None, version: Any, download: Call
         document_toc=report_files.toc_items(document) if document else [],
         version=version,
         versions=report.frozen_versions(),
-        is_coordinator=is_coordinator(current_user),
+        is_coordinator=report.coordinates_report(current_user),
         freeze_form=form,
         headings=report.ARGUMENT_HEADINGS,
         annex_title=report_files.ANNEX_TITLE,
@@ -173,7 +172,7 @@ def _render_report(document: dict[str, Any] | None, version: Any, download: Call
 
 def _current_report() -> tuple[dict[str, Any] | None, Any]:
     """Coordinators get the working version; everyone else the latest frozen version."""
-    if is_coordinator(current_user):
+    if report.coordinates_report(current_user):
         return report.working_document(current_user), None
     versions = report.frozen_versions()
     if not versions:

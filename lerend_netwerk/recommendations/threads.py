@@ -19,12 +19,13 @@ from lerend_netwerk.config import DefaultConfig, setting
 from lerend_netwerk.core.errors import ForbiddenError, NotFoundError, SignInRequired
 from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.access import check_coordinates
 from lerend_netwerk.recommendations.models import (
     Post,
     Recommendation,
     ThreadFollow,
 )
-from lerend_netwerk.visibility import can_see, is_coordinator
+from lerend_netwerk.visibility import can_coordinate, can_see, is_coordinator
 
 MAX_BODY_LENGTH = 20_000
 
@@ -68,7 +69,7 @@ def page_of_post(post_id: int, user: Any) -> int:
     before = db.session.scalar(
         select(func.count(Post.id)).where(
             Post.recommendation_id == post.recommendation_id,
-            visible_posts_clause(user),
+            visible_posts_clause(user, post.recommendation),
             or_(
                 Post.created_at < post.created_at,
                 and_(Post.created_at == post.created_at, Post.id < post.id),
@@ -97,9 +98,16 @@ def ensure_coordinator(user: Any) -> None:
         raise ForbiddenError()
 
 
-def visible_posts_clause(user: Any):
-    """Replies a viewer may see: coordinators also see hidden ones."""
-    if is_coordinator(user):
+def ensure_coordinates(user: Any, doc: Any) -> None:
+    """Only the coordinators of the network `doc` (a thread or a reply) belongs to."""
+    ensure_coordinator(user)
+    check_coordinates(user, doc)
+
+
+def visible_posts_clause(user: Any, thread: Any):
+    """Replies of `thread` a viewer may see: its network's coordinators also see hidden
+    ones."""
+    if can_coordinate(user, thread):
         return true()
     return Post.hidden_at.is_(None)
 
@@ -132,7 +140,7 @@ def get_post(slug: str, post_id: int, user: Any) -> Post:
     post = db.session.get(Post, post_id)
     if post is None or post.recommendation_id != thread.id:
         raise NotFoundError()
-    if post.is_hidden and not is_coordinator(user):
+    if post.is_hidden and not can_coordinate(user, thread):
         raise NotFoundError()
     return post
 

@@ -21,6 +21,7 @@ from lerend_netwerk.recommendations.threads import (
     RESERVED_SLUGS,
     TRANSITIONS,
     RecommendationError,
+    ensure_coordinates,
     ensure_coordinator,
     get_thread,
 )
@@ -40,6 +41,7 @@ def change_status(
     """Move a thread along the workflow; a decision needs a reason."""
     ensure_coordinator(user)
     thread = get_thread(slug, user)
+    ensure_coordinates(user, thread)
     if new_status not in allowed_transitions(thread.status):
         old = RECOMMENDATION_STATUS_LABELS.get(thread.status, thread.status)
         new = RECOMMENDATION_STATUS_LABELS.get(new_status, new_status)
@@ -64,6 +66,7 @@ def set_closed(slug: str, user: Any, closed: bool) -> Recommendation:
     """Close a thread for new replies, or reopen it."""
     ensure_coordinator(user)
     thread = get_thread(slug, user)
+    ensure_coordinates(user, thread)
     if thread.closed == closed:
         raise RecommendationError(
             "Deze draad is al gesloten." if closed else "Deze draad is al open voor reacties."
@@ -130,6 +133,7 @@ def update_thread(slug: str, user: Any, data: dict[str, Any]) -> Recommendation:
     """A coordinator edits a thread's title, address, theme, level, visibility and text."""
     ensure_coordinator(user)
     thread = get_thread(slug, user)
+    ensure_coordinates(user, thread)
     _apply_thread_fields(thread, data)
     db.session.flush()
     return thread
