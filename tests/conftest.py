@@ -344,6 +344,12 @@ def members_sharing_one_password(
         for n in range(count)
     ]
     db.session.add_all(users)
+    db.session.flush()
+    from lerend_netwerk.networks.membership import join
+
+    # Members of the default network, as every account made by create_user.
+    for user in users:
+        join(user)
     db.session.commit()
     return users
 

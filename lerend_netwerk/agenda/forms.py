@@ -174,9 +174,16 @@ class MeetingForm(Form):
         render_kw=MARKDOWN_EDITOR,
     )
 
-    def __init__(self, *args, choices: dict, meeting=None, **kwargs) -> None:
+    # Only for a new session of someone who coordinates several networks.
+    network_id = SelectField("Netwerk", coerce=int)
+
+    def __init__(self, *args, choices: dict, meeting=None, networks=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._meeting = meeting
+        if meeting is not None or len(networks) < 2:
+            del self.network_id
+        else:
+            self.network_id.choices = list(networks)
         self.theme_ids.choices = choices["themes"]
         self.host_id.choices = [(0, "Geen (netwerkbrede sessie)"), *choices["hosts"]]
         if meeting is not None:
@@ -219,4 +226,5 @@ class MeetingForm(Form):
             visibility=self.visibility.data,
             body=self.body.data or "",
             open_to_guests=bool(self.open_to_guests.data),
+            network_id=self.network_id.data if "network_id" in self else None,
         )

@@ -38,6 +38,8 @@ class MeetingValues:
     visibility: str = "public"
     body: str = ""
     open_to_guests: bool = False
+    # A new session's network (networks.service.network_for_new_content); None: theirs.
+    network_id: int | None = None
 
 
 @dataclass
@@ -132,11 +134,14 @@ def _apply(meeting: Meeting, values: MeetingValues) -> None:
         meeting.themes = []
 
 
-def create_meeting(values: MeetingValues) -> Meeting:
-    """Add a new session from a coordinator's form."""
+def create_meeting(values: MeetingValues, network_id: int | None = None) -> Meeting:
+    """Add a new session from a coordinator's form, in `network_id` (None: the default
+    network)."""
     if not values.slug or slug_taken(values.slug):
         raise AgendaError("Deze korte naam is al in gebruik: kies een andere.")
     meeting = Meeting(slug=values.slug, status="scheduled", sequence=0)
+    if network_id is not None:
+        meeting.network_id = network_id
     _apply(meeting, values)
     db.session.add(meeting)
     db.session.flush()

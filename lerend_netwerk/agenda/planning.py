@@ -171,6 +171,7 @@ def duplicate_meeting(
             else None
         ),
         visibility=source.visibility,
+        network_id=source.network_id,
         host_id=source.host_id,
         body=source.body,
         status="scheduled",

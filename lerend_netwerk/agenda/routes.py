@@ -31,7 +31,8 @@ from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.auth import throttle
 from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.core.edge import bounded_int
-from lerend_netwerk.extensions import db, limiter
+from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.service import limiter, network_choices, network_for_new_content
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.timeutil import nl_time
@@ -287,10 +288,13 @@ def guest_erase(token: str):
 @coordinator_required
 def create():
     """A coordinator adds a session."""
-    form = MeetingForm(choices=meetings.meeting_choices())
+    form = MeetingForm(choices=meetings.meeting_choices(), networks=network_choices(current_user))
     if form.validate_on_submit():
+        values = form.values()
         try:
-            meeting = meetings.create_meeting(form.values())
+            meeting = meetings.create_meeting(
+                values, network_for_new_content(current_user, values.network_id)
+            )
         except service.AgendaError as error:
             form.slug.errors.append(str(error))
         else:

@@ -88,7 +88,10 @@ class User(UserMixin, TimestampMixin, Base):
     # The networks this person belongs to, with a role in each: loaded once per request
     # (the request's user is loaded per request) and read by `networks.access`.
     network_memberships: Mapped[list[NetworkMembership]] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, order_by="NetworkMembership.id"
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="NetworkMembership.id",
     )
 
     def __repr__(self) -> str:

@@ -17,6 +17,8 @@ class InvitationForm(Form):
         description="Eén per regel, eventueel met naam: An Peeters <an.peeters@hogeschool.be>",
     )
     role = SelectField("Rol", choices=ROLE_CHOICES, default="member")
+    # Only for who coordinates several networks: the network the invitations are for.
+    network = SelectField("Netwerk", coerce=int)
     organisation = SelectField("Organisatie", coerce=int, validators=[Optional()])
     proeftuinen = MultiCheckboxField("Proeftuinen", coerce=int)
 

@@ -14,6 +14,7 @@ from lerend_netwerk.core.errors import NotFoundError
 from lerend_netwerk.extensions import db
 from lerend_netwerk.members import service
 from lerend_netwerk.members.forms import AccountForm, InvitationForm
+from lerend_netwerk.networks.service import coordinated, network_choices, network_for_new_content
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.visibility import can_see_member
 
@@ -71,7 +72,11 @@ def member(user_id: int):
     user = db.get_or_404(User, user_id)
     if not can_see_member(current_user, user):
         raise NotFoundError("Dit lid is niet (meer) zichtbaar.")
-    return render_template("members/member.html", member=user)
+    return render_template(
+        "members/member.html",
+        member=user,
+        may_manage=service.may_manage(current_user, user),
+    )
 
 
 @bp.get("/beheer/accounts")
@@ -84,16 +89,24 @@ def accounts():
         "status": request.args.get("status", ""),
     }
     page = db.paginate(
-        service.accounts_query(**filters), page=_page(), per_page=50, error_out=False
+        service.accounts_query(current_user, **filters),
+        page=_page(),
+        per_page=50,
+        error_out=False,
     )
-    return render_template("members/accounts.html", page=page, filters=filters)
+    return render_template(
+        "members/accounts.html",
+        page=page,
+        filters=filters,
+        my_networks=coordinated(current_user),
+    )
 
 
 @bp.route("/beheer/accounts/<int:user_id>", methods=["GET", "POST"])
 @coordinator_required
 def edit_account(user_id: int):
     """Edit role, organisation, proeftuin membership and activation of an account."""
-    user = db.get_or_404(User, user_id)
+    user = service.account_for_edit(user_id, current_user)
     choices = service.choices_for_forms()
     form = AccountForm(obj=user)
     _fill_choices(form, choices)
@@ -131,6 +144,9 @@ def invite():
     _fill_choices(form, choices)
     if not current_user.is_admin:
         form.role.choices = [("member", "lid")]
+    form.network.choices = network_choices(current_user)
+    if len(form.network.choices) < 2:
+        del form.network
     if form.validate_on_submit():
         organisation, proeftuinen = _chosen(choices, form)
         try:
@@ -140,6 +156,9 @@ def invite():
                 role=form.role.data,
                 organisation=organisation,
                 proeftuinen=proeftuinen,
+                network_id=network_for_new_content(
+                    current_user, form.network.data if "network" in form else None
+                ),
             )
         except AccountError as error:
             db.session.rollback()

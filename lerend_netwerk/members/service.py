@@ -19,7 +19,11 @@ from lerend_netwerk.auth.service import (
     invite,
 )
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import NotFoundError, get_or_not_found
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.access import coordinated_networks, networks_of
+from lerend_netwerk.networks.membership import join
+from lerend_netwerk.networks.models import NetworkMembership
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.themes.models import Theme
 
@@ -31,7 +35,11 @@ def directory_query(*, q: str = "", theme: str = "", level: str = "", organisati
     query = (
         select(User)
         .where(User.active.is_(True), User.listed_in_directory.is_(True))
-        .options(selectinload(User.proeftuinen), selectinload(User.expertise))
+        .options(
+            selectinload(User.proeftuinen),
+            selectinload(User.expertise),
+            selectinload(User.network_memberships).joinedload(NetworkMembership.network),
+        )
         .order_by(func.lower(User.name))
     )
     if q:
@@ -53,9 +61,20 @@ def directory_query(*, q: str = "", theme: str = "", level: str = "", organisati
     return query
 
 
-def accounts_query(*, q: str = "", role: str = "", status: str = ""):
-    """All accounts for the admin list, searchable by name and e-mail."""
-    query = select(User).order_by(func.lower(User.name))
+def accounts_query(viewer: Any, *, q: str = "", role: str = "", status: str = ""):
+    """The accounts a coordinator manages (those in the networks they coordinate; an
+    admin: all), searchable by name and e-mail."""
+    query = (
+        select(User)
+        .options(selectinload(User.network_memberships).joinedload(NetworkMembership.network))
+        .order_by(func.lower(User.name))
+    )
+    if not getattr(viewer, "is_admin", False):
+        query = query.where(
+            User.network_memberships.any(
+                NetworkMembership.network_id.in_(sorted(coordinated_networks(viewer)))
+            )
+        )
     if q:
         pattern = f"%{q.strip().lower()}%"
         query = query.where(
@@ -107,8 +126,11 @@ def invite_many(
     role: str,
     organisation: Organisation | None,
     proeftuinen: list[Proeftuin],
+    network_id: int | None = None,
 ) -> InvitationOutcome:
-    """Invite every new address in a pasted list; existing accounts are reported, not changed."""
+    """Invite every new address in a pasted list into `network_id` (see
+    networks.service.network_for_new_content); existing accounts are reported, not
+    changed."""
     outcome = InvitationOutcome()
     pairs, outcome.invalid = parse_addresses(text)
     seen: set[str] = set()
@@ -127,9 +149,25 @@ def invite_many(
                 role=role,
                 organisation=organisation,
                 proeftuinen=proeftuinen,
+                network_id=network_id,
             )
         )
     return outcome
+
+
+def may_manage(actor: Any, user: User) -> bool:
+    """Admins manage every account; a coordinator those in a network they coordinate."""
+    if getattr(actor, "is_admin", False):
+        return True
+    return bool(networks_of(user) & coordinated_networks(actor))
+
+
+def account_for_edit(user_id: int, actor: Any) -> User:
+    """An account `actor` manages; 404 for one outside their networks."""
+    user = get_or_not_found(User, user_id)
+    if not may_manage(actor, user):
+        raise NotFoundError()
+    return user
 
 
 def update_account(
@@ -152,6 +190,9 @@ def update_account(
             raise AccountError("Je kunt je eigen rol niet wijzigen.")
         record_audit(actor, "user.role_changed", user, f"{user.role} → {role}")
         user.role = role
+        # The role on the account page is the one in the default network; the roles in
+        # other networks are set on the network's members page.
+        join(user, None, "member" if role == "member" else "coordinator")
     if not actor.is_admin and user.is_coordinator and user.id != actor.id:
         raise AccountError("Enkel beheerders kunnen coördinatoren en beheerders bewerken.")
     if active != user.active:

@@ -10,6 +10,7 @@ belongs to it. A person belongs to several networks with a role in each; `user.r
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
@@ -25,6 +26,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
+
+if TYPE_CHECKING:
+    from lerend_netwerk.auth.models import User
 
 # The slug and name of the network a single-network installation becomes.
 DEFAULT_NETWORK_SLUG = "duaal-leren-ho-vwo"
@@ -76,6 +80,7 @@ class NetworkMembership(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     network: Mapped[Network] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="network_memberships")
 
     @property
     def role_label(self) -> str:

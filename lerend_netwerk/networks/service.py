@@ -1,11 +1,45 @@
-"""Rules for networks: the default network."""
+"""Rules for networks: the default network, creating networks, and who belongs to them.
+
+An admin creates a network with its first coordinator; a network's coordinators (and
+admins) add existing accounts or invite new ones, set each person's role in their
+network and remove people from it. A network always keeps at least one coordinator.
+Services only flush; the view commits.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select, true
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import selectinload
+
+from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import ForbiddenError, NotFoundError
+from lerend_netwerk.core.slugs import is_slug, slugify
 from lerend_netwerk.extensions import db
-from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, DEFAULT_NETWORK_TITLE, Network
+from lerend_netwerk.levels import LEVELS
+from lerend_netwerk.networks.access import (
+    forget_all_network_ids,
+    is_network_coordinator,
+)
+from lerend_netwerk.networks.models import (
+    DEFAULT_NETWORK_SLUG,
+    DEFAULT_NETWORK_TITLE,
+    NETWORK_ROLE_LABELS,
+    NETWORK_ROLES,
+    Network,
+    NetworkMembership,
+)
+
+
+class NetworkError(Exception):
+    """A change to a network or its members that the rules refuse (a Dutch message)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def default_network() -> Network:
@@ -21,3 +55,274 @@ def default_network() -> Network:
         db.session.add(network)
         db.session.flush()
     return network
+
+
+def all_networks() -> list[Network]:
+    return list(db.session.scalars(select(Network).order_by(Network.position, Network.title)))
+
+
+def get_network(slug: str) -> Network:
+    """The network with this slug; NotFoundError when there is none."""
+    network = (
+        db.session.scalar(select(Network).where(Network.slug == slug)) if is_slug(slug) else None
+    )
+    if network is None:
+        raise NotFoundError()
+    return network
+
+
+def network_for_coordinator(slug: str, user: Any) -> Network:
+    """A network `user` coordinates (admins: any); 404 when unknown, 403 when not theirs."""
+    network = get_network(slug)
+    if not is_network_coordinator(user, network.id):
+        raise ForbiddenError("Je coördineert dit netwerk niet.")
+    return network
+
+
+def coordinated(user: Any) -> list[Network]:
+    """The networks `user` coordinates, in their usual order (admins: all)."""
+    return [n for n in all_networks() if is_network_coordinator(user, n.id)]
+
+
+def network_for_new_content(user: Any, requested: int | None = None) -> int:
+    """The network new content of `user` goes into: the one asked for (which they must
+    coordinate), else the default network when they coordinate it, else the first they
+    coordinate."""
+    if requested:
+        if not is_network_coordinator(user, requested):
+            raise ForbiddenError("Je coördineert dit netwerk niet.")
+        return requested
+    networks = coordinated(user)
+    if not networks:
+        raise ForbiddenError("Je coördineert geen enkel netwerk.")
+    for network in networks:
+        if network.is_default:
+            return network.id
+    return networks[0].id
+
+
+def network_choices(user: Any) -> list[tuple[int, str]]:
+    """(id, title) of the networks `user` may put new content into."""
+    return [(n.id, n.title) for n in coordinated(user)]
+
+
+# --- creating networks ------------------------------------------------------------------
+
+
+@dataclass
+class NetworkInput:
+    title: str
+    slug: str = ""
+    region: str = ""
+    levels: Iterable[str] = ()
+    summary: str = ""
+
+
+def create_network(
+    actor: Any,
+    data: NetworkInput,
+    *,
+    coordinator_email: str,
+    coordinator_name: str = "",
+) -> tuple[Network, Any]:
+    """An admin creates a network and names its first coordinator: an existing account
+    (found by e-mail) becomes coordinator there, a new address gets an invitation.
+
+    Returns the network and the coordinator's account.
+    """
+    if not getattr(actor, "is_admin", False):
+        raise ForbiddenError("Enkel beheerders maken netwerken aan.")
+    title = (data.title or "").strip()
+    if not title:
+        raise NetworkError("Geef het netwerk een naam.", field="title")
+    slug = (data.slug or "").strip() or slugify(title)
+    if not is_slug(slug):
+        raise NetworkError(
+            "De korte naam mag enkel kleine letters, cijfers en koppeltekens bevatten.",
+            field="slug",
+        )
+    if db.session.scalar(select(Network.id).where(Network.slug == slug)) is not None:
+        raise NetworkError(f"Er is al een netwerk met de korte naam “{slug}”.", field="slug")
+    levels = list(dict.fromkeys(data.levels or ()))
+    unknown = [level for level in levels if level not in LEVELS]
+    if unknown:
+        raise NetworkError("Kies onderwijsniveaus uit de lijst.", field="levels")
+    email = (coordinator_email or "").strip()
+    if not email:
+        raise NetworkError("Geef het e-mailadres van de eerste coördinator.", field="email")
+    position = db.session.scalar(select(func.coalesce(func.max(Network.position), 0))) or 0
+    network = Network(
+        slug=slug,
+        title=title,
+        region=(data.region or "").strip() or None,
+        levels=levels,
+        summary=(data.summary or "").strip(),
+        is_default=False,
+        position=position + 1,
+    )
+    db.session.add(network)
+    db.session.flush()
+    forget_all_network_ids()
+    record_audit(actor, "network.created", network, title)
+    user = _account_for(actor, network, email, coordinator_name, role="coordinator")
+    return network, user
+
+
+# --- members ----------------------------------------------------------------------------
+
+
+def members_of(network: Network) -> list[NetworkMembership]:
+    """The network's memberships, coordinators first, then by name."""
+    from lerend_netwerk.auth.models import User
+
+    memberships = db.session.scalars(
+        select(NetworkMembership)
+        .join(User, User.id == NetworkMembership.user_id)
+        .where(NetworkMembership.network_id == network.id)
+        .options(selectinload(NetworkMembership.user))
+        .order_by(NetworkMembership.role != "coordinator", func.lower(User.name))
+    )
+    return list(memberships)
+
+
+def _membership(network: Network, user: Any) -> NetworkMembership | None:
+    return db.session.scalar(
+        select(NetworkMembership).where(
+            NetworkMembership.network_id == network.id, NetworkMembership.user_id == user.id
+        )
+    )
+
+
+def _coordinator_count(network: Network) -> int:
+    return db.session.scalar(
+        select(func.count(NetworkMembership.id)).where(
+            NetworkMembership.network_id == network.id, NetworkMembership.role == "coordinator"
+        )
+    )
+
+
+def _check_actor(actor: Any, network: Network) -> None:
+    if not is_network_coordinator(actor, network.id):
+        raise ForbiddenError("Je coördineert dit netwerk niet.")
+
+
+def _check_role(role: str) -> None:
+    if role not in NETWORK_ROLES:
+        raise NetworkError("Kies lid of coördinator.", field="role")
+
+
+def add_member(actor: Any, network: Network, user: Any, role: str = "member") -> NetworkMembership:
+    """A coordinator of `network` adds an existing account with `role`."""
+    _check_actor(actor, network)
+    _check_role(role)
+    if not user.active:
+        raise NetworkError(f"Het account van {user.name} is gedeactiveerd.", field="email")
+    if _membership(network, user) is not None:
+        raise NetworkError(f"{user.name} is al lid van dit netwerk.", field="email")
+    membership = NetworkMembership(network_id=network.id, role=role)
+    user.network_memberships.append(membership)
+    db.session.flush()
+    record_audit(actor, "network.member_added", user, f"{network.slug}: {_label(role)}")
+    return membership
+
+
+def add_or_invite(
+    actor: Any, network: Network, email: str, name: str = "", role: str = "member"
+) -> tuple[Any, bool]:
+    """Add the account with this e-mail to `network`, or invite a new one into it.
+
+    Returns the account and whether an invitation went out.
+    """
+    _check_actor(actor, network)
+    _check_role(role)
+    from lerend_netwerk.auth.service import find_user_by_email
+
+    email = (email or "").strip()
+    if not email:
+        raise NetworkError("Geef een e-mailadres.", field="email")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        add_member(actor, network, existing, role)
+        return existing, False
+    return _account_for(actor, network, email, name, role=role), True
+
+
+def _account_for(actor: Any, network: Network, email: str, name: str, *, role: str) -> Any:
+    """The account with this e-mail in `network` with `role`: found, or invited."""
+    from lerend_netwerk.auth.service import AccountError, find_user_by_email, invite
+
+    existing = find_user_by_email(email)
+    if existing is not None:
+        membership = _membership(network, existing)
+        if membership is None:
+            existing.network_memberships.append(NetworkMembership(network_id=network.id, role=role))
+        else:
+            membership.role = role
+        db.session.flush()
+        record_audit(actor, "network.member_added", existing, f"{network.slug}: {_label(role)}")
+        return existing
+    try:
+        # Invited as a member of this network; the role there is set just below.
+        user = invite(inviter=actor, email=email, name=(name or "").strip(), network_id=network.id)
+    except AccountError as error:
+        raise NetworkError(str(error), field="email") from error
+    membership = _membership(network, user)
+    if membership is not None:
+        membership.role = role
+    db.session.flush()
+    record_audit(actor, "network.member_invited", user, f"{network.slug}: {_label(role)}")
+    return user
+
+
+def set_role(actor: Any, network: Network, user: Any, role: str) -> NetworkMembership:
+    """A coordinator of `network` makes someone member or coordinator there; the last
+    coordinator stays coordinator."""
+    _check_actor(actor, network)
+    _check_role(role)
+    membership = _membership(network, user)
+    if membership is None:
+        raise NetworkError(f"{user.name} is geen lid van dit netwerk.")
+    if membership.role == role:
+        return membership
+    if membership.role == "coordinator" and _coordinator_count(network) <= 1:
+        raise NetworkError(
+            "Een netwerk heeft minstens één coördinator: maak eerst iemand anders coördinator."
+        )
+    record_audit(
+        actor,
+        "network.role_changed",
+        user,
+        f"{network.slug}: {_label(membership.role)} → {_label(role)}",
+    )
+    membership.role = role
+    db.session.flush()
+    return membership
+
+
+def remove_member(actor: Any, network: Network, user: Any) -> None:
+    """A coordinator of `network` takes someone out of it (their account stays)."""
+    _check_actor(actor, network)
+    membership = _membership(network, user)
+    if membership is None:
+        raise NetworkError(f"{user.name} is geen lid van dit netwerk.")
+    if membership.role == "coordinator" and _coordinator_count(network) <= 1:
+        raise NetworkError(
+            "De laatste coördinator kan niet uit het netwerk: maak eerst iemand anders coördinator."
+        )
+    record_audit(actor, "network.member_removed", user, network.slug)
+    if membership in user.network_memberships:
+        user.network_memberships.remove(membership)
+    else:
+        db.session.delete(membership)
+    db.session.flush()
+
+
+def memberships_of(user: Any) -> list[NetworkMembership]:
+    """The networks `user` belongs to with their role, in the networks' order."""
+    return sorted(
+        user.network_memberships, key=lambda m: (m.network.position, m.network.title.lower())
+    )
+
+
+def _label(role: str) -> str:
+    return NETWORK_ROLE_LABELS.get(role, role).lower()

@@ -143,6 +143,8 @@ class ThreadForm(Form):
     proeftuin_ids = SelectMultipleField(
         "Proeftuinen waarop de aanbeveling steunt", coerce=int, validate_choice=False
     )
+    # Only for a new thread of someone who coordinates several networks.
+    network_id = SelectField("Netwerk", coerce=int)
 
 
 class FreezeReportForm(Form):

@@ -24,6 +24,7 @@ from lerend_netwerk.core.forms import Form
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import csrf, db
 from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.networks.service import network_choices
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.recommendations import (
     following,
@@ -215,6 +216,7 @@ def final_report_download(fmt: str):
 @coordinator_required
 def compose_report():
     """Coordinators choose the threads and their order, the introduction and the closing."""
+    report.ensure_report_coordinator(current_user)
     draft = report.working_version()
     introduction = draft.introduction if draft else ""
     closing = draft.closing if draft else ""
@@ -335,6 +337,9 @@ def create():
     form.theme_id.choices = workflow.theme_choices()
     form.level.choices = workflow.level_choices()
     form.proeftuin_ids.choices = workflow.proeftuin_choices()
+    form.network_id.choices = network_choices(current_user)
+    if len(form.network_id.choices) < 2:
+        del form.network_id
     if form.validate_on_submit():
         try:
             thread = workflow.create_thread(current_user, form.data)
@@ -384,7 +389,9 @@ def detail(slug: str):
 def edit(slug: str):
     """Coordinators edit a thread's title, address, theme, level, visibility and text."""
     thread = threads.get_thread(slug, current_user)
+    threads.ensure_coordinates(current_user, thread)
     form = ThreadForm(obj=thread)
+    del form.network_id
     form.theme_id.choices = workflow.theme_choices()
     form.level.choices = workflow.level_choices()
     form.proeftuin_ids.choices = workflow.proeftuin_choices()

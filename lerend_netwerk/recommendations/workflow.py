@@ -11,6 +11,7 @@ from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.service import network_for_new_content
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
 from lerend_netwerk.recommendations.models import (
     RECOMMENDATION_STATUS_LABELS,
@@ -104,7 +105,9 @@ def _apply_thread_fields(thread: Recommendation, data: dict[str, Any]) -> None:
         raise RecommendationError("Kies een niveau uit de lijst.", field="level")
     visibility = data.get("visibility") or "public"
     if visibility not in VISIBILITIES:
-        raise RecommendationError("Kies openbaar of enkel leden.", field="visibility")
+        raise RecommendationError(
+            "Kies openbaar, enkel leden of enkel dit netwerk.", field="visibility"
+        )
     proeftuin_ids = [int(i) for i in data.get("proeftuin_ids") or []]
     proeftuinen = (
         list(db.session.scalars(select(Proeftuin).where(Proeftuin.id.in_(proeftuin_ids))))
@@ -122,7 +125,13 @@ def _apply_thread_fields(thread: Recommendation, data: dict[str, Any]) -> None:
 def create_thread(user: Any, data: dict[str, Any]) -> Recommendation:
     """A coordinator opens a new thread with a proposal text."""
     ensure_coordinator(user)
-    thread = Recommendation(status="open", author_id=user.id, status_reason="", closed=False)
+    thread = Recommendation(
+        status="open",
+        author_id=user.id,
+        status_reason="",
+        closed=False,
+        network_id=network_for_new_content(user, data.get("network_id")),
+    )
     _apply_thread_fields(thread, data)
     db.session.add(thread)
     db.session.flush()
