@@ -178,17 +178,42 @@ def make_user(app) -> Callable[..., Any]:
     from lerend_netwerk.auth.service import create_user
 
     def factory(role: str = "member", **kw):
+        """An account; `network` (a Network) puts it there instead of the default network
+        (as coordinator for role coordinator/admin)."""
         n = _next()
+        network = kw.pop("network", None)
         user = create_user(
             email=kw.pop("email", f"user{n}@example.be"),
             name=kw.pop("name", f"Gebruiker {n}"),
             role=role,
             password=kw.pop("password", PASSWORD),
+            network_id=network.id if network is not None else None,
         )
         for key, value in kw.items():
             setattr(user, key, value)
         db.session.commit()
         return user
+
+    return factory
+
+
+@pytest.fixture
+def make_network(app) -> Callable[..., Any]:
+    """A network besides the default one."""
+    from lerend_netwerk.networks.models import Network
+
+    def factory(**kw):
+        n = _next()
+        network = Network(
+            slug=kw.pop("slug", f"netwerk-{n}"),
+            title=kw.pop("title", f"Netwerk {n}"),
+            levels=kw.pop("levels", ["secundair"]),
+            position=kw.pop("position", n),
+            **kw,
+        )
+        db.session.add(network)
+        db.session.commit()
+        return network
 
     return factory
 
@@ -292,10 +317,12 @@ def make_report(app, make_proeftuin) -> Callable[..., Any]:
 
     def factory(**kw):
         n = _next()
+        # A report's network is its proeftuin's.
+        network = {"network_id": kw.pop("network_id")} if "network_id" in kw else {}
         report = VisitReport(
             slug=kw.pop("slug", f"verslag-{n}"),
             title=kw.pop("title", f"Bezoekverslag {n}"),
-            proeftuin=kw.pop("proeftuin", None) or make_proeftuin(),
+            proeftuin=kw.pop("proeftuin", None) or make_proeftuin(**network),
             visited=kw.pop("visited", date(2022, 11, 14)),
             **kw,
         )

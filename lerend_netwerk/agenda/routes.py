@@ -31,8 +31,8 @@ from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.auth import throttle
 from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.core.edge import bounded_int
-from lerend_netwerk.extensions import db
-from lerend_netwerk.networks.service import limiter, network_choices, network_for_new_content
+from lerend_netwerk.extensions import db, limiter
+from lerend_netwerk.networks.service import network_choices, network_for_new_content
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.timeutil import nl_time
