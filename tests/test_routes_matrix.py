@@ -80,6 +80,9 @@ GET_ACCESS: dict[str, tuple] = {
     "members.edit_account": COORDINATORS,
     "members.invite": COORDINATORS,
     "members.member": MEMBERS,
+    "networks.admin": ADMINS,
+    # The members of a network, for its coordinators (here: the default network's).
+    "networks.members": COORDINATORS,
     "practices.detail": PUBLIC,
     "practices.index": PUBLIC,
     "proeftuinen.detail": PUBLIC,
@@ -137,6 +140,8 @@ POST_REFUSED: dict[str, tuple[str, ...]] = {
     "contributions.request_changes": ("anonymous", "member"),
     "core.markdown_preview": ("anonymous",),
     "mail.preferences": ("anonymous",),
+    "networks.remove_member": ("anonymous", "member"),
+    "networks.set_role": ("anonymous", "member"),
     "proeftuinen.publish_report": ("anonymous", "member"),
     "proeftuinen.unpublish_report": ("anonymous", "member"),
     "recommendations.change_status": ("anonymous", "member"),
@@ -226,6 +231,7 @@ def world(
         "proeftuinen": "verslag-leden",
         "recommendations": "aanbeveling-open",
         "themes": "thema-a",
+        "networks": "duaal-leren-ho-vwo",
     }
     return users, args, slugs
 
@@ -310,3 +316,169 @@ def test_session_cookie_user_cannot_reach_other_members_token_feeds(app, client,
     token = users["member"].calendar_token
     assert client.get(f"/agenda/persoonlijk/{token[:-1]}x.ics").status_code == 404
     assert client.get(f"/agenda/persoonlijk/{token}.ics").status_code == 200
+
+
+# --- a second network -------------------------------------------------------------------
+#
+# Every route that takes one network's object, probed by a member and a coordinator of
+# another network, against network-only, members-only and draft objects, in both
+# directions (the objects in the default network and the people in B, and the reverse).
+# The people of the objects' own network, in the same run, are the baseline.
+
+# Objects outside every network (accounts, organisations, themes, proeftuin pages, the
+# final report's versions) or reached by a token are not probed here.
+NOT_NETWORK_OBJECTS = {
+    "members.member",
+    "members.edit_account",
+    "proeftuinen.detail",
+    "proeftuinen.organisation",
+    "themes.detail",
+    "recommendations.report_version",
+    "recommendations.report_version_download",
+    "static",
+}
+OBJECT_ARGUMENTS = {"slug", "registration_id", "post_id", "contribution_id"}
+
+
+def _network_routes(app, method):
+    return [
+        rule
+        for rule in sorted(_rules(app, method), key=lambda r: r.endpoint)
+        if rule.arguments & OBJECT_ARGUMENTS
+        and "token" not in rule.arguments
+        and rule.endpoint not in NOT_NETWORK_OBJECTS
+    ]
+
+
+def _coordinator_only(endpoint: str) -> bool:
+    _anonymous, member, coordinator, _admin = GET_ACCESS[endpoint]
+    return member == 403 and coordinator == 200
+
+
+def _status(client, url) -> int:
+    response = client.get(url)
+    response.close()
+    return response.status_code
+
+
+@pytest.fixture
+def second_network(app, world, make_network, make_user):
+    """Network B and four fresh people (none owns anything): a member and a coordinator
+    in the default network and in B."""
+    from lerend_netwerk.networks.service import default_network
+
+    b = make_network(slug="netwerk-b", title="Netwerk B")
+    people = {
+        ("default", "member"): make_user(),
+        ("default", "coordinator"): make_user("coordinator"),
+        ("b", "member"): make_user(network=b),
+        ("b", "coordinator"): make_user("coordinator", network=b),
+    }
+    return {"default": default_network(), "b": b}, people
+
+
+def _share(level: str) -> None:
+    """The world's documents shared at `level` ("network", "members") or as drafts."""
+    from lerend_netwerk.agenda.models import Meeting
+    from lerend_netwerk.practices.models import Practice
+    from lerend_netwerk.proeftuinen.models import VisitReport
+    from lerend_netwerk.recommendations.models import Recommendation
+
+    for model in (Meeting, Practice, VisitReport, Recommendation):
+        if level == "draft":
+            if hasattr(model, "DRAFT"):
+                db.session.execute(db.update(model).values(status=model.DRAFT))
+        else:
+            db.session.execute(db.update(model).values(visibility=level))
+    db.session.commit()
+
+
+def _move_to(network_id: int) -> None:
+    from lerend_netwerk.agenda.models import Meeting
+    from lerend_netwerk.practices.models import Practice
+    from lerend_netwerk.proeftuinen.models import Proeftuin
+    from lerend_netwerk.recommendations.models import Recommendation
+
+    for model in (Meeting, Practice, Proeftuin, Recommendation):
+        db.session.execute(db.update(model).values(network_id=network_id))
+    db.session.commit()
+
+
+@pytest.mark.parametrize("level", ["network", "members", "draft"])
+@pytest.mark.parametrize("home", ["default", "b"])
+def test_other_networks_people_get_nothing_of_a_networks_objects(
+    app, client, world, second_network, home, level
+):
+    _users, args, slugs = world
+    networks, people = second_network
+    other = "b" if home == "default" else "default"
+    _move_to(networks[home].id)
+    _share(level)
+    slugs = dict(slugs, networks=networks[home].slug)
+    rules = _network_routes(app, "GET")
+    assert len(rules) > 20
+    statuses: dict[tuple[str, str], dict[str, int]] = {}
+    for network in (home, other):
+        for role in ("member", "coordinator"):
+            post_form(client, "/logout")
+            login(client, people[(network, role)])
+            statuses[(network, role)] = {
+                rule.endpoint: _status(client, _url(app, rule, args, slugs)) for rule in rules
+            }
+    problems = []
+    for rule in rules:
+        endpoint = rule.endpoint
+        own_member = statuses[(home, "member")][endpoint]
+        own_coordinator = statuses[(home, "coordinator")][endpoint]
+        for role in ("member", "coordinator"):
+            got = statuses[(other, role)][endpoint]
+            assert got != 500, f"{endpoint} as {other} {role}"
+            if _coordinator_only(endpoint):
+                # Their own network's coordinator gets the page; nobody else does.
+                ok = got in (403, 404) and (level == "draft" or own_coordinator == 200)
+            elif level == "members":
+                ok = got == own_member
+            elif level == "network" and own_member == 200:
+                # A network-only document does not exist for them.
+                ok = got == 404
+            elif level == "draft" and own_member != 200 and own_coordinator == 200:
+                # A draft: only its own network's coordinators see it.
+                ok = got == 404
+            else:
+                # Not restricted at this level (sessions and threads have no drafts).
+                ok = got == own_member or got in (403, 404)
+            if not ok:
+                problems.append(
+                    f"{endpoint} ({level}, objects in {home}) as {other} {role}: {got}; "
+                    f"own member {own_member}, own coordinator {own_coordinator}"
+                )
+    assert problems == []
+
+
+@pytest.mark.parametrize("home", ["default", "b"])
+def test_other_networks_coordinators_cannot_post_to_a_networks_objects(
+    app, client, world, second_network, home
+):
+    _users, args, slugs = world
+    networks, people = second_network
+    other = "b" if home == "default" else "default"
+    _move_to(networks[home].id)
+    slugs = dict(slugs, networks=networks[home].slug)
+    login(client, people[(other, "coordinator")])
+    get_endpoints = {rule.endpoint for rule in _rules(app, "GET")}
+    problems = []
+    probed = 0
+    for rule in _network_routes(app, "POST"):
+        refused_for_members = rule.endpoint in POST_REFUSED and "member" in POST_REFUSED.get(
+            rule.endpoint, ()
+        )
+        if not refused_for_members and not (
+            rule.endpoint in get_endpoints and _coordinator_only(rule.endpoint)
+        ):
+            continue
+        probed += 1
+        response = post_form(client, _url(app, rule, args, slugs), {})
+        if response.status_code not in (403, 404):
+            problems.append(f"{rule.endpoint} as a coordinator of {other}: {response.status_code}")
+    assert probed > 15
+    assert problems == []

@@ -1,7 +1,8 @@
 """Visibility in search is absolute: a matrix of audiences x documents with unique words.
 
-For each audience (visitor, member, coordinator) and each kind of restricted document
-(draft, members-only, both), the document's unique word must appear in results, totals,
+For each audience (visitor, member and coordinator of the default network A, member and
+coordinator of network B) and each kind of restricted document (draft, members-only,
+network-only, in A or in B), the document's unique word must appear in results, totals,
 facets, snippets and suggestions exactly when visibility.can_see says so; through the
 service, /zoeken and GET /api/v1/search (with a session cookie for members).
 """
@@ -13,31 +14,57 @@ import pytest
 from conftest import login
 from lerend_netwerk.search import service
 
-# word -> (factory, fields, who may see it)
+# Everybody signed in to a network, and the people of each network.
+MEMBERS = {"member", "coordinator", "member_b", "coordinator_b"}
+ALL = {"visitor", *MEMBERS}
+IN_A = {"member", "coordinator"}
+IN_B = {"member_b", "coordinator_b"}
+
+# word -> (factory, fields, who may see it); "network": "b" puts it in network B.
 DOCUMENTS = {
-    "publiekwoordje": ("practice", {}, {"visitor", "member", "coordinator"}),
+    "publiekwoordje": ("practice", {}, ALL),
     "conceptwoordje": ("practice", {"status": "draft"}, {"coordinator"}),
-    "ledenwoordje": ("practice", {"visibility": "members"}, {"member", "coordinator"}),
+    "ledenwoordje": ("practice", {"visibility": "members"}, MEMBERS),
     "ledenconceptje": (
         "practice",
         {"visibility": "members", "status": "draft"},
         {"coordinator"},
     ),
-    "verslagwoordje": ("report", {}, {"member", "coordinator"}),  # reports: members by default
-    "publiekverslagje": ("report", {"visibility": "public"}, {"visitor", "member", "coordinator"}),
+    "verslagwoordje": ("report", {}, MEMBERS),  # reports: members by default
+    "publiekverslagje": ("report", {"visibility": "public"}, ALL),
     "verslagconceptje": ("report", {"status": "draft"}, {"coordinator"}),
-    "ledensessietje": ("meeting", {"visibility": "members"}, {"member", "coordinator"}),
-    "ledendraadje": ("recommendation", {"visibility": "members"}, {"member", "coordinator"}),
+    "ledensessietje": ("meeting", {"visibility": "members"}, MEMBERS),
+    "ledendraadje": ("recommendation", {"visibility": "members"}, MEMBERS),
+    "kringpraktijkje": ("practice", {"visibility": "network"}, IN_A),
+    "kringverslagje": ("report", {"visibility": "network"}, IN_A),
+    "kringsessietje": ("meeting", {"visibility": "network"}, IN_A),
+    "kringdraadje": ("recommendation", {"visibility": "network"}, IN_A),
+    "anderpraktijkje": ("practice", {"visibility": "network", "network": "b"}, IN_B),
+    "anderverslagje": ("report", {"visibility": "network", "network": "b"}, IN_B),
+    "anderconceptje": ("practice", {"status": "draft", "network": "b"}, {"coordinator_b"}),
+    "anderledenwoordje": ("practice", {"visibility": "members", "network": "b"}, MEMBERS),
 }
-AUDIENCES = ("visitor", "member", "coordinator")
+AUDIENCES = ("visitor", "member", "coordinator", "member_b", "coordinator_b")
 
 
 THEMES = {word: f"onderwerp-{n}" for n, word in enumerate(DOCUMENTS)}
 
 
 @pytest.fixture
+def network_b(make_network):
+    return make_network(slug="netwerk-b", title="Netwerk B")
+
+
+@pytest.fixture
 def corpus(
-    app, make_practice, make_report, make_meeting, make_recommendation, make_theme, make_proeftuin
+    app,
+    make_practice,
+    make_report,
+    make_meeting,
+    make_recommendation,
+    make_theme,
+    make_proeftuin,
+    network_b,
 ):
     """One document per unique word (and its own theme), all sharing 'gemeenschappelijk'."""
     factories = {
@@ -47,13 +74,15 @@ def corpus(
         "recommendation": lambda **kw: make_recommendation(body=kw.pop("text"), **kw),
     }
     for n, (word, (kind, fields, _who)) in enumerate(DOCUMENTS.items()):
+        fields = dict(fields)
+        network = {"network_id": network_b.id} if fields.pop("network", None) == "b" else {}
         theme = make_theme(slug=THEMES[word], title=f"Onderwerp {n}")
         if kind == "recommendation":
-            extra = {"theme": theme}
+            extra = {"theme": theme, **network}
         elif kind == "report":
-            extra = {"proeftuin": make_proeftuin(title=f"Proeftuin {n}", themes=[theme])}
+            extra = {"proeftuin": make_proeftuin(title=f"Proeftuin {n}", themes=[theme], **network)}
         else:
-            extra = {"themes": [theme]}
+            extra = {"themes": [theme], **network}
         factories[kind](
             title=f"Document {word}",
             text=f"Een gemeenschappelijk verhaal met het woord {word} erin.",
@@ -64,8 +93,14 @@ def corpus(
 
 
 @pytest.fixture
-def users(make_user):
-    return {"visitor": None, "member": make_user(), "coordinator": make_user(role="coordinator")}
+def users(make_user, network_b):
+    return {
+        "visitor": None,
+        "member": make_user(),
+        "coordinator": make_user(role="coordinator"),
+        "member_b": make_user(network=network_b),
+        "coordinator_b": make_user(role="coordinator", network=network_b),
+    }
 
 
 def misspell(word: str) -> str:
@@ -91,7 +126,7 @@ def test_unique_word_found_only_by_who_may_see_it(app, corpus, users, who, word)
 @pytest.mark.parametrize("who", AUDIENCES)
 def test_shared_word_counts_facets_and_snippets_leak_nothing(app, corpus, users, who):
     allowed = {word for word, (_k, _f, audiences) in DOCUMENTS.items() if who in audiences}
-    found = service.search("gemeenschappelijk", users[who])
+    found = service.search("gemeenschappelijk", users[who], per_page=50)
     assert found.total == len(allowed)
     assert sum(found.facets["type"].values()) == len(allowed)
     assert found.facets["theme"] == {THEMES[word]: 1 for word in allowed}
@@ -117,8 +152,11 @@ def test_pages_and_api_apply_the_same_rule(client, corpus, users, who):
     allowed = {word for word, (_k, _f, audiences) in DOCUMENTS.items() if who in audiences}
     body = client.get("/api/v1/search?q=gemeenschappelijk").get_json()
     assert body["total"] == len(allowed)
-    text = str(body)
-    page = client.get("/zoeken?q=gemeenschappelijk").get_data(as_text=True)
+    # Every result, over both pages of ten.
+    text = str(body) + str(client.get("/api/v1/search?q=gemeenschappelijk&page=2").get_json())
+    page = client.get("/zoeken?q=gemeenschappelijk").get_data(as_text=True) + client.get(
+        "/zoeken?q=gemeenschappelijk&page=2"
+    ).get_data(as_text=True)
     for word in DOCUMENTS:
         assert (word in text) == (word in allowed), word
         assert (word in page) == (word in allowed), word
@@ -138,3 +176,11 @@ def test_filters_cannot_reach_hidden_documents(app, corpus, users):
     assert service.search("", None, theme=THEMES["conceptwoordje"]).total == 0
     assert service.search("", None, theme=THEMES["ledenwoordje"]).total == 0
     assert service.search("", users["member"], theme=THEMES["ledenwoordje"]).total == 1
+    # Another network's member or coordinator filters their way to nothing of A's own.
+    for who in ("member_b", "coordinator_b"):
+        for word in ("kringpraktijkje", "kringverslagje", "conceptwoordje"):
+            # (A report's theme is its proeftuin's too: the public proeftuin is found.)
+            kind = "report" if "verslag" in word else "practice"
+            assert service.search("", users[who], theme=THEMES[word], type=kind).total == 0
+            assert service.search(word, users[who], type=kind).total == 0
+        assert service.search("", users[who], theme=THEMES["anderpraktijkje"]).total == 1

@@ -594,6 +594,8 @@ def follow(slug: str):
 @coordinator_required
 def change_status(slug: str):
     """Coordinators move the thread along open → in bespreking → aanvaard/verworpen."""
+    # Another network's thread is refused before its form is read.
+    threads.ensure_coordinates(current_user, threads.get_thread(slug, current_user))
     form = StatusForm()
     form.status.choices = list(RECOMMENDATION_STATUS_LABELS.items())
     if not form.validate_on_submit():
