@@ -394,3 +394,43 @@ def test_coordinators_see_and_edit_only_their_networks_accounts(client, two):
     assert people["member_a"].email not in accounts
     assert client.get(f"/beheer/accounts/{people['member_a'].id}").status_code == 404
     assert client.get(f"/beheer/accounts/{people['member_b'].id}").status_code == 200
+
+
+# --- the sharing levels on every surface ------------------------------------------------
+
+
+@pytest.mark.parametrize("level", ["public", "members", "network"])
+def test_sharing_levels_on_lists_pages_feeds_and_api(
+    client, two, make_meeting, make_practice, level
+):
+    """A session and a practice of network A at each level, for every role: the agenda
+    and the practices list, their pages, the session's calendar file, the personal feed
+    of someone registered, and the API (which answers as for a visitor)."""
+    from lerend_netwerk.agenda.models import Registration
+
+    _a, _b, people = two
+    meeting = make_meeting(title=f"Sessiezicht {level}", visibility=level, slug=f"sessie-{level}")
+    practice = make_practice(
+        title=f"Praktijkzicht {level}", visibility=level, slug=f"praktijk-{level}"
+    )
+    for who in ("member_a", "member_b", "coordinator_b", "nobody"):
+        db.session.add(Registration(meeting=meeting, user=people[who], status="confirmed"))
+    db.session.commit()
+    tokens = {who: user.calendar_token for who, user in people.items() if user is not None}
+    for who, user in people.items():
+        expected = who in SEES_A[(level, False)]
+        post_form(client, "/logout")
+        if user is not None:
+            login(client, user)
+        agenda = client.get("/sessies").get_data(as_text=True)
+        practices = client.get("/praktijken").get_data(as_text=True)
+        assert (meeting.title in agenda) == expected, who
+        assert (practice.title in practices) == expected, who
+        assert client.get(f"/sessies/{meeting.slug}").status_code == (200 if expected else 404)
+        assert client.get(f"/praktijken/{practice.slug}").status_code == (200 if expected else 404)
+        assert client.get(f"/sessies/{meeting.slug}.ics").status_code == (200 if expected else 404)
+        api = client.get("/api/v1/sessions").get_data(as_text=True)
+        assert (meeting.slug in api) == (level == "public"), who
+        if who in ("member_a", "member_b", "coordinator_b", "nobody"):
+            feed = client.get(f"/agenda/persoonlijk/{tokens[who]}.ics").get_data(as_text=True)
+            assert (meeting.title in feed) == expected, who
