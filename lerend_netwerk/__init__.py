@@ -151,8 +151,8 @@ def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.evaluations.routes import bp as evaluations_bp
     from lerend_netwerk.indicators.routes import bp as indicators_bp
     from lerend_netwerk.mail.routes import bp as mail_bp
+    from lerend_netwerk.members.network_routes import bp as networks_bp
     from lerend_netwerk.members.routes import bp as members_bp
-    from lerend_netwerk.networks.routes import bp as networks_bp
     from lerend_netwerk.practices.routes import bp as practices_bp
     from lerend_netwerk.proeftuinen.routes import bp as proeftuinen_bp
     from lerend_netwerk.recommendations.routes import bp as recommendations_bp

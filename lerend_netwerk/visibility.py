@@ -47,8 +47,13 @@ def is_admin(user: Any) -> bool:
 
 
 def can_see_member(viewer: Any, member: Any) -> bool:
-    """A member's profile: active and listed in the directory; coordinators see unlisted ones."""
-    return bool(member.active) and (bool(member.listed_in_directory) or is_coordinator(viewer))
+    """A member's profile: active and listed in the directory; the coordinators of one of
+    the member's networks (and admins) see unlisted ones."""
+    if not member.active:
+        return False
+    if member.listed_in_directory or is_admin(viewer):
+        return True
+    return is_member(viewer) and bool(coordinated_networks(viewer) & networks_of(member))
 
 
 def may_see_online_link(user: Any, registration_status: str | None, meeting: Any = None) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy import event, select
 from conftest import login, post_form
 from lerend_netwerk.core.errors import ForbiddenError
 from lerend_netwerk.extensions import db
+from lerend_netwerk.members import service as accounts
 from lerend_netwerk.networks import service
 from lerend_netwerk.networks.access import (
     can_coordinate,
@@ -182,12 +183,13 @@ def test_only_admins_create_networks_with_a_first_coordinator(app, two):
     _a, _b, people = two
     data = service.NetworkInput(title="Netwerk Limburg", region="Limburg", levels=["secundair"])
     with pytest.raises(ForbiddenError):
-        service.create_network(
-            people["coordinator_a"], data, coordinator_email=people["member_a"].email
+        service.create_network(people["coordinator_a"], data, people["member_a"])
+    with pytest.raises(ForbiddenError):
+        accounts.create_network_with_coordinator(
+            people["coordinator_a"], data, email=people["member_a"].email
         )
-    network, first = service.create_network(
-        people["admin"], data, coordinator_email=people["member_a"].email
-    )
+    first = people["member_a"]
+    network = service.create_network(people["admin"], data, first)
     db.session.commit()
     assert network.slug == "netwerk-limburg" and network.levels == ["secundair"]
     assert not network.is_default
@@ -200,11 +202,11 @@ def test_a_new_address_becomes_an_invited_first_coordinator(app, two):
     from lerend_netwerk.mail.models import OutgoingMail
 
     _a, _b, people = two
-    network, first = service.create_network(
+    network, first = accounts.create_network_with_coordinator(
         people["admin"],
         service.NetworkInput(title="Netwerk Gent"),
-        coordinator_email="nieuw@hogent.be",
-        coordinator_name="Nieuwe Coördinator",
+        email="nieuw@hogent.be",
+        name="Nieuwe Coördinator",
     )
     db.session.commit()
     first = _fresh(first)
@@ -226,7 +228,7 @@ def test_a_new_address_becomes_an_invited_first_coordinator(app, two):
 def test_network_errors_are_dutch(app, two, data, email, message):
     _a, _b, people = two
     with pytest.raises(service.NetworkError, match=message):
-        service.create_network(people["admin"], data, coordinator_email=email)
+        accounts.create_network_with_coordinator(people["admin"], data, email=email)
 
 
 def test_coordinators_manage_only_their_own_networks_members(app, two, make_user):
@@ -275,12 +277,12 @@ def test_admins_manage_every_network(app, two):
 
 def test_invite_into_a_network(app, two):
     _a, b, people = two
-    user, invited = service.add_or_invite(
+    user, invited = accounts.add_or_invite(
         people["coordinator_b"], b, "nieuwkomer@example.be", "Nieuwkomer", "member"
     )
     db.session.commit()
     assert invited and _fresh(user).network_roles == {b.id: "member"}
-    again, invited = service.add_or_invite(
+    again, invited = accounts.add_or_invite(
         people["coordinator_a"], service.default_network(), "NIEUWKOMER@example.be"
     )
     assert not invited and again.id == user.id

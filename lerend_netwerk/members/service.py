@@ -19,11 +19,12 @@ from lerend_netwerk.auth.service import (
     invite,
 )
 from lerend_netwerk.core.audit import record_audit
-from lerend_netwerk.core.errors import NotFoundError, get_or_not_found
+from lerend_netwerk.core.errors import ForbiddenError, NotFoundError, get_or_not_found
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks import service as networks
 from lerend_netwerk.networks.access import coordinated_networks, networks_of
 from lerend_netwerk.networks.membership import join
-from lerend_netwerk.networks.models import NetworkMembership
+from lerend_netwerk.networks.models import NETWORK_ROLES, Network, NetworkMembership
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.themes.models import Theme
 
@@ -212,3 +213,65 @@ def choices_for_forms() -> dict[str, Any]:
     organisations = db.session.scalars(select(Organisation).order_by(Organisation.title)).all()
     proeftuinen = db.session.scalars(select(Proeftuin).order_by(Proeftuin.title)).all()
     return {"organisations": organisations, "proeftuinen": proeftuinen}
+
+
+# --- the members of one network (rules in networks.service) -----------------------------
+
+
+def members_of(network: Network) -> list[NetworkMembership]:
+    """The network's memberships, coordinators first, then by name."""
+    return list(
+        db.session.scalars(
+            select(NetworkMembership)
+            .join(User, User.id == NetworkMembership.user_id)
+            .where(NetworkMembership.network_id == network.id)
+            .options(selectinload(NetworkMembership.user))
+            .order_by(NetworkMembership.role != "coordinator", func.lower(User.name))
+        )
+    )
+
+
+def add_or_invite(
+    actor: Any, network: Network, email: str, name: str = "", role: str = "member"
+) -> tuple[User, bool]:
+    """Add the account with this e-mail to `network` with `role`, or invite a new one
+    into it. Returns the account and whether an invitation went out."""
+    if not networks.is_network_coordinator(actor, network.id):
+        raise ForbiddenError("Je coördineert dit netwerk niet.")
+    if role not in NETWORK_ROLES:
+        raise networks.NetworkError("Kies lid of coördinator.", field="role")
+    email = (email or "").strip()
+    if not email:
+        raise networks.NetworkError("Geef een e-mailadres.", field="email")
+    existing = find_user_by_email(email)
+    if existing is not None:
+        networks.add_member(actor, network, existing, role)
+        return existing, False
+    try:
+        # A member of this network (its only one); the role there follows.
+        user = invite(inviter=actor, email=email, name=(name or "").strip(), network_id=network.id)
+    except AccountError as error:
+        raise networks.NetworkError(str(error), field="email") from error
+    if role != "member":
+        networks.set_role(actor, network, user, role)
+    record_audit(actor, "network.member_invited", user, network.slug)
+    return user, True
+
+
+def create_network_with_coordinator(
+    actor: Any, data: networks.NetworkInput, *, email: str, name: str = ""
+) -> tuple[Network, User]:
+    """An admin's new network and its first coordinator: an existing account by e-mail,
+    or a new address that gets an invitation."""
+    if not (email or "").strip():
+        if getattr(actor, "is_admin", False):
+            raise networks.NetworkError(
+                "Geef het e-mailadres van de eerste coördinator.", field="email"
+            )
+        raise ForbiddenError("Enkel beheerders maken netwerken aan.")
+    existing = find_user_by_email(email.strip())
+    network = networks.create_network(actor, data, coordinator=existing)
+    if existing is not None:
+        return network, existing
+    user, _invited = add_or_invite(actor, network, email, name, "coordinator")
+    return network, user

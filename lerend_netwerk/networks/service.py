@@ -1,9 +1,10 @@
 """Rules for networks: the default network, creating networks, and who belongs to them.
 
 An admin creates a network with its first coordinator; a network's coordinators (and
-admins) add existing accounts or invite new ones, set each person's role in their
-network and remove people from it. A network always keeps at least one coordinator.
-Services only flush; the view commits.
+admins) add accounts, set each person's role in their network and remove people from it.
+A network always keeps at least one coordinator. Inviting a new address into a network
+is the account administration's (`members.service.add_or_invite`), which then adds the
+new account here. Services only flush; the view commits.
 """
 
 from __future__ import annotations
@@ -13,17 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select, true
-from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.errors import ForbiddenError, NotFoundError
 from lerend_netwerk.core.slugs import is_slug, slugify
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVELS
-from lerend_netwerk.networks.access import (
-    forget_all_network_ids,
-    is_network_coordinator,
-)
+from lerend_netwerk.networks.access import forget_all_network_ids, is_network_coordinator
 from lerend_netwerk.networks.models import (
     DEFAULT_NETWORK_SLUG,
     DEFAULT_NETWORK_TITLE,
@@ -118,18 +115,11 @@ class NetworkInput:
     summary: str = ""
 
 
-def create_network(
-    actor: Any,
-    data: NetworkInput,
-    *,
-    coordinator_email: str,
-    coordinator_name: str = "",
-) -> tuple[Network, Any]:
-    """An admin creates a network and names its first coordinator: an existing account
-    (found by e-mail) becomes coordinator there, a new address gets an invitation.
-
-    Returns the network and the coordinator's account.
-    """
+def create_network(actor: Any, data: NetworkInput, coordinator: Any = None) -> Network:
+    """An admin creates a network; `coordinator` (an account) becomes its first
+    coordinator. Without one, the caller names the first coordinator in the same
+    transaction (`members.service.create_network_with_coordinator` invites a new
+    address)."""
     if not getattr(actor, "is_admin", False):
         raise ForbiddenError("Enkel beheerders maken netwerken aan.")
     title = (data.title or "").strip()
@@ -144,12 +134,8 @@ def create_network(
     if db.session.scalar(select(Network.id).where(Network.slug == slug)) is not None:
         raise NetworkError(f"Er is al een netwerk met de korte naam “{slug}”.", field="slug")
     levels = list(dict.fromkeys(data.levels or ()))
-    unknown = [level for level in levels if level not in LEVELS]
-    if unknown:
+    if any(level not in LEVELS for level in levels):
         raise NetworkError("Kies onderwijsniveaus uit de lijst.", field="levels")
-    email = (coordinator_email or "").strip()
-    if not email:
-        raise NetworkError("Geef het e-mailadres van de eerste coördinator.", field="email")
     position = db.session.scalar(select(func.coalesce(func.max(Network.position), 0))) or 0
     network = Network(
         slug=slug,
@@ -164,25 +150,12 @@ def create_network(
     db.session.flush()
     forget_all_network_ids()
     record_audit(actor, "network.created", network, title)
-    user = _account_for(actor, network, email, coordinator_name, role="coordinator")
-    return network, user
+    if coordinator is not None:
+        add_member(actor, network, coordinator, "coordinator")
+    return network
 
 
 # --- members ----------------------------------------------------------------------------
-
-
-def members_of(network: Network) -> list[NetworkMembership]:
-    """The network's memberships, coordinators first, then by name."""
-    from lerend_netwerk.auth.models import User
-
-    memberships = db.session.scalars(
-        select(NetworkMembership)
-        .join(User, User.id == NetworkMembership.user_id)
-        .where(NetworkMembership.network_id == network.id)
-        .options(selectinload(NetworkMembership.user))
-        .order_by(NetworkMembership.role != "coordinator", func.lower(User.name))
-    )
-    return list(memberships)
 
 
 def _membership(network: Network, user: Any) -> NetworkMembership | None:
@@ -224,54 +197,6 @@ def add_member(actor: Any, network: Network, user: Any, role: str = "member") ->
     db.session.flush()
     record_audit(actor, "network.member_added", user, f"{network.slug}: {_label(role)}")
     return membership
-
-
-def add_or_invite(
-    actor: Any, network: Network, email: str, name: str = "", role: str = "member"
-) -> tuple[Any, bool]:
-    """Add the account with this e-mail to `network`, or invite a new one into it.
-
-    Returns the account and whether an invitation went out.
-    """
-    _check_actor(actor, network)
-    _check_role(role)
-    from lerend_netwerk.auth.service import find_user_by_email
-
-    email = (email or "").strip()
-    if not email:
-        raise NetworkError("Geef een e-mailadres.", field="email")
-    existing = find_user_by_email(email)
-    if existing is not None:
-        add_member(actor, network, existing, role)
-        return existing, False
-    return _account_for(actor, network, email, name, role=role), True
-
-
-def _account_for(actor: Any, network: Network, email: str, name: str, *, role: str) -> Any:
-    """The account with this e-mail in `network` with `role`: found, or invited."""
-    from lerend_netwerk.auth.service import AccountError, find_user_by_email, invite
-
-    existing = find_user_by_email(email)
-    if existing is not None:
-        membership = _membership(network, existing)
-        if membership is None:
-            existing.network_memberships.append(NetworkMembership(network_id=network.id, role=role))
-        else:
-            membership.role = role
-        db.session.flush()
-        record_audit(actor, "network.member_added", existing, f"{network.slug}: {_label(role)}")
-        return existing
-    try:
-        # Invited as a member of this network; the role there is set just below.
-        user = invite(inviter=actor, email=email, name=(name or "").strip(), network_id=network.id)
-    except AccountError as error:
-        raise NetworkError(str(error), field="email") from error
-    membership = _membership(network, user)
-    if membership is not None:
-        membership.role = role
-    db.session.flush()
-    record_audit(actor, "network.member_invited", user, f"{network.slug}: {_label(role)}")
-    return user
 
 
 def set_role(actor: Any, network: Network, user: Any, role: str) -> NetworkMembership:

@@ -1,5 +1,6 @@
 """Admins create networks (/beheer/netwerken); a network's coordinators manage its
-members (/beheer/netwerken/<slug>/leden)."""
+members (/beheer/netwerken/<slug>/leden). The rules are networks.service's; inviting new
+addresses is the account administration's (members.service)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from lerend_netwerk.access import admin_required, coordinator_required
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.core.errors import get_or_not_found
 from lerend_netwerk.extensions import db
+from lerend_netwerk.members import service as accounts
+from lerend_netwerk.members.network_forms import AddMemberForm, NetworkForm, RemoveForm, RoleForm
 from lerend_netwerk.networks import service
-from lerend_netwerk.networks.forms import AddMemberForm, NetworkForm, RemoveForm, RoleForm
 
 bp = Blueprint("networks", __name__, template_folder="templates")
 
@@ -33,11 +35,11 @@ def admin():
             summary=form.summary.data or "",
         )
         try:
-            network, coordinator = service.create_network(
+            network, coordinator = accounts.create_network_with_coordinator(
                 current_user,
                 data,
-                coordinator_email=form.coordinator_email.data or "",
-                coordinator_name=form.coordinator_name.data or "",
+                email=form.coordinator_email.data or "",
+                name=form.coordinator_name.data or "",
             )
         except service.NetworkError as error:
             db.session.rollback()
@@ -70,7 +72,7 @@ def members(slug: str):
         status = 400
     if form.validate_on_submit():
         try:
-            user, invited = service.add_or_invite(
+            user, invited = accounts.add_or_invite(
                 current_user, network, form.email.data or "", form.name.data or "", form.role.data
             )
         except service.NetworkError as error:
@@ -86,7 +88,7 @@ def members(slug: str):
     return render_template(
         "networks/members.html",
         network=network,
-        memberships=service.members_of(network),
+        memberships=accounts.members_of(network),
         form=form,
         role_form=RoleForm(formdata=None),
         remove_form=RemoveForm(formdata=None),
