@@ -121,7 +121,9 @@ def huge_png_header(width: int = 20000, height: int = 20000) -> bytes:
     """A PNG that announces width × height pixels (its data is a few bytes)."""
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     idat = zlib.compress(b"\x00" * 64)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+    )
 
 
 def jpeg_with_gps(size: tuple[int, int] = (800, 600), orientation: int = 1) -> bytes:
@@ -144,7 +146,9 @@ def jpeg_with_gps(size: tuple[int, int] = (800, 600), orientation: int = 1) -> b
 
 
 def png_with_text(size: tuple[int, int] = (300, 200), alpha: bool = False) -> bytes:
-    image = Image.new("RGBA" if alpha else "RGB", size, (10, 90, 140, 128) if alpha else (10, 90, 140))
+    image = Image.new(
+        "RGBA" if alpha else "RGB", size, (10, 90, 140, 128) if alpha else (10, 90, 140)
+    )
     info = PngInfo()
     info.add_text("Author", "Jan Janssens")
     info.add_text("Comment", "Gemaakt thuis in Gent")
@@ -160,7 +164,12 @@ def gif(frames: int = 3) -> bytes:
     pictures = [Image.new("RGB", (40, 40), colours[n % 4]) for n in range(frames)]
     out = io.BytesIO()
     pictures[0].save(
-        out, format="GIF", save_all=True, append_images=pictures[1:], duration=120, loop=0,
+        out,
+        format="GIF",
+        save_all=True,
+        append_images=pictures[1:],
+        duration=120,
+        loop=0,
         comment=b"gemaakt door Jan",
     )
     return out.getvalue()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from PIL import ExifTags, Image
+
 from file_samples import (
     corrupt_pdf,
     docx,
@@ -22,8 +24,6 @@ from file_samples import (
     xlsx,
     zip_bomb_docx,
 )
-from PIL import ExifTags, Image
-
 from lerend_netwerk.files import validation
 from lerend_netwerk.files.models import FileBlob
 from lerend_netwerk.files.names import MAX_LENGTH, safe_filename, unique_filename

@@ -8,6 +8,7 @@ Upload and the other changes answer JSON to the file list's script (it asks with
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import (
@@ -21,6 +22,7 @@ from flask import (
 )
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.http import is_resource_modified
 from werkzeug.wsgi import wrap_file
 
 from lerend_netwerk import config
@@ -32,11 +34,14 @@ from lerend_netwerk.extensions import db
 from lerend_netwerk.files import service
 from lerend_netwerk.files.forms import RemoveForm, RenameForm, ReplaceForm, UploadForm
 from lerend_netwerk.files.images import thumbnail_mimetype
-from lerend_netwerk.files.models import FileBlob
 from lerend_netwerk.files.storage import storage
 from lerend_netwerk.files.validation import INLINE_TYPES, FileRefused, megabytes
 
 bp = Blueprint("files", __name__, template_folder="templates")
+
+# Files up to this size are read at once (the file is closed before the answer goes out);
+# larger ones are streamed.
+IN_MEMORY = 4 * 1024 * 1024
 
 
 def _wants_json() -> bool:
@@ -110,6 +115,11 @@ def upload(parent_type: str, parent_id: int):
         result = service.attach_many(parent_type, parent, uploads, current_user)
     except FileRefused as error:
         return _refused(parent_type, parent, str(error))
+    if len(uploads) == 1 and result.refused:
+        refusal = result.refused[0]
+        return _refused(
+            parent_type, parent, f"‘{refusal.filename}’ is niet opgeladen: {refusal.message}"
+        )
     if result.refused:
         lines = [f"‘{refusal.filename}’: {refusal.message}" for refusal in result.refused]
         return _refused(parent_type, parent, "Niets opgeladen. " + " ".join(lines))
@@ -188,13 +198,9 @@ def _summary(attachment) -> dict[str, Any]:
 # --- downloads --------------------------------------------------------------------------
 
 
-def _serve(
-    blob: FileBlob, sha256: str, mimetype: str, filename: str, *, public: bool, inline: bool
-):
-    stream = storage().open(sha256)
-    response = current_app.response_class(
-        wrap_file(request.environ, stream), mimetype=mimetype, direct_passthrough=True
-    )
+def _serve(sha256: str, mimetype: str, filename: str, *, public: bool, inline: bool):
+    """A stored content as a download: ETag (its checksum), 304, ranges, safe headers."""
+    response = current_app.response_class(mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(filename, inline=inline)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(sha256)
@@ -207,14 +213,21 @@ def _serve(
         response.cache_control.private = True
     if not inline:
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    size = blob.size if sha256 == blob.sha256 else _stored_size(sha256)
-    response.content_length = size
+    if not is_resource_modified(request.environ, etag=sha256):
+        # Answered without touching the storage.
+        return response.make_conditional(request)
+    stream = storage().open(sha256)
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(0)
+    if size <= IN_MEMORY:
+        with stream:
+            response.set_data(stream.read())
+    else:
+        response.response = wrap_file(request.environ, stream)
+        response.direct_passthrough = True
+        response.call_on_close(stream.close)
+        response.content_length = size
     return response.make_conditional(request, accept_ranges=True, complete_length=size)
-
-
-def _stored_size(sha256: str) -> int:
-    with storage().open(sha256) as stream:
-        return stream.seek(0, 2)
 
 
 @bp.get("/bestanden/<int:attachment_id>/<filename>")
@@ -228,7 +241,6 @@ def download(attachment_id: int, filename: str):
         )
     blob = attachment.blob
     return _serve(
-        blob,
         blob.sha256,
         blob.mimetype,
         attachment.filename,
@@ -254,7 +266,6 @@ def version(attachment_id: int, number: int, filename: str):
         )
     blob = found.blob
     return _serve(
-        blob,
         blob.sha256,
         blob.mimetype,
         found.filename,
@@ -271,7 +282,6 @@ def thumbnail(attachment_id: int):
     if not blob.thumbnail_sha256:
         raise NotFoundError()
     return _serve(
-        blob,
         blob.thumbnail_sha256,
         thumbnail_mimetype_of(blob.thumbnail_sha256),
         f"miniatuur-{attachment.filename}",

@@ -365,10 +365,8 @@ class Panel:
 
     @property
     def accept(self) -> str:
-        return ",".join(
-            sorted({ext for exts, _ in validation.TYPES.values() for ext in exts})
-            | set(validation.TYPES)
-        )
+        extensions = {ext for exts, _ in validation.TYPES.values() for ext in exts}
+        return ",".join(sorted(extensions) + sorted(validation.TYPES))
 
 
 def panel(parent_type: str, parent: Any, user: Any) -> Panel:
