@@ -166,7 +166,7 @@ def test_changes_and_old_versions(app, people, documents) -> None:
         client = _client(app, people, role)
         token = csrf_token(client, "/login" if role == "visitor" else "/")
         renamed = client.post(
-            f"/bestanden/{attachment.id}/naam",
+            f"/bestanden/{attachment.id}/wijzigen/naam",
             data={"csrf_token": token, "filename": f"standpunt-{role}"},
         )
         outcome = renamed.status_code
@@ -188,7 +188,7 @@ def test_changes_and_old_versions(app, people, documents) -> None:
     for path in ("naam", "vervangen", "verwijderen"):
         assert (
             visitor.post(
-                f"/bestanden/{members_file.id}/{path}", data={"csrf_token": token}
+                f"/bestanden/{members_file.id}/wijzigen/{path}", data={"csrf_token": token}
             ).status_code
             == 404
         )
@@ -196,7 +196,8 @@ def test_changes_and_old_versions(app, people, documents) -> None:
     member = _client(app, people, "member")
     assert (
         member.post(
-            f"/bestanden/{members_file.id}/verwijderen", data={"csrf_token": csrf_token(member)}
+            f"/bestanden/{members_file.id}/wijzigen/verwijderen",
+            data={"csrf_token": csrf_token(member)},
         ).status_code
         == 403
     )

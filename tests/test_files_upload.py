@@ -134,7 +134,7 @@ def test_versions_rename_and_remove(client, coordinator, practice) -> None:
     login(client, coordinator)
     token = csrf_token(client, "/praktijken/leidraad-werkplekleren")
     response = client.post(
-        f"/bestanden/{attachment.id}/vervangen",
+        f"/bestanden/{attachment.id}/wijzigen/vervangen",
         **multipart({"csrf_token": token}, [("file", pdf(2), "slides-v2.pdf")]),
     )
     assert response.status_code == 302
@@ -158,7 +158,8 @@ def test_versions_rename_and_remove(client, coordinator, practice) -> None:
     assert f"/bestanden/{attachment.id}/versies/1/slides.pdf" in page
 
     response = client.post(
-        f"/bestanden/{attachment.id}/naam", data={"csrf_token": token, "filename": "Presentatie"}
+        f"/bestanden/{attachment.id}/wijzigen/naam",
+        data={"csrf_token": token, "filename": "Presentatie"},
     )
     assert response.status_code == 302
     db.session.expire_all()
@@ -169,7 +170,9 @@ def test_versions_rename_and_remove(client, coordinator, practice) -> None:
     assert moved.headers["Location"].endswith(f"/bestanden/{attachment.id}/Presentatie.pdf")
 
     attachment_id = attachment.id
-    response = client.post(f"/bestanden/{attachment_id}/verwijderen", data={"csrf_token": token})
+    response = client.post(
+        f"/bestanden/{attachment_id}/wijzigen/verwijderen", data={"csrf_token": token}
+    )
     assert response.status_code == 302
     assert count(Attachment) == 0 and count(AttachmentVersion) == 0
     assert client.get(f"/bestanden/{attachment_id}/Presentatie.pdf").status_code == 404

@@ -133,7 +133,7 @@ def upload(parent_type: str, parent_id: int):
     )
 
 
-@bp.post("/bestanden/<int:attachment_id>/vervangen")
+@bp.post("/bestanden/<int:attachment_id>/wijzigen/vervangen")
 @large_body("FILES_MAX_REQUEST_BYTES")
 def replace(attachment_id: int):
     """Managers: a new version of the file (the old one stays for coordinators)."""
@@ -154,7 +154,7 @@ def replace(attachment_id: int):
     )
 
 
-@bp.post("/bestanden/<int:attachment_id>/naam")
+@bp.post("/bestanden/<int:attachment_id>/wijzigen/naam")
 def rename(attachment_id: int):
     """Managers: another name for the file."""
     attachment, parent = _managed(attachment_id)
@@ -173,7 +173,7 @@ def rename(attachment_id: int):
     )
 
 
-@bp.post("/bestanden/<int:attachment_id>/verwijderen")
+@bp.post("/bestanden/<int:attachment_id>/wijzigen/verwijderen")
 def remove(attachment_id: int):
     """Managers: the file and its versions off the document."""
     attachment, parent = _managed(attachment_id)
