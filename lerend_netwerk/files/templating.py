@@ -16,14 +16,17 @@ def file_panel(parent_type: str, parent: Any) -> service.Panel:
 
 
 def filesize(size: int | None) -> str:
-    """1 B, 12 kB, 3,4 MB: a size as people read it (decimal comma)."""
+    """1 B, 12 kB, 3,4 MB, 25 MB: a size as people read it (decimal comma)."""
     if size is None:
         return ""
     if size < 1024:
         return f"{size} B"
     if size < 1024 * 1024:
         return f"{round(size / 1024)} kB"
-    return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    megabytes = size / (1024 * 1024)
+    if megabytes >= 10 or megabytes == int(megabytes):
+        return f"{round(megabytes)} MB"
+    return f"{megabytes:.1f} MB".replace(".", ",")
 
 
 def init_files_templating(app: Flask) -> None:

@@ -1,6 +1,7 @@
 // The drop zone of a document's files (files/_attachments.html). Without this script it
 // is a plain multipart form; with it, files chosen or dropped are uploaded one request
-// each, with a progress bar per file, and the list is shown anew when all have arrived.
+// each, one after the other (the list keeps their order), with a progress bar per file,
+// and the list is shown anew when all have arrived.
 (() => {
   const sizeLabel = (bytes) =>
     bytes < 1024 * 1024
@@ -18,6 +19,8 @@
     let running = 0;
     let failed = 0;
     let done = 0;
+    // Uploads wait their turn: each starts when the one before it has answered.
+    let queue = Promise.resolve();
 
     const finished = () => {
       if (running > 0) return;
@@ -63,42 +66,49 @@
         return;
       }
       running += 1;
-      const body = new FormData();
-      body.append("csrf_token", token);
-      body.append("files", file, file.name);
-      const request = new XMLHttpRequest();
-      request.open("POST", form.action);
-      request.setRequestHeader("Accept", "application/json");
-      request.upload.addEventListener("progress", (event) => {
-        if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
-      });
-      request.addEventListener("load", () => {
-        running -= 1;
-        let answer = {};
-        try {
-          answer = JSON.parse(request.responseText);
-        } catch {
-          answer = {};
-        }
-        if (request.status >= 200 && request.status < 300) {
-          done += 1;
-          bar.value = 100;
-          status.textContent = "Opgeladen";
-          status.className = "is-done";
-        } else if (request.status === 413) {
-          fail(answer.error || "Het bestand is te groot om op te laden.");
-        } else {
-          fail(answer.error || "Het opladen lukte niet. Laad de pagina opnieuw en probeer nog eens.");
-        }
-        finished();
-      });
-      request.addEventListener("error", () => {
-        running -= 1;
-        fail("De verbinding viel weg. Probeer het opnieuw.");
-        finished();
-      });
-      request.send(body);
+      queue = queue.then(() => send(file, bar, status, fail));
     };
+
+    const send = (file, bar, status, fail) =>
+      new Promise((resolve) => {
+        const body = new FormData();
+        body.append("csrf_token", token);
+        body.append("files", file, file.name);
+        const request = new XMLHttpRequest();
+        request.open("POST", form.action);
+        request.setRequestHeader("Accept", "application/json");
+        request.upload.addEventListener("progress", (event) => {
+          if (event.lengthComputable) bar.value = Math.round((event.loaded / event.total) * 100);
+        });
+        request.addEventListener("load", () => {
+          running -= 1;
+          let answer = {};
+          try {
+            answer = JSON.parse(request.responseText);
+          } catch {
+            answer = {};
+          }
+          if (request.status >= 200 && request.status < 300) {
+            done += 1;
+            bar.value = 100;
+            status.textContent = "Opgeladen";
+            status.className = "is-done";
+          } else if (request.status === 413) {
+            fail(answer.error || "Het bestand is te groot om op te laden.");
+          } else {
+            fail(answer.error || "Het opladen lukte niet. Laad de pagina opnieuw en probeer nog eens.");
+          }
+          finished();
+          resolve();
+        });
+        request.addEventListener("error", () => {
+          running -= 1;
+          fail("De verbinding viel weg. Probeer het opnieuw.");
+          finished();
+          resolve();
+        });
+        request.send(body);
+      });
 
     const uploadAll = (files) => {
       Array.from(files).forEach(upload);
