@@ -444,3 +444,39 @@ def test_a_kind_without_files_is_not_found(client, coordinator, make_theme) -> N
         upload(client, "/bestanden/nieuw/onbekend/1", [(pdf(), "a.pdf")], token=token).status_code
         == 404
     )
+
+
+def test_two_uploads_of_the_same_bytes_at_once_share_one_row(app, practice, monkeypatch) -> None:
+    """The other upload commits its row between our look-up and our insert: ours uses it."""
+    if db.engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serialises writers: a request holds the write lock from its start")
+    from lerend_netwerk.files.storage import LocalStorage
+
+    content = pdf(4)
+    sha256 = sha256_of(content)
+    put = LocalStorage.put
+    raced = []
+
+    def put_while_another_commits(self, data: bytes) -> str:
+        if not raced:
+            raced.append(True)
+            with db.engine.begin() as other:
+                other.execute(
+                    FileBlob.__table__.insert().values(
+                        sha256=sha256,
+                        size=len(content),
+                        mimetype="application/pdf",
+                        created_at=utcnow(),
+                        text_status=FileBlob.PENDING,
+                        text_attempts=0,
+                    )
+                )
+        return put(self, data)
+
+    monkeypatch.setattr(LocalStorage, "put", put_while_another_commits)
+    attachment = service.attach("practice", practice, "gelijk.pdf", content, None)
+    db.session.commit()
+    assert raced
+    assert count(FileBlob) == 1
+    assert attachment.blob.sha256 == sha256
+    assert count(Attachment) == 1
