@@ -182,3 +182,18 @@ def webp() -> bytes:
     exif[ExifTags.Base.Artist] = "Jan Janssens"
     image.save(out, format="WEBP", exif=exif.tobytes())
     return out.getvalue()
+
+
+def lying_zip_bomb_docx(unpacked: int = 256 * 1024 * 1024, declared: int = 1024 * 1024) -> bytes:
+    """A zip bomb whose directory says its big part unpacks to `declared` bytes."""
+    data = bytearray(zip_bomb_docx(unpacked))
+    name = b"word/media/image1.bin"
+    for signature, size_at in ((b"PK\x01\x02", 24), (b"PK\x03\x04", 22)):
+        start = 0
+        while (start := data.find(signature, start)) != -1:
+            name_at = 46 if signature == b"PK\x01\x02" else 30
+            length = struct.unpack_from("<H", data, start + 28 if name_at == 46 else start + 26)[0]
+            if bytes(data[start + name_at : start + name_at + length]) == name:
+                struct.pack_into("<I", data, start + size_at, declared)
+            start += 4
+    return bytes(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 from PIL import ExifTags, Image
@@ -14,6 +15,7 @@ from file_samples import (
     gif,
     huge_png_header,
     jpeg_with_gps,
+    lying_zip_bomb_docx,
     many_entries_docx,
     odt,
     pdf,
@@ -133,12 +135,21 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read() -> None:
         )
 
 
-def test_a_zip_that_lies_about_its_sizes_stops_at_the_budget(monkeypatch) -> None:
-    # A total budget smaller than the part: the streaming read stops it.
+def test_a_zip_that_lies_about_its_sizes_unpacks_no_further_than_it_says() -> None:
+    # 256 MB of zeros whose directory says 1 MB: read up to 1 MB, then refused as damaged.
+    started = time.perf_counter()
+    with pytest.raises(FileRefused, match="beschadigd"):
+        check(lying_zip_bomb_docx())
+    assert time.perf_counter() - started < 2
+
+
+def test_the_unpacked_budget_counts_every_part(monkeypatch) -> None:
+    # Each part within its ratio, together over the budget.
     monkeypatch.setattr(validation, "MAX_ZIP_UNPACKED", 4 * 1024 * 1024)
     monkeypatch.setattr(validation, "MAX_ZIP_RATIO", 10**9)
     with pytest.raises(FileRefused, match="zip-bom"):
         check(zip_bomb_docx(unpacked=8 * 1024 * 1024))
+    assert check(zip_bomb_docx(unpacked=2 * 1024 * 1024)).mimetype == validation.DOCX
 
 
 def _no_metadata(data: bytes) -> Image.Image:
