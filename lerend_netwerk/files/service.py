@@ -30,6 +30,7 @@ from flask import current_app, url_for
 from flask_login import AnonymousUserMixin
 from sqlalchemy import delete, exists, func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from lerend_netwerk import config
 from lerend_netwerk.core.content_types import AttachmentHost, content_types
@@ -266,6 +267,9 @@ def attachments_of(parent_type: str, parent_id: int) -> list[Attachment]:
             select(Attachment)
             .where(Attachment.parent_type == parent_type, Attachment.parent_id == parent_id)
             .order_by(Attachment.position, Attachment.id)
+            # The list shows each file's current version (its date) and, to coordinators,
+            # all versions: one query for all of them.
+            .options(selectinload(Attachment.versions))
         )
     )
 
