@@ -359,7 +359,14 @@ NOT_NETWORK_OBJECTS = {
     "recommendations.report_version_download",
     "static",
 }
-OBJECT_ARGUMENTS = {"slug", "registration_id", "post_id", "contribution_id"}
+OBJECT_ARGUMENTS = {
+    "slug",
+    "registration_id",
+    "post_id",
+    "contribution_id",
+    "parent_id",
+    "attachment_id",
+}
 
 
 def _network_routes(app, method):

@@ -26,7 +26,7 @@ from lerend_netwerk.search.documents import (
 )
 from lerend_netwerk.signals import meeting_changed
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import VISIBILITIES, can_see, is_coordinator, visible_clause
+from lerend_netwerk.visibility import VISIBILITIES, can_coordinate, can_see, visible_clause
 
 # A session's verslag is a document of its own (key "session_report:<id>", shown as a
 # session): its audience may be narrower than the session's.
@@ -318,7 +318,7 @@ def _personal_data(user: Any) -> dict[str, Any]:
 ATTACHMENTS = AttachmentHost(
     load=lambda parent_id: db.session.get(Meeting, parent_id),
     can_view=can_see,
-    can_manage=lambda user, meeting: is_coordinator(user),
+    can_manage=can_coordinate,
     search_key=lambda meeting: ("session", meeting.id),
 )
 

@@ -13,7 +13,7 @@ from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.sql import count_if
 from lerend_netwerk.networks.access import coordinated_networks
 from lerend_netwerk.proeftuinen.models import Proeftuin
-from lerend_netwerk.visibility import is_coordinator, is_member
+from lerend_netwerk.visibility import can_coordinate, is_member
 
 
 def _indicators(scope: Any) -> dict[str, int]:
@@ -86,13 +86,13 @@ def _is_author(user: Any, contribution: Contribution) -> bool:
 
 
 def _may_see_contribution(user: Any, contribution: Contribution) -> bool:
-    """Its author and the coordinators, like the contribution itself."""
-    return is_coordinator(user) or _is_author(user, contribution)
+    """Its author and its network's coordinators, like the contribution itself."""
+    return can_coordinate(user, contribution) or _is_author(user, contribution)
 
 
 def _may_manage_contribution_files(user: Any, contribution: Contribution) -> bool:
-    """Coordinators; the author until the contribution is accepted or declined."""
-    if is_coordinator(user):
+    """Its network's coordinators; the author until it is accepted or declined."""
+    if can_coordinate(user, contribution):
         return True
     return _is_author(user, contribution) and contribution.status not in (ACCEPTED, DECLINED)
 

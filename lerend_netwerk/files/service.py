@@ -42,7 +42,7 @@ from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
 from lerend_netwerk.files.names import safe_filename, split_extension, unique_filename
 from lerend_netwerk.files.storage import sha256_of, storage
 from lerend_netwerk.files.validation import FileRefused
-from lerend_netwerk.visibility import is_coordinator, is_member
+from lerend_netwerk.visibility import can_coordinate, is_member
 
 __all__ = [
     "FileRefused",
@@ -345,9 +345,10 @@ def managed_attachment(attachment_id: int, user: Any) -> tuple[Attachment, Any]:
 
 
 def old_version(attachment_id: int, number: int, user: Any) -> tuple[AttachmentVersion, Any]:
-    """A version of a file, for coordinators (404 for hidden documents, 403 for members)."""
+    """A version of a file, for the coordinators of the document's network (404 for
+    hidden documents, 403 for members and coordinators of other networks)."""
     attachment, parent = visible_attachment(attachment_id, user)
-    if not is_coordinator(user):
+    if not can_coordinate(user, parent):
         raise ForbiddenError()
     for version in attachment.versions:
         if version.number == number:
@@ -380,7 +381,7 @@ def panel(parent_type: str, parent: Any, user: Any) -> Panel:
         parent=parent,
         attachments=attachments_of(parent_type, parent.id),
         can_manage=may_manage(parent_type, parent, user),
-        show_versions=is_coordinator(user),
+        show_versions=can_coordinate(user, parent),
         max_bytes=config.setting(app_config, "FILES_MAX_BYTES"),
         max_request_bytes=config.setting(app_config, "FILES_MAX_REQUEST_BYTES"),
     )

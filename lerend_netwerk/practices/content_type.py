@@ -23,7 +23,7 @@ from lerend_netwerk.search.documents import (
     theme_titles,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_see, is_coordinator, visible_clause
+from lerend_netwerk.visibility import can_coordinate, can_see, visible_clause
 
 
 def build_practice(practice: Practice) -> SearchDocument:
@@ -136,7 +136,7 @@ def _indicators(scope: Any) -> dict[str, int]:
 ATTACHMENTS = AttachmentHost(
     load=lambda parent_id: db.session.get(Practice, parent_id),
     can_view=can_see,
-    can_manage=lambda user, practice: is_coordinator(user),
+    can_manage=can_coordinate,
     search_key=lambda practice: ("practice", practice.id),
 )
 

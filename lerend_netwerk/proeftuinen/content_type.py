@@ -24,7 +24,7 @@ from lerend_netwerk.proeftuinen.models import (
 )
 from lerend_netwerk.search.documents import SearchDocument, document_of, related_by, theme_titles
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_see, is_coordinator, is_member, visible_clause
+from lerend_netwerk.visibility import can_coordinate, can_see, is_member, visible_clause
 
 # --- organisations ----------------------------------------------------------------------
 
@@ -244,8 +244,9 @@ def _report_personal_data(user: Any) -> dict[str, Any]:
 
 
 def _may_manage_report_files(user: Any, report: VisitReport) -> bool:
-    """Coordinators, and the report's author (a project update's member) for its annexes."""
-    if is_coordinator(user):
+    """Its network's coordinators, and the report's author (a project update's member)
+    for its annexes."""
+    if can_coordinate(user, report):
         return True
     return is_member(user) and report.author_id is not None and report.author_id == user.id
 

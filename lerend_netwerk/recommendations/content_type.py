@@ -32,7 +32,7 @@ from lerend_netwerk.search.documents import (
     join_text,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_see, is_coordinator, is_member, visible_clause
+from lerend_netwerk.visibility import can_coordinate, can_see, is_member, visible_clause
 
 # The final report is one page, not a row: it has this fixed key.
 FINAL_REPORT_ID = 1
@@ -281,8 +281,9 @@ def _personal_data(user: Any) -> dict[str, Any]:
 
 
 def _may_manage_thread_files(user: Any, thread: Recommendation) -> bool:
-    """Coordinators, and the member who opened the thread (their position paper)."""
-    if is_coordinator(user):
+    """Its network's coordinators, and the member who opened the thread (their position
+    paper)."""
+    if can_coordinate(user, thread):
         return True
     return is_member(user) and thread.author_id is not None and thread.author_id == user.id
 
