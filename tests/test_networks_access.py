@@ -436,3 +436,34 @@ def test_sharing_levels_on_lists_pages_feeds_and_api(
         if who in ("member_a", "member_b", "coordinator_b", "nobody"):
             feed = client.get(f"/agenda/persoonlijk/{tokens[who]}.ics").get_data(as_text=True)
             assert (meeting.title in feed) == expected, who
+
+
+def test_the_weekly_digest_follows_the_readers_networks(app, two, make_practice):
+    """One digest per kind of reader and set of networks: B's member never gets A's
+    network-only practice, even when A's member (same role) is queued first."""
+    from datetime import timedelta
+
+    from lerend_netwerk.db import utcnow
+    from lerend_netwerk.mail.digest import build_digest, digest_moment, queue_due_digests
+    from lerend_netwerk.mail.models import OutgoingMail
+
+    _a, _b, people = two
+    now = utcnow()
+    moment = digest_moment(now)
+    make_practice(title="Kringpraktijk", visibility="network", published_at=moment - timedelta(1))
+    make_practice(title="Voor iedereen", published_at=moment - timedelta(days=1))
+    titles = {
+        who: {p.title for p in build_digest(_fresh(people[who]), now, moment).practices}
+        for who in ("member_a", "member_b", "coordinator_b")
+    }
+    assert titles["member_a"] == {"Kringpraktijk", "Voor iedereen"}
+    assert titles["member_b"] == titles["coordinator_b"] == {"Voor iedereen"}
+    db.session.expire_all()
+    for who in ("member_a", "member_b"):
+        db.session.get(type(people[who]), people[who].id).wants_digest = True
+    db.session.commit()
+    queue_due_digests(now)
+    db.session.commit()
+    bodies = {mail.recipient: mail.body_text for mail in db.session.scalars(select(OutgoingMail))}
+    assert "Kringpraktijk" in bodies[people["member_a"].email]
+    assert "Kringpraktijk" not in bodies[people["member_b"].email]
