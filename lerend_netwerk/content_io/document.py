@@ -24,9 +24,11 @@ from lerend_netwerk.content_io.schema import (
     BODY,
     BOOL,
     CHOICE,
+    CHOICES,
     DATE,
     DATETIME,
     INT,
+    NETWORK_TYPES,
     PUBLISHED,
     REF,
     REFS,
@@ -268,6 +270,8 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
             )
         if spec.key in URL_FIELDS and not value.startswith(("https://", "http://")):
             raise _Invalid(line, f"{spec.key!r} must be a web address starting with https://")
+        if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+            raise _Invalid(line, f"{spec.key!r} must be {spec.pattern_hint} (not {value!r})")
         return value
     if spec.type == CHOICE:
         value = _scalar(spec, node, "one word")
@@ -305,12 +309,12 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
         if value not in _TRUE + _FALSE:
             raise _Invalid(line, f"{spec.key!r} must be true or false (not {value!r})")
         return value in _TRUE
-    if spec.type == REF:
+    if spec.type == REF or spec.type in NETWORK_TYPES:
         slug = _scalar(spec, node, "a slug")
         _check_reference_slug(spec, slug, line)
         result.references.append(Reference(spec.ref, slug, line, spec.key))
         return slug
-    if spec.type in (REFS, YEARS):
+    if spec.type in (REFS, YEARS, CHOICES):
         return _convert_list(spec, node, result)
     raise AssertionError(spec.type)
 
@@ -361,6 +365,11 @@ def _convert_list(spec: Field, node: Any, result: Parsed) -> list[str]:
             if not match or int(match.group(2)) != int(match.group(1)) + 1:
                 raise _Invalid(
                     line, f"{spec.key!r}: {value!r} is not an academic year like 2022-2023"
+                )
+        elif spec.type == CHOICES:
+            if value not in spec.choices:
+                raise _Invalid(
+                    line, f"{spec.key!r}: {value!r} is not one of {', '.join(spec.choices)}"
                 )
         else:
             _check_reference_slug(spec, value, line)

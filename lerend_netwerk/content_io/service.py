@@ -29,6 +29,8 @@ from lerend_netwerk.content_io.document import (
     render_document,
 )
 from lerend_netwerk.content_io.schema import (
+    NETWORK,
+    NETWORKS,
     REF,
     REFS,
     Kind,
@@ -146,7 +148,13 @@ def import_directory(
     }
     for entry in entries:
         for ref in entry.parsed.references if entry.parsed else ():
-            if ref.slug not in available[ref.kind]:
+            if ref.slug not in available[ref.kind] and ref.kind == NETWORKS:
+                message = (
+                    f"onbekend netwerk {ref.slug!r}: geen networks/{ref.slug}.md in deze "
+                    "import en niet in de databank"
+                )
+                problems.append(Problem(entry.display, ref.line, message))
+            elif ref.slug not in available[ref.kind]:
                 label = kinds_by_name()[ref.kind].label
                 role = " (host)" if ref.key == "host" else ""
                 message = (
@@ -154,6 +162,7 @@ def import_directory(
                     "import and none in the database"
                 )
                 problems.append(Problem(entry.display, ref.line, message))
+    problems.extend(_moved_between_networks(entries, existing))
     for kind in kinds():
         if kind.complete is not None:
             own = [entry for entry in entries if entry.kind is kind]
@@ -190,6 +199,39 @@ def import_directory(
     for call in afterwards:
         call()
     return result
+
+
+def _moved_between_networks(
+    entries: list[_Entry], existing: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    """A slug means one document in the whole installation: an import does not take a
+    document of one network into another."""
+    problems: list[Problem] = []
+    for entry in entries:
+        spec = entry.kind.network_field
+        obj = existing[entry.kind.name].get(entry.slug)
+        if spec is None or obj is None or entry.parsed is None or entry.parsed.record is None:
+            continue
+        wanted = entry.parsed.record[spec.key]
+        current = record_of(entry.kind, obj)[spec.key]
+        if wanted == current:
+            continue
+        where = _network_name(current, spec)
+        problems.append(
+            Problem(
+                entry.display,
+                1,
+                f"{entry.kind.name}/{entry.slug} bestaat al in {where}: een slug hoort bij "
+                f"één document van de hele installatie, kies een andere naam",
+            )
+        )
+    return problems
+
+
+def _network_name(slug: str | None, spec: Any) -> str:
+    if slug is None:
+        return "het standaardnetwerk" if spec.type == NETWORK else "de gedeelde thema's"
+    return f"netwerk {slug!r}"
 
 
 def _keep_publication_date(entry: _Entry, obj: Any) -> None:
@@ -355,21 +397,28 @@ def _stamp(kind: Kind, obj: Any, before: dict[str, Any] | None) -> None:
         kind.stamp(obj, before)
 
 
-def export_directory(path: Path) -> ExportResult:
+def export_directory(path: Path, *, network: str | None = None) -> ExportResult:
     """Write every document (drafts and members-only included) as files under `path`.
 
-    Files of documents no longer in the database are removed from the kind
-    directories, so the directory mirrors the database; other files are left alone.
+    With `network` (a slug), only that network: its `networks/` file, its documents, the
+    visit reports of its proeftuinen, and the shared documents (themes, organisations)
+    they refer to. Files of documents no longer in the database (or not in the network)
+    are removed from the kind directories, so the directory mirrors what was exported;
+    other files are left alone.
     """
     root = Path(path)
     if root.exists() and not root.is_dir():
         raise ContentError([Problem(str(root), 1, "exists and is not a directory")])
     result = ExportResult(counts={})
+    if network is None:
+        documents = {kind.name: _query_kind(kind) for kind in kinds()}
+    else:
+        documents = _network_documents(network, root, result.warnings)
     for kind in kinds():
         directory = root / kind.name
         directory.mkdir(parents=True, exist_ok=True)
         written: set[str] = set()
-        for obj in _query_kind(kind):
+        for obj in documents[kind.name]:
             display = str(root / kind.name / f"{obj.slug}.md")
             if not is_slug(obj.slug):
                 message = f"not exported: slug {obj.slug!r} cannot be a file name"
@@ -393,3 +442,68 @@ def export_directory(path: Path) -> ExportResult:
             result.removed.append(stale)
         result.counts[kind.name] = len(written)
     return result
+
+
+def _network_documents(slug: str, root: Path, warnings: list[Problem]) -> dict[str, list[Any]]:
+    """The documents of one network's export, by kind, in slug order.
+
+    A kind with a network key gives the network's documents; a kind that follows
+    another (`network_via`) the documents of those; a shared document (an organisation,
+    a theme of every network) comes along when an exported document refers to it.
+    """
+    everything = {kind.name: _query_kind(kind) for kind in kinds()}
+    network = next((n for n in everything[NETWORKS] if n.slug == slug), None)
+    if network is None:
+        known = ", ".join(n.slug for n in everything[NETWORKS])
+        raise ContentError([Problem(slug, 1, f"onbekend netwerk {slug!r} (bekend: {known})")])
+    chosen: dict[str, set[str]] = {kind.name: set() for kind in kinds()}
+    chosen[NETWORKS].add(slug)
+    ordered = kinds()
+    for kind in ordered:
+        spec, via = kind.network_field, kind.network_via
+        for obj in everything[kind.name]:
+            if spec is not None and getattr(obj, spec.attribute) == network.id:
+                chosen[kind.name].add(obj.slug)
+            elif via is not None:
+                target = record_of(kind, obj)[via]
+                if target in chosen[kind.field(via).ref]:
+                    chosen[kind.name].add(obj.slug)
+    by_slug = {kind.name: {obj.slug: obj for obj in everything[kind.name]} for kind in ordered}
+    # References point only to kinds registered earlier: walking back, every kind's
+    # referrers are known before the kind itself.
+    for kind in reversed(ordered):
+        for obj_slug in sorted(chosen[kind.name]):
+            record = record_of(kind, by_slug[kind.name][obj_slug])
+            for spec in kind.fields:
+                if spec.type not in (REF, REFS) or record[spec.key] is None:
+                    continue
+                targets = record[spec.key] if spec.type == REFS else [record[spec.key]]
+                target_kind = kinds_by_name()[spec.ref]
+                for target in targets:
+                    owner = _owner(target_kind, by_slug[spec.ref][target])
+                    if owner is None or owner == network.id:
+                        chosen[spec.ref].add(target)
+                    else:
+                        warnings.append(
+                            Problem(
+                                str(root / kind.name / f"{obj_slug}.md"),
+                                1,
+                                f"verwijst naar {spec.ref}/{target} van een ander netwerk: "
+                                "importeer dat netwerk eerst",
+                            )
+                        )
+    return {
+        kind.name: [obj for obj in everything[kind.name] if obj.slug in chosen[kind.name]]
+        for kind in ordered
+    }
+
+
+def _owner(kind: Kind, obj: Any) -> int | None:
+    """The id of the network a document belongs to; None for a shared one."""
+    spec = kind.network_field
+    if spec is not None:
+        return getattr(obj, spec.attribute)
+    if kind.network_via is not None:
+        via = getattr(obj, kind.field(kind.network_via).attribute)
+        return _owner(kinds_by_name()[kind.field(kind.network_via).ref], via)
+    return None

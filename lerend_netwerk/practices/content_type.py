@@ -157,6 +157,7 @@ PRACTICE = ContentType(
         (
             Field("title", schema.TEXT, required=True),
             Field("summary", schema.TEXT, required=True, multiline=True),
+            schema.network_field(),
             schema.themes_field(),
             Field("level", schema.CHOICE, choices=LEVELS),
             Field("sector", schema.TEXT),

@@ -138,6 +138,7 @@ PROEFTUIN = ContentType(
         (
             Field("title", schema.TEXT, required=True),
             Field("level", schema.CHOICE, required=True, choices=LEVELS),
+            schema.network_field(),
             Field("organisations", schema.REFS, ref="organisations"),
             Field("programme", schema.TEXT),
             Field("academic_years", schema.YEARS),
@@ -278,6 +279,7 @@ VISIT_REPORT = ContentType(
         ),
         url_prefix="/verslagen",
         body_sections=REPORT_SECTIONS,
+        network_via="proeftuin",
     ),
     digest=lambda window: {"reports": window.published(VisitReport)},
     personal_data=_report_personal_data,

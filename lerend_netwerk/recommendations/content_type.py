@@ -130,6 +130,7 @@ KIND = Kind(
     (
         Field("title", schema.TEXT, required=True),
         Field("theme", schema.REF, required=True, ref="themes"),
+        schema.network_field(),
         Field("level", schema.CHOICE, choices=LEVELS),
         schema.status_field("open", RECOMMENDATION_STATUSES),
         # Beyond the contract's table: why it was accepted or rejected, and
