@@ -107,7 +107,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("")
     click.echo("Demo accounts (passwords are new at every start):")
     for role, email, password in accounts:
-        click.echo(f"  {role:<12} {email:<36} {password}")
+        click.echo(f"  {role:<22} {email:<46} {password}")
     click.echo("")
     if no_serve:
         return
