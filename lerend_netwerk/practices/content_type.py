@@ -128,6 +128,8 @@ def _indicators(scope: Any) -> dict[str, int]:
     )
     if scope.level:
         practices = practices.where(func.coalesce(Practice.level, Proeftuin.level) == scope.level)
+    if scope.network_id is not None:
+        practices = practices.where(Practice.network_id == scope.network_id)
     return {"practices_published": db.session.scalar(practices)}
 
 

@@ -217,6 +217,9 @@ def _report_indicators(scope: Any) -> dict[str, int]:
     )
     if scope.level:
         visits = visits.where(Proeftuin.level == scope.level)
+    if scope.network_id is not None:
+        # A visit report belongs to its proeftuin's network.
+        visits = visits.where(Proeftuin.network_id == scope.network_id)
     visited, reports, updates = db.session.execute(visits).one()
     return {
         "proeftuinen_visited": visited,
