@@ -126,7 +126,9 @@ def export_table(
     if name not in TABLE_NAMES:
         return None
     report = build_report(period, level, viewer, now, network)
-    suffix = (f"-{network.slug}" if network is not None else "") + (f"-{level}" if level else "")
+    # Named after the network unless it is the default one (as with one network).
+    named = network is not None and not network.is_default
+    suffix = (f"-{network.slug}" if named else "") + (f"-{level}" if level else "")
     filename = f"indicatoren-{name}-{period.key}{suffix}.csv"
     return filename, report.section(name).table.csv_bytes()
 
