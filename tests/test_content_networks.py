@@ -14,7 +14,7 @@ from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.content_io.schema import kinds, record_of
 from lerend_netwerk.content_io.service import ContentError, export_directory, import_directory
 from lerend_netwerk.extensions import db
-from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, Network
+from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, Network, NetworkMembership
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS, Proeftuin, VisitReport
 from lerend_netwerk.themes.models import Theme
@@ -387,3 +387,29 @@ def test_the_whole_installation_round_trips_with_every_network(app, tmp_path):
     export_directory(second)
     assert read_tree(second) == read_tree(first)
     shutil.rmtree(second)
+
+
+# ------------------------------------------------------------------ the command line
+
+
+def test_a_first_coordinator_is_added_on_the_command_line(runner, app, make_user, tmp_path):
+    write(tmp_path, "networks/nieuw.md", "---\ntitle: Nieuw netwerk\n---\n")
+    assert runner.invoke(args=["content", "import", str(tmp_path)]).exit_code == 0
+    user = make_user(email="eerste@example.be")
+    result = runner.invoke(args=["networks", "add-member", "nieuw", user.email, "--coordinator"])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "eerste@example.be is coördinator van Nieuw netwerk\n"
+    role = db.session.scalar(
+        select(NetworkMembership.role).where(
+            NetworkMembership.user_id == user.id,
+            NetworkMembership.network_id == network_id("nieuw"),
+        )
+    )
+    assert role == "coordinator"
+    listed = runner.invoke(args=["networks", "list"]).stdout
+    assert "nieuw" in listed and "1 members   1 coordinators  Nieuw netwerk" in listed
+    assert f"{DEFAULT_NETWORK_SLUG}" in listed and "(default)" in listed
+    unknown = runner.invoke(args=["networks", "add-member", "nergens", user.email])
+    assert unknown.exit_code == 1 and "onbekend netwerk 'nergens'" in unknown.stderr
+    nobody = runner.invoke(args=["networks", "add-member", "nieuw", "niemand@example.be"])
+    assert nobody.exit_code == 1 and "geen account met e-mailadres" in nobody.stderr

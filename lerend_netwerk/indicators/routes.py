@@ -32,9 +32,7 @@ def index():
     form = _form()
     if not form.validate():
         return render_template("indicators/index.html", form=form, report=None), 400
-    report = service.build_report(
-        form.period(), form.level(), current_user, network=form.network()
-    )
+    report = service.build_report(form.period(), form.level(), current_user, network=form.network())
     return render_template("indicators/index.html", form=form, report=report)
 
 
