@@ -203,6 +203,14 @@ def measure(url: str, networks: int, share: dict[str, int], repeat: int, tmp: st
         ),
         ("calendar feed (/agenda.ics)", get("/agenda.ics")),
     ]
+    # A large feed is built in the background after a first 503: wait until it is there
+    # (the time that takes is reported), then time the answers as subscribers get them.
+    began = time.perf_counter()
+    while client.get("/agenda.ics").status_code != 200:
+        if time.perf_counter() - began > 300:
+            raise RuntimeError("the calendar feed was not built within 300 s")
+        time.sleep(0.2)
+    result["feed_ready_s"] = time.perf_counter() - began
     baseline = statistics.median(timed(lambda: bare.get("/bench/bare").get_data(), repeat * 5))
     result["baseline_ms"] = baseline
     result["cases"] = []
@@ -257,12 +265,13 @@ def main() -> int:
             f"  {rows['members']:,} members, {rows['sessions']:,} sessions, "
             f"{rows['practices']:,} practices in {rows['networks']} networks: seeded in "
             f"{result['seed_s']:.1f} s, {result['indexed']:,} documents indexed in "
-            f"{result['index_s']:.1f} s; bare Flask {result['baseline_ms']:.3f} ms",
+            f"{result['index_s']:.1f} s; first feed after {result['feed_ready_s']:.1f} s; "
+            f"bare Flask {result['baseline_ms']:.3f} ms",
             flush=True,
         )
         for case in result["cases"]:
             print(
-                f"  {case['name']:<45} {case['median_ms']:>9.1f} ms median "
+                f"  {case['name']:<50} {case['median_ms']:>9.1f} ms median "
                 f"{case['max_ms']:>9.1f} max  {case['ratio']:>8.0f}x bare",
                 flush=True,
             )
@@ -270,7 +279,7 @@ def main() -> int:
 
     print("\nmedian ms (times bare Flask) by number of networks")
     names = [case["name"] for case in results[-1]["cases"]]
-    print(f"{'case':<45} " + " ".join(f"{r['networks']:>18}" for r in results))
+    print(f"{'case':<50} " + " ".join(f"{r['networks']:>18}" for r in results))
     for name in names:
         cells = []
         for result in results:
@@ -278,7 +287,7 @@ def main() -> int:
             cells.append(
                 f"{case['median_ms']:>8.1f} ({case['ratio']:>6.0f}x)" if case else " " * 18
             )
-        print(f"{name:<45} " + " ".join(cells))
+        print(f"{name:<50} " + " ".join(cells))
     if args.json:
         write_json(args.json, results)
     return 0
