@@ -45,9 +45,10 @@ def list_command() -> None:
 @with_appcontext
 def add_member_command(slug: str, email: str, coordinator: bool) -> None:
     """Make the account with EMAIL a member (or coordinator) of the network SLUG."""
-    from sqlalchemy import select
+    from types import SimpleNamespace
 
-    from lerend_netwerk.auth.service import find_user_by_email
+    from sqlalchemy import func, select
+
     from lerend_netwerk.extensions import db
     from lerend_netwerk.networks.models import Network
     from lerend_netwerk.networks.service import ensure_membership
@@ -55,12 +56,19 @@ def add_member_command(slug: str, email: str, coordinator: bool) -> None:
     network = db.session.scalar(select(Network).where(Network.slug == slug))
     if network is None:
         fail(f"onbekend netwerk {slug!r}: 'lerend-netwerk networks list' toont de netwerken")
-    user = find_user_by_email(email)
-    if user is None:
+    # The account table, read without the accounts' models (which depend on networks).
+    accounts = db.metadata.tables["user"]
+    found = db.session.execute(
+        select(accounts.c.id, accounts.c.email).where(
+            func.lower(accounts.c.email) == email.strip().lower()
+        )
+    ).first()
+    if found is None:
         fail(f"geen account met e-mailadres {email!r}: maak het eerst met 'users create'")
+    user = SimpleNamespace(id=found.id)
     membership = ensure_membership(user, network, "coordinator" if coordinator else "member")
     db.session.commit()
-    click.echo(f"{user.email} is {membership.role_label.lower()} van {network.title}")
+    click.echo(f"{found.email} is {membership.role_label.lower()} van {network.title}")
 
 
 def register_commands(app: Flask) -> None:
