@@ -88,13 +88,15 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+def app_config(database_url: str, tmp_path: Path, tmp_path_factory) -> dict[str, Any]:
     """Configuration for the test app; override in a test module to change it."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        # Not under tmp_path, which tests use as a content directory.
+        "FILES_ROOT": str(tmp_path_factory.mktemp("files")),
         "SITE_URL": "http://localhost",
         "SERVER_NAME": None,
         # All test requests come from 127.0.0.1; tests of the limits switch them on.
@@ -126,6 +128,32 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def attachment_hosts(app: Flask) -> Iterator[None]:
+    """Files on sessions, practices and visit reports, for the kinds that declare none
+    (an `AttachmentHost` that lets everyone see and manage them); restored afterwards."""
+    from dataclasses import replace
+
+    from lerend_netwerk.core.content_types import AttachmentHost, content_types
+    from lerend_netwerk.extensions import db as database
+
+    replaced = []
+    for name in ("session", "practice", "report"):
+        content_type = content_types[name]
+        if content_type.attachments is None:
+            model = content_type.model
+            host = AttachmentHost(
+                load=lambda parent_id, model=model: database.session.get(model, parent_id),
+                can_view=lambda user, doc: True,
+                can_manage=lambda user, doc: True,
+            )
+            content_types.register(replace(content_type, attachments=host))
+            replaced.append(content_type)
+    yield
+    for content_type in replaced:
+        content_types.register(content_type)
 
 
 @pytest.fixture

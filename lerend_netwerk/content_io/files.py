@@ -1,0 +1,450 @@
+"""A document's files in a content directory: `<kind>/<slug>/<file name>` beside `<slug>.md`.
+
+Import reads the folder of every imported document of a kind that carries files (its
+content type has an `AttachmentHost`), checks every file (a regular file, a safe name,
+within `FILES_MAX_BYTES`, a type that uploads accept) before anything is stored, and
+then makes the document's attachments what the folder holds: a new name is a new
+attachment, a changed content a new version, a name no longer there a removed
+attachment, the same content unchanged. Export writes the current version of every
+attachment the same way. The front matter's `files` key gives the order.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from lerend_netwerk import config
+from lerend_netwerk.content_io.document import FILES_KEY, Problem
+from lerend_netwerk.core.content_types import AttachmentHost, content_types
+from lerend_netwerk.extensions import db
+from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
+from lerend_netwerk.files.storage import sha256_of, storage
+
+# The longest file name (the attachment's column).
+FILENAME_MAX_LENGTH = 160
+_LINK = "een symbolische link: links worden niet gevolgd, zet het bestand zelf hier"
+_SPECIAL = "geen gewoon bestand (een FIFO, apparaat of socket): alleen bestanden"
+
+
+@dataclass(frozen=True)
+class FileHost:
+    """A kind whose documents carry files: its content type's name and its host."""
+
+    parent_type: str
+    host: AttachmentHost
+
+
+def file_hosts() -> dict[str, FileHost]:
+    """The kinds (by directory name) whose documents carry files."""
+    return {
+        ct.content.name: FileHost(ct.name, ct.attachments)
+        for ct in content_types
+        if ct.content is not None and ct.attachments is not None
+    }
+
+
+@dataclass
+class FileEntry:
+    """One file of a document in a content directory, once read and checked."""
+
+    name: str
+    path: Path
+    display: str
+    sha256: str = ""
+    size: int = 0
+    mimetype: str = ""
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass
+class FileCounts:
+    """What an import did (or would do) to the documents' files."""
+
+    added: int = 0
+    replaced: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    def summary(self, dry_run: bool) -> str:
+        if not (self.added or self.replaced or self.removed):
+            return f"files {self.unchanged} unchanged" if self.unchanged else ""
+        verb = "would be " if dry_run else ""
+        return (
+            f"files {self.added} {verb}added, {self.replaced} {verb}replaced by a new version, "
+            f"{self.removed} {verb}removed, {self.unchanged} unchanged"
+        )
+
+
+@dataclass
+class DocumentFiles:
+    """The files an imported document should have, in order."""
+
+    entries: list[FileEntry] = field(default_factory=list)
+
+
+class FileRefused(Exception):
+    """A file that is not accepted; the message (Dutch) says why."""
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be the name of a document's file, or None."""
+    if name in (".", "..") or "/" in name or "\\" in name:
+        return "een bestandsnaam zonder / of \\, en niet . of .."
+    if any(0xD800 <= ord(char) <= 0xDFFF for char in name):
+        return "de bestandsnaam is geen geldige UTF-8"
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in name):
+        return "de bestandsnaam bevat een stuurteken"
+    if name != name.strip() or name.endswith("."):
+        return "de bestandsnaam begint of eindigt met een spatie, of eindigt met een punt"
+    if unicodedata.normalize("NFC", name) != name:
+        return "de bestandsnaam is niet in Unicode-normaalvorm NFC"
+    if len(name) > FILENAME_MAX_LENGTH:
+        return f"de bestandsnaam is te lang ({len(name)} tekens, hoogstens {FILENAME_MAX_LENGTH})"
+    return None
+
+
+def max_bytes() -> int:
+    return int(config.setting(current_app.config, "FILES_MAX_BYTES"))
+
+
+# ---------------------------------------------------------------- reading a folder
+
+
+def scan_folder(folder: Path, display: str, problems: list[Problem]) -> list[FileEntry]:
+    """The files in a document's folder, by name; what is not a file is a problem."""
+    found: list[FileEntry] = []
+    for child in sorted(folder.iterdir()):
+        if child.name.startswith("."):
+            continue
+        shown = f"{display}/{child.name}"
+        mode = child.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            problems.append(Problem(shown, 1, _LINK))
+        elif stat.S_ISDIR(mode):
+            problems.append(
+                Problem(shown, 1, "een map in de map van een document: alleen bestanden")
+            )
+        elif not stat.S_ISREG(mode):
+            problems.append(Problem(shown, 1, _SPECIAL))
+        elif (problem := name_problem(child.name)) is not None:
+            problems.append(Problem(shown, 1, f"{problem}: hernoem het bestand"))
+        else:
+            found.append(FileEntry(child.name, child, shown))
+    return found
+
+
+def order_files(
+    listed: list[tuple[str, int]],
+    found: list[FileEntry],
+    document: str,
+    folder: str,
+    problems: list[Problem],
+) -> list[FileEntry]:
+    """The files in their order: those the front matter lists first, then the others by
+    name. A listed name that is not in the folder is a problem of the document."""
+    by_name = {entry.name: entry for entry in found}
+    ordered: list[FileEntry] = []
+    for name, line in listed:
+        if (problem := name_problem(name)) is not None:
+            problems.append(Problem(document, line, f"{FILES_KEY!r}: {name!r}: {problem}"))
+        elif name not in by_name:
+            message = f"{FILES_KEY!r}: {name!r} ontbreekt: er is geen {folder}/{name}"
+            problems.append(Problem(document, line, message))
+        else:
+            ordered.append(by_name.pop(name))
+    return ordered + sorted(by_name.values(), key=lambda entry: entry.name)
+
+
+def read_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes, opened without following a
+    link or blocking on a FIFO. FileRefused (Dutch) otherwise."""
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as error:
+        if error.errno == 40:  # ELOOP: a link put there since the folder was read
+            raise FileRefused(_LINK) from None
+        raise FileRefused(f"kan niet gelezen worden: {error.strerror}") from None
+    with os.fdopen(descriptor, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FileRefused(_SPECIAL)
+        data = handle.read(limit + 1)
+    if len(data) > limit or info.st_size > limit:
+        size = max(len(data), info.st_size)
+        raise FileRefused(f"het bestand is te groot ({_size(size)}, hoogstens {_size(limit)})")
+    return data
+
+
+def _size(size: int) -> str:
+    """A size as people read it, with a decimal comma: "2,5 MB", "40 kB", "900 bytes"."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB".replace(".", ",")
+    if size >= 1024:
+        return f"{size / 1024:.0f} kB"
+    return f"{size} bytes"
+
+
+def check_file(entry: FileEntry, limit: int, problems: list[Problem]) -> None:
+    """Read and check one file; fill in its checksum and type, or add a problem."""
+    try:
+        data = read_file(entry.path, limit)
+        described = describe(entry.name, data)
+    except FileRefused as refused:
+        problems.append(Problem(entry.display, 1, str(refused)))
+        return
+    entry.sha256 = sha256_of(data)
+    entry.size = len(data)
+    entry.mimetype, entry.width, entry.height = described
+
+
+_OFFICE = {
+    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ppt/presentation.xml": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    ),
+}
+_ODF = (
+    "application/vnd.oasis.opendocument.text",
+    "application/vnd.oasis.opendocument.spreadsheet",
+    "application/vnd.oasis.opendocument.presentation",
+)
+_IMAGES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+_REFUSED = (
+    "dit bestandstype wordt niet aanvaard (wel: PDF, Word, Excel, PowerPoint, OpenDocument, "
+    "afbeeldingen en tekst)"
+)
+
+
+def describe(name: str, data: bytes) -> tuple[str, int | None, int | None]:
+    """The type of a file decided from its content (never its name), with an image's
+    size in pixels; FileRefused for a type uploads do not accept."""
+    if data.startswith(b"%PDF-"):
+        return "application/pdf", None, None
+    if data.startswith(b"PK\x03\x04"):
+        return _zip_type(data), None, None
+    image = _image(data)
+    if image is not None:
+        return image
+    if b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return "text/plain", None, None
+    raise FileRefused(_REFUSED)
+
+
+def _zip_type(data: bytes) -> str:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                declared = archive.read("mimetype").decode("ascii", "replace").strip()
+                if declared in _ODF:
+                    return declared
+            if "[Content_Types].xml" in names:
+                for part, mimetype in _OFFICE.items():
+                    if part in names:
+                        return mimetype
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise FileRefused("een beschadigd Office-bestand (het zip-archief is onleesbaar)") from None
+    raise FileRefused(_REFUSED)
+
+
+def _image(data: bytes) -> tuple[str, int, int] | None:
+    import io
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = _IMAGES.get(image.format or "")
+            if kind is None:
+                return None
+            image.verify()
+            return kind, image.width, image.height
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+# ---------------------------------------------------------------- applying
+
+
+def current_files(parent_type: str) -> dict[int, list[Attachment]]:
+    """The attachments of every document of a type, by document id, in their order."""
+    rows = db.session.scalars(
+        select(Attachment)
+        .where(Attachment.parent_type == parent_type)
+        .order_by(Attachment.parent_id, Attachment.position, Attachment.id)
+    )
+    by_parent: dict[int, list[Attachment]] = {}
+    for attachment in rows:
+        by_parent.setdefault(attachment.parent_id, []).append(attachment)
+    return by_parent
+
+
+def same_files(attachments: list[Attachment], entries: list[FileEntry]) -> bool:
+    return [(a.filename, a.blob.sha256) for a in attachments] == [
+        (e.name, e.sha256) for e in entries
+    ]
+
+
+def count_changes(attachments: list[Attachment], entries: list[FileEntry], counts: FileCounts):
+    current = {a.filename: a.blob.sha256 for a in attachments}
+    wanted = {e.name: e.sha256 for e in entries}
+    for name, sha in wanted.items():
+        if name not in current:
+            counts.added += 1
+        elif current[name] != sha:
+            counts.replaced += 1
+        else:
+            counts.unchanged += 1
+    counts.removed += len(set(current) - set(wanted))
+
+
+class BlobStore:
+    """Finds or stores the blob of each checksum once per import."""
+
+    def __init__(self, entries: Iterable[FileEntry]) -> None:
+        self.entries = {entry.sha256: entry for entry in entries}
+        self.blobs: dict[str, FileBlob] = {}
+        if self.entries:
+            for blob in db.session.scalars(
+                select(FileBlob).where(FileBlob.sha256.in_(list(self.entries)))
+            ):
+                self.blobs[blob.sha256] = blob
+
+    def store_new(self, limit: int) -> list[Problem]:
+        """Put the contents the database does not have yet into the storage, read again
+        and compared with what was checked; problems if a file changed meanwhile."""
+        problems: list[Problem] = []
+        for sha, entry in self.entries.items():
+            if sha in self.blobs:
+                continue
+            try:
+                data = read_file(entry.path, limit)
+            except FileRefused as refused:
+                problems.append(Problem(entry.display, 1, str(refused)))
+                continue
+            if sha256_of(data) != sha:
+                problems.append(
+                    Problem(entry.display, 1, "het bestand veranderde tijdens de import")
+                )
+                continue
+            storage().put(data)
+        return problems
+
+    def blob(self, entry: FileEntry) -> FileBlob:
+        blob = self.blobs.get(entry.sha256)
+        if blob is None:
+            blob = FileBlob(
+                sha256=entry.sha256,
+                size=entry.size,
+                mimetype=entry.mimetype,
+                width=entry.width,
+                height=entry.height,
+            )
+            db.session.add(blob)
+            self.blobs[entry.sha256] = blob
+        return blob
+
+
+def apply_files(
+    parent_type: str,
+    parent: Any,
+    attachments: list[Attachment],
+    entries: list[FileEntry],
+    blobs: BlobStore,
+) -> None:
+    """Make the document's attachments the entries: add, new version, reorder, remove."""
+    by_name = {attachment.filename: attachment for attachment in attachments}
+    for position, entry in enumerate(entries):
+        blob = blobs.blob(entry)
+        attachment = by_name.pop(entry.name, None)
+        if attachment is None:
+            attachment = Attachment(
+                parent_type=parent_type,
+                parent_id=parent.id,
+                filename=entry.name,
+                position=position,
+                blob=blob,
+            )
+            attachment.versions.append(AttachmentVersion(number=1, filename=entry.name, blob=blob))
+            db.session.add(attachment)
+            continue
+        if attachment.position != position:
+            attachment.position = position
+        if attachment.blob.sha256 != entry.sha256:
+            number = max((v.number for v in attachment.versions), default=0) + 1
+            attachment.versions.append(
+                AttachmentVersion(number=number, filename=entry.name, blob=blob)
+            )
+            attachment.blob = blob
+    for attachment in by_name.values():
+        db.session.delete(attachment)
+
+
+# ---------------------------------------------------------------- export
+
+
+def export_files(
+    directory: Path,
+    slug: str,
+    attachments: list[Attachment],
+    warnings: list[Problem],
+) -> list[str]:
+    """Write the current version of each attachment into `directory/slug/`; remove files
+    there that are no longer attachments. The names written, in order."""
+    folder = directory / slug
+    written: list[str] = []
+    for attachment in attachments:
+        name = attachment.filename
+        shown = f"{directory}/{slug}/{name}"
+        problem = name_problem(name)
+        if problem is not None and ("/" in name or "\\" in name or name in (".", "..")):
+            warnings.append(Problem(str(directory / slug), 1, f"not exported: {name!r}: {problem}"))
+            continue
+        if problem is not None or name.startswith("."):
+            warnings.append(Problem(shown, 1, f"will not import: {problem or 'a hidden file'}"))
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / name
+        if target.is_symlink() or (target.exists() and not target.is_file()):
+            warnings.append(Problem(shown, 1, "not exported: something else has this name"))
+            continue
+        with storage().open(attachment.blob.sha256) as source:
+            target.write_bytes(source.read())
+        written.append(name)
+    remove_stale(folder, set(written))
+    return written
+
+
+def remove_stale(folder: Path, keep: set[str]) -> list[Path]:
+    """Remove the regular, visible files in a document's folder that are not in `keep`,
+    then the folder if it is empty. Links, hidden files and sub-folders are left alone."""
+    removed: list[Path] = []
+    if folder.is_symlink() or not folder.is_dir():
+        return removed
+    for child in sorted(folder.iterdir()):
+        if child.name in keep or child.name.startswith("."):
+            continue
+        if stat.S_ISREG(child.lstat().st_mode):
+            child.unlink()
+            removed.append(child)
+    if not any(folder.iterdir()):
+        folder.rmdir()
+    return removed
