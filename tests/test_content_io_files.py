@@ -279,6 +279,16 @@ def test_links_folders_and_escaping_names_are_refused(app, tmp_path):
     assert count(Practice) == 0 and list(storage().all()) == []
 
 
+def test_names_that_differ_only_in_case_are_refused(app, tmp_path):
+    practice(tmp_path, **{"Leidraad__pdf": pdf_bytes(), "leidraad__pdf": pdf_bytes("b")})
+    with pytest.raises(ContentError) as error:
+        import_directory(tmp_path)
+    assert [str(p) for p in error.value.problems] == [
+        f"{tmp_path}/practices/matching/leidraad.pdf:1: dezelfde naam als 'Leidraad.pdf' op "
+        "hoofdletters na: hernoem een van beide"
+    ]
+
+
 def test_a_file_over_the_configured_limit_is_refused(app, tmp_path):
     app.config["FILES_MAX_BYTES"] = 2048
     practice(tmp_path, groot__txt=b"x" * 3000, klein__txt=b"x" * 2048)

@@ -140,6 +140,13 @@ def scan_folder(folder: Path, display: str, problems: list[Problem]) -> list[Fil
             problems.append(Problem(shown, 1, f"{problem}: hernoem het bestand"))
         else:
             found.append(FileEntry(child.name, child, shown))
+    # On the site two names that differ only in case are one name (as on Windows and macOS).
+    first: dict[str, FileEntry] = {}
+    for entry in found:
+        other = first.setdefault(entry.name.casefold(), entry)
+        if other is not entry:
+            message = f"dezelfde naam als {other.name!r} op hoofdletters na: hernoem een van beide"
+            problems.append(Problem(entry.display, 1, message))
     return found
 
 
