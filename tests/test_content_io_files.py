@@ -357,6 +357,19 @@ def test_export_writes_the_files_beside_the_document_and_lists_them(app, tmp_pat
     assert "files" not in (out / "practices" / "matching.md").read_text()
 
 
+def test_a_file_missing_from_the_storage_is_left_out_with_a_warning(app, tmp_path):
+    leidraad = pdf_bytes()
+    practice(tmp_path / "in", leidraad__pdf=leidraad, tabel__xlsx=xlsx_bytes([["a"]]))
+    import_and_commit(tmp_path / "in")
+    storage().delete(sha256_of(leidraad))
+    result = export_directory(tmp_path / "out")
+    assert [str(w) for w in result.warnings] == [
+        f"{tmp_path}/out/practices/matching/leidraad.pdf:1: not exported: its content "
+        f"({sha256_of(leidraad)}) is not in the storage"
+    ]
+    assert "files: [tabel.xlsx]\n" in (tmp_path / "out" / "practices" / "matching.md").read_text()
+
+
 def test_files_round_trip_byte_for_byte_into_an_empty_database(app, tmp_path):
     first_pdf, second_pdf = pdf_bytes("Versie 1"), pdf_bytes("Versie 2")
     source = tmp_path / "source"

@@ -433,8 +433,14 @@ def export_files(
         if target.is_symlink() or (target.exists() and not target.is_file()):
             warnings.append(Problem(shown, 1, "not exported: something else has this name"))
             continue
-        with storage().open(attachment.blob.sha256) as source:
-            target.write_bytes(source.read())
+        try:
+            with storage().open(attachment.blob.sha256) as source:
+                data = source.read()
+        except FileNotFoundError:
+            message = f"not exported: its content ({attachment.blob.sha256}) is not in the storage"
+            warnings.append(Problem(shown, 1, message))
+            continue
+        target.write_bytes(data)
         written.append(name)
     remove_stale(folder, set(written))
     return written
