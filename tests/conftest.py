@@ -134,32 +134,6 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def attachment_hosts(app: Flask) -> Iterator[None]:
-    """Files on sessions, practices and visit reports, for the kinds that declare none
-    (an `AttachmentHost` that lets everyone see and manage them); restored afterwards."""
-    from dataclasses import replace
-
-    from lerend_netwerk.core.content_types import AttachmentHost, content_types
-    from lerend_netwerk.extensions import db as database
-
-    replaced = []
-    for name in ("session", "practice", "report"):
-        content_type = content_types[name]
-        if content_type.attachments is None:
-            model = content_type.model
-            host = AttachmentHost(
-                load=lambda parent_id, model=model: database.session.get(model, parent_id),
-                can_view=lambda user, doc: True,
-                can_manage=lambda user, doc: True,
-            )
-            content_types.register(replace(content_type, attachments=host))
-            replaced.append(content_type)
-    yield
-    for content_type in replaced:
-        content_types.register(content_type)
-
-
-@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -628,7 +628,6 @@ def attachment_rows() -> list[tuple[str, int, str, int, str]]:
     )
 
 
-@pytest.mark.usefixtures("attachment_hosts")
 def test_export_import_export_reproduces_files_and_fields(app, tmp_path):
     make_every_kind()
     attach("session", Meeting, "winter", {"programma.txt": b"09:00 onthaal\n", "één.txt": b"1"})
@@ -715,7 +714,6 @@ def test_export_writes_the_contract_format(app, tmp_path):
     )
 
 
-@pytest.mark.usefixtures("attachment_hosts")
 def test_the_demo_content_round_trips(app, tmp_path):
     import_directory(CONTENT_DIR)
     db.session.commit()

@@ -1,19 +1,21 @@
 """A document's files in a content directory: `<kind>/<slug>/<file name>` beside `<slug>.md`.
 
 Import reads the folder of every imported document of a kind that carries files (its
-content type has an `AttachmentHost`), checks every file (a regular file, a safe name,
-within `FILES_MAX_BYTES`, a type that uploads accept) before anything is stored, and
-then makes the document's attachments what the folder holds: a new name is a new
-attachment, a changed content a new version, a name no longer there a removed
-attachment, the same content unchanged. Export writes the current version of every
-attachment the same way. The front matter's `files` key gives the order.
+content type has an `AttachmentHost`), checks every file before anything is stored (a
+regular file, the name an upload would get, within `FILES_MAX_BYTES`, and what
+`files.service.check` accepts), and then makes the document's attachments what the
+folder holds: a new name is a new attachment, a changed content a new version, a name no
+longer there a removed attachment, the same content unchanged. A file is compared in
+the form it is stored in (an image without its metadata, text as UTF-8), so a file
+that an upload would store differently is not a new version each time. Export writes
+the current version of every attachment the same way; the front matter's `files` key
+gives the order.
 """
 
 from __future__ import annotations
 
 import os
 import stat
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +27,14 @@ from sqlalchemy import select
 from lerend_netwerk import config
 from lerend_netwerk.content_io.document import FILES_KEY, Problem
 from lerend_netwerk.core.content_types import AttachmentHost, content_types
+from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.files import service as files
 from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
+from lerend_netwerk.files.names import safe_filename, split_extension
 from lerend_netwerk.files.storage import sha256_of, storage
+from lerend_netwerk.files.validation import FileRefused, extensions_of, type_label
 
-# The longest file name (the attachment's column).
-FILENAME_MAX_LENGTH = 160
 _LINK = "een symbolische link: links worden niet gevolgd, zet het bestand zelf hier"
 _SPECIAL = "geen gewoon bestand (een FIFO, apparaat of socket): alleen bestanden"
 
@@ -59,11 +63,8 @@ class FileEntry:
     name: str
     path: Path
     display: str
+    # Of the content as it is stored (an upload's form of it).
     sha256: str = ""
-    size: int = 0
-    mimetype: str = ""
-    width: int | None = None
-    height: int | None = None
 
 
 @dataclass
@@ -92,24 +93,14 @@ class DocumentFiles:
     entries: list[FileEntry] = field(default_factory=list)
 
 
-class FileRefused(Exception):
-    """A file that is not accepted; the message (Dutch) says why."""
-
-
 def name_problem(name: str) -> str | None:
     """Why `name` cannot be the name of a document's file, or None."""
     if name in (".", "..") or "/" in name or "\\" in name:
         return "een bestandsnaam zonder / of \\, en niet . of .."
-    if any(0xD800 <= ord(char) <= 0xDFFF for char in name):
-        return "de bestandsnaam is geen geldige UTF-8"
-    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in name):
-        return "de bestandsnaam bevat een stuurteken"
-    if name != name.strip() or name.endswith("."):
-        return "de bestandsnaam begint of eindigt met een spatie, of eindigt met een punt"
-    if unicodedata.normalize("NFC", name) != name:
-        return "de bestandsnaam is niet in Unicode-normaalvorm NFC"
-    if len(name) > FILENAME_MAX_LENGTH:
-        return f"de bestandsnaam is te lang ({len(name)} tekens, hoogstens {FILENAME_MAX_LENGTH})"
+    safe = safe_filename(name)
+    if safe != name:
+        # Control characters, a trailing dot or space, too long, not NFC, not UTF-8, …
+        return f"op de site kan het bestand zo niet heten: hernoem het tot {safe!r}"
     return None
 
 
@@ -137,7 +128,7 @@ def scan_folder(folder: Path, display: str, problems: list[Problem]) -> list[Fil
         elif not stat.S_ISREG(mode):
             problems.append(Problem(shown, 1, _SPECIAL))
         elif (problem := name_problem(child.name)) is not None:
-            problems.append(Problem(shown, 1, f"{problem}: hernoem het bestand"))
+            problems.append(Problem(shown, 1, problem))
         else:
             found.append(FileEntry(child.name, child, shown))
     # On the site two names that differ only in case are one name (as on Windows and macOS).
@@ -201,92 +192,51 @@ def _size(size: int) -> str:
     return f"{size} bytes"
 
 
-def check_file(entry: FileEntry, limit: int, problems: list[Problem]) -> None:
-    """Read and check one file; fill in its checksum and type, or add a problem."""
-    try:
-        data = read_file(entry.path, limit)
-        described = describe(entry.name, data)
-    except FileRefused as refused:
-        problems.append(Problem(entry.display, 1, str(refused)))
-        return
-    entry.sha256 = sha256_of(data)
-    entry.size = len(data)
-    entry.mimetype, entry.width, entry.height = described
+def check_files(entries: list[FileEntry], limit: int, problems: list[Problem]) -> None:
+    """Read and check a document's files as uploads are checked; fill in the checksum of
+    what each would be stored as, or add a problem.
 
-
-_OFFICE = {
-    "word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ppt/presentation.xml": (
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation"
-    ),
-}
-_ODF = (
-    "application/vnd.oasis.opendocument.text",
-    "application/vnd.oasis.opendocument.spreadsheet",
-    "application/vnd.oasis.opendocument.presentation",
-)
-_IMAGES = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
-_REFUSED = (
-    "dit bestandstype wordt niet aanvaard (wel: PDF, Word, Excel, PowerPoint, OpenDocument, "
-    "afbeeldingen en tekst)"
-)
-
-
-def describe(name: str, data: bytes) -> tuple[str, int | None, int | None]:
-    """The type of a file decided from its content (never its name), with an image's
-    size in pixels; FileRefused for a type uploads do not accept."""
-    if data.startswith(b"%PDF-"):
-        return "application/pdf", None, None
-    if data.startswith(b"PK\x03\x04"):
-        return _zip_type(data), None, None
-    image = _image(data)
-    if image is not None:
-        return image
-    if b"\x00" not in data:
+    A file whose bytes are a content stored already (an unchanged file, an export) was
+    checked when it was stored: it is not checked again, so re-importing a directory
+    costs little more than reading it.
+    """
+    raw: list[tuple[FileEntry, str]] = []
+    for entry in entries:
         try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
+            raw.append((entry, sha256_of(read_file(entry.path, limit))))
+        except FileRefused as refused:
+            problems.append(Problem(entry.display, 1, str(refused)))
+    shas = {sha for _entry, sha in raw}
+    stored = (
+        dict(
+            db.session.execute(
+                select(FileBlob.sha256, FileBlob.mimetype).where(FileBlob.sha256.in_(shas))
+            ).all()
+        )
+        if shas
+        else {}
+    )
+    for entry, sha in raw:
+        if sha in stored:
+            entry.sha256, mimetype, fitting = sha, stored[sha], None
         else:
-            return "text/plain", None, None
-    raise FileRefused(_REFUSED)
-
-
-def _zip_type(data: bytes) -> str:
-    import io
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                declared = archive.read("mimetype").decode("ascii", "replace").strip()
-                if declared in _ODF:
-                    return declared
-            if "[Content_Types].xml" in names:
-                for part, mimetype in _OFFICE.items():
-                    if part in names:
-                        return mimetype
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise FileRefused("een beschadigd Office-bestand (het zip-archief is onleesbaar)") from None
-    raise FileRefused(_REFUSED)
-
-
-def _image(data: bytes) -> tuple[str, int, int] | None:
-    import io
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as image:
-            kind = _IMAGES.get(image.format or "")
-            if kind is None:
-                return None
-            image.verify()
-            return kind, image.width, image.height
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        return None
+            try:
+                checked = files.check(read_file(entry.path, limit), entry.name)
+            except FileRefused as refused:
+                problems.append(Problem(entry.display, 1, str(refused)))
+                continue
+            entry.sha256, mimetype = sha256_of(checked.data), checked.mimetype
+            fitting = checked.extension
+        _stem, extension = split_extension(entry.name)
+        known = extensions_of(mimetype)
+        if extension not in known:
+            suggestion = safe_filename(f"{entry.name}{fitting or known[0]}")
+            message = (
+                f"de naam past niet bij de inhoud ({type_label(mimetype)}): "
+                f"hernoem het bestand tot {suggestion!r}"
+            )
+            problems.append(Problem(entry.display, 1, message))
+            entry.sha256 = ""
 
 
 # ---------------------------------------------------------------- applying
@@ -337,38 +287,28 @@ class BlobStore:
                 self.blobs[blob.sha256] = blob
 
     def store_new(self, limit: int) -> list[Problem]:
-        """Put the contents the database does not have yet into the storage, read again
-        and compared with what was checked; problems if a file changed meanwhile."""
+        """Store the contents the database does not have yet (`files.store_blob`: the
+        storage, then the row), each file read again; problems if one changed meanwhile
+        (the caller then rolls back: what was stored is left to the files cleanup)."""
         problems: list[Problem] = []
         for sha, entry in self.entries.items():
             if sha in self.blobs:
                 continue
             try:
-                data = read_file(entry.path, limit)
+                blob = files.store_blob(read_file(entry.path, limit), entry.name)
             except FileRefused as refused:
                 problems.append(Problem(entry.display, 1, str(refused)))
                 continue
-            if sha256_of(data) != sha:
+            if blob.sha256 != sha:
                 problems.append(
                     Problem(entry.display, 1, "het bestand veranderde tijdens de import")
                 )
                 continue
-            storage().put(data)
+            self.blobs[sha] = blob
         return problems
 
     def blob(self, entry: FileEntry) -> FileBlob:
-        blob = self.blobs.get(entry.sha256)
-        if blob is None:
-            blob = FileBlob(
-                sha256=entry.sha256,
-                size=entry.size,
-                mimetype=entry.mimetype,
-                width=entry.width,
-                height=entry.height,
-            )
-            db.session.add(blob)
-            self.blobs[entry.sha256] = blob
-        return blob
+        return self.blobs[entry.sha256]
 
 
 def apply_files(
@@ -398,10 +338,11 @@ def apply_files(
             attachment.position = position
         if attachment.blob.sha256 != entry.sha256:
             number = max((v.number for v in attachment.versions), default=0) + 1
-            attachment.versions.append(
-                AttachmentVersion(number=number, filename=entry.name, blob=blob)
+            attachment.versions.insert(
+                0, AttachmentVersion(number=number, filename=entry.name, blob=blob)
             )
             attachment.blob = blob
+            attachment.updated_at = utcnow()
     for attachment in by_name.values():
         db.session.delete(attachment)
 

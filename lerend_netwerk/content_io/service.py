@@ -239,8 +239,7 @@ def _check_files(entry: _Entry, limit: int, problems: list[Problem]) -> None:
     if folder.is_dir() and not folder.is_symlink():
         found = doc_files.scan_folder(folder, shown, problems)
     entry.files = doc_files.order_files(entry.parsed.files, found, entry.display, shown, problems)
-    for file in entry.files:
-        doc_files.check_file(file, limit, problems)
+    doc_files.check_files(entry.files, limit, problems)
 
 
 def _keep_publication_date(entry: _Entry, obj: Any) -> None:
