@@ -14,10 +14,11 @@ gives the order.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -84,13 +85,6 @@ class FileCounts:
             f"files {self.added} {verb}added, {self.replaced} {verb}replaced by a new version, "
             f"{self.removed} {verb}removed, {self.unchanged} unchanged"
         )
-
-
-@dataclass
-class DocumentFiles:
-    """The files an imported document should have, in order."""
-
-    entries: list[FileEntry] = field(default_factory=list)
 
 
 def name_problem(name: str) -> str | None:
@@ -169,7 +163,7 @@ def read_file(path: Path, limit: int) -> bytes:
     try:
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError as error:
-        if error.errno == 40:  # ELOOP: a link put there since the folder was read
+        if error.errno == errno.ELOOP:  # a link put there since the folder was read
             raise FileRefused(_LINK) from None
         raise FileRefused(f"kan niet gelezen worden: {error.strerror}") from None
     with os.fdopen(descriptor, "rb") as handle:
