@@ -527,3 +527,21 @@ def test_the_demo_content_carries_small_dutch_files(app):
     before = without_search(row_counts())
     assert import_and_commit(CONTENT_DIR).files.unchanged == len(DEMO_FILES)
     assert without_search(row_counts()) == before
+
+
+def test_only_an_image_without_any_metadata_is_stored_as_it_is():
+    from PIL import Image
+
+    from lerend_netwerk.files.images import clean_image
+
+    def jpeg(**options) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (30, 20), (90, 20, 140)).save(out, "JPEG", **options)
+        return out.getvalue()
+
+    limit = 10_000_000
+    plain = jpeg(dpi=(72, 72))
+    assert clean_image(plain, limit).data == plain
+    for marked in (jpeg(comment=b"Jan"), jpeg(exif=Image.Exif()), jpeg_with_exif()):
+        stored = clean_image(marked, limit).data
+        assert stored != marked and clean_image(stored, limit).data == stored
