@@ -597,14 +597,52 @@ def make_every_kind() -> None:
     db.session.commit()
 
 
+def attach(parent_type: str, model, slug: str, files: dict[str, bytes]) -> None:
+    """Attach files to a document as an upload would: stored content, attachment, version."""
+    from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
+    from lerend_netwerk.files.storage import storage
+
+    parent = db.session.scalar(select(model).where(model.slug == slug))
+    for position, (name, data) in enumerate(files.items()):
+        sha = storage().put(data)
+        blob = db.session.scalar(select(FileBlob).where(FileBlob.sha256 == sha))
+        if blob is None:
+            blob = FileBlob(sha256=sha, size=len(data), mimetype="text/plain")
+        attachment = Attachment(
+            parent_type=parent_type,
+            parent_id=parent.id,
+            filename=name,
+            position=position,
+            blob=blob,
+            versions=[AttachmentVersion(number=1, filename=name, blob=blob)],
+        )
+        db.session.add(attachment)
+    db.session.commit()
+
+
+def attachment_rows() -> list[tuple[str, int, str, int, str]]:
+    """Every attachment as (parent type, parent id, file name, position, checksum)."""
+    from lerend_netwerk.files.models import Attachment
+
+    return sorted(
+        (a.parent_type, a.parent_id, a.filename, a.position, a.blob.sha256)
+        for a in db.session.scalars(select(Attachment))
+    )
+
+
 def test_export_import_export_reproduces_files_and_fields(app, tmp_path):
     make_every_kind()
+    attach("session", Meeting, "winter", {"programma.txt": b"09:00 onthaal\n", "één.txt": b"1"})
+    attach("practice", Practice, "concept", {"z.txt": b"eerst", "a.txt": b"daarna"})
+    attach("report", VisitReport, "bezoek", {"foto's, 'bezoek'.txt": b"1"})
     records = all_records()
+    files = attachment_rows()
     first = tmp_path / "first"
 
     exported = export_directory(first)
     assert exported.warnings == []
     assert sum(exported.counts.values()) == sum(len(r) for r in records.values())
+    assert exported.files == 5
 
     empty_content_tables()
     result = import_directory(first)
@@ -621,13 +659,17 @@ def test_export_import_export_reproduces_files_and_fields(app, tmp_path):
             for key in records[kind][slug]:
                 assert after[kind][slug][key] == records[kind][slug][key], (kind, slug, key)
     assert after == records
+    # The ids are new; names, order and contents are the same.
+    assert [row[2:] for row in attachment_rows()] == [row[2:] for row in files]
 
     second = tmp_path / "second"
     export_directory(second)
     assert read_tree(second) == read_tree(first)
+    assert read_tree(first)["practices/concept/z.txt"] == b"eerst"
     # and importing the export once more changes nothing
     again = import_directory(second)
     assert all(c.updated == 0 and c.created == 0 for c in again.counts.values())
+    assert again.files.unchanged == 5 and again.files.added == again.files.replaced == 0
 
 
 def test_export_writes_the_contract_format(app, tmp_path):
