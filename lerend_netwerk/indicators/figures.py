@@ -17,6 +17,7 @@ from lerend_netwerk.networks.access import coordinated_networks, network_column_
 from lerend_netwerk.visibility import visible_clause
 
 ALL_LEVELS_LABEL = "Alle niveaus"
+INSTALLATION_LABEL = "Alle netwerken samen"
 NO_HOST_LABEL = "Zonder proeftuin"
 TABLE_NAMES = (
     "kerncijfers",
@@ -33,12 +34,14 @@ TABLE_NAMES = (
 
 @dataclass(frozen=True)
 class Scope:
-    """What is being counted: a period, a level (None: all levels), for whom, when."""
+    """What is being counted: a period, a level (None: all levels), for whom, when, and
+    in which network (`network_id`; None: the whole installation)."""
 
     period: Period
     level: str | None
     viewer: Any
     now: datetime
+    network_id: int | None = None
 
     def visible(self, model: Any) -> ColumnElement[bool]:
         """Rows of `model` the indicators count: what the viewer may see, of the networks
@@ -100,6 +103,8 @@ class IndicatorReport:
     generated_at: datetime
     figures: Figures
     sections: list[Section] = field(default_factory=list)
+    # The network counted, or the whole installation.
+    network_label: str = ""
 
     @property
     def level_label(self) -> str:

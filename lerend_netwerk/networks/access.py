@@ -77,6 +77,15 @@ def is_network_coordinator(user: Any, network_id: int | None) -> bool:
     return network_id is not None and network_roles(user).get(network_id) == "coordinator"
 
 
+def coordinated_network_list(user: Any) -> list[Network]:
+    """The networks `user` coordinates, in the order of the network overview."""
+    ids = coordinated_networks(user)
+    if not ids:
+        return []
+    query = select(Network).where(Network.id.in_(ids)).order_by(Network.position, Network.title)
+    return list(db.session.scalars(query))
+
+
 def is_network_member(user: Any, network_id: int | None) -> bool:
     if _is_admin(user):
         return True
@@ -145,6 +154,7 @@ __all__ = [
     "all_network_ids",
     "can_coordinate",
     "check_coordinates",
+    "coordinated_network_list",
     "coordinated_networks",
     "forget_all_network_ids",
     "has_network",

@@ -54,6 +54,21 @@ def default_network() -> Network:
     return network
 
 
+def ensure_membership(user: Any, network: Network, role: str = "member") -> NetworkMembership:
+    """Make `user` a member of `network` with at least `role` (a coordinator stays one),
+    for imports and the demo: no actor, no audit."""
+    if user.id is None:
+        db.session.flush()
+    membership = _membership(network, user)
+    if membership is None:
+        membership = NetworkMembership(network_id=network.id, role=role)
+        user.network_memberships.append(membership)
+    elif role == "coordinator":
+        membership.role = role
+    db.session.flush()
+    return membership
+
+
 def all_networks() -> list[Network]:
     return list(db.session.scalars(select(Network).order_by(Network.position, Network.title)))
 
