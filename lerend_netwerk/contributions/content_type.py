@@ -11,7 +11,6 @@ from lerend_netwerk.contributions.models import ACCEPTED, DECLINED, Contribution
 from lerend_netwerk.core.content_types import AttachmentHost, ContentType
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.sql import count_if
-from lerend_netwerk.networks.access import coordinated_networks
 from lerend_netwerk.proeftuinen.models import Proeftuin
 from lerend_netwerk.visibility import can_coordinate, is_member
 
@@ -27,16 +26,13 @@ def _indicators(scope: Any) -> dict[str, int]:
         Contribution.reviewed_at >= period.starts,
         Contribution.reviewed_at < period.ends,
     )
-    # Contributions are seen by coordinators only (the indicators' audience): those of
-    # the networks the viewer coordinates.
+    # Contributions are seen by coordinators only (the indicators' audience): no
+    # visibility clause of their own; the network is the scope's.
     contributions = (
         select(count_if(submitted_in), count_if(accepted_in))
         .select_from(Contribution)
         .join(Proeftuin, Contribution.proeftuin_id == Proeftuin.id)
-        .where(
-            or_(submitted_in, accepted_in),
-            Proeftuin.network_id.in_(sorted(coordinated_networks(scope.viewer))),
-        )
+        .where(or_(submitted_in, accepted_in))
     )
     if scope.level:
         contributions = contributions.where(Proeftuin.level == scope.level)

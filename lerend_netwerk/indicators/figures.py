@@ -7,13 +7,12 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement
 
 from lerend_netwerk.indicators import charts
 from lerend_netwerk.indicators.periods import Period
 from lerend_netwerk.indicators.tables import DataTable, Rate
 from lerend_netwerk.levels import LEVEL_LABELS
-from lerend_netwerk.networks.access import coordinated_networks, network_column_in
 from lerend_netwerk.visibility import visible_clause
 
 ALL_LEVELS_LABEL = "Alle niveaus"
@@ -44,12 +43,9 @@ class Scope:
     network_id: int | None = None
 
     def visible(self, model: Any) -> ColumnElement[bool]:
-        """Rows of `model` the indicators count: what the viewer may see, of the networks
-        they coordinate (an admin: all)."""
-        return and_(
-            visible_clause(model, self.viewer),
-            network_column_in(model, coordinated_networks(self.viewer)),
-        )
+        """Rows of `model` the viewer may see (the network is chosen among the ones they
+        coordinate: `indicators.service.networks_for`; each hook filters on it)."""
+        return visible_clause(model, self.viewer)
 
 
 @dataclass

@@ -56,13 +56,17 @@ def default_network() -> Network:
 
 def ensure_membership(user: Any, network: Network, role: str = "member") -> NetworkMembership:
     """Make `user` a member of `network` with at least `role` (a coordinator stays one),
-    for imports and the demo: no actor, no audit."""
+    for imports, the demo and the command line (which may pass a stand-in with only an
+    `id`): no actor, no audit."""
     if user.id is None:
         db.session.flush()
     membership = _membership(network, user)
     if membership is None:
-        membership = NetworkMembership(network_id=network.id, role=role)
-        user.network_memberships.append(membership)
+        membership = NetworkMembership(network_id=network.id, user_id=user.id, role=role)
+        if hasattr(user, "network_memberships"):
+            user.network_memberships.append(membership)
+        else:
+            db.session.add(membership)
     elif role == "coordinator":
         membership.role = role
     db.session.flush()
