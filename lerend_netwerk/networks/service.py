@@ -261,12 +261,5 @@ def remove_member(actor: Any, network: Network, user: Any) -> None:
     db.session.flush()
 
 
-def memberships_of(user: Any) -> list[NetworkMembership]:
-    """The networks `user` belongs to with their role, in the networks' order."""
-    return sorted(
-        user.network_memberships, key=lambda m: (m.network.position, m.network.title.lower())
-    )
-
-
 def _label(role: str) -> str:
     return NETWORK_ROLE_LABELS.get(role, role).lower()
