@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, url_for
+from markupsafe import escape
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -84,7 +85,16 @@ class SearchResults(PageLinks):
                     "slug": hit.slug,
                     "title": hit.title,
                     "url": root + hit.url,
-                    "snippet": str(hit.snippet),
+                    "snippet": (
+                        f"In bijlage {escape(hit.file.filename)}: {hit.snippet}"
+                        if hit.file
+                        else str(hit.snippet)
+                    ),
+                    "file": (
+                        {"name": hit.file.filename, "url": root + hit.file.url}
+                        if hit.file
+                        else None
+                    ),
                 }
                 for hit in self.hits
             ],
@@ -128,6 +138,8 @@ def search(
     slugs = set(outcome.facets.get("theme", {}))
     for hit in outcome.hits:
         slugs.update(hit.themes)
+        if hit.file is not None:
+            hit.file.url = file_url(app, hit)
     if filters["theme"]:
         slugs.add(filters["theme"])
     titles = _theme_titles(slugs)
@@ -160,6 +172,21 @@ def search(
         theme_titles=titles,
         details=hit_details(outcome.hits),
     )
+
+
+# The download of an attached file (lerend_netwerk/files routes).
+FILE_ENDPOINT = "files.download"
+
+
+def file_url(app: Flask, hit: search_query.Hit) -> str:
+    """The link to the file a hit was found in (the document's page without the route)."""
+    if hit.file is None:
+        return hit.url
+    if FILE_ENDPOINT in app.view_functions:
+        return url_for(
+            FILE_ENDPOINT, attachment_id=hit.file.attachment_id, filename=hit.file.filename
+        )
+    return hit.url
 
 
 def search_from_args(args: Any, user: Any) -> SearchResults:
