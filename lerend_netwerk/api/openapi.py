@@ -139,8 +139,10 @@ SCHEMAS: dict[str, Any] = {
                 ),
             },
             "file": {
-                "type": ["object", "null"],
-                "description": "The attached file the snippet comes from, or null.",
+                "type": "object",
+                "description": (
+                    "Only on a result found in an attached file: that file's name and link."
+                ),
                 "required": ["name", "url"],
                 "properties": {
                     "name": {"type": "string"},

@@ -347,8 +347,12 @@ def _best_window(matches: list[tuple[int, int, str]], limit: int) -> tuple[int, 
     return best
 
 
-def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
-    """(start, end, term) of every word of `text` (normalised) that is one of `terms`.
+def _matches(
+    text: str, terms: frozenset[str], window: int | None = None
+) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every word of `text` (normalised) that is one of `terms`;
+    with `window`, only those up to `window` characters after the first (a long file's
+    text is not scanned to its end).
 
     The text is scanned with the index's own tokenizer and stems (memoised), which is
     several times faster than re-running the whole analyzer chain on every result.
@@ -357,6 +361,8 @@ def _matches(text: str, terms: frozenset[str]) -> list[tuple[int, int, str]]:
     if terms and text:
         known = _SNIPPET_TERMS
         for match in words(text):
+            if window is not None and matches and match.start() > matches[0][0] + window:
+                break
             word = match.group()
             found = known.get(word)
             if found is None:
@@ -416,23 +422,55 @@ class FileHit:
 
 
 def best_snippet(
-    title: str, body: str, attached: list[Any] | None, terms: frozenset[str]
+    title: str,
+    body: str,
+    attached: list[Any] | None,
+    terms: frozenset[str],
+    from_files: bool | None,
 ) -> tuple[Markup, FileHit | None]:
-    """The snippet of a hit: from its own text, or from the file that has more of the
-    query's words than the document's title and text together (then with that file)."""
+    """The snippet of a hit: from its own text, or (`from_files`: its files have more of
+    the query's words than its title and text; None: not known from the postings) from
+    the first file with the most of them."""
     body = " ".join((body or "").split())
+    if from_files is False or not attached:
+        return make_snippet(body, terms), None
     own = _matches(body, terms)
-    covered = {m[2] for m in own} | {m[2] for m in _matches(title or "", terms)}
+    covered = 0
+    if from_files is None:  # matched through a word as typed: count what the text has
+        covered = len({m[2] for m in own} | {m[2] for m in _matches(title or "", terms)})
     best: tuple[int, Any, str, list[tuple[int, int, str]]] | None = None
-    for attachment_id, filename, text in attached or ():
+    for attachment_id, filename, text in attached:
         text = " ".join((text or "").split())
-        found = _matches(text, terms)
+        found = _matches(text, terms, window=SNIPPET_CHARS)
         distinct = len({m[2] for m in found})
-        if distinct > len(covered) and (best is None or distinct > best[0]):
+        if distinct > covered and (best is None or distinct > best[0]):
             best = (distinct, FileHit(attachment_id, filename), text, found)
     if best is None:
         return make_snippet(body, terms, own), None
     return make_snippet(best[2], terms, best[3]), best[1]
+
+
+_FILE_FIELDS = frozenset({"files", "fileparts"})
+
+
+def _found_in_files(
+    handle: IndexHandle, searcher: Searcher, built: BuiltQuery, docnum: int
+) -> bool | None:
+    """Whether more of the query's terms occur in the document's files than in its own
+    title and text, read from the cached postings without scanning any text; None when
+    it matched through whole words as typed (`spell` holds the files' words too)."""
+    own: set[str] = set()
+    files: set[str] = set()
+    typed = False
+    for fieldname, term, _boost in built.scored_terms():
+        if docnum in handle.postings(searcher, fieldname, term):
+            if fieldname == "spell":
+                typed = True
+            else:
+                (files if fieldname in _FILE_FIELDS else own).add(term)
+    if typed and not own:
+        return None
+    return len(files) > len(own)
 
 
 # Suggestions ---------------------------------------------------------------------
@@ -628,11 +666,13 @@ def run(
         ranked = rank(handle, searcher, built, docset, outcome.page * per_page)
         for docnum in ranked[start : start + per_page]:
             stored = searcher.stored_fields(docnum)
+            attached = stored.get("attached")
             snippet, file = best_snippet(
                 stored["title"],
                 stored.get("body", ""),
-                stored.get("attached"),
+                attached,
                 built.highlight_terms,
+                _found_in_files(handle, searcher, built, docnum) if attached else False,
             )
             outcome.hits.append(
                 Hit(

@@ -72,6 +72,21 @@ class SearchResults(PageLinks):
     def level_label(self, value: str | None) -> str:
         return LEVEL_LABELS.get(value, value or "") if value else ""
 
+    @staticmethod
+    def _result_json(hit: search_query.Hit, root: str) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "type": hit.type,
+            "slug": hit.slug,
+            "title": hit.title,
+            "url": root + hit.url,
+            "snippet": str(hit.snippet),
+        }
+        if hit.file is not None:
+            # Found in an attached file: the snippet says which, `file` links to it.
+            result["snippet"] = f"In bijlage {escape(hit.file.filename)}: {hit.snippet}"
+            result["file"] = {"name": hit.file.filename, "url": root + hit.file.url}
+        return result
+
     def as_json(self, url_root: str) -> dict[str, Any]:
         """The contract's shape of GET /api/v1/search."""
         root = url_root.rstrip("/")
@@ -79,25 +94,7 @@ class SearchResults(PageLinks):
             "query": self.query,
             "total": self.total,
             "page": self.page,
-            "results": [
-                {
-                    "type": hit.type,
-                    "slug": hit.slug,
-                    "title": hit.title,
-                    "url": root + hit.url,
-                    "snippet": (
-                        f"In bijlage {escape(hit.file.filename)}: {hit.snippet}"
-                        if hit.file
-                        else str(hit.snippet)
-                    ),
-                    "file": (
-                        {"name": hit.file.filename, "url": root + hit.file.url}
-                        if hit.file
-                        else None
-                    ),
-                }
-                for hit in self.hits
-            ],
+            "results": [self._result_json(hit, root) for hit in self.hits],
             "facets": self.facets,
             "suggestion": self.suggestion,
         }
