@@ -421,3 +421,14 @@ def test_extraction_is_bounded():
     assert extract_text(b"\x89PNG\r\n", "image/png") == extract.Extracted(None, "none", None)
     nul = extract_text(b"tekst\x00met nul", "text/plain")
     assert nul.text == "tekst met nul"
+
+
+def test_a_pdf_page_too_large_to_read_in_time_is_skipped(monkeypatch):
+    monkeypatch.setattr(extract, "MAX_PAGE_CONTENT_BYTES", 3000)
+    pdf = make_pdf(["Een gewone pagina.", "Heel veel tekst " * 300, "Nog een gewone."])
+    outcome = extract_text(pdf, extract.PDF)
+    assert outcome.text == "Een gewone pagina.\n\nNog een gewone."
+    assert "1 te grote pagina('s) overgeslagen" in outcome.error
+    # Out of time before any text: failed (tried again later), not "no text".
+    slow = extract_text(make_pdf(["Tekst"]), extract.PDF, Limits(seconds=0))
+    assert slow.status == "failed" and "seconden" in slow.error

@@ -44,6 +44,11 @@ FAILED = "failed"
 MAX_ZIP_ENTRIES = 5000
 MAX_ZIP_RATIO = 200
 
+# A PDF page whose drawing instructions are larger than this is skipped: pypdf reads
+# about 1 MB of them in 2.5-5 s (2 cores, busy), and the time limit is checked only
+# between pages. Pages of ordinary text have some kilobytes.
+MAX_PAGE_CONTENT_BYTES = 2 * 1024 * 1024
+
 # Control characters other than tab and newline (PostgreSQL refuses NUL in text).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _BLANK_LINES = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
@@ -92,11 +97,13 @@ class _Collector:
         self.chars = 0
         self.deadline = time.monotonic() + limits.seconds
         self.cut: str | None = None
+        self.timed_out = False
 
     @property
     def full(self) -> bool:
         if self.cut is None and time.monotonic() > self.deadline:
             self.cut = f"na {self.limits.seconds:g} seconden gestopt"
+            self.timed_out = True
         return self.cut is not None
 
     def add(self, text: str | None) -> bool:
@@ -118,6 +125,8 @@ class _Collector:
 
     def result(self) -> Extracted:
         text = _clean("\n\n".join(self.pieces))
+        if not text and self.timed_out:  # nothing in time: tried again later
+            return Extracted(None, FAILED, f"Geen tekst {self.cut}.")
         if not text:
             return Extracted(None, NO_TEXT, self.cut or "geen tekst gevonden")
         return Extracted(text, DONE, f"Tekst {self.cut}." if self.cut else None)
@@ -189,13 +198,20 @@ def _read_pdf(data: bytes, out: _Collector) -> None:
             opened = 0
         if not opened:
             raise Refused("versleuteld")
-    pages = reader.pages
-    for number, page in enumerate(pages):
+    skipped = 0
+    for number, page in enumerate(reader.pages):
         if number >= out.limits.max_pages:
             out.stop(f"enkel de eerste {out.limits.max_pages} pagina's gelezen")
             break
+        # The time is checked between pages: one page must not take long on its own.
+        contents = page.get_contents()
+        if contents is not None and len(contents.get_data()) > MAX_PAGE_CONTENT_BYTES:
+            skipped += 1
+            continue
         if not out.add(page.extract_text()):
             break
+    if skipped:
+        out.stop(f"{skipped} te grote pagina('s) overgeslagen")
 
 
 # Word -----------------------------------------------------------------------------
