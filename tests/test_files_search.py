@@ -2,7 +2,7 @@
 snippet naming the file, the visibility of the parent decides, encrypted and corrupt
 files, retries with backoff, and the index after a file is replaced, renamed or removed.
 
-The fixture files are generated here (tests/file_samples.py); attachments are made with
+The fixture files are generated here (tests/text_samples.py); attachments are made with
 the models and the storage, and the text is read by the index sync, as in production.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from conftest import login
-from file_samples import (
+from text_samples import (
     make_docx,
     make_odp,
     make_ods,
