@@ -42,10 +42,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_search import Corpus, fts5_query, percentile, queries, timed, vocabulary  # noqa: E402
 
-from text_samples import make_pdf  # noqa: E402
 from lerend_netwerk import create_app  # noqa: E402
 from lerend_netwerk.extensions import db  # noqa: E402
 from lerend_netwerk.files.extract import PDF, extract_text  # noqa: E402
+from text_samples import make_pdf  # noqa: E402
 
 TARGET_P95_MS = 30.0
 

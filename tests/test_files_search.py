@@ -16,6 +16,15 @@ import pytest
 from sqlalchemy import select
 
 from conftest import login
+from lerend_netwerk.core.content_types import AttachmentHost, content_types
+from lerend_netwerk.db import utcnow
+from lerend_netwerk.extensions import db
+from lerend_netwerk.files import extract
+from lerend_netwerk.files.extract import Limits, extract_text
+from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
+from lerend_netwerk.files.storage import sha256_of, storage
+from lerend_netwerk.search import service
+from lerend_netwerk.visibility import can_see
 from text_samples import (
     make_docx,
     make_odp,
@@ -26,15 +35,6 @@ from text_samples import (
     make_xlsx,
     make_zip_bomb_docx,
 )
-from lerend_netwerk.core.content_types import AttachmentHost, content_types
-from lerend_netwerk.db import utcnow
-from lerend_netwerk.extensions import db
-from lerend_netwerk.files import extract
-from lerend_netwerk.files.extract import Limits, extract_text
-from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
-from lerend_netwerk.files.storage import sha256_of, storage
-from lerend_netwerk.search import service
-from lerend_netwerk.visibility import can_see
 
 # The kinds these tests attach files to, and their search documents.
 HOSTED = {"practice": "practice", "report": "report"}
