@@ -13,7 +13,7 @@ import logging
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from conftest import login
 from lerend_netwerk.core.content_types import AttachmentHost, content_types
@@ -432,3 +432,42 @@ def test_a_pdf_page_too_large_to_read_in_time_is_skipped(monkeypatch):
     # Out of time before any text: failed (tried again later), not "no text".
     slow = extract_text(make_pdf(["Tekst"]), extract.PDF, Limits(seconds=0))
     assert slow.status == "failed" and "seconden" in slow.error
+
+
+def test_a_change_to_a_file_records_its_document_in_the_outbox(app, hosts, make_practice):
+    from lerend_netwerk.search.models import SearchChange
+
+    practice = make_practice(title="Een praktijk", summary="Over iets anders.")
+    service.sync_index(app)
+
+    def recorded() -> set[tuple[str, int]]:
+        rows = db.session.execute(select(SearchChange.doc_type, SearchChange.doc_id)).all()
+        db.session.execute(SearchChange.__table__.delete())
+        db.session.commit()
+        return {(row[0], row[1]) for row in rows}
+
+    recorded()
+    attachment = attach(practice, "practice", "a.pdf", make_pdf(["Tekst"]), extract.PDF)
+    assert recorded() == {("practice", practice.id)}
+    blob = store_blob(make_pdf(["Andere tekst"]), extract.PDF)
+    db.session.commit()
+    assert recorded() == set()  # a stored file on no document changes no document
+    attachment.versions.append(AttachmentVersion(number=2, filename="a.pdf", blob_id=blob.id))
+    db.session.commit()
+    assert recorded() == {("practice", practice.id)}
+    blob.text_attempts = 1  # bookkeeping only: no document changes
+    db.session.commit()
+    assert recorded() == set()
+
+
+def test_one_search_sync_reads_every_waiting_file_a_batch_at_a_time(
+    app, hosts, make_practice, runner
+):
+    app.config["FILES_TEXT_BATCH"] = 1
+    for n in range(3):
+        practice = make_practice(title=f"Praktijk {n}", summary="Over iets anders.")
+        attach(practice, "practice", f"{n}.pdf", make_pdf([f"Het ontwerp{n}plan"]), extract.PDF)
+    assert db.session.scalar(select(func.count()).where(FileBlob.text_status == "pending")) == 3
+    out = runner.invoke(args=["search", "sync"]).output
+    assert "3 searchable, 0 without text, 0 waiting, 0 failed" in out
+    assert len(hits("ontwerp1plan")) == 1
