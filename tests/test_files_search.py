@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from test_api import schema_validator
 
 from conftest import login
 from lerend_netwerk.core.content_types import AttachmentHost, content_types
@@ -179,6 +180,8 @@ def test_each_file_type_is_found_with_a_snippet_naming_the_file(
     page = client.get("/zoeken", query_string={"q": query}).get_data(as_text=True)
     assert f">{filename}</a>:</span>" in page and "In bijlage" in page
     body = client.get("/api/v1/search", query_string={"q": query}).get_json()
+    openapi = client.get("/api/v1/openapi.json").get_json()
+    schema_validator(openapi, "SearchResponse").validate(body)
     assert body["results"][0]["file"]["name"] == filename
     assert body["results"][0]["snippet"].startswith(f"In bijlage {filename}: ")
     assert f"<mark>{marked}</mark>" in body["results"][0]["snippet"]
