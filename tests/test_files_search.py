@@ -303,6 +303,7 @@ def test_an_encrypted_pdf_is_stored_without_text(app, hosts, make_practice, runn
     assert (blob.text_status, blob.text, blob.text_error) == (FileBlob.NO_TEXT, None, "versleuteld")
     assert blob.text_retry_at is None
     assert hits("vertrouwelijke") == []
+    assert service.index_health(app)["files"] == {"pending": 0, "done": 0, "none": 1, "failed": 0}
     out = runner.invoke(args=["search", "files"]).output
     assert f"practice {practice.id} · geheim.pdf: Niet doorzoekbaar: versleuteld" in out
     # A PDF with only an owner password (printing restricted) is read.

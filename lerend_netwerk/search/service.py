@@ -29,7 +29,7 @@ from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
 from lerend_netwerk.search import sync
 from lerend_netwerk.search.details import hit_details
-from lerend_netwerk.search.documents import doc_types, indexings, type_labels
+from lerend_netwerk.search.documents import doc_types, indexings, search_files, type_labels
 from lerend_netwerk.search.index import SCHEMA_VERSION, fold
 from lerend_netwerk.search.models import Abbreviation
 from lerend_netwerk.search.sync import SyncResult
@@ -311,6 +311,10 @@ def index_health(app: Flask) -> dict[str, Any]:
         with Session(db.engine) as session:
             session.execute(text("SELECT 1"))
             report["lag"] = sync.pending_count(session, state)
+            files = search_files()
+            if files is not None:
+                # Attached files by the state of their text (pending, done, none, failed).
+                report["files"] = files.counts(session)
     except Exception as error:
         report["lag"] = None
         report["lag_error"] = str(error).splitlines()[0] if str(error) else type(error).__name__
