@@ -139,6 +139,8 @@ class DefaultConfig:
     FILES_ROOT: str | None = None
     FILES_MAX_BYTES = 25 * 1024 * 1024
     FILES_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+    # Images with more pixels are refused before they are decoded (48 MP phone photos pass).
+    FILES_MAX_IMAGE_PIXELS = 50_000_000
     # The text of attached files for search (files/extract.py, docs/search.md): at most so
     # many characters per file, pages (PDF) or slides read, spreadsheet rows read, bytes
     # unpacked from an office file, and seconds per file (what was read by then is kept).
