@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from markupsafe import escape
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -24,6 +24,7 @@ from lerend_netwerk.config import setting
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.paging import PageLinks
 from lerend_netwerk.core.slugs import is_slug
+from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
@@ -180,7 +181,7 @@ def file_url(app: Flask, hit: search_query.Hit) -> str:
     if hit.file is None:
         return hit.url
     if FILE_ENDPOINT in app.view_functions:
-        return url_for(
+        return site_path(
             FILE_ENDPOINT, attachment_id=hit.file.attachment_id, filename=hit.file.filename
         )
     return hit.url
