@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from test_api import schema_validator
 
-from conftest import login
+from conftest import csrf_token, login
 from lerend_netwerk.core.content_types import AttachmentHost, content_types
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -296,7 +296,9 @@ def test_results_pages_and_api_show_no_file_the_reader_may_not_see(client, annex
 # Encrypted, corrupt, retried ---------------------------------------------------------
 
 
-def test_an_encrypted_pdf_is_stored_without_text(app, hosts, make_practice, runner):
+def test_an_encrypted_pdf_is_stored_without_text(
+    app, hosts, make_practice, make_user, runner, client
+):
     practice = make_practice(title="Een praktijk", summary="Over iets anders.")
     attach(
         practice,
@@ -314,6 +316,13 @@ def test_an_encrypted_pdf_is_stored_without_text(app, hosts, make_practice, runn
     assert service.index_health(app)["files"] == {"pending": 0, "done": 0, "none": 1, "failed": 0}
     out = runner.invoke(args=["search", "files"]).output
     assert f"practice {practice.id} · geheim.pdf: Niet doorzoekbaar: versleuteld" in out
+    # Coordinators see it beside the file; members only see the file.
+    page = f"/praktijken/{practice.slug}"
+    login(client, make_user())
+    assert "versleuteld" not in client.get(page).get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": csrf_token(client, page)})
+    login(client, make_user(role="coordinator"))
+    assert "Niet doorzoekbaar: versleuteld" in client.get(page).get_data(as_text=True)
     # A PDF with only an owner password (printing restricted) is read.
     assert extract_text(make_pdf(["Open cijfers"], user_password=""), extract.PDF).text == (
         "Open cijfers"
