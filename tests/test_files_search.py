@@ -495,3 +495,28 @@ def test_one_search_sync_reads_every_waiting_file_a_batch_at_a_time(
     out = runner.invoke(args=["search", "sync"]).output
     assert "3 searchable, 0 without text, 0 waiting, 0 failed" in out
     assert len(hits("ontwerp1plan")) == 1
+
+
+def test_files_on_sessions_and_threads_are_found_with_them(
+    app, make_meeting, make_recommendation, make_user
+):
+    meeting = make_meeting(title="Intervisie", body="Een namiddag samen.")
+    thread = make_recommendation(title="Een aanbeveling", body="Over iets anders.")
+    attach(
+        meeting,
+        "session",
+        "dia's.pptx",
+        make_pptx([("Dag", "De netwerkmomenten", "")]),
+        extract.PPTX,
+    )
+    attach(
+        thread,
+        "recommendation",
+        "standpunt.docx",
+        make_docx(["Ons standpuntenpapier"]),
+        extract.DOCX,
+    )
+    service.sync_index(app)
+    coordinator = make_user(role="coordinator")
+    assert [h.slug for h in hits("netwerkmoment", coordinator)] == [meeting.slug]
+    assert [h.slug for h in hits("standpuntenpapier", coordinator)] == [thread.slug]
