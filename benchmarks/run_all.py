@@ -15,7 +15,9 @@ not colour the next):
 - bench_files.py: 1,000 attached PDFs: text extraction, the index sync that reads them,
   search latency with and without the files' text, against SQLite FTS5;
 - bench_feeds.py: feed generation, cached answers and 304s;
-- bench_indicators.py: the indicators over ten years, 100,000 registrations.
+- bench_indicators.py: the indicators over ten years, 100,000 registrations;
+- networks.py (with --postgres): 1, 5 and 20 networks up to 50,000 members, 5,000
+  sessions and 50,000 practices (--quick: a tenth, 1, 4 and 10 networks).
 
 Each benchmark prints its own detailed table as it goes; at the end this script prints
 the machine (cores, Python, load average) and one table: what, value, baseline, ratio.
@@ -55,12 +57,14 @@ def steps(quick: bool, postgres: bool) -> list[tuple[str, list[str], float]]:
         feeds_args = ["--sessions", "300", "--registered", "60", "--repeat", "4"]
         indicators_args = ["--registrations", "20000", "--repeat", "3"]
         files_args = ["--files", "200", "--queries", "100"]
+        networks_args = ["--quick"]
     else:
         platform_args = ["--seconds", "4", "--warmup", "1"]
         search_args = ["--docs", "20000", "--queries", "300"]
         feeds_args = ["--repeat", "8"]
         indicators_args = ["--repeat", "5"]
         files_args = ["--files", "1000", "--queries", "300"]
+        networks_args = []
     pg = ["--postgres"] if postgres else []
     out = [("platform, SQLite", ["bench_platform.py", *platform_args], 300)]
     if postgres:
@@ -81,6 +85,8 @@ def steps(quick: bool, postgres: bool) -> list[tuple[str, list[str], float]]:
         ("feeds", ["bench_feeds.py", *feeds_args, *pg], 240),
         ("indicators", ["bench_indicators.py", *indicators_args, *pg], 240),
     ]
+    if postgres:
+        out.append(("networks, PostgreSQL", ["networks.py", *networks_args], 900))
     return out
 
 
