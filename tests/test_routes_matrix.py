@@ -13,6 +13,7 @@ import pytest
 from conftest import login, post_form
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG
 
 ROLES = ("anonymous", "member", "coordinator", "admin")
 LOGIN = "login"  # a redirect to the login page
@@ -67,6 +68,8 @@ GET_ACCESS: dict[str, tuple] = {
     "core.favicon": PUBLIC,
     "core.healthz": PUBLIC,
     "core.home": PUBLIC,
+    "core.network_home": PUBLIC,
+    "core.networks": PUBLIC,
     "core.privacy": PUBLIC,
     "evaluations.answer": UNKNOWN_TOKEN,
     "evaluations.results": COORDINATORS,
@@ -215,6 +218,7 @@ def world(
         "filename": "site.css",
         "version_id": version.id,
         "fmt": "pdf",
+        "network": DEFAULT_NETWORK_SLUG,
     }
     slugs = {
         "agenda": "sessie-open",

@@ -30,6 +30,21 @@ def home():
     return render_template("core/home.html", **service.home_overview(current_user))
 
 
+@bp.get("/netwerken")
+def networks():
+    """Every learning network of the installation, with region, levels and summary."""
+    return render_template("core/networks.html", **service.networks_overview())
+
+
+@bp.get("/n/<network>/")
+def network_home():
+    """A network's home: its next sessions, newest practices, threads and coordinators.
+
+    The default network's home is the front page (`/n/<default>/` redirects there).
+    """
+    return render_template("core/network_home.html", **service.network_home(current_user))
+
+
 @bp.get("/privacy")
 def privacy():
     """What the platform keeps about members, and why."""

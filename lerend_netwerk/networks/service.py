@@ -5,7 +5,11 @@ from __future__ import annotations
 from sqlalchemy import select, true
 
 from lerend_netwerk.extensions import db
-from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, DEFAULT_NETWORK_TITLE, Network
+from lerend_netwerk.networks.models import (
+    DEFAULT_NETWORK_SLUG,
+    DEFAULT_NETWORK_TITLE,
+    Network,
+)
 
 
 def default_network() -> Network:
@@ -21,3 +25,4 @@ def default_network() -> Network:
         db.session.add(network)
         db.session.flush()
     return network
+

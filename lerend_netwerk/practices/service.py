@@ -24,8 +24,8 @@ _CONTACT_HEADING = re.compile(r"^(#{1,6})[ \t]*contact\w*\b.*$", re.IGNORECASE |
 _HEADING = re.compile(r"^(#{1,6})[ \t]+\S", re.MULTILINE)
 
 
-def latest_practices(user: Any, limit: int = 4) -> list[Practice]:
-    """The most recently published practices that `user` may see."""
+def latest_practices(user: Any, limit: int = 4, network_id: int | None = None) -> list[Practice]:
+    """The most recently published practices that `user` may see (of one network, or all)."""
     published = func.coalesce(Practice.published_at, Practice.created_at)
     query = (
         select(Practice)
@@ -33,6 +33,8 @@ def latest_practices(user: Any, limit: int = 4) -> list[Practice]:
         .order_by(published.desc(), Practice.id.desc())
         .limit(limit)
     )
+    if network_id is not None:
+        query = query.where(Practice.network_id == network_id)
     return list(db.session.scalars(query))
 
 

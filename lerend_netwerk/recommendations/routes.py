@@ -54,6 +54,8 @@ from lerend_netwerk.recommendations.threads import RecommendationError
 from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import is_coordinator
 
+from lerend_netwerk.networks.context import scope_network_id  # noqa: E402
+
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 bp.add_app_template_filter(markdown_to_text, "markdown_text")
 bp.add_app_template_global(following.THREAD_MAIL_CHOICES, "thread_mail_choices")
@@ -133,7 +135,9 @@ def index():
     }
     return render_template(
         "recommendations/index.html",
-        groups=reading.list_threads(current_user, **filters),
+        groups=reading.list_threads(
+            current_user, **filters, network_id=scope_network_id(request.args)
+        ),
         filters=filters,
         themes=reading.filter_themes(current_user),
         levels=LEVEL_LABELS,
