@@ -68,7 +68,8 @@ GET_ACCESS: dict[str, tuple] = {
     "core.favicon": PUBLIC,
     "core.healthz": PUBLIC,
     "core.home": PUBLIC,
-    "core.network_home": PUBLIC,
+    # Probed with the default network, whose home is the front page (a 301 there).
+    "core.network_home": (301, 301, 301, 301),
     "core.networks": PUBLIC,
     "core.privacy": PUBLIC,
     "evaluations.answer": UNKNOWN_TOKEN,

@@ -23,7 +23,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, redirect, request, url_for
 from sqlalchemy import select
 
 from lerend_netwerk.core.errors import NotFoundError
@@ -74,6 +74,12 @@ class NetworkMap:
         return sorted(self.by_id.values(), key=lambda n: (not n.is_default, n.position, n.title))
 
 
+# Per request (the WSGI environ: `g` lives as long as the app context, which a test
+# or a CLI command may share between requests).
+_MAP_KEY = "lerend_netwerk.network_map"
+_INFO_KEY = "lerend_netwerk.network"
+_REQUESTED_KEY = "lerend_netwerk.network_requested"
+
 _lock = threading.Lock()
 _maps: dict[str, NetworkMap] = {}
 
@@ -114,7 +120,7 @@ def network_map() -> NetworkMap:
     """Every network by slug and id, read again only after a change of the data."""
     from lerend_netwerk.core.pagecache import current_version
 
-    cached = g.get("_network_map") if _in_request() else None
+    cached = request.environ.get(_MAP_KEY) if _in_request() else None
     if cached is not None:
         return cached
     version = current_version()
@@ -133,7 +139,7 @@ def network_map() -> NetworkMap:
         with _lock:
             _maps[key] = found
     if _in_request():
-        g._network_map = found
+        request.environ[_MAP_KEY] = found
     return found
 
 
@@ -181,7 +187,7 @@ def network_info(value: Any) -> NetworkInfo | None:
 
 def current_network_info() -> NetworkInfo:
     """The request's network as a snapshot (the default outside `/n/<slug>/`)."""
-    found = g.get("network_info") if _in_request() else None
+    found = request.environ.get(_INFO_KEY) if _in_request() else None
     return found or default_network_info()
 
 
@@ -221,6 +227,29 @@ def doc_url(endpoint: str, doc: Any, **values: Any) -> str:
 def here_url(endpoint: str, **values: Any) -> str:
     """A link to another page of the network the reader is in (menus, filters)."""
     return network_url(endpoint, None, **values)
+
+
+def _network_doc_types() -> frozenset[str]:
+    """The search document types whose pages live under a network's URLs."""
+    from lerend_netwerk.core.content_types import content_types
+
+    return frozenset(
+        spec.doc_type
+        for content_type in content_types
+        if content_type.endpoint
+        and content_type.endpoint.split(".")[0] in NETWORK_BLUEPRINTS
+        for spec in content_type.search
+    )
+
+
+def hit_url_under_network(doc_type: str, path: str, network_id: str) -> str:
+    """A search hit's site path under its network (`/n/<slug>/sessies/…`)."""
+    if not network_id or doc_type not in _network_doc_types():
+        return path
+    info = network_map().by_id.get(int(network_id))
+    if info is None or info.is_default:
+        return path
+    return f"/n/{info.slug}{path}"
 
 
 # --- lists: one network or all -------------------------------------------------------
@@ -287,7 +316,7 @@ def _canonical_models() -> dict[str, Any]:
 
 def _pull_network(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values and NETWORK_ARG in values:
-        g.network_requested = values.pop(NETWORK_ARG)
+        request.environ[_REQUESTED_KEY] = values.pop(NETWORK_ARG)
 
 
 # Pages of a network whose default-network version has another endpoint.
@@ -308,7 +337,7 @@ def _redirect_to(network_slug: str | None):
 
 
 def _resolve_network():
-    requested = g.pop("network_requested", None)
+    requested = request.environ.pop(_REQUESTED_KEY, None)
     if requested is None:
         return None
     rule = request.url_rule
@@ -320,7 +349,7 @@ def _resolve_network():
         info = networks.by_slug.get(requested)
         if info is None:
             raise NotFoundError()
-    g.network_info = info
+    request.environ[_INFO_KEY] = info
     if request.method not in ("GET", "HEAD"):
         return None
     if prefixed and info.is_default:

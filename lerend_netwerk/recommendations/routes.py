@@ -36,6 +36,7 @@ from lerend_netwerk.recommendations import (
     workflow,
 )
 from lerend_netwerk.recommendations import moderation as moderating
+from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.recommendations.forms import (
     ActionForm,
     EditReplyForm,
@@ -53,8 +54,6 @@ from lerend_netwerk.recommendations.models import (
 from lerend_netwerk.recommendations.threads import RecommendationError
 from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import is_coordinator
-
-from lerend_netwerk.networks.context import scope_network_id  # noqa: E402
 
 bp = Blueprint("recommendations", __name__, template_folder="templates")
 bp.add_app_template_filter(markdown_to_text, "markdown_text")

@@ -57,7 +57,7 @@ TYPE_BONUS = 2.0
 BM25_K1 = 1.2
 BM25_B = 0.75
 SNIPPET_CHARS = 240
-FACET_FIELDS = {"type": "type", "theme": "themes", "level": "level"}
+FACET_FIELDS = {"type": "type", "theme": "themes", "level": "level", "network": "network"}
 
 _TOKEN_RE = re.compile(r'"([^"]*)(?:"|$)|(\w+)', re.UNICODE)
 
@@ -503,6 +503,7 @@ class Hit:
     snippet: Markup
     themes: list[str]
     level: str | None
+    network: str = ""
 
 
 @dataclass
@@ -561,6 +562,7 @@ def run(
                     snippet=make_snippet(stored.get("body", ""), built.highlight_terms),
                     themes=(stored.get("themes") or "").split(),
                     level=stored.get("level") or None,
+                    network=stored.get("network") or "",
                 )
             )
     for name, fieldname in FACET_FIELDS.items():

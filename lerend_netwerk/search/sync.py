@@ -94,6 +94,8 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     }
     if doc.level:
         fields["level"] = doc.level
+    if doc.network:
+        fields["network"] = doc.network
     return fields
 
 
