@@ -71,6 +71,7 @@ GET_ACCESS: dict[str, tuple] = {
     # Probed with the default network, whose home is the front page (a 301 there).
     "core.network_home": (301, 301, 301, 301),
     "core.networks": PUBLIC,
+    "core.network_styles": PUBLIC,
     "core.privacy": PUBLIC,
     "evaluations.answer": UNKNOWN_TOKEN,
     "evaluations.results": COORDINATORS,

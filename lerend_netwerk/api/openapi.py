@@ -143,10 +143,6 @@ SCHEMAS: dict[str, Any] = {
                 "format": "uri",
                 "description": "Absolute URL, under the document's network's address.",
             },
-            "network": {
-                "type": ["string", "null"],
-                "description": "Slug of the document's network; null for one shared by all.",
-            },
             "snippet": {
                 "type": "string",
                 "description": (

@@ -117,9 +117,7 @@ def _remembered_last_modified(source_feed: tuple, fingerprint: tuple, candidate:
     return feed_cache().last_modified(source_feed, fingerprint, candidate, utcnow())
 
 
-def _public_filter(
-    theme: Theme | None, network_id: int | None = None
-) -> list[ColumnElement[bool]]:
+def _public_filter(theme: Theme | None, network_id: int | None = None) -> list[ColumnElement[bool]]:
     conditions = [visible_clause(Meeting, None), Meeting.ends_at >= _window_start()]
     if network_id is not None:
         conditions.append(Meeting.network_id == network_id)

@@ -36,6 +36,17 @@ def networks():
     return render_template("core/networks.html", **service.networks_overview())
 
 
+@bp.get("/netwerken.css")
+def network_styles():
+    """Each network's accent colour as CSS (validated #rrggbb only; no inline styles)."""
+    response = current_app.response_class(
+        service.network_stylesheet(), content_type="text/css; charset=utf-8"
+    )
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400 if request.args.get("v") else 300
+    return response
+
+
 @bp.get("/n/<network>/")
 def network_home():
     """A network's home: its next sessions, newest practices, threads and coordinators.

@@ -10,6 +10,21 @@ from sqlalchemy import text
 from lerend_netwerk.extensions import db
 
 
+def network_stylesheet() -> str:
+    """CSS custom properties for every network with a valid colour, by network id."""
+    from lerend_netwerk.networks.context import all_networks, safe_colour
+
+    rules = []
+    for network in all_networks():
+        colour = safe_colour(network.colour)
+        if colour is not None:
+            # The header of the network's pages and its card on /netwerken.
+            rules.append(
+                f".network-{network.id} {{ --accent: {colour}; --network-accent: {colour}; }}"
+            )
+    return "\n".join(rules) + "\n"
+
+
 def networks_overview() -> dict[str, Any]:
     """The networks for /netwerken, the default first."""
     from lerend_netwerk.levels import LEVEL_LABELS

@@ -236,8 +236,7 @@ def _network_doc_types() -> frozenset[str]:
     return frozenset(
         spec.doc_type
         for content_type in content_types
-        if content_type.endpoint
-        and content_type.endpoint.split(".")[0] in NETWORK_BLUEPRINTS
+        if content_type.endpoint and content_type.endpoint.split(".")[0] in NETWORK_BLUEPRINTS
         for spec in content_type.search
     )
 
@@ -401,7 +400,16 @@ def init_network_urls(app: Flask) -> None:
     def network_context() -> dict[str, Any]:
         return {"network": current_network_info()}
 
+    def network_styles_needed() -> bool:
+        # Only where a network's colour shows: its own pages and the overview.
+        return (not current_network_info().is_default) or request.endpoint == "core.networks"
+
+    def network_styles_version() -> str:
+        return str(network_map().version)
+
     app.jinja_env.globals.update(
+        network_styles_needed=network_styles_needed,
+        network_styles_version=network_styles_version,
         network_url=network_url,
         doc_url=doc_url,
         here_url=here_url,

@@ -25,4 +25,3 @@ def default_network() -> Network:
         db.session.add(network)
         db.session.flush()
     return network
-

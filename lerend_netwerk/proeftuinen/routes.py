@@ -26,9 +26,7 @@ def index():
     }
     return render_template(
         "proeftuinen/index.html",
-        proeftuinen=service.list_proeftuinen(
-            **filters, network_id=scope_network_id(request.args)
-        ),
+        proeftuinen=service.list_proeftuinen(**filters, network_id=scope_network_id(request.args)),
         filters=filters,
         levels=LEVEL_LABELS,
         themes=service.all_themes(),

@@ -24,6 +24,7 @@ from lerend_netwerk.core.forms import Form
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import csrf, db
 from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.recommendations import (
     following,
@@ -36,7 +37,6 @@ from lerend_netwerk.recommendations import (
     workflow,
 )
 from lerend_netwerk.recommendations import moderation as moderating
-from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.recommendations.forms import (
     ActionForm,
     EditReplyForm,

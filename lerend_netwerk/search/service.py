@@ -92,7 +92,6 @@ class SearchResults(PageLinks):
                     "title": hit.title,
                     "url": root + hit.url,
                     "snippet": str(hit.snippet),
-                    "network": self.network_slugs.get(hit.network),
                 }
                 for hit in self.hits
             ],
@@ -157,10 +156,11 @@ def search(
         if hit.url != plain and plain in details:
             details[hit.url] = details.pop(plain)
     by_id = outcome.facets.get("network", {})
-    # The facet as callers name networks: by slug.
-    outcome.facets["network"] = {
-        network_slugs[value]: n for value, n in by_id.items() if value in network_slugs
-    }
+    if "network" in outcome.facets:
+        # The facet as callers name networks: by slug.
+        outcome.facets["network"] = {
+            network_slugs[value]: n for value, n in by_id.items() if value in network_slugs
+        }
     facet_values = {
         "type": [
             FacetValue(v, type_labels().get(v, v), n, filters["type"] == v)
