@@ -273,6 +273,7 @@ def test_api_has_the_contract_shape(client, app, make_practice, make_theme):
         "type": {"practice": 1},
         "theme": {"mentoren": 1},
         "level": {"secundair": 1},
+        "network": {DEFAULT_NETWORK_SLUG: 1},
     }
 
 
