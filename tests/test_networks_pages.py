@@ -279,3 +279,12 @@ def test_the_network_map_is_read_once_per_change(app, client, west, two_agendas)
     with app.test_request_context():
         assert context.network_map() is not first
         assert context.network_map().by_slug[WEST].title == "POF West"
+
+
+def test_doc_url_takes_plain_data_too(app, west):
+    from lerend_netwerk.networks.context import doc_url
+
+    with app.test_request_context():
+        assert (
+            doc_url("recommendations.detail", {"slug": "een-debat"}) == "/aanbevelingen/een-debat"
+        )

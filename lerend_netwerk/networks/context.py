@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -220,6 +221,10 @@ def network_url(endpoint: str, network: Any = None, **values: Any) -> str:
 
 def doc_url(endpoint: str, doc: Any, **values: Any) -> str:
     """The canonical URL of a document's page: under its own network."""
+    if isinstance(doc, Mapping):
+        # Plain data (a frozen report's entry): its slug; the default URL redirects.
+        values.setdefault("slug", doc["slug"])
+        return url_for(endpoint, **values)
     values.setdefault("slug", doc.slug)
     return network_url(endpoint, doc, **values)
 
