@@ -19,6 +19,11 @@ pytestmark = pytest.mark.browser
 SLUG = "pof-west-browsertest"
 TITLE = "POF West-Vlaanderen"
 COLOUR = "#1a7f5a"
+# This module's own sessions (removed again afterwards; the live server is shared).
+SESSIONS = {
+    "westhoek-mentordag-netwerktest": "Mentordag Westhoek",
+    "brugge-infoavond-netwerktest": "Infoavond ouders Brugge",
+}
 PHONE = {"width": 375, "height": 740}
 SIZES = {
     "375": {"viewport": PHONE, "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
@@ -47,12 +52,7 @@ def second_network(live_server: Any) -> Iterator[str]:
         )
         session.add(network)
         session.flush()
-        for n, (slug, title) in enumerate(
-            [
-                ("westhoek-mentordag-browsertest", "Mentordag Westhoek"),
-                ("brugge-infoavond-browsertest", "Infoavond ouders Brugge"),
-            ]
-        ):
+        for n, (slug, title) in enumerate(SESSIONS.items()):
             session.add(
                 Meeting(
                     slug=slug,
@@ -74,7 +74,7 @@ def second_network(live_server: Any) -> Iterator[str]:
         )
     yield SLUG
     with live_server.database() as session:
-        session.execute(delete(Meeting).where(Meeting.slug.like("%-browsertest")))
+        session.execute(delete(Meeting).where(Meeting.slug.in_(SESSIONS)))
         session.execute(delete(Practice).where(Practice.slug == "leerwerkbank-browsertest"))
         session.execute(delete(Network).where(Network.slug == SLUG))
 
@@ -113,7 +113,7 @@ def test_a_second_networks_home_and_agenda(
 
     # The card leads to the session under the network's address.
     page.get_by_role("link", name="Mentordag Westhoek").click()
-    page.wait_for_url(f"**/n/{second_network}/sessies/westhoek-mentordag-browsertest")
+    page.wait_for_url(f"**/n/{second_network}/sessies/westhoek-mentordag-netwerktest")
     assert page.locator("main h1").inner_text() == "Mentordag Westhoek"
 
     # Heel Vlaanderen: the demo's sessions and the network's, each card with its network.
