@@ -121,6 +121,6 @@ def test_a_second_networks_home_and_agenda(
     page.get_by_role("link", name="Heel Vlaanderen").click()
     page.wait_for_url("**/sessies?netwerk=alle")
     labels = page.locator(".agenda-cards .network-label").all_inner_texts()
-    assert TITLE in labels and len(set(labels)) == 2, labels
+    assert TITLE in labels and len(set(labels)) >= 2, labels
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"look-{size}-vlaanderen-agenda")
