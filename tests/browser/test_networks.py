@@ -124,3 +124,24 @@ def test_a_second_networks_home_and_agenda(
     assert TITLE in labels and len(set(labels)) >= 2, labels
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     screenshot(page, f"look-{size}-vlaanderen-agenda")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_the_demos_regional_network(new_context: Any, size: str) -> None:
+    """The demo content's second network, as a visitor finds it from /netwerken."""
+    page = new_context(**SIZES[size]).new_page()
+    width = SIZES[size]["viewport"]["width"]
+    page.goto("/netwerken")
+    page.get_by_role("link", name="Overlegforum duaal leren Leiestreek").click()
+    page.wait_for_url("**/n/duaal-so-leiestreek/")
+    assert page.locator("main h1").inner_text() == "Overlegforum duaal leren Leiestreek"
+    border = page.evaluate(
+        "getComputedStyle(document.querySelector('.site-header')).borderBottomColor"
+    )
+    assert border == "rgb(46, 125, 79)", border
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"look-{size}-demo-netwerk-home")
+    page.goto("/n/duaal-so-leiestreek/sessies")
+    assert page.locator(".agenda-cards .card").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    screenshot(page, f"look-{size}-demo-netwerk-agenda")
