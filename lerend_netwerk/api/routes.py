@@ -27,13 +27,21 @@ def _public(response: Response, max_age: int) -> Response:
 
 @bp.get("/sessions")
 def sessions():
-    """Upcoming public sessions, one page at a time (`page`, `per_page`), with links."""
+    """Upcoming public sessions of every network or of one (`network`), one page at a
+    time (`page`, `per_page`), with links."""
     page_number = request.args.get("page", 1, type=bounded_int)
     per_page = request.args.get("per_page", service.DEFAULT_PER_PAGE, type=bounded_int)
-    page = service.upcoming_public_sessions(page_number, per_page)
+    network = request.args.get("network") or None
+    try:
+        network_id = service.network_id_of(network)
+    except service.UnknownNetwork:
+        abort(404)
+    page = service.upcoming_public_sessions(page_number, per_page, network_id)
 
     def link(number: int) -> str:
-        return links.site_url() + url_for(".sessions", page=number, per_page=page.per_page)
+        return links.site_url() + url_for(
+            ".sessions", page=number, per_page=page.per_page, network=network
+        )
 
     page_links = {"self": link(page.page), "first": link(1)}
     if page.page > 1:

@@ -168,6 +168,8 @@ def build_schema() -> Schema:
         attached=STORED(),
         themes=KEYWORD(stored=True, scorable=False),
         level=ID(stored=True),
+        # The id of the document's network (a facet; the service shows its slug).
+        network=ID(stored=True),
         audience=KEYWORD(stored=True, scorable=False),
         fingerprint=STORED(),
         state=STORED(),
