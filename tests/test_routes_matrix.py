@@ -391,7 +391,9 @@ def _coordinator_only(endpoint: str) -> bool:
 
 
 def _status(client, url) -> int:
-    response = client.get(url)
+    """The status a browser ends on: a document of another network than the default one
+    lives under /n/<network>/ and its old address redirects there."""
+    response = client.get(url, follow_redirects=True)
     response.close()
     return response.status_code
 
