@@ -181,7 +181,7 @@ KIND = Kind(
         Field("starts", schema.DATETIME, required=True, attr="starts_at"),
         Field("ends", schema.DATETIME, required=True, attr="ends_at"),
         Field("location", schema.TEXT),
-        Field("online_url", schema.TEXT),
+        Field("online_url", schema.TEXT, url=True),
         # The session form's limit too.
         Field("capacity", schema.INT, maximum=10_000),
         Field("registration_deadline", schema.DATETIME),

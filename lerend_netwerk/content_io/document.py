@@ -31,7 +31,6 @@ from lerend_netwerk.content_io.schema import (
     REF,
     REFS,
     TEXT,
-    URL_FIELDS,
     YEARS,
     Field,
     Kind,
@@ -266,7 +265,7 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
             raise _Invalid(
                 line, f"{spec.key!r} is too long ({len(value)} characters, at most {limit})"
             )
-        if spec.key in URL_FIELDS and not value.startswith(("https://", "http://")):
+        if spec.url and not value.startswith(("https://", "http://")):
             raise _Invalid(line, f"{spec.key!r} must be a web address starting with https://")
         return value
     if spec.type == CHOICE:

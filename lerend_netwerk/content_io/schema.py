@@ -50,6 +50,8 @@ class Field:
     multiline: bool = False
     # For INT: the largest value (None: what an INTEGER column holds).
     maximum: int | None = None
+    # For TEXT: a web address (http:// or https://).
+    url: bool = False
 
     @property
     def attribute(self) -> str:
@@ -123,9 +125,6 @@ def kinds() -> tuple[Kind, ...]:
 
 def kinds_by_name() -> dict[str, Kind]:
     return {kind.name: kind for kind in kinds()}
-
-
-URL_FIELDS = frozenset({"website", "online_url"})
 
 
 def _publication_day(obj: Any, moment: datetime | None) -> Any:
