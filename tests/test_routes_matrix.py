@@ -83,6 +83,11 @@ GET_ACCESS: dict[str, tuple] = {
     "practices.detail": PUBLIC,
     "practices.index": PUBLIC,
     "proeftuinen.detail": PUBLIC,
+    "products.create": COORDINATORS,
+    # A members-only product: 404 for those who may not know it exists.
+    "products.detail": (404, 200, 200, 200),
+    "products.edit": COORDINATORS,
+    "products.index": PUBLIC,
     "proeftuinen.edit_report": COORDINATORS,
     "proeftuinen.index": PUBLIC,
     "proeftuinen.new_report": COORDINATORS,
@@ -137,6 +142,8 @@ POST_REFUSED: dict[str, tuple[str, ...]] = {
     "contributions.request_changes": ("anonymous", "member"),
     "core.markdown_preview": ("anonymous",),
     "mail.preferences": ("anonymous",),
+    "products.publish": ("anonymous", "member"),
+    "products.unpublish": ("anonymous", "member"),
     "proeftuinen.publish_report": ("anonymous", "member"),
     "proeftuinen.unpublish_report": ("anonymous", "member"),
     "recommendations.change_status": ("anonymous", "member"),
@@ -167,6 +174,7 @@ def world(
     make_proeftuin,
     make_meeting,
     make_practice,
+    make_product,
     make_report,
     make_recommendation,
 ):
@@ -183,6 +191,7 @@ def world(
     member.proeftuinen = [proeftuin]
     meeting = make_meeting(slug="sessie-open", themes=[theme], capacity=10)
     make_practice(slug="praktijk-open", themes=[theme])
+    make_product(slug="product-leden", themes=[theme], proeftuin=proeftuin, visibility="members")
     make_report(slug="verslag-leden", proeftuin=proeftuin, visibility="members")
     thread = make_recommendation(slug="aanbeveling-open", theme=theme)
     registration = Registration(meeting=meeting, user=member, status="confirmed")
@@ -223,6 +232,7 @@ def world(
         "calendar": "sessie-open",
         "evaluations": "sessie-open",
         "practices": "praktijk-open",
+        "products": "product-leden",
         "proeftuinen": "verslag-leden",
         "recommendations": "aanbeveling-open",
         "themes": "thema-a",
