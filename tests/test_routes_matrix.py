@@ -41,6 +41,9 @@ GET_ACCESS: dict[str, tuple] = {
     "agenda_tools.message": COORDINATORS,
     "agenda_tools.month_view": PUBLIC,
     "api.openapi": PUBLIC,
+    # The matrix gives the api blueprint a session slug, no product: 404 for everybody.
+    "api.product": UNKNOWN_TOKEN,
+    "api.products": PUBLIC,
     "api.session": PUBLIC,
     "api.sessions": PUBLIC,
     "auth.accept_invitation": UNKNOWN_TOKEN,

@@ -28,6 +28,12 @@ DOCUMENTS = {
     "verslagconceptje": ("report", {"status": "draft"}, {"coordinator"}),
     "ledensessietje": ("meeting", {"visibility": "members"}, {"member", "coordinator"}),
     "ledendraadje": ("recommendation", {"visibility": "members"}, {"member", "coordinator"}),
+    # One product only: every document fits on the first page for coordinators.
+    "ledenproductconceptje": (
+        "product",
+        {"visibility": "members", "status": "draft"},
+        {"coordinator"},
+    ),
 }
 AUDIENCES = ("visitor", "member", "coordinator")
 
@@ -37,7 +43,14 @@ THEMES = {word: f"onderwerp-{n}" for n, word in enumerate(DOCUMENTS)}
 
 @pytest.fixture
 def corpus(
-    app, make_practice, make_report, make_meeting, make_recommendation, make_theme, make_proeftuin
+    app,
+    make_practice,
+    make_report,
+    make_meeting,
+    make_recommendation,
+    make_theme,
+    make_proeftuin,
+    make_product,
 ):
     """One document per unique word (and its own theme), all sharing 'gemeenschappelijk'."""
     factories = {
@@ -45,6 +58,7 @@ def corpus(
         "report": lambda **kw: make_report(body=kw.pop("text"), **kw),
         "meeting": lambda **kw: make_meeting(body=kw.pop("text"), **kw),
         "recommendation": lambda **kw: make_recommendation(body=kw.pop("text"), **kw),
+        "product": lambda **kw: make_product(summary=kw.pop("text"), **kw),
     }
     for n, (word, (kind, fields, _who)) in enumerate(DOCUMENTS.items()):
         theme = make_theme(slug=THEMES[word], title=f"Onderwerp {n}")
