@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from flask_sqlalchemy.pagination import Pagination
@@ -26,8 +25,6 @@ from lerend_netwerk.visibility import VISIBILITIES, can_see, visible_clause
 PER_PAGE = 12
 # Fixed pages under /producten/ that a product's slug may not take.
 RESERVED_SLUGS = frozenset({"nieuw"})
-# The sessions a product can be linked to in the form: from this long ago on.
-SESSION_CHOICES_SINCE = timedelta(days=5 * 365)
 
 
 class ProductError(ValueError):
@@ -189,8 +186,7 @@ def get_product_for_edit(slug: str) -> Product:
 
 
 def choices() -> dict[str, list[tuple[str, str]]]:
-    """The form's choices: proeftuinen, organisations, themes and recent sessions."""
-    since = utcnow() - SESSION_CHOICES_SINCE
+    """The form's choices: proeftuinen, organisations, themes and sessions (newest first)."""
     return {
         "proeftuinen": [
             (p.slug, p.title)
@@ -205,9 +201,7 @@ def choices() -> dict[str, list[tuple[str, str]]]:
         ],
         "sessions": [
             (m.slug, m.title)
-            for m in db.session.scalars(
-                select(Meeting).where(Meeting.starts_at >= since).order_by(Meeting.starts_at.desc())
-            )
+            for m in db.session.scalars(select(Meeting).order_by(Meeting.starts_at.desc()))
         ],
     }
 
