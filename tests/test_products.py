@@ -515,3 +515,18 @@ def test_the_indicators_count_published_products_by_level(
     assert adult.figures.products_published == 1
     output = adult.section("output").table.rows
     assert ["Producten gepubliceerd", 1] in output
+
+
+def test_visitors_get_cached_pages_that_follow_every_change(client, make_product, make_meeting):
+    session = make_meeting(slug="slotsessie", title="Slotsessie")
+    product = make_product(slug="film", title="Film voor werkgevers", kind="film")
+    for path in ("/producten", "/producten/film", "/api/v1/products", "/sessies/slotsessie"):
+        assert client.get(path).headers["X-Page-Cache"] == "miss", path
+        assert client.get(path).headers["X-Page-Cache"] == "hit", path
+    product.title = "Film voor bedrijven"
+    product.sessions = [session]
+    db.session.commit()
+    for path in ("/producten", "/producten/film", "/api/v1/products", "/sessies/slotsessie"):
+        response = client.get(path)
+        assert response.headers["X-Page-Cache"] == "miss", path
+        assert "Film voor bedrijven" in response.get_data(as_text=True), path
