@@ -21,8 +21,8 @@ from lerend_netwerk.content_io.service import (
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
-from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS, Organisation, Proeftuin, VisitReport
 from lerend_netwerk.products.models import Product
+from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS, Organisation, Proeftuin, VisitReport
 from lerend_netwerk.recommendations.models import Recommendation
 from lerend_netwerk.signals import meeting_changed
 from lerend_netwerk.themes.models import Theme
@@ -602,13 +602,14 @@ def make_every_kind() -> None:
     )
     db.session.flush()
     winter, zomer = (
-        db.session.scalar(select(Meeting).where(Meeting.slug == slug)) for slug in ("winter", "zomer")
+        db.session.scalar(select(Meeting).where(Meeting.slug == slug))
+        for slug in ("winter", "zomer")
     )
     db.session.add_all(
         [
             Product(
                 slug="toolkit-concept",
-                title="Toolkit: mentoren & \"feedback\"",
+                title='Toolkit: mentoren & "feedback"',
                 summary="Regel een.\nRegel twee: met dubbelpunt.",
                 kind="toolkit",
                 themes=[mentoren, ja],
@@ -701,8 +702,10 @@ def test_export_writes_the_contract_format(app, tmp_path):
         "link: https://video.example/film?id=1&t=2\nsessions: [winter, zomer]\n"
         "status: draft\nvisibility: members\n---\n"
     ) in toolkit
-    assert (tmp_path / "products" / "film.md").read_text(encoding="utf-8").startswith(
-        "---\ntitle: Film\nsummary: Kort.\nkind: film\npublished: "
+    assert (
+        (tmp_path / "products" / "film.md")
+        .read_text(encoding="utf-8")
+        .startswith("---\ntitle: Film\nsummary: Kort.\nkind: film\npublished: ")
     )
     # A report is members-only by default: the key is left out; public is written.
     assert "visibility" not in (tmp_path / "reports" / "bezoek.md").read_text(encoding="utf-8")
