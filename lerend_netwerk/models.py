@@ -13,6 +13,7 @@ from lerend_netwerk.core.models import AuditEvent, DataVersion
 from lerend_netwerk.evaluations.models import Evaluation
 from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
 from lerend_netwerk.mail.models import OutgoingMail
+from lerend_netwerk.networks.models import Network, NetworkMembership
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.products.models import Product
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin, VisitReport
@@ -44,6 +45,8 @@ __all__ = [
     "LoginSession",
     "Meeting",
     "MeetingMessage",
+    "Network",
+    "NetworkMembership",
     "Organisation",
     "OutgoingMail",
     "PasswordResetRequest",

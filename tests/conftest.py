@@ -29,6 +29,7 @@ from sqlalchemy import text
 
 from lerend_netwerk import create_app, register_content_types
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.service import default_network
 
 # What create_app registers, known to tests that use no app (parsing, the docs check)
 # and to parametrisations made at collection.
@@ -84,6 +85,8 @@ def _empty_all_tables() -> None:
     else:
         for table in tables:
             db.session.execute(table.delete())
+    # Every database has its default network, as after `create_all` and the migrations.
+    default_network()
     db.session.commit()
 
 

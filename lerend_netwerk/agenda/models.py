@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
+from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
     from lerend_netwerk.auth.models import User
@@ -79,6 +80,7 @@ class Meeting(SlugMixin, TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(20), default="scheduled")
     visibility: Mapped[str] = mapped_column(String(20), default="public")
     host_id: Mapped[int | None] = mapped_column(ForeignKey("proeftuin.id", ondelete="SET NULL"))
+    network_id: Mapped[int] = network_id_column()
     body: Mapped[str] = mapped_column(Text, default="")
     # The verslag written after the session; shared with the members of the network,
     # or with everybody when `report_visibility` is "public" (and the session is too).

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lerend_netwerk.auth.models import proeftuin_members
 from lerend_netwerk.db import Base, SlugMixin, TimestampMixin
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS  # noqa: F401  (re-exported)
+from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
     from lerend_netwerk.auth.models import User
@@ -79,6 +80,7 @@ class Proeftuin(SlugMixin, TimestampMixin, Base):
     programme: Mapped[str | None] = mapped_column(String(200))
     academic_years: Mapped[list[str]] = mapped_column(JSON, default=list)
     body: Mapped[str] = mapped_column(Text, default="")
+    network_id: Mapped[int] = network_id_column()
 
     organisations: Mapped[list[Organisation]] = relationship(
         secondary=proeftuin_organisations,

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueCons
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
+from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
     from lerend_netwerk.auth.models import User
@@ -59,6 +60,7 @@ class Recommendation(SlugMixin, TimestampMixin, Base):
     # When the thread was started (content key `published`): dates the indicators.
     published_at: Mapped[datetime | None]
     visibility: Mapped[str] = mapped_column(String(20), default="public")
+    network_id: Mapped[int] = network_id_column()
     closed: Mapped[bool] = mapped_column(default=False)
     body: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))

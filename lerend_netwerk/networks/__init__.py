@@ -1,0 +1,1 @@
+"""The learning networks one installation hosts, and who belongs to which."""
