@@ -9,6 +9,7 @@ from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lerend_netwerk.db import Base, SlugMixin, TimestampMixin
+from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
     from lerend_netwerk.agenda.models import Meeting
@@ -67,6 +68,7 @@ class Product(SlugMixin, TimestampMixin, Base):
     )
     status: Mapped[str] = mapped_column(String(20), default=PUBLISHED)
     visibility: Mapped[str] = mapped_column(String(20), default="public")
+    network_id: Mapped[int] = network_id_column()
     published_at: Mapped[datetime | None]
 
     proeftuin: Mapped[Proeftuin | None] = relationship()

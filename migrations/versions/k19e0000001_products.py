@@ -1,7 +1,7 @@
 """products: the productenmarkt (product, product_theme, product_session)
 
 Revision ID: k19e0000001
-Revises: k19a0000001
+Revises: k22a0000001
 Create Date: 2026-12-01 16:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "k19e0000001"
-down_revision = "k19a0000001"
+down_revision = "k22a0000001"
 branch_labels = None
 depends_on = None
 
@@ -29,6 +29,7 @@ def upgrade():
         sa.Column("organisation_id", sa.Integer(), nullable=True),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("visibility", sa.String(length=20), nullable=False),
+        sa.Column("network_id", sa.Integer(), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("slug", sa.String(length=120), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -45,6 +46,12 @@ def upgrade():
             name=op.f("fk_product_organisation_id_organisation"),
             ondelete="SET NULL",
         ),
+        sa.ForeignKeyConstraint(
+            ["network_id"],
+            ["network.id"],
+            name=op.f("fk_product_network_id_network"),
+            ondelete="RESTRICT",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_product")),
     )
     with op.batch_alter_table("product", schema=None) as batch_op:
@@ -55,6 +62,7 @@ def upgrade():
             batch_op.f("ix_product_organisation_id"), ["organisation_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_product_slug"), ["slug"], unique=True)
+        batch_op.create_index(batch_op.f("ix_product_network_id"), ["network_id"], unique=False)
     op.create_table(
         "product_theme",
         sa.Column("product_id", sa.Integer(), nullable=False),
@@ -97,6 +105,7 @@ def downgrade():
     op.drop_table("product_session")
     op.drop_table("product_theme")
     with op.batch_alter_table("product", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_product_network_id"))
         batch_op.drop_index(batch_op.f("ix_product_slug"))
         batch_op.drop_index(batch_op.f("ix_product_organisation_id"))
         batch_op.drop_index(batch_op.f("ix_product_proeftuin_id"))
