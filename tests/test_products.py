@@ -284,6 +284,10 @@ def test_a_coordinator_adds_a_draft_and_publishes_it(client, make_user, world):
     assert "Het product is opgeslagen als concept." in client.get(
         response.headers["Location"]
     ).get_data(as_text=True)
+    edit = client.get("/producten/sjabloon-leerportfolio/bewerken").get_data(as_text=True)
+    assert 'id="theme-mentoren" name="themes" value="mentoren" checked' in edit
+    assert 'id="session-slotsessie" name="sessions" value="slotsessie" checked' in edit
+    assert '<option selected value="hogeschool-west">' in edit
 
     client.post("/logout", data={"csrf_token": ""})
     with client.session_transaction() as session:
