@@ -300,8 +300,11 @@ def test_a_coordinator_adds_a_draft_and_publishes_it(client, make_user, world):
     db.session.expire_all()
     product = db.session.get(Product, product.id)
     assert product.status == "published" and product.published_at is not None
-    actions = set(db.session.scalars(select(AuditEvent.action)))
-    assert {"product.created", "product.published"} <= actions
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.target_type == "Product"))
+    assert {(e.action, e.target_id) for e in events} == {
+        ("product.created", product.id),
+        ("product.published", product.id),
+    }
 
     response = post_form(client, "/producten/sjabloon-leerportfolio/depubliceren")
     assert response.status_code == 302

@@ -15,7 +15,7 @@ from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.core.slugs import is_slug, slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
-from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
+from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
 from lerend_netwerk.products.models import PRODUCT_KIND_LABELS, PRODUCT_KINDS, Product
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.themes.models import Theme
@@ -145,9 +145,7 @@ def product_page(slug: str, user: Any) -> dict[str, Any]:
     product = get_product(slug, user)
     return {
         "product": product,
-        "level_label": LEVEL_LABELS.get(product.effective_level, product.effective_level)
-        if product.effective_level
-        else None,
+        "level_label": level_label(product.effective_level),
         "sessions": [meeting for meeting in product.sessions if can_see(user, meeting)],
         "on_themes": related_on_themes(product.themes, user, exclude=product),
     }
@@ -261,10 +259,10 @@ def save_product(
     else:
         slug = unique_slug(Product, slugify(data.title), RESERVED_SLUGS)
 
+    created = product is None
     if product is None:
         product = Product(status=Product.DRAFT)
         db.session.add(product)
-        record_audit(actor, "product.created", product, data.title.strip())
     product.slug = slug
     product.title = data.title.strip()
     product.summary = data.summary.strip()
@@ -277,9 +275,11 @@ def save_product(
     product.themes = themes
     product.sessions = sessions
     product.visibility = data.visibility
+    db.session.flush()
+    if created:
+        record_audit(actor, "product.created", product)
     if publish:
         publish_product(product, actor=actor)
-    db.session.flush()
     return product
 
 
