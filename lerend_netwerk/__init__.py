@@ -151,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.contributions.routes import bp as contributions_bp
     from lerend_netwerk.core.routes import bp as core_bp
     from lerend_netwerk.evaluations.routes import bp as evaluations_bp
+    from lerend_netwerk.files.routes import bp as files_bp
     from lerend_netwerk.indicators.routes import bp as indicators_bp
     from lerend_netwerk.mail.routes import bp as mail_bp
     from lerend_netwerk.members.routes import bp as members_bp
@@ -179,6 +180,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         mail_bp,
         indicators_bp,
+        files_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -202,8 +204,10 @@ def register_listeners(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from lerend_netwerk.core.templating import init_templating
+    from lerend_netwerk.files.templating import init_files_templating
 
     init_templating(app)
+    init_files_templating(app)
 
 
 def register_commands(app: Flask) -> None:

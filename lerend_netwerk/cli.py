@@ -128,7 +128,7 @@ def _feature_command_registrars():
     """Features that add commands expose register_commands(app)."""
     import importlib
 
-    for name in ("content_io", "search", "mail", "agenda"):
+    for name in ("content_io", "search", "mail", "agenda", "files"):
         try:
             module = importlib.import_module(f"lerend_netwerk.{name}.commands")
         except ModuleNotFoundError as error:

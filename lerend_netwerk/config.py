@@ -139,6 +139,8 @@ class DefaultConfig:
     FILES_ROOT: str | None = None
     FILES_MAX_BYTES = 25 * 1024 * 1024
     FILES_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+    # Images with more pixels are refused before they are decoded (48 MP phone photos pass).
+    FILES_MAX_IMAGE_PIXELS = 50_000_000
 
     # Pages for visitors, rendered once per change (lerend_netwerk/core/pagecache.py).
     PAGE_CACHE_ENABLED = True

@@ -98,6 +98,7 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "FILES_ROOT": str(tmp_path / "files"),
         "SITE_URL": "http://localhost",
         "SERVER_NAME": None,
         # All test requests come from 127.0.0.1; tests of the limits switch them on.

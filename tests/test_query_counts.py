@@ -179,3 +179,25 @@ def test_a_thread_with_many_replies_pages(app, make_recommendation, make_user):
     last = client.get(f"/aanbevelingen/{thread.slug}?page=4").get_data(as_text=True)
     assert "R034" in last
     assert "R000" not in last
+
+
+@pytest.mark.parametrize("role", [None, "coordinator"])
+def test_a_documents_file_list_queries_are_flat(app, make_practice, make_user, statements, role):
+    from file_samples import pdf
+    from lerend_netwerk.files import service
+
+    client = app.test_client()
+    if role:
+        login(client, make_user(role=role))
+    practice = make_practice(slug="met-bestanden")
+    added = [0]
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            added[0] += 1
+            attachment = service.attach("practice", practice, "bijlage.pdf", pdf(added[0]), None)
+            # Every file with an older version: the coordinators' list shows both.
+            service.replace(attachment, "bijlage.pdf", pdf(100 + added[0]), None)
+        db.session.commit()
+
+    _flat(client, statements, "/praktijken/met-bestanden", grow)

@@ -72,6 +72,10 @@ GET_ACCESS: dict[str, tuple] = {
     "core.home": PUBLIC,
     "core.privacy": PUBLIC,
     "evaluations.answer": UNKNOWN_TOKEN,
+    # A file on a public practice (an image, with two versions).
+    "files.download": PUBLIC,
+    "files.thumbnail": PUBLIC,
+    "files.version": COORDINATORS,
     "evaluations.results": COORDINATORS,
     "evaluations.results_csv": COORDINATORS,
     "indicators.export": COORDINATORS,
@@ -144,6 +148,11 @@ POST_REFUSED: dict[str, tuple[str, ...]] = {
     "contributions.decline": ("anonymous", "member"),
     "contributions.request_changes": ("anonymous", "member"),
     "core.markdown_preview": ("anonymous",),
+    # The files of a public practice: the coordinators'.
+    "files.remove": ("anonymous", "member"),
+    "files.rename": ("anonymous", "member"),
+    "files.replace": ("anonymous", "member"),
+    "files.upload": ("anonymous", "member"),
     "mail.preferences": ("anonymous",),
     "products.publish": ("anonymous", "member"),
     "products.unpublish": ("anonymous", "member"),
@@ -193,7 +202,7 @@ def world(
     proeftuin = make_proeftuin(slug="proeftuin-a", themes=[theme], organisations=[organisation])
     member.proeftuinen = [proeftuin]
     meeting = make_meeting(slug="sessie-open", themes=[theme], capacity=10)
-    make_practice(slug="praktijk-open", themes=[theme])
+    practice = make_practice(slug="praktijk-open", themes=[theme])
     make_product(slug="product-leden", themes=[theme], proeftuin=proeftuin, visibility="members")
     make_report(slug="verslag-leden", proeftuin=proeftuin, visibility="members")
     thread = make_recommendation(slug="aanbeveling-open", theme=theme)
@@ -213,6 +222,11 @@ def world(
         label="Versie 1", frozen_at=utcnow(), report_date=date(2026, 10, 25), snapshot=snapshot
     )
     db.session.add(version)
+    from file_samples import jpeg_with_gps, png_with_text
+    from lerend_netwerk.files import service as files
+
+    attachment = files.attach("practice", practice, "foto.jpg", jpeg_with_gps(), None)
+    files.replace(attachment, "foto.png", png_with_text(), None)
     db.session.commit()
     args = {
         "slug": None,  # per blueprint, below
@@ -227,7 +241,13 @@ def world(
         "filename": "site.css",
         "version_id": version.id,
         "fmt": "pdf",
+        "parent_type": "practice",
+        "parent_id": practice.id,
+        "attachment_id": attachment.id,
+        "number": 1,
     }
+    # The files blueprint's `filename` is the file's own (the current or the first).
+    args["file_names"] = {"files.download": attachment.filename, "files.version": "foto.jpg"}
     slugs = {
         "agenda": "sessie-open",
         "agenda_tools": "sessie-open",
@@ -245,6 +265,8 @@ def world(
 
 def _url(app, rule, args, slugs) -> str:
     values = {name: args[name] for name in rule.arguments if name != "slug"}
+    if rule.endpoint in args["file_names"]:
+        values["filename"] = args["file_names"][rule.endpoint]
     if "slug" in rule.arguments:
         blueprint = rule.endpoint.split(".")[0]
         fixed = {"proeftuinen.detail": "proeftuin-a", "proeftuinen.organisation": "organisatie-a"}

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from sqlalchemy import and_, or_, select
 
-from lerend_netwerk.contributions.models import ACCEPTED, Contribution
-from lerend_netwerk.core.content_types import ContentType
+from lerend_netwerk.contributions.models import ACCEPTED, DECLINED, Contribution
+from lerend_netwerk.core.content_types import AttachmentHost, ContentType
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.sql import count_if
 from lerend_netwerk.proeftuinen.models import Proeftuin
+from lerend_netwerk.visibility import is_coordinator, is_member
 
 
 def _indicators(scope: Any) -> dict[str, int]:
@@ -73,6 +75,34 @@ def _on_proeftuin_page(proeftuin: Any, user: Any) -> dict[str, list[Any]]:
     return {"contributions": proeftuin_contributions(proeftuin, user)}
 
 
+def _is_author(user: Any, contribution: Contribution) -> bool:
+    return (
+        is_member(user) and contribution.author_id is not None and contribution.author_id == user.id
+    )
+
+
+def _may_see_contribution(user: Any, contribution: Contribution) -> bool:
+    """Its author and the coordinators, like the contribution itself."""
+    return is_coordinator(user) or _is_author(user, contribution)
+
+
+def _may_manage_contribution_files(user: Any, contribution: Contribution) -> bool:
+    """Coordinators; the author until the contribution is accepted or declined."""
+    if is_coordinator(user):
+        return True
+    return _is_author(user, contribution) and contribution.status not in (ACCEPTED, DECLINED)
+
+
+# The material a participant sends with a contribution.
+ATTACHMENTS = AttachmentHost(
+    load=lambda parent_id: db.session.get(Contribution, parent_id),
+    can_view=_may_see_contribution,
+    can_manage=_may_manage_contribution_files,
+    slug=lambda contribution: f"contribution-{contribution.id}",
+    url=lambda contribution: url_for("contributions.detail", contribution_id=contribution.id),
+)
+
+
 CONTRIBUTION = ContentType(
     name="contribution",
     model=Contribution,
@@ -80,4 +110,5 @@ CONTRIBUTION = ContentType(
     personal_data=_personal_data,
     indicators=_indicators,
     proeftuin_page=_on_proeftuin_page,
+    attachments=ATTACHMENTS,
 )

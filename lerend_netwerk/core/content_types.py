@@ -68,6 +68,9 @@ class AttachmentHost:
     search_key: Callable[[Any], Key | None] | None = None
     # The directory name of its files in the content format is the document's slug.
     slug: Callable[[Any], str] = lambda doc: doc.slug
+    # The document's page, where its files are listed (None: the kind's endpoint with
+    # `slug=slug(doc)`).
+    url: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,11 @@ def attachment(
     return response
 
 
-def content_disposition(filename: str) -> str:
+def content_disposition(filename: str, *, inline: bool = False) -> str:
+    """`attachment` (or `inline`, shown by the browser) with the name quoted as ASCII, and
+    the full name as `filename*` (RFC 6266, RFC 5987) when it is not plain ASCII."""
     plain = "".join(c for c in filename if 32 <= ord(c) < 127 and c not in '"\\')
-    header = f'attachment; filename="{plain}"'
+    header = f'{"inline" if inline else "attachment"}; filename="{plain}"'
     if plain != filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return header

@@ -7,17 +7,21 @@
   what an INTEGER column holds, so a huge number is "not found", never an overflow.
 - A request body without Content-Length (chunked) is read up to MAX_CONTENT_LENGTH and
   refused with 413 beyond it, just like one that announces its length.
+- Upload views (`@large_body("FILES_MAX_REQUEST_BYTES")`) take bodies up to that setting
+  instead of MAX_CONTENT_LENGTH; every other route keeps the small limit.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
-from flask import Flask, request
-from werkzeug.exceptions import BadRequest, NotFound, RequestEntityTooLarge
+from flask import Flask, current_app, request
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound, RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
+
+from lerend_netwerk import config
 
 # The largest value of a 32-bit signed INTEGER column (ids, counts, page numbers).
 MAX_INT = 2**31 - 1
@@ -63,12 +67,38 @@ def _any_nul(values: Iterable[str]) -> bool:
 
 
 _TOO_LARGE = "lerend_netwerk.body_too_large"
+_BODY_LIMIT = "body_limit_setting"
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def large_body(setting_name: str) -> Callable[[V], V]:
+    """Mark an upload view: its request body may be as large as the setting `setting_name`
+    (a config.py name) instead of MAX_CONTENT_LENGTH."""
+
+    def mark(view: V) -> V:
+        setattr(view, _BODY_LIMIT, setting_name)
+        return view
+
+    return mark
+
+
+def body_limit(flask_app: Flask, endpoint: str | None) -> int | None:
+    """The most bytes a request to `endpoint` may send."""
+    view = flask_app.view_functions.get(endpoint) if endpoint else None
+    name = getattr(view, _BODY_LIMIT, None)
+    if name:
+        return config.setting(flask_app.config, name)
+    return flask_app.config.get("MAX_CONTENT_LENGTH")
 
 
 def check_request() -> None:
     """before_request: a chunked body over the limit is a 413, a NUL anywhere a 400."""
     if request.environ.get(_TOO_LARGE):
         raise RequestEntityTooLarge()
+    limit = body_limit(current_app, request.endpoint)  # type: ignore[arg-type]
+    if limit != current_app.config.get("MAX_CONTENT_LENGTH"):
+        request.max_content_length = limit
     if "\x00" in request.path:
         # No page has a NUL in its address.
         raise NotFound()
@@ -92,7 +122,7 @@ class ChunkedBodyLimit:
         self.flask_app = flask_app
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
-        limit = self.flask_app.config.get("MAX_CONTENT_LENGTH")
+        limit = body_limit(self.flask_app, self._endpoint(environ))
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         if limit and chunked and not environ.get("CONTENT_LENGTH"):
             body = environ["wsgi.input"].read(limit + 1)
@@ -104,6 +134,13 @@ class ChunkedBodyLimit:
             environ["CONTENT_LENGTH"] = str(len(body))
             environ.pop("wsgi.input_terminated", None)
         return self.app(environ, start_response)
+
+    def _endpoint(self, environ: dict) -> str | None:
+        try:
+            endpoint, _ = self.flask_app.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return None
+        return endpoint if isinstance(endpoint, str) else None
 
 
 def init_edge(app: Flask) -> None:

@@ -31,9 +31,10 @@ class FileBlob(Base):
     # Decided from the content, never from the name.
     mimetype: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # Images: their size in pixels (the thumbnail is derived and stored by the storage).
+    # Images: their size in pixels, and the thumbnail (stored content, made on upload).
     width: Mapped[int | None]
     height: Mapped[int | None]
+    thumbnail_sha256: Mapped[str | None] = mapped_column(String(64))
     text: Mapped[str | None] = mapped_column(Text)
     text_status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
     text_attempts: Mapped[int] = mapped_column(default=0)

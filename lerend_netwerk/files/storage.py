@@ -13,6 +13,7 @@ import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -38,6 +39,12 @@ class FileStorage(Protocol):
     def all(self) -> Iterator[str]:
         """The checksums of everything stored (for the orphan cleanup)."""
 
+    def stored_at(self, sha256: str) -> datetime:
+        """When the content was stored (UTC): the cleanup spares what is recent."""
+
+    def delete_temporaries(self, older_than: datetime) -> int:
+        """Remove what an interrupted `put` left behind before `older_than`; how many."""
+
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -58,6 +65,8 @@ class LocalStorage:
         sha256 = sha256_of(data)
         path = self._path(sha256)
         if path.exists():
+            # Stored again now: the orphan cleanup must spare it until the new row is in.
+            os.utime(path)
             return sha256
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
@@ -87,6 +96,19 @@ class LocalStorage:
         for path in self.root.glob("??/??/*"):
             if path.is_file() and not path.name.startswith("."):
                 yield path.name
+
+    def stored_at(self, sha256: str) -> datetime:
+        return datetime.fromtimestamp(self._path(sha256).stat().st_mtime, UTC)
+
+    def delete_temporaries(self, older_than: datetime) -> int:
+        if not self.root.is_dir():
+            return 0
+        removed = 0
+        for path in self.root.glob("??/??/.upload-*"):
+            if datetime.fromtimestamp(path.stat().st_mtime, UTC) < older_than:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 def init_storage(app: Flask) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import ContentType, Key, SearchIndexing
+from lerend_netwerk.core.content_types import AttachmentHost, ContentType, Key, SearchIndexing
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVELS, level_label
@@ -32,7 +32,7 @@ from lerend_netwerk.search.documents import (
     join_text,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import visible_clause
+from lerend_netwerk.visibility import can_see, is_coordinator, is_member, visible_clause
 
 # The final report is one page, not a row: it has this fixed key.
 FINAL_REPORT_ID = 1
@@ -280,6 +280,22 @@ def _personal_data(user: Any) -> dict[str, Any]:
     }
 
 
+def _may_manage_thread_files(user: Any, thread: Recommendation) -> bool:
+    """Coordinators, and the member who opened the thread (their position paper)."""
+    if is_coordinator(user):
+        return True
+    return is_member(user) and thread.author_id is not None and thread.author_id == user.id
+
+
+# Files on a thread (a position paper): seen by whoever sees the thread.
+ATTACHMENTS = AttachmentHost(
+    load=lambda parent_id: db.session.get(Recommendation, parent_id),
+    can_view=can_see,
+    can_manage=_may_manage_thread_files,
+    search_key=lambda thread: ("recommendation", thread.id),
+)
+
+
 RECOMMENDATION = ContentType(
     name="recommendation",
     model=Recommendation,
@@ -308,6 +324,7 @@ RECOMMENDATION = ContentType(
     theme_listing=_theme_listing,
     theme_related={"threads": _related_threads},
     account_listing=lambda user: {"followed": _followed_threads(user)},
+    attachments=ATTACHMENTS,
 )
 
 FINAL_REPORT = ContentType(

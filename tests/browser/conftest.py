@@ -153,6 +153,7 @@ def live_server(chromium_executable: Path, tmp_path_factory) -> Iterator[LiveSer
             "SECRET_KEY": "browser-test-secret-key",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{directory / 'browser.sqlite'}",
             "SEARCH_INDEX_DIR": str(directory / "search-index"),
+            "FILES_ROOT": str(directory / "files"),
             "RATELIMIT_ENABLED": False,
             "LOG_LEVEL": "WARNING",
         }
