@@ -35,6 +35,7 @@ MAIN_PAGES = [
     (None, "/producten/toolkit-matchingdag", None, "product"),
     (None, "/sessies/slotsessie-lerend-netwerk-2023", None, "slotsessie"),
     ("coordinator", "/producten/nieuw", None, "product-nieuw"),
+    ("coordinator", "/producten/toolkit-matchingdag", None, "product-coordinator"),
     (None, "/zoeken?q=mentor", ".search-hit", "zoeken"),
     (None, "/aanbevelingen", None, "aanbevelingen"),
     (None, "/aanbevelingen/leervergoeding-studenten-hoger-onderwijs", None, "aanbeveling"),
