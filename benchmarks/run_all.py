@@ -13,7 +13,9 @@ not colour the next):
   of every worker (on SQLite, and with --postgres on PostgreSQL too);
 - bench_search.py: search latency at 20,000 documents against SQLite FTS5;
 - bench_feeds.py: feed generation, cached answers and 304s;
-- bench_indicators.py: the indicators over ten years, 100,000 registrations.
+- bench_indicators.py: the indicators over ten years, 100,000 registrations;
+- networks.py (with --postgres): 1, 5 and 20 networks up to 50,000 members, 5,000
+  sessions and 50,000 practices (--quick: a tenth, 1, 4 and 10 networks).
 
 Each benchmark prints its own detailed table as it goes; at the end this script prints
 the machine (cores, Python, load average) and one table: what, value, baseline, ratio.
@@ -52,11 +54,13 @@ def steps(quick: bool, postgres: bool) -> list[tuple[str, list[str], float]]:
         search_args = ["--docs", "2000", "--queries", "100"]
         feeds_args = ["--sessions", "300", "--registered", "60", "--repeat", "4"]
         indicators_args = ["--registrations", "20000", "--repeat", "3"]
+        networks_args = ["--quick"]
     else:
         platform_args = ["--seconds", "4", "--warmup", "1"]
         search_args = ["--docs", "20000", "--queries", "300"]
         feeds_args = ["--repeat", "8"]
         indicators_args = ["--repeat", "5"]
+        networks_args = []
     pg = ["--postgres"] if postgres else []
     out = [("platform, SQLite", ["bench_platform.py", *platform_args], 300)]
     if postgres:
@@ -76,6 +80,8 @@ def steps(quick: bool, postgres: bool) -> list[tuple[str, list[str], float]]:
         ("feeds", ["bench_feeds.py", *feeds_args, *pg], 240),
         ("indicators", ["bench_indicators.py", *indicators_args, *pg], 240),
     ]
+    if postgres:
+        out.append(("networks, PostgreSQL", ["networks.py", *networks_args], 900))
     return out
 
 

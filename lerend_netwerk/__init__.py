@@ -85,6 +85,7 @@ def register_content_types() -> None:
     from lerend_netwerk.core.content_types import content_types
     from lerend_netwerk.evaluations.content_type import EVALUATION
     from lerend_netwerk.mail.content_type import OUTGOING_MAIL
+    from lerend_netwerk.networks.content_type import NETWORK
     from lerend_netwerk.practices.content_type import PRACTICE
     from lerend_netwerk.products.content_type import PRODUCT
     from lerend_netwerk.proeftuinen.content_type import ORGANISATION, PROEFTUIN, VISIT_REPORT
@@ -93,6 +94,7 @@ def register_content_types() -> None:
     from lerend_netwerk.themes.content_type import THEME
 
     for content_type in (
+        NETWORK,
         THEME,
         ORGANISATION,
         PROEFTUIN,

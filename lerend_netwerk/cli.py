@@ -107,7 +107,7 @@ def demo(host: str, port: int, no_serve: bool) -> None:
     click.echo("")
     click.echo("Demo accounts (passwords are new at every start):")
     for role, email, password in accounts:
-        click.echo(f"  {role:<12} {email:<36} {password}")
+        click.echo(f"  {role:<22} {email:<46} {password}")
     click.echo("")
     if no_serve:
         return
@@ -128,7 +128,7 @@ def _feature_command_registrars():
     """Features that add commands expose register_commands(app)."""
     import importlib
 
-    for name in ("content_io", "search", "mail", "agenda", "files"):
+    for name in ("content_io", "search", "mail", "agenda", "files", "networks"):
         try:
             module = importlib.import_module(f"lerend_netwerk.{name}.commands")
         except ModuleNotFoundError as error:

@@ -1,4 +1,4 @@
-"""The embedded demo: content from content/ and two demo accounts."""
+"""The embedded demo: content from content/ and its demo accounts."""
 
 from __future__ import annotations
 
@@ -9,16 +9,47 @@ import threading
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.auth.service import create_user, find_user_by_email
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, Network
+from lerend_netwerk.networks.service import ensure_membership
 
 log = logging.getLogger("lerend_netwerk.demo")
 
+SECOND_NETWORK = "duaal-so-leiestreek"
+# (what the list calls it, e-mail, name, the account's role, its networks and roles there)
 DEMO_ACCOUNTS = (
-    ("coordinator", "coordinator@lerend-netwerk.example", "Demo Coördinator"),
-    ("member", "lid@lerend-netwerk.example", "Demo Lid"),
+    (
+        "coordinator",
+        "coordinator@lerend-netwerk.example",
+        "Demo Coördinator",
+        "coordinator",
+        ((DEFAULT_NETWORK_SLUG, "coordinator"),),
+    ),
+    (
+        "member",
+        "lid@lerend-netwerk.example",
+        "Demo Lid",
+        "member",
+        ((DEFAULT_NETWORK_SLUG, "member"),),
+    ),
+    (
+        "coordinator-leiestreek",
+        "coordinator-leiestreek@lerend-netwerk.example",
+        "Demo Coördinator Leiestreek",
+        "member",
+        ((SECOND_NETWORK, "coordinator"),),
+    ),
+    (
+        "member-two-networks",
+        "lid-twee-netwerken@lerend-netwerk.example",
+        "Demo Lid van twee netwerken",
+        "member",
+        ((DEFAULT_NETWORK_SLUG, "member"), (SECOND_NETWORK, "member")),
+    ),
 )
 
 
@@ -29,14 +60,18 @@ def prepare_demo(content_dir: Path) -> list[tuple[str, str, str]]:
 
         import_directory(content_dir)
     accounts = []
-    for role, email, name in DEMO_ACCOUNTS:
+    networks = {network.slug: network for network in db.session.scalars(select(Network))}
+    for label, email, name, role, memberships in DEMO_ACCOUNTS:
         password = secrets.token_urlsafe(9)
         user: User | None = find_user_by_email(email)
         if user is None:
             user = create_user(email=email, name=name, role=role, password=password)
         else:
             user.set_password(password)
-        accounts.append((role, email, password))
+        for slug, network_role in memberships:
+            if slug in networks:
+                ensure_membership(user, networks[slug], network_role)
+        accounts.append((label, email, password))
     if content_dir.is_dir():
         from lerend_netwerk.demo_activity import seed_activity
 

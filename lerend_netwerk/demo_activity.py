@@ -21,6 +21,8 @@ from lerend_netwerk.auth.models import User
 from lerend_netwerk.auth.service import create_user, find_user_by_email
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, Network
+from lerend_netwerk.networks.service import ensure_membership
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.recommendations.models import Endorsement, Post, Recommendation
 from lerend_netwerk.themes.models import Theme
@@ -33,6 +35,8 @@ class Person:
     function: str
     proeftuinen: tuple[str, ...] = ()
     expertise: tuple[str, ...] = ()
+    # The network they belong to (its slug).
+    network: str = DEFAULT_NETWORK_SLUG
 
     @property
     def email(self) -> str:
@@ -266,17 +270,79 @@ NETWORK = tuple(
     for n in range(40)
 )
 
+# The regional network of secondary education: its schools, companies and partners.
+LEIESTREEK = "duaal-so-leiestreek"
+REGIONAL = tuple(
+    Person(name, organisation, function, proeftuinen, expertise, LEIESTREEK)
+    for name, organisation, function, proeftuinen, expertise in (
+        (
+            "Hanne Desmet",
+            "campus-leiedal",
+            "Trajectbegeleider duaal leren",
+            ("duaal-onderhoudstechnicus-leiedal",),
+            ("trajectbegeleiding",),
+        ),
+        (
+            "Wim Vandenbroucke",
+            "campus-leiedal",
+            "Leerkracht praktijk onderhoudstechniek",
+            ("duaal-onderhoudstechnicus-leiedal",),
+            ("evaluatie-werkplekleren",),
+        ),
+        (
+            "Nele Verhaeghe",
+            "campus-leiedal",
+            "Zorgcoördinator",
+            ("aanloopfase-zorg-leiedal",),
+            ("aanloopfase",),
+        ),
+        (
+            "Stijn Deleye",
+            "metaalbouw-deleye",
+            "Zaakvoerder en mentor",
+            ("duaal-onderhoudstechnicus-leiedal",),
+            ("mentoren",),
+        ),
+        ("Joke Vanhoutte", "metaalbouw-deleye", "Mentor onderhoud", (), ("mentoren",)),
+        ("Karim Ouali", "campus-leiedal", "CLB-medewerker", (), ("werving-en-selectie",)),
+        ("Ellen Debruyne", "campus-leiedal", "Directeur", (), ("sensibilisering",)),
+    )
+)
+
 # Upcoming sessions that already have registrations, and how many.
 UPCOMING = {
     "intervisie-financiering-begeleiding-2026": 17,
     "webinar-leervergoedingen-2027": 26,
     "webinar-administratieve-vereenvoudiging-2027": 14,
     "netwerkmoment-elektromechanica-geel-2027": 9,
+    "mentortraining-secundair-2027": 4,
 }
 
 # Replies per thread: (author, stance, text, index of the reply it answers or None),
 # in order, days after the thread was published.
 REPLIES: dict[str, tuple[tuple[str, str, str, int | None], ...]] = {
+    "leervergoeding-leerlingen-secundair": (
+        (
+            "Ellen Debruyne",
+            "eens",
+            "Op elke infoavond krijgen we dezelfde vraag over het kindergeld. Eén "
+            "overzicht in gewone taal zou ouders veel zorgen besparen.",
+            None,
+        ),
+        (
+            "Stijn Deleye",
+            "neutraal",
+            "Een overzicht helpt, maar voor een klein bedrijf blijft de regeling zelf "
+            "ingewikkeld. Maak ook die eenvoudiger.",
+            0,
+        ),
+        (
+            "Karim Ouali",
+            "eens",
+            "Vertaal het overzicht ook: veel ouders lezen liever in hun eigen taal.",
+            None,
+        ),
+    ),
     "administratieve-vereenvoudiging-duaal-leren": (
         (
             "Els Vermeulen",
@@ -454,6 +520,7 @@ REPLIES: dict[str, tuple[tuple[str, str, str, int | None], ...]] = {
 }
 # How many people support each thread (drawn from everybody in a seeded order).
 SUPPORT = {
+    "leervergoeding-leerlingen-secundair": 5,
     "administratieve-vereenvoudiging-duaal-leren": 34,
     "extra-financiering-begeleiding": 29,
     "kader-duaal-leren-hoger-onderwijs": 17,
@@ -471,13 +538,22 @@ def _by_slug(model: type, slugs: set[str]) -> dict[str, object]:
     return {obj.slug: obj for obj in db.session.scalars(select(model).where(model.slug.in_(slugs)))}
 
 
+EVERYBODY = PEOPLE + NETWORK + REGIONAL
+
+
+def _networks() -> dict[str, Network]:
+    return {network.slug: network for network in db.session.scalars(select(Network))}
+
+
 def _people() -> dict[str, User]:
-    """The demo's members, created once, with organisation, proeftuinen and expertise."""
-    organisations = _by_slug(Organisation, {p.organisation for p in PEOPLE + NETWORK})
-    proeftuinen = _by_slug(Proeftuin, {s for p in PEOPLE + NETWORK for s in p.proeftuinen})
-    themes = _by_slug(Theme, {s for p in PEOPLE for s in p.expertise})
+    """The demo's members, created once, with organisation, proeftuinen and expertise,
+    each a member of their network."""
+    organisations = _by_slug(Organisation, {p.organisation for p in EVERYBODY})
+    proeftuinen = _by_slug(Proeftuin, {s for p in EVERYBODY for s in p.proeftuinen})
+    themes = _by_slug(Theme, {s for p in EVERYBODY for s in p.expertise})
+    networks = _networks()
     users: dict[str, User] = {}
-    for person in PEOPLE + NETWORK:
+    for person in EVERYBODY:
         user = find_user_by_email(person.email)
         if user is None:
             organisation = organisations.get(person.organisation)
@@ -487,8 +563,15 @@ def _people() -> dict[str, User]:
             user.expertise = [themes[s] for s in person.expertise if s in themes]
             where = organisation.title if organisation else ""
             user.bio = f"{person.function}{' bij ' + where if where else ''}."
+        if person.network in networks:
+            ensure_membership(user, networks[person.network], "member")
         users[person.name] = user
     return users
+
+
+def _network_of() -> dict[str, str]:
+    """Person name -> the slug of their network."""
+    return {person.name: person.network for person in EVERYBODY}
 
 
 def _registered(meeting: Meeting) -> set[int]:
@@ -523,12 +606,16 @@ def _registration_moment(meeting: Meeting, rng: random.Random, now: datetime) ->
 def _sessions(users: dict[str, User], now: datetime) -> None:
     """Past sessions get their participants (most of them checked in); some upcoming
     ones their first registrations."""
-    people = list(users.values())
+    slugs = {network.id: network.slug for network in _networks().values()}
+    network_of = _network_of()
     meetings = db.session.scalars(
         select(Meeting).where(Meeting.status != "cancelled").order_by(Meeting.starts_at)
     )
     for meeting in meetings:
         rng = random.Random(meeting.slug)
+        # A network's sessions are attended by its own members.
+        own = slugs.get(meeting.network_id)
+        people = [user for name, user in users.items() if network_of[name] == own]
         if meeting.ends_at < now:
             host = meeting.host
             hosts = [u for u in people if host is not None and host in u.proeftuinen]
@@ -619,10 +706,16 @@ def _threads(users: dict[str, User], now: datetime) -> None:
         )
         rng = random.Random(slug)
         start = thread.published_at or thread.created_at
-        for user in rng.sample(list(users.values()), min(count, len(users))):
+        own = [user for name, user in users.items() if _in_network(name, thread)]
+        for user in rng.sample(own, min(count, len(own))):
             when = min(start + timedelta(days=rng.randint(1, 45)), now)
             if user.id not in supporters:
                 db.session.add(Endorsement(recommendation=thread, user=user, created_at=when))
+
+
+def _in_network(name: str, thread: Recommendation) -> bool:
+    network = db.session.get(Network, thread.network_id)
+    return network is not None and _network_of()[name] == network.slug
 
 
 REPORT_INTRODUCTION = (

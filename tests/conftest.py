@@ -91,14 +91,15 @@ def _empty_all_tables() -> None:
 
 
 @pytest.fixture
-def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
+def app_config(database_url: str, tmp_path: Path, tmp_path_factory) -> dict[str, Any]:
     """Configuration for the test app; override in a test module to change it."""
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
-        "FILES_ROOT": str(tmp_path / "files"),
+        # Not under tmp_path, which tests use as a content directory.
+        "FILES_ROOT": str(tmp_path_factory.mktemp("files")),
         "SITE_URL": "http://localhost",
         "SERVER_NAME": None,
         # All test requests come from 127.0.0.1; tests of the limits switch them on.

@@ -143,7 +143,9 @@ def test_content_export_prints_a_summary(runner, tmp_path: Path, make_theme):
     make_theme(slug="financiering", title="Financiering")
     result = runner.invoke(args=["content", "export", str(tmp_path / "uit")])
     assert result.exit_code == 0, result.stderr
-    assert "Exported 1 documents" in result.stdout
+    # The theme and the default network every installation has.
+    assert "Exported 2 documents" in result.stdout
+    assert "(networks 1, themes 1," in result.stdout
     assert (tmp_path / "uit" / "themes" / "financiering.md").read_text() == (
         "---\ntitle: Financiering\n---\n"
     )

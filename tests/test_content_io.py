@@ -87,8 +87,10 @@ def test_import_of_the_demo_content_creates_every_kind(app):
 
     for kind in kinds():
         files = list((CONTENT_DIR / kind.name).glob("*.md"))
-        assert len(files) >= 5, kind.name
-        assert result.counts[kind.name].created == len(files)
+        # Two networks: the default one (already in every database) and a second.
+        assert len(files) >= (2 if kind.name == "networks" else 5), kind.name
+        existing = 1 if kind.name == "networks" else 0
+        assert result.counts[kind.name].created == len(files) - existing
         count = db.session.scalar(select(func.count()).select_from(kind.model))
         assert count == len(files), kind.name
     assert result.warnings == []
@@ -460,7 +462,7 @@ def test_dry_run_reports_and_writes_nothing(runner, app, tmp_path):
     result = runner.invoke(args=["content", "import", str(content), "--dry-run"])
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("Dry run, nothing written:")
-    assert "themes 10 would create" in result.stdout
+    assert "themes 11 would create" in result.stdout
     db.session.rollback()
     assert row_counts() == before
 
@@ -473,7 +475,7 @@ def test_dry_run_reports_and_writes_nothing(runner, app, tmp_path):
     )
     result = runner.invoke(args=["content", "import", str(content), "--dry-run"])
     assert result.exit_code == 0, result.stderr
-    assert "themes 0 would create, 1 would update, 9 unchanged" in result.stdout
+    assert "themes 0 would create, 1 would update, 10 unchanged" in result.stdout
     db.session.rollback()
     assert row_counts() == after_import
     assert db.session.scalar(select(Theme.title).where(Theme.slug == "mentoren")) == "Mentoren"
@@ -630,33 +632,79 @@ def make_every_kind() -> None:
     db.session.commit()
 
 
+def attach(parent_type: str, model, slug: str, files: dict[str, bytes]) -> None:
+    """Attach files to a document as an upload would: stored content, attachment, version."""
+    from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
+    from lerend_netwerk.files.storage import storage
+
+    parent = db.session.scalar(select(model).where(model.slug == slug))
+    for position, (name, data) in enumerate(files.items()):
+        sha = storage().put(data)
+        blob = db.session.scalar(select(FileBlob).where(FileBlob.sha256 == sha))
+        if blob is None:
+            blob = FileBlob(sha256=sha, size=len(data), mimetype="text/plain")
+        attachment = Attachment(
+            parent_type=parent_type,
+            parent_id=parent.id,
+            filename=name,
+            position=position,
+            blob=blob,
+            versions=[AttachmentVersion(number=1, filename=name, blob=blob)],
+        )
+        db.session.add(attachment)
+    db.session.commit()
+
+
+def attachment_rows() -> list[tuple[str, int, str, int, str]]:
+    """Every attachment as (parent type, parent id, file name, position, checksum)."""
+    from lerend_netwerk.files.models import Attachment
+
+    return sorted(
+        (a.parent_type, a.parent_id, a.filename, a.position, a.blob.sha256)
+        for a in db.session.scalars(select(Attachment))
+    )
+
+
 def test_export_import_export_reproduces_files_and_fields(app, tmp_path):
     make_every_kind()
+    attach("session", Meeting, "winter", {"programma.txt": b"09:00 onthaal\n", "één.txt": b"1"})
+    attach("practice", Practice, "concept", {"z.txt": b"eerst", "a.txt": b"daarna"})
+    attach("report", VisitReport, "bezoek", {"foto's, 'bezoek'.txt": b"1"})
     records = all_records()
+    files = attachment_rows()
     first = tmp_path / "first"
 
     exported = export_directory(first)
     assert exported.warnings == []
     assert sum(exported.counts.values()) == sum(len(r) for r in records.values())
+    assert exported.files == 5
 
     empty_content_tables()
     result = import_directory(first)
     db.session.commit()
     db.session.expire_all()
-    assert all(c.created == len(records[name]) for name, c in result.counts.items())
+    # The default network is in every database: its file updates it; the rest is new.
+    assert result.counts["networks"].created == len(records["networks"]) - 1
+    assert all(
+        c.created == len(records[name]) for name, c in result.counts.items() if name != "networks"
+    )
     after = all_records()
     for kind in records:
         for slug in records[kind]:
             for key in records[kind][slug]:
                 assert after[kind][slug][key] == records[kind][slug][key], (kind, slug, key)
     assert after == records
+    # The ids are new; names, order and contents are the same.
+    assert [row[2:] for row in attachment_rows()] == [row[2:] for row in files]
 
     second = tmp_path / "second"
     export_directory(second)
     assert read_tree(second) == read_tree(first)
+    assert read_tree(first)["practices/concept/z.txt"] == b"eerst"
     # and importing the export once more changes nothing
     again = import_directory(second)
     assert all(c.updated == 0 and c.created == 0 for c in again.counts.values())
+    assert again.files.unchanged == 5 and again.files.added == again.files.replaced == 0
 
 
 def test_export_writes_the_contract_format(app, tmp_path):
@@ -744,6 +792,7 @@ def test_export_mirrors_the_database_and_leaves_other_files(app, make_theme, tmp
     assert result.removed == [tmp_path / "themes" / "verwijderd.md"]
     assert sorted(read_tree(tmp_path)) == [
         "README.md",
+        "networks/duaal-leren-ho-vwo.md",
         "themes/.verborgen.md",
         "themes/mentoren.md",
         "themes/notities.txt",
@@ -787,7 +836,7 @@ def problems_of(kind: str, text: str) -> list[tuple[int, str]]:
             "too long (201 characters, at most 200)",
         ),
         ("themes", "---\ntitle: [a]\n---\n", 2, "'title' must be text"),
-        ("organisations", "---\ntitle: O\ntype: school\n---\n", 3, "'type' must be one of"),
+        ("organisations", "---\ntitle: O\ntype: bakkerij\n---\n", 3, "'type' must be one of"),
         (
             "organisations",
             "---\ntitle: O\ntype: cvo\nwebsite: javascript:alert(1)\n---\n",

@@ -180,6 +180,7 @@ KIND = Kind(
         Field("kind", schema.CHOICE, required=True, choices=MEETING_KINDS),
         Field("starts", schema.DATETIME, required=True, attr="starts_at"),
         Field("ends", schema.DATETIME, required=True, attr="ends_at"),
+        schema.network_field(),
         Field("location", schema.TEXT),
         Field("online_url", schema.TEXT, url=True),
         # The session form's limit too.

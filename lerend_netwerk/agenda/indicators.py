@@ -29,7 +29,7 @@ from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import visible_clause
 
-Scope = Any  # indicators.figures.Scope: period, level, viewer, now
+Scope = Any  # indicators.figures.Scope: period, level, network_id, viewer, now
 
 
 def _meetings(scope: Scope, *columns: Any) -> Select:
@@ -46,6 +46,8 @@ def _meetings(scope: Scope, *columns: Any) -> Select:
     )
     if scope.level:
         query = query.where(Proeftuin.level == scope.level)
+    if scope.network_id is not None:
+        query = query.where(Meeting.network_id == scope.network_id)
     return query
 
 
@@ -121,6 +123,8 @@ def registration_grid(scope: Scope) -> dict[tuple[str | None, int], dict[str, in
         Meeting.status != "cancelled",
         visible_clause(Meeting, scope.viewer),
     )
+    if scope.network_id is not None:
+        held_in_scope = held_in_scope.where(Meeting.network_id == scope.network_id)
     never_seated = _never_seated()
     per_session = (
         select(

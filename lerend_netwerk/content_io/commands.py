@@ -1,4 +1,5 @@
-"""`lerend-netwerk content import DIR [--dry-run]` and `lerend-netwerk content export DIR`."""
+"""`lerend-netwerk content import DIR [--dry-run]` and
+`lerend-netwerk content export [--network SLUG] DIR`."""
 
 from __future__ import annotations
 
@@ -66,14 +67,19 @@ def import_command(directory: Path, dry_run: bool) -> None:
 
 @content_cli.command("export")
 @click.argument("directory", type=click.Path(path_type=Path))
+@click.option(
+    "--network",
+    metavar="SLUG",
+    help="Only this network: its documents and the shared ones they refer to.",
+)
 @with_appcontext
-def export_command(directory: Path) -> None:
+def export_command(directory: Path, network: str | None) -> None:
     """Write all content, drafts and members-only included, as a content directory."""
     from lerend_netwerk.content_io.service import ContentError, export_directory
     from lerend_netwerk.extensions import db
 
     try:
-        result = export_directory(directory)
+        result = export_directory(directory, network=network)
     except ContentError as error:
         fail(str(error))
     except OSError as error:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -24,9 +25,11 @@ from lerend_netwerk.content_io.schema import (
     BODY,
     BOOL,
     CHOICE,
+    CHOICES,
     DATE,
     DATETIME,
     INT,
+    NETWORK_TYPES,
     PUBLISHED,
     REF,
     REFS,
@@ -63,6 +66,8 @@ BODY_MAX_LENGTH = 200_000
 # The largest whole number of any key (a 32-bit INTEGER column).
 INT_MAX = 2**31 - 1
 _DATE_RANGE = f"between {MIN_YEAR} and {MAX_YEAR}"
+# The front-matter key that lists a document's files (kinds that carry files only).
+FILES_KEY = "files"
 
 
 @dataclass(frozen=True, order=True)
@@ -94,6 +99,8 @@ class Parsed:
     record: dict[str, Any] | None
     problems: list[tuple[int, str]] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
+    # The `files` key of a kind that carries files: (file name, line), in the order given.
+    files: list[tuple[str, int]] = field(default_factory=list)
 
 
 class _Invalid(Exception):
@@ -115,8 +122,12 @@ def check_slug(slug: str) -> str | None:
     return None
 
 
-def parse_document(kind: Kind, text: str) -> Parsed:
-    """Read a file's text as a document of `kind`: its record, problems and references."""
+def parse_document(kind: Kind, text: str, *, files: bool = False) -> Parsed:
+    """Read a file's text as a document of `kind`: its record, problems and references.
+
+    With `files` (the kind's documents carry files), the front matter may have a `files`
+    key: the names of the files in the document's folder, in their order.
+    """
     lines = text.split("\n")
     # PostgreSQL cannot store NUL in text, and no document needs one.
     nul = next((number for number, line in enumerate(lines, 1) if "\x00" in line), None)
@@ -135,6 +146,8 @@ def parse_document(kind: Kind, text: str) -> Parsed:
     front = _compose("".join(line + "\n" for line in lines[1:close]), close, result)
     if front is None:
         return result
+    if files and FILES_KEY in front:
+        _read_file_list(front.pop(FILES_KEY)[1], result)
     record = _read_fields(kind, front, result)
     record[BODY] = body
     if len(body) > BODY_MAX_LENGTH:
@@ -233,6 +246,33 @@ def _read_fields(kind: Kind, front: dict[str, tuple[Any, Any]], result: Parsed) 
     return record
 
 
+def _read_file_list(node: Any, result: Parsed) -> None:
+    if _is_null(node):
+        return
+    if not isinstance(node, yaml.SequenceNode):
+        result.problems.append(
+            (_line(node), f"{FILES_KEY!r} moet een lijst zijn, zoals [a.pdf, b.docx]")
+        )
+        return
+    seen: dict[str, int] = {}
+    for item in node.value:
+        line = _line(item)
+        if not isinstance(item, yaml.ScalarNode) or _is_null(item) or not item.value:
+            result.problems.append((line, f"{FILES_KEY!r}: elk element is een bestandsnaam"))
+            continue
+        name = item.value
+        if name in seen:
+            result.problems.append(
+                (
+                    line,
+                    f"{FILES_KEY!r}: {name!r} staat er twee keer in (eerst op regel {seen[name]})",
+                )
+            )
+            continue
+        seen[name] = line
+        result.files.append((name, line))
+
+
 def _line(node: Any) -> int:
     return node.start_mark.line + _FRONT_MATTER_OFFSET
 
@@ -267,6 +307,8 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
             )
         if spec.url and not value.startswith(("https://", "http://")):
             raise _Invalid(line, f"{spec.key!r} must be a web address starting with https://")
+        if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
+            raise _Invalid(line, f"{spec.key!r} must be {spec.pattern_hint} (not {value!r})")
         return value
     if spec.type == CHOICE:
         value = _scalar(spec, node, "one word")
@@ -304,12 +346,12 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
         if value not in _TRUE + _FALSE:
             raise _Invalid(line, f"{spec.key!r} must be true or false (not {value!r})")
         return value in _TRUE
-    if spec.type == REF:
+    if spec.type == REF or spec.type in NETWORK_TYPES:
         slug = _scalar(spec, node, "a slug")
         _check_reference_slug(spec, slug, line)
         result.references.append(Reference(spec.ref, slug, line, spec.key))
         return slug
-    if spec.type in (REFS, YEARS):
+    if spec.type in (REFS, YEARS, CHOICES):
         return _convert_list(spec, node, result)
     raise AssertionError(spec.type)
 
@@ -360,6 +402,11 @@ def _convert_list(spec: Field, node: Any, result: Parsed) -> list[str]:
             if not match or int(match.group(2)) != int(match.group(1)) + 1:
                 raise _Invalid(
                     line, f"{spec.key!r}: {value!r} is not an academic year like 2022-2023"
+                )
+        elif spec.type == CHOICES:
+            if value not in spec.choices:
+                raise _Invalid(
+                    line, f"{spec.key!r}: {value!r} is not one of {', '.join(spec.choices)}"
                 )
         else:
             _check_reference_slug(spec, value, line)
@@ -470,8 +517,11 @@ def format_datetime(value: datetime) -> str:
     return local.isoformat(timespec="auto" if precise else "minutes")
 
 
-def render_document(kind: Kind, record: dict[str, Any]) -> str:
-    """The file text of a record: front matter in the kind's key order, then the body."""
+def render_document(kind: Kind, record: dict[str, Any], files: Sequence[str] = ()) -> str:
+    """The file text of a record: front matter in the kind's key order, then the body.
+
+    `files` are the names of the document's files, in their order: the last key.
+    """
     front: dict[str, Any] = {}
     for spec in kind.fields:
         value = record[spec.key]
@@ -480,6 +530,8 @@ def render_document(kind: Kind, record: dict[str, Any]) -> str:
         if spec.type == DATETIME:
             value = format_datetime(value)
         front[spec.key] = value
+    if files:
+        front[FILES_KEY] = list(files)
     text = yaml.dump(
         front,
         Dumper=_Dumper,

@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select, true
+
 from lerend_netwerk.core.content_types import content_types
+from lerend_netwerk.extensions import db
 from lerend_netwerk.timeutil import parse_local, to_local
 from lerend_netwerk.visibility import VISIBILITIES
 
@@ -34,6 +37,14 @@ YEARS = "years"  # a list of academic years 2021-2022, in the order given
 # Written as the start of that day; absent on import keeps the stored date (a new
 # document: the moment of import).
 PUBLISHED = "published"
+CHOICES = "choices"  # a list of `choices` values, in the order given
+# The slug of the network (`networks/`) a document belongs to, kept in its `network_id`.
+# NETWORK: absent means the default network, and an export leaves the default out;
+# SHARED_NETWORK (themes): absent means shared by every network.
+NETWORK = "network"
+SHARED_NETWORK = "shared-network"
+NETWORK_TYPES = (NETWORK, SHARED_NETWORK)
+NETWORKS = "networks"  # the kind of the networks themselves
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,9 @@ class Field:
     multiline: bool = False
     # For INT: the largest value (None: what an INTEGER column holds).
     maximum: int | None = None
+    # For TEXT: a regular expression the whole value must match, and how to say it.
+    pattern: str | None = None
+    pattern_hint: str = ""
     # For TEXT: a web address (http:// or https://).
     url: bool = False
 
@@ -59,7 +73,7 @@ class Field:
 
     def empty(self) -> Any:
         """The value an absent optional key stands for."""
-        if self.type in (REFS, YEARS):
+        if self.type in (REFS, YEARS, CHOICES):
             return []
         return self.default
 
@@ -88,6 +102,9 @@ class Kind:
     body_sections: tuple[str, ...] = ()
     # Keeps the kind's own workflow timestamps: (obj, record before or None).
     stamp: Callable[[Any, dict[str, Any] | None], None] | None = None
+    # A document of a kind without a network key of its own belongs to the network of
+    # the document this REF key names (a visit report: its proeftuin's).
+    network_via: str | None = None
 
     def field(self, key: str) -> Field | None:
         for field in self.fields:
@@ -98,6 +115,11 @@ class Kind:
     @property
     def keys(self) -> tuple[str, ...]:
         return tuple(field.key for field in self.fields)
+
+    @property
+    def network_field(self) -> Field | None:
+        """The key that names the document's network, if the kind has one."""
+        return next((field for field in self.fields if field.type in NETWORK_TYPES), None)
 
 
 def status_field(default: str, choices: tuple[str, ...]) -> Field:
@@ -114,6 +136,31 @@ def themes_field() -> Field:
 
 def published_field() -> Field:
     return Field("published", PUBLISHED, attr="published_at")
+
+
+def network_field() -> Field:
+    """`network`: the document's network; absent is the default network."""
+    return Field("network", NETWORK, ref=NETWORKS, attr="network_id")
+
+
+def _network_model() -> type:
+    return kinds_by_name()[NETWORKS].model
+
+
+def network_slug(network_id: int | None, *, omit_default: bool) -> str | None:
+    """The slug of a network by id (None: none, or the default one when `omit_default`)."""
+    if network_id is None:
+        return None
+    network = db.session.get(_network_model(), network_id)
+    if network is None or (omit_default and network.is_default):
+        return None
+    return network.slug
+
+
+def default_network_id() -> int:
+    """The id of the installation's default network."""
+    model = _network_model()
+    return db.session.scalar(select(model.id).where(model.is_default == true()).limit(1))
 
 
 def kinds() -> tuple[Kind, ...]:
@@ -167,8 +214,10 @@ def record_of(kind: Kind, obj: Any) -> dict[str, Any]:
             value = sorted(item.slug for item in value)
         elif field.type == REF:
             value = value.slug if value is not None else None
-        elif field.type == YEARS:
+        elif field.type in (YEARS, CHOICES):
             value = list(value or [])
+        elif field.type in NETWORK_TYPES:
+            value = network_slug(value, omit_default=field.type == NETWORK)
         elif field.type == PUBLISHED:
             value = _publication_day(obj, value)
         elif field.type == TEXT and not field.required and value in (None, ""):
@@ -196,8 +245,10 @@ def apply_record(kind: Kind, obj: Any, record: dict[str, Any], lookup) -> bool:
         elif field.type == REF:
             target = lookup(field.ref, value) if value is not None else None
             setattr(obj, field.attribute, target)
-        elif field.type == YEARS:
+        elif field.type in (YEARS, CHOICES):
             setattr(obj, field.attribute, list(value))
+        elif field.type in NETWORK_TYPES:
+            setattr(obj, field.attribute, _network_id(field, value, lookup))
         elif field.type == PUBLISHED:
             setattr(obj, field.attribute, published_moment(value))
         elif field.type == TEXT and value is None:
@@ -208,3 +259,13 @@ def apply_record(kind: Kind, obj: Any, record: dict[str, Any], lookup) -> bool:
         changed = True
         obj.body = record[BODY]
     return changed
+
+
+def _network_id(field: Field, slug: str | None, lookup) -> int | None:
+    if slug is None:
+        return default_network_id() if field.type == NETWORK else None
+    network = lookup(NETWORKS, slug)
+    if network.id is None:
+        # A network created by the same import: it needs its id now.
+        db.session.flush()
+    return network.id

@@ -21,6 +21,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from lerend_netwerk.content_io import files as doc_files
 from lerend_netwerk.content_io.document import (
     Parsed,
     Problem,
@@ -29,6 +30,8 @@ from lerend_netwerk.content_io.document import (
     render_document,
 )
 from lerend_netwerk.content_io.schema import (
+    NETWORK,
+    NETWORKS,
     REF,
     REFS,
     Kind,
@@ -76,6 +79,7 @@ class ImportResult:
     counts: dict[str, KindCounts]
     warnings: list[Problem] = field(default_factory=list)
     dry_run: bool = False
+    files: doc_files.FileCounts = field(default_factory=doc_files.FileCounts)
 
     @property
     def total(self) -> int:
@@ -90,7 +94,9 @@ class ImportResult:
             if c.total
         ]
         head = "Dry run, nothing written" if self.dry_run else "Imported"
-        return f"{head}: {self.total} documents" + (f" ({'; '.join(parts)})" if parts else "")
+        line = f"{head}: {self.total} documents" + (f" ({'; '.join(parts)})" if parts else "")
+        files = self.files.summary(self.dry_run)
+        return f"{line}; {files}" if files else line
 
 
 @dataclass
@@ -100,11 +106,15 @@ class ExportResult:
     counts: dict[str, int]
     removed: list[Path] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # Documents' files written (the current version of every attachment).
+    files: int = 0
 
     def summary(self, path: Path) -> str:
         """One line: documents written per kind, and files removed."""
         parts = ", ".join(f"{name} {count}" for name, count in self.counts.items())
         line = f"Exported {sum(self.counts.values())} documents to {path} ({parts})"
+        if self.files:
+            line += f" with {self.files} attached file(s)"
         if self.removed:
             line += f"; removed {len(self.removed)} file(s) of documents no longer there"
         return line
@@ -117,6 +127,8 @@ class _Entry:
     path: Path
     display: str
     parsed: Parsed | None = None
+    # Its files, checked and in order (kinds whose documents carry files).
+    files: list[doc_files.FileEntry] = field(default_factory=list)
 
 
 def _no_progress(items: Sequence[Any], label: str) -> AbstractContextManager[Iterable[Any]]:
@@ -134,19 +146,29 @@ def import_directory(
     root = Path(path)
     if not root.is_dir():
         raise ContentError([Problem(str(root), 1, "not a directory")])
-    entries, problems, warnings = _scan(root)
+    hosts = doc_files.file_hosts()
+    entries, problems, warnings = _scan(root, hosts)
     existing = _load_existing()
 
+    limit = doc_files.max_bytes()
     with progress(entries, "Checking") as items:
         for entry in items:
-            _parse_entry(entry, problems)
+            _parse_entry(entry, problems, entry.kind.name in hosts)
+            if entry.kind.name in hosts and entry.parsed is not None:
+                _check_files(entry, limit, problems)
     available = {
         kind.name: set(existing[kind.name]) | {e.slug for e in entries if e.kind is kind}
         for kind in kinds()
     }
     for entry in entries:
         for ref in entry.parsed.references if entry.parsed else ():
-            if ref.slug not in available[ref.kind]:
+            if ref.slug not in available[ref.kind] and ref.kind == NETWORKS:
+                message = (
+                    f"onbekend netwerk {ref.slug!r}: geen networks/{ref.slug}.md in deze "
+                    "import en niet in de databank"
+                )
+                problems.append(Problem(entry.display, ref.line, message))
+            elif ref.slug not in available[ref.kind]:
                 label = kinds_by_name()[ref.kind].label
                 role = " (host)" if ref.key == "host" else ""
                 message = (
@@ -154,6 +176,7 @@ def import_directory(
                     "import and none in the database"
                 )
                 problems.append(Problem(entry.display, ref.line, message))
+    problems.extend(_moved_between_networks(entries, existing))
     for kind in kinds():
         if kind.complete is not None:
             own = [entry for entry in entries if entry.kind is kind]
@@ -162,34 +185,103 @@ def import_directory(
         raise ContentError(sorted(problems))
 
     counts = {kind.name: KindCounts() for kind in kinds()}
-    plan: list[tuple[_Entry, Any]] = []
+    attached = {
+        host.parent_type: doc_files.current_files(host.parent_type) for host in hosts.values()
+    }
+    result = ImportResult(counts=counts, warnings=warnings, dry_run=dry_run)
+    # (entry, object or None, whether its record changed, its attachments if they change)
+    plan: list[tuple[_Entry, Any, bool, list[Any] | None]] = []
     for entry in entries:
         obj = existing[entry.kind.name].get(entry.slug)
         _keep_publication_date(entry, obj)
         tally = counts[entry.kind.name]
+        host = hosts.get(entry.kind.name)
+        current = attached[host.parent_type].get(obj.id, []) if host and obj is not None else []
+        files_change = host is not None and not doc_files.same_files(current, entry.files)
+        if host is not None:
+            doc_files.count_changes(current, entry.files, result.files)
+        record_change = obj is None or record_of(entry.kind, obj) != entry.parsed.record
         if obj is None:
             tally.created += 1
-        elif record_of(entry.kind, obj) == entry.parsed.record:
+        elif not record_change and not files_change:
             tally.unchanged += 1
             continue
         else:
             tally.updated += 1
-        plan.append((entry, obj))
-    result = ImportResult(counts=counts, warnings=warnings, dry_run=dry_run)
+        plan.append((entry, obj, record_change, current if files_change else None))
     if dry_run or not plan:
         return result
+
+    # The files' contents first: a file that cannot be stored changes no document.
+    blobs = doc_files.BlobStore(
+        file for entry, _obj, _record, files in plan if files is not None for file in entry.files
+    )
+    stored = blobs.store_new(limit)
+    if stored:
+        raise ContentError(sorted(stored))
 
     def lookup(kind_name: str, slug: str) -> Any:
         return existing[kind_name][slug]
 
     afterwards: list[Callable[[], Any]] = []
     with progress(plan, "Importing") as items:
-        for entry, obj in items:
-            afterwards.extend(_apply(entry, obj, existing, lookup))
+        for entry, obj, record_change, _files in items:
+            if record_change:
+                afterwards.extend(_apply(entry, obj, existing, lookup))
+    db.session.flush()
+    for entry, _obj, _record, files in plan:
+        if files is not None:
+            host = hosts[entry.kind.name]
+            obj = existing[entry.kind.name][entry.slug]
+            doc_files.apply_files(host.parent_type, obj, files, entry.files, blobs)
     db.session.flush()
     for call in afterwards:
         call()
     return result
+
+
+def _moved_between_networks(
+    entries: list[_Entry], existing: dict[str, dict[str, Any]]
+) -> list[Problem]:
+    """A slug means one document in the whole installation: an import does not take a
+    document of one network into another."""
+    problems: list[Problem] = []
+    for entry in entries:
+        spec = entry.kind.network_field
+        obj = existing[entry.kind.name].get(entry.slug)
+        if spec is None or obj is None or entry.parsed is None or entry.parsed.record is None:
+            continue
+        wanted = entry.parsed.record[spec.key]
+        current = record_of(entry.kind, obj)[spec.key]
+        if wanted == current:
+            continue
+        where = _network_name(current, spec)
+        problems.append(
+            Problem(
+                entry.display,
+                1,
+                f"{entry.kind.name}/{entry.slug} bestaat al in {where}: een slug hoort bij "
+                f"één document van de hele installatie, kies een andere naam",
+            )
+        )
+    return problems
+
+
+def _network_name(slug: str | None, spec: Any) -> str:
+    if slug is None:
+        return "het standaardnetwerk" if spec.type == NETWORK else "de gedeelde thema's"
+    return f"netwerk {slug!r}"
+
+
+def _check_files(entry: _Entry, limit: int, problems: list[Problem]) -> None:
+    """Read the document's folder (if any) and check each file, in the listed order."""
+    folder = entry.path.with_suffix("")
+    shown = entry.display.removesuffix(".md")
+    found: list[doc_files.FileEntry] = []
+    if folder.is_dir() and not folder.is_symlink():
+        found = doc_files.scan_folder(folder, shown, problems)
+    entry.files = doc_files.order_files(entry.parsed.files, found, entry.display, shown, problems)
+    doc_files.check_files(entry.files, limit, problems)
 
 
 def _keep_publication_date(entry: _Entry, obj: Any) -> None:
@@ -199,8 +291,12 @@ def _keep_publication_date(entry: _Entry, obj: Any) -> None:
         record["published"] = record_of(entry.kind, obj)["published"]
 
 
-def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
-    """The documents under `root` in import order, and what is wrong with the layout."""
+def _scan(root: Path, hosts: dict[str, Any]) -> tuple[list[_Entry], list[Problem], list[Problem]]:
+    """The documents under `root` in import order, and what is wrong with the layout.
+
+    In a kind whose documents carry files, a folder is the files of the document with
+    its name as slug, which must be in the same import.
+    """
     entries: list[_Entry] = []
     problems: list[Problem] = []
     warnings: list[Problem] = []
@@ -222,6 +318,7 @@ def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
             continue
         if not directory.is_dir():
             continue
+        folders: list[tuple[str, str]] = []
         for child in sorted(directory.iterdir()):
             display = str(root / kind.name / child.name)
             if child.name.startswith("."):
@@ -229,6 +326,8 @@ def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
             mode = child.lstat().st_mode
             if stat.S_ISLNK(mode):
                 problems.append(Problem(display, 1, _NOT_FOLLOWED))
+            elif stat.S_ISDIR(mode) and kind.name in hosts:
+                folders.append((child.name, display))
             elif stat.S_ISDIR(mode):
                 problems.append(
                     Problem(display, 1, f"a directory inside {kind.name}/: documents only")
@@ -241,6 +340,18 @@ def _scan(root: Path) -> tuple[list[_Entry], list[Problem], list[Problem]]:
                 problems.append(Problem(display, 1, _SPECIAL_FILE))
             else:
                 entries.append(_Entry(kind, child.stem, child, display))
+        slugs = {entry.slug for entry in entries if entry.kind is kind}
+        for name, display in folders:
+            if name not in slugs:
+                problems.append(
+                    Problem(
+                        display,
+                        1,
+                        f"de map {name!r} hoort bij geen document: er is geen "
+                        f"{kind.name}/{name}.md in deze import (de bestanden van een "
+                        f"{kind.label} liggen in een map met de naam van zijn slug)",
+                    )
+                )
     return entries, problems, warnings
 
 
@@ -282,7 +393,7 @@ def _read_document(path: Path) -> bytes:
     return data
 
 
-def _parse_entry(entry: _Entry, problems: list[Problem]) -> None:
+def _parse_entry(entry: _Entry, problems: list[Problem], files: bool = False) -> None:
     slug_problem = check_slug(entry.slug)
     if not slug_problem and entry.slug in reserved_slugs(entry.kind.name):
         slug_problem = f"slug {entry.slug!r} is taken by a page of the site: choose another name"
@@ -299,7 +410,7 @@ def _parse_entry(entry: _Entry, problems: list[Problem]) -> None:
     except OSError as error:
         problems.append(Problem(entry.display, 1, f"cannot be read: {error.strerror}"))
         return
-    entry.parsed = parse_document(entry.kind, text.removeprefix("\ufeff"))
+    entry.parsed = parse_document(entry.kind, text.removeprefix("\ufeff"), files=files)
     problems.extend(Problem(entry.display, line, msg) for line, msg in entry.parsed.problems)
 
 
@@ -355,32 +466,50 @@ def _stamp(kind: Kind, obj: Any, before: dict[str, Any] | None) -> None:
         kind.stamp(obj, before)
 
 
-def export_directory(path: Path) -> ExportResult:
+def export_directory(path: Path, *, network: str | None = None) -> ExportResult:
     """Write every document (drafts and members-only included) as files under `path`.
 
-    Files of documents no longer in the database are removed from the kind
-    directories, so the directory mirrors the database; other files are left alone.
+    With `network` (a slug), only that network: its `networks/` file, its documents, the
+    visit reports of its proeftuinen, and the shared documents (themes, organisations)
+    they refer to. Files of documents no longer in the database (or not in the network)
+    are removed from the kind directories, so the directory mirrors what was exported;
+    other files are left alone.
+    A document's files (the current version of each attachment) are written into the
+    folder `<kind>/<slug>/` and listed, in their order, in its front matter's `files`.
     """
     root = Path(path)
     if root.exists() and not root.is_dir():
         raise ContentError([Problem(str(root), 1, "exists and is not a directory")])
     result = ExportResult(counts={})
+    if network is None:
+        documents = {kind.name: _query_kind(kind) for kind in kinds()}
+    else:
+        documents = _network_documents(network, root, result.warnings)
+    hosts = doc_files.file_hosts()
     for kind in kinds():
         directory = root / kind.name
         directory.mkdir(parents=True, exist_ok=True)
+        host = hosts.get(kind.name)
+        attached = doc_files.current_files(host.parent_type) if host is not None else {}
         written: set[str] = set()
-        for obj in _query_kind(kind):
+        for obj in documents[kind.name]:
             display = str(root / kind.name / f"{obj.slug}.md")
             if not is_slug(obj.slug):
                 message = f"not exported: slug {obj.slug!r} cannot be a file name"
                 result.warnings.append(Problem(str(root / kind.name), 1, message))
                 continue
-            text = render_document(kind, record_of(kind, obj))
+            names: list[str] = []
+            if host is not None:
+                names = doc_files.export_files(
+                    directory, obj.slug, attached.get(obj.id, []), result.warnings
+                )
+                result.files += len(names)
+            text = render_document(kind, record_of(kind, obj), names)
             slug_problem = check_slug(obj.slug)
             if not slug_problem and obj.slug in reserved_slugs(kind.name):
                 slug_problem = f"slug {obj.slug!r} is taken by a page of the site"
             problems = [(1, slug_problem)] if slug_problem else []
-            problems += parse_document(kind, text).problems
+            problems += parse_document(kind, text, files=host is not None).problems
             for line, message in problems:
                 result.warnings.append(Problem(display, line, f"will not import: {message}"))
             (directory / f"{obj.slug}.md").write_bytes(text.encode("utf-8"))
@@ -391,5 +520,76 @@ def export_directory(path: Path) -> ExportResult:
                 continue
             stale.unlink()
             result.removed.append(stale)
+        if host is not None:
+            # The folders of documents no longer there, or without files now.
+            for folder in sorted(directory.iterdir()):
+                if folder.name.startswith(".") or f"{folder.name}.md" in written:
+                    continue
+                result.removed.extend(doc_files.remove_stale(folder, set()))
         result.counts[kind.name] = len(written)
     return result
+
+
+def _network_documents(slug: str, root: Path, warnings: list[Problem]) -> dict[str, list[Any]]:
+    """The documents of one network's export, by kind, in slug order.
+
+    A kind with a network key gives the network's documents; a kind that follows
+    another (`network_via`) the documents of those; a shared document (an organisation,
+    a theme of every network) comes along when an exported document refers to it.
+    """
+    everything = {kind.name: _query_kind(kind) for kind in kinds()}
+    network = next((n for n in everything[NETWORKS] if n.slug == slug), None)
+    if network is None:
+        known = ", ".join(n.slug for n in everything[NETWORKS])
+        raise ContentError([Problem(slug, 1, f"onbekend netwerk {slug!r} (bekend: {known})")])
+    chosen: dict[str, set[str]] = {kind.name: set() for kind in kinds()}
+    chosen[NETWORKS].add(slug)
+    ordered = kinds()
+    for kind in ordered:
+        spec, via = kind.network_field, kind.network_via
+        for obj in everything[kind.name]:
+            if spec is not None and getattr(obj, spec.attribute) == network.id:
+                chosen[kind.name].add(obj.slug)
+            elif via is not None:
+                target = record_of(kind, obj)[via]
+                if target in chosen[kind.field(via).ref]:
+                    chosen[kind.name].add(obj.slug)
+    by_slug = {kind.name: {obj.slug: obj for obj in everything[kind.name]} for kind in ordered}
+    # References point only to kinds registered earlier: walking back, every kind's
+    # referrers are known before the kind itself.
+    for kind in reversed(ordered):
+        for obj_slug in sorted(chosen[kind.name]):
+            record = record_of(kind, by_slug[kind.name][obj_slug])
+            for spec in kind.fields:
+                if spec.type not in (REF, REFS) or record[spec.key] is None:
+                    continue
+                targets = record[spec.key] if spec.type == REFS else [record[spec.key]]
+                target_kind = kinds_by_name()[spec.ref]
+                for target in targets:
+                    owner = _owner(target_kind, by_slug[spec.ref][target])
+                    if owner is None or owner == network.id:
+                        chosen[spec.ref].add(target)
+                    else:
+                        warnings.append(
+                            Problem(
+                                str(root / kind.name / f"{obj_slug}.md"),
+                                1,
+                                f"verwijst naar {spec.ref}/{target} van een ander netwerk: "
+                                "importeer dat netwerk eerst",
+                            )
+                        )
+    return {
+        kind.name: [obj for obj in everything[kind.name] if obj.slug in chosen[kind.name]]
+        for kind in ordered
+    }
+
+
+def _owner(kind: Kind, obj: Any) -> int | None:
+    """The id of the network a document belongs to; None for a shared one."""
+    spec = kind.network_field
+    if spec is not None:
+        return getattr(obj, spec.attribute)
+    if kind.network_via is not None:
+        via = getattr(obj, kind.field(kind.network_via).attribute)
+        return _owner(kinds_by_name()[kind.field(kind.network_via).ref], via)
+    return None

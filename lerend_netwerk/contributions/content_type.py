@@ -36,6 +36,9 @@ def _indicators(scope: Any) -> dict[str, int]:
     )
     if scope.level:
         contributions = contributions.where(Proeftuin.level == scope.level)
+    if scope.network_id is not None:
+        # A contribution belongs to its proeftuin's network.
+        contributions = contributions.where(Proeftuin.network_id == scope.network_id)
     submitted, accepted = db.session.execute(contributions).one()
     return {"contributions_submitted": submitted, "contributions_accepted": accepted}
 

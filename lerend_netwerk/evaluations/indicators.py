@@ -45,6 +45,8 @@ def _scores(scope: Any) -> dict[tuple[str, int], list[int]]:
     )
     if scope.level:
         query = query.where(Proeftuin.level == scope.level)
+    if scope.network_id is not None:
+        query = query.where(Meeting.network_id == scope.network_id)
     quarters = period.quarters()
     found: dict[tuple[str, int], list[int]] = {}
     for kind, starts_at, score in db.session.execute(query):

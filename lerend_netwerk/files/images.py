@@ -48,7 +48,7 @@ class CleanImage:
 
 
 def clean_image(data: bytes, max_pixels: int) -> CleanImage:
-    """The image encoded anew without metadata, with its thumbnail."""
+    """The image without metadata (encoded anew, unless it has none), with its thumbnail."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -58,6 +58,8 @@ def clean_image(data: bytes, max_pixels: int) -> CleanImage:
                 width, height = image.size
                 if width * height > max_pixels:
                     raise TooManyPixels(width * height)
+                if _already_clean(image):
+                    return _as_it_is(image, data)
                 return _reencode(image)
         except (TooManyPixels, UnreadableImage):
             raise
@@ -67,6 +69,61 @@ def clean_image(data: bytes, max_pixels: int) -> CleanImage:
             raise TooManyPixels(int(found.group(1)) if found else None) from error
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
             raise UnreadableImage(str(error)) from error
+
+
+# What an image may carry and still be stored as it is: how it is encoded and shown,
+# nothing about who, where or when.
+_HARMLESS = frozenset(
+    {
+        "jfif",
+        "jfif_version",
+        "jfif_unit",
+        "jfif_density",
+        "dpi",
+        "icc_profile",
+        "adobe",
+        "adobe_transform",
+        "progressive",
+        "progression",
+        "transparency",
+        "gamma",
+        "srgb",
+        "background",
+        "aspect",
+        "version",
+        "loop",
+        "duration",
+    }
+)
+# The JPEG application segments of the JFIF header, a colour profile and Adobe's colour
+# transform; any other one (EXIF, XMP, Photoshop, …) means encoding anew.
+_HARMLESS_SEGMENTS = (("APP0", b"JFIF"), ("APP2", b"ICC_PROFILE"), ("APP14", b"Adobe"))
+
+
+def _already_clean(image: Image.Image) -> bool:
+    """A still image without metadata (an exported stored image, a drawn picture). Stored
+    as it is, it stays the same byte for byte, where encoding it anew loses quality each
+    time (JPEG) and changes its checksum (a content import of an export would otherwise
+    see a new version of every photo)."""
+    if getattr(image, "n_frames", 1) != 1 or len(image.getexif()):
+        return False
+    if not set(image.info) <= _HARMLESS:
+        return False
+    return all(
+        any(marker == name and data.startswith(prefix) for name, prefix in _HARMLESS_SEGMENTS)
+        for marker, data in getattr(image, "applist", [])
+    )
+
+
+def _as_it_is(image: Image.Image, data: bytes) -> CleanImage:
+    image.load()
+    return CleanImage(
+        data=data,
+        mimetype=_FORMATS[image.format],
+        width=image.width,
+        height=image.height,
+        thumbnail=_thumbnail(image, transparent="transparency" in image.info),
+    )
 
 
 def _reencode(image: Image.Image) -> CleanImage:

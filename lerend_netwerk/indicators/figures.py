@@ -13,6 +13,7 @@ from lerend_netwerk.indicators.tables import DataTable, Rate
 from lerend_netwerk.levels import LEVEL_LABELS
 
 ALL_LEVELS_LABEL = "Alle niveaus"
+INSTALLATION_LABEL = "Alle netwerken samen"
 NO_HOST_LABEL = "Zonder proeftuin"
 TABLE_NAMES = (
     "kerncijfers",
@@ -29,12 +30,14 @@ TABLE_NAMES = (
 
 @dataclass(frozen=True)
 class Scope:
-    """What is being counted: a period, a level (None: all levels), for whom, when."""
+    """What is being counted: a period, a level (None: all levels), for whom, when, and
+    in which network (`network_id`; None: the whole installation)."""
 
     period: Period
     level: str | None
     viewer: Any
     now: datetime
+    network_id: int | None = None
 
 
 @dataclass
@@ -89,6 +92,8 @@ class IndicatorReport:
     generated_at: datetime
     figures: Figures
     sections: list[Section] = field(default_factory=list)
+    # The network counted, or the whole installation.
+    network_label: str = ""
 
     @property
     def level_label(self) -> str:

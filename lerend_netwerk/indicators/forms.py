@@ -1,4 +1,4 @@
-"""The period and level chooser: a GET form without CSRF (it changes nothing)."""
+"""The period, level and network chooser: a GET form without CSRF (it changes nothing)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from wtforms.validators import Optional, ValidationError
 
 from lerend_netwerk.core.forms import Form
 from lerend_netwerk.indicators import periods
+from lerend_netwerk.indicators.figures import INSTALLATION_LABEL
 from lerend_netwerk.levels import LEVEL_LABELS
 
 
 class PeriodForm(Form):
-    """Choose an academic year, a calendar year or an own range, and a level."""
+    """Choose an academic year, a calendar year or an own range, a level, and the network
+    (one the viewer coordinates, or for an administrator every network together)."""
 
     class Meta:
         csrf = False
@@ -41,14 +43,28 @@ class PeriodForm(Form):
         default="",
         validate_choice=False,
     )
+    netwerk = SelectField("Netwerk", validate_choice=False)
 
-    def __init__(self, formdata: Any, first_year: int, today: date) -> None:
+    def __init__(
+        self,
+        formdata: Any,
+        first_year: int,
+        today: date,
+        networks: list[Any] = (),  # type: ignore[assignment]
+        installation: bool = True,
+    ) -> None:
         current = periods.academic_start_year(today)
+        self._networks = {network.slug: network for network in networks}
+        choices = [(network.slug, network.title) for network in networks]
+        if installation:
+            choices.insert(0, ("", INSTALLATION_LABEL))
         super().__init__(
             formdata=formdata,
             academiejaar=periods.academic_year_label(current),
             jaar=str(today.year),
+            netwerk=choices[0][0] if choices else "",
         )
+        self.netwerk.choices = choices
         # At least ten years back, further when the data goes further back.
         start = min(first_year - 1, current - 10)
         self.academiejaar.choices = [
@@ -76,6 +92,9 @@ class PeriodForm(Form):
     def validate_niveau(self, field: SelectField) -> None:
         self._check_choice(field, "Kies een niveau uit de lijst.")
 
+    def validate_netwerk(self, field: SelectField) -> None:
+        self._check_choice(field, "Kies een netwerk uit de lijst.")
+
     def validate(self, extra_validators: Any = None) -> bool:
         """Field checks, then the range of an own period (which needs both dates)."""
         valid = super().validate(extra_validators)
@@ -101,3 +120,7 @@ class PeriodForm(Form):
 
     def level(self) -> str | None:
         return self.niveau.data or None
+
+    def network(self) -> Any:
+        """The chosen network, or None for every network together."""
+        return self._networks.get(self.netwerk.data or "")

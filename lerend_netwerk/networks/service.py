@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select, true
 
 from lerend_netwerk.extensions import db
-from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, DEFAULT_NETWORK_TITLE, Network
+from lerend_netwerk.networks.models import (
+    DEFAULT_NETWORK_SLUG,
+    DEFAULT_NETWORK_TITLE,
+    Network,
+    NetworkMembership,
+)
 
 
 def default_network() -> Network:
@@ -21,3 +26,20 @@ def default_network() -> Network:
         db.session.add(network)
         db.session.flush()
     return network
+
+
+def ensure_membership(user, network: Network, role: str = "member") -> NetworkMembership:
+    """Make `user` a member of `network` with at least `role` (a coordinator stays one)."""
+    membership = db.session.scalar(
+        select(NetworkMembership).where(
+            NetworkMembership.network_id == network.id, NetworkMembership.user_id == user.id
+        )
+    )
+    if membership is None:
+        if user.id is None:
+            db.session.flush()
+        membership = NetworkMembership(network_id=network.id, user_id=user.id, role=role)
+        db.session.add(membership)
+    elif role == "coordinator":
+        membership.role = role
+    return membership

@@ -128,6 +128,8 @@ def _indicators(scope: Any) -> dict[str, int]:
     )
     if scope.level:
         practices = practices.where(func.coalesce(Practice.level, Proeftuin.level) == scope.level)
+    if scope.network_id is not None:
+        practices = practices.where(Practice.network_id == scope.network_id)
     return {"practices_published": db.session.scalar(practices)}
 
 
@@ -167,6 +169,7 @@ PRACTICE = ContentType(
         (
             Field("title", schema.TEXT, required=True),
             Field("summary", schema.TEXT, required=True, multiline=True),
+            schema.network_field(),
             schema.themes_field(),
             Field("level", schema.CHOICE, choices=LEVELS),
             Field("sector", schema.TEXT),

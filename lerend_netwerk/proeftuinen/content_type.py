@@ -138,6 +138,7 @@ PROEFTUIN = ContentType(
         (
             Field("title", schema.TEXT, required=True),
             Field("level", schema.CHOICE, required=True, choices=LEVELS),
+            schema.network_field(),
             Field("organisations", schema.REFS, ref="organisations"),
             Field("programme", schema.TEXT),
             Field("academic_years", schema.YEARS),
@@ -216,6 +217,9 @@ def _report_indicators(scope: Any) -> dict[str, int]:
     )
     if scope.level:
         visits = visits.where(Proeftuin.level == scope.level)
+    if scope.network_id is not None:
+        # A visit report belongs to its proeftuin's network.
+        visits = visits.where(Proeftuin.network_id == scope.network_id)
     visited, reports, updates = db.session.execute(visits).one()
     return {
         "proeftuinen_visited": visited,
@@ -295,6 +299,7 @@ VISIT_REPORT = ContentType(
         ),
         url_prefix="/verslagen",
         body_sections=REPORT_SECTIONS,
+        network_via="proeftuin",
     ),
     digest=lambda window: {"reports": window.published(VisitReport)},
     personal_data=_report_personal_data,

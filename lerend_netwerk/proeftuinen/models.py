@@ -17,11 +17,12 @@ if TYPE_CHECKING:
     from lerend_netwerk.auth.models import User
     from lerend_netwerk.themes.models import Theme
 
-ORGANISATION_TYPES = ("hogeschool", "universiteit", "cvo", "onderneming", "partner")
+ORGANISATION_TYPES = ("hogeschool", "universiteit", "cvo", "school", "onderneming", "partner")
 ORGANISATION_TYPE_LABELS = {
     "hogeschool": "Hogeschool",
     "universiteit": "Universiteit",
     "cvo": "Centrum voor volwassenenonderwijs",
+    "school": "Secundaire school",
     "onderneming": "Onderneming",
     "partner": "Partner",
 }

@@ -130,6 +130,7 @@ KIND = Kind(
     (
         Field("title", schema.TEXT, required=True),
         Field("theme", schema.REF, required=True, ref="themes"),
+        schema.network_field(),
         Field("level", schema.CHOICE, choices=LEVELS),
         schema.status_field("open", RECOMMENDATION_STATUSES),
         # Beyond the contract's table: why it was accepted or rejected, and
@@ -216,6 +217,8 @@ def recommendations_by_status(scope: Any) -> dict[str, int]:
     )
     if scope.level:
         query = query.where(Recommendation.level == scope.level)
+    if scope.network_id is not None:
+        query = query.where(Recommendation.network_id == scope.network_id)
     return {row[0]: row[1] for row in db.session.execute(query)}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from lerend_netwerk.content_io.schema import TEXT, Field, Kind
+from lerend_netwerk.content_io.schema import NETWORKS, SHARED_NETWORK, TEXT, Field, Kind
 from lerend_netwerk.core.content_types import ContentType, SearchIndexing
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
@@ -44,6 +44,14 @@ THEME = ContentType(
         ),
     ),
     content=Kind(
-        "themes", "theme", Theme, (Field("title", TEXT, required=True),), url_prefix="/themas"
+        "themes",
+        "theme",
+        Theme,
+        (
+            Field("title", TEXT, required=True),
+            # A network's own theme; absent: shared by every network.
+            Field("network", SHARED_NETWORK, ref=NETWORKS, attr="network_id"),
+        ),
+        url_prefix="/themas",
     ),
 )
