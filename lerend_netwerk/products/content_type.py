@@ -157,6 +157,8 @@ def _indicators(scope: Any) -> dict[str, int]:
     )
     if scope.level:
         query = query.where(func.coalesce(Product.level, Proeftuin.level) == scope.level)
+    if scope.network_id is not None:
+        query = query.where(Product.network_id == scope.network_id)
     return {"products_published": db.session.scalar(query)}
 
 
@@ -186,6 +188,7 @@ PRODUCT = ContentType(
             Field("title", schema.TEXT, required=True),
             Field("summary", schema.TEXT, required=True, multiline=True),
             Field("kind", schema.CHOICE, required=True, choices=PRODUCT_KINDS),
+            schema.network_field(),
             schema.themes_field(),
             Field("level", schema.CHOICE, choices=LEVELS),
             Field("proeftuin", schema.REF, ref="proeftuinen"),
