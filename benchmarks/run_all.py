@@ -12,6 +12,8 @@ not colour the next):
   req/s against a bare Flask endpoint of the same gunicorn in the same run; the memory
   of every worker (on SQLite, and with --postgres on PostgreSQL too);
 - bench_search.py: search latency at 20,000 documents against SQLite FTS5;
+- bench_files.py: 1,000 attached PDFs: text extraction, the index sync that reads them,
+  search latency with and without the files' text, against SQLite FTS5;
 - bench_feeds.py: feed generation, cached answers and 304s;
 - bench_indicators.py: the indicators over ten years, 100,000 registrations;
 - networks.py (with --postgres): 1, 5 and 20 networks up to 50,000 members, 5,000
@@ -54,12 +56,14 @@ def steps(quick: bool, postgres: bool) -> list[tuple[str, list[str], float]]:
         search_args = ["--docs", "2000", "--queries", "100"]
         feeds_args = ["--sessions", "300", "--registered", "60", "--repeat", "4"]
         indicators_args = ["--registrations", "20000", "--repeat", "3"]
+        files_args = ["--files", "200", "--queries", "100"]
         networks_args = ["--quick"]
     else:
         platform_args = ["--seconds", "4", "--warmup", "1"]
         search_args = ["--docs", "20000", "--queries", "300"]
         feeds_args = ["--repeat", "8"]
         indicators_args = ["--repeat", "5"]
+        files_args = ["--files", "1000", "--queries", "300"]
         networks_args = []
     pg = ["--postgres"] if postgres else []
     out = [("platform, SQLite", ["bench_platform.py", *platform_args], 300)]
@@ -77,6 +81,7 @@ def steps(quick: bool, postgres: bool) -> list[tuple[str, list[str], float]]:
             )
     out += [
         ("search", ["bench_search.py", *search_args], 480),
+        ("files", ["bench_files.py", *files_args], 480),
         ("feeds", ["bench_feeds.py", *feeds_args, *pg], 240),
         ("indicators", ["bench_indicators.py", *indicators_args, *pg], 240),
     ]

@@ -84,6 +84,7 @@ def register_content_types() -> None:
     from lerend_netwerk.contributions.content_type import CONTRIBUTION
     from lerend_netwerk.core.content_types import content_types
     from lerend_netwerk.evaluations.content_type import EVALUATION
+    from lerend_netwerk.files.content_type import ATTACHMENT_TEXT
     from lerend_netwerk.mail.content_type import OUTGOING_MAIL
     from lerend_netwerk.networks.content_type import NETWORK
     from lerend_netwerk.practices.content_type import PRACTICE
@@ -108,6 +109,7 @@ def register_content_types() -> None:
         FINAL_REPORT,
         ABBREVIATION,
         OUTGOING_MAIL,
+        ATTACHMENT_TEXT,
     ):
         content_types.register(content_type)
 

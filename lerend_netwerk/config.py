@@ -141,6 +141,19 @@ class DefaultConfig:
     FILES_MAX_REQUEST_BYTES = 100 * 1024 * 1024
     # Images with more pixels are refused before they are decoded (48 MP phone photos pass).
     FILES_MAX_IMAGE_PIXELS = 50_000_000
+    # The text of attached files for search (files/extract.py, docs/search.md): at most so
+    # many characters per file, pages (PDF) or slides read, spreadsheet rows read, bytes
+    # unpacked from an office file, and seconds per file (what was read by then is kept).
+    FILES_TEXT_MAX_CHARS = 1_000_000
+    FILES_TEXT_MAX_PAGES = 2000
+    FILES_TEXT_MAX_ROWS = 100_000
+    FILES_TEXT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+    FILES_TEXT_SECONDS = 30.0
+    # The index sync extracts this many files per pass at most; a failed extraction is
+    # retried after RETRY_MINUTES, doubling each time, until MAX_ATTEMPTS.
+    FILES_TEXT_BATCH = 50
+    FILES_TEXT_MAX_ATTEMPTS = 5
+    FILES_TEXT_RETRY_MINUTES = 5.0
 
     # Pages for visitors, rendered once per change (lerend_netwerk/core/pagecache.py).
     PAGE_CACHE_ENABLED = True

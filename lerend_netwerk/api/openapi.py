@@ -212,8 +212,20 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "description": (
                     "Safe HTML: the best passages with the query's words in <mark>, "
-                    "or the start of the text (escaped) when nothing is highlighted."
+                    "or the start of the text (escaped) when nothing is highlighted. "
+                    'From an attached file, it starts with "In bijlage <name>: ".'
                 ),
+            },
+            "file": {
+                "type": "object",
+                "description": (
+                    "Only on a result found in an attached file: that file's name and link."
+                ),
+                "required": ["name", "url"],
+                "properties": {
+                    "name": {"type": "string"},
+                    "url": {"type": "string", "format": "uri", "description": "Absolute URL."},
+                },
             },
         },
     },

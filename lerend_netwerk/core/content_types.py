@@ -74,6 +74,37 @@ class AttachmentHost:
 
 
 @dataclass(frozen=True)
+class FileText:
+    """The text of one file on a document, as its search document carries it."""
+
+    attachment_id: int
+    filename: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SearchFiles:
+    """How search reaches the text inside the files on documents (`lerend_netwerk.files`).
+
+    `watches` are the models whose changes change the files of a document (a file added,
+    replaced, renamed or removed, its text extracted); `related(session, obj)` returns the
+    keys of the search documents whose files `obj` changes (each parent's
+    `AttachmentHost.search_key`). `texts(session, parents)` returns, for (content type
+    name, id) pairs, the text of each one's files in their order. `extract(app, session)`
+    reads the text of files still waiting (a bounded batch; see files/text.py) and
+    returns its counts; `counts(session)` how many files are in which state, and
+    `problems(session)` a line per file whose text could not be read.
+    """
+
+    watches: tuple[type, ...]
+    related: Callable[[Any, Any], set[Key]]
+    texts: Callable[[Any, list[tuple[str, int]]], dict[tuple[str, int], list[FileText]]]
+    extract: Callable[[Any, Any], Any]
+    counts: Callable[[Any], dict[str, int]]
+    problems: Callable[[Any], list[str]]
+
+
+@dataclass(frozen=True)
 class ContentType:
     """One kind of content and what every central module needs to know about it."""
 
@@ -118,6 +149,8 @@ class ContentType:
     templates: dict[str, str] = field(default_factory=dict)
     # Files on its documents (None: its documents carry no files).
     attachments: AttachmentHost | None = None
+    # The text inside files, for search (declared once, by the files package).
+    search_files: SearchFiles | None = None
 
 
 class ContentTypeRegistry:

@@ -39,6 +39,8 @@ class FileBlob(Base):
     text_status: Mapped[str] = mapped_column(String(10), default=PENDING, index=True)
     text_attempts: Mapped[int] = mapped_column(default=0)
     text_error: Mapped[str | None] = mapped_column(String(500))
+    # A failed extraction is tried again from this time on (files/text.py: backoff).
+    text_retry_at: Mapped[datetime | None]
 
 
 class Attachment(TimestampMixin, Base):

@@ -157,8 +157,10 @@ def _check_pdf(data: bytes) -> Checked:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            # Stored (members share protected files), but there is no text to index.
-            return Checked(data, PDF, ".pdf", text_status=FileBlob.NO_TEXT, text_error="encrypted")
+            # Stored (members share protected files); the extractor reads one that opens
+            # with an empty password (printing restricted) and marks the others
+            # "versleuteld" (files/extract.py).
+            return Checked(data, PDF, ".pdf")
         if len(reader.pages) == 0:
             raise _corrupt("PDF")
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError) as error:

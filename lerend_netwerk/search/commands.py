@@ -41,9 +41,25 @@ def reindex_command() -> None:
 @with_appcontext
 def sync_command() -> None:
     """Apply the outbox: bring the search index up to date with the database."""
+    from sqlalchemy.orm import Session
+
+    from lerend_netwerk.extensions import db
+    from lerend_netwerk.search.documents import search_files
     from lerend_netwerk.search.service import sync_index
 
-    result = sync_index(current_app._get_current_object())
+    app = current_app._get_current_object()
+    applied = documents = extracted = without_text = failed = 0
+    while True:
+        result = sync_index(app)
+        applied += result.applied
+        documents += result.documents
+        if result.files is not None:
+            extracted += result.files.extracted
+            without_text += result.files.without_text
+            failed += result.files.failed
+        # Every file that waits is read now, a batch per pass.
+        if result.locked or not result.files_waiting:
+            break
     if result.locked:
         click.echo(
             f"Error: the search index stayed locked; {result.pending} changes wait "
@@ -51,7 +67,35 @@ def sync_command() -> None:
             err=True,
         )
         sys.exit(1)
-    click.echo(f"Applied {result.applied} changes ({result.documents} documents).")
+    click.echo(f"Applied {applied} changes ({documents} documents).")
+    files = search_files()
+    if files is not None:
+        with Session(db.engine) as session:
+            counts = files.counts(session)
+        click.echo(
+            f"Files read: {extracted} with text, {without_text} without, {failed} failed. "
+            f"Files now: {counts['done']} searchable, {counts['none']} without text, "
+            f"{counts['pending']} waiting, {counts['failed']} failed "
+            "(see `lerend-netwerk search files`)."
+        )
+
+
+@search_cli.command("files")
+@with_appcontext
+def files_command() -> None:
+    """List the attached files whose text is not searchable, and why."""
+    from sqlalchemy.orm import Session
+
+    from lerend_netwerk.extensions import db
+    from lerend_netwerk.search.documents import search_files
+
+    files = search_files()
+    with Session(db.engine) as session:
+        rows = files.problems(session) if files is not None else []
+    if not rows:
+        click.echo("Every attached file with text is searchable.")
+    for row in rows:
+        click.echo(row)
 
 
 def register_commands(app: Flask) -> None:

@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lerend_netwerk.core.content_types import Key, SearchIndexing, content_types
+from lerend_netwerk.core.content_types import (
+    FileText,
+    Key,
+    SearchFiles,
+    SearchIndexing,
+    content_types,
+)
 from lerend_netwerk.visibility import can_see
 
 AUDIENCES = ("public", "member", "coordinator")
@@ -35,6 +41,27 @@ def indexings() -> dict[str, SearchIndexing]:
     if _indexings[0] != content_types.version:
         _indexings = (content_types.version, {s.doc_type: s for s in content_types.searchable()})
     return _indexings[1]
+
+
+def search_files() -> SearchFiles | None:
+    """How to reach the text inside attached files (None: no files package registered)."""
+    return _files_hooks(content_types.version)[0]
+
+
+def _file_parents() -> dict[type, list[tuple[str, Any]]]:
+    """Model -> (content type name, AttachmentHost) of the kinds whose files are searched."""
+    return _files_hooks(content_types.version)[1]
+
+
+@cache
+def _files_hooks(version: int) -> tuple[SearchFiles | None, dict[type, list[tuple[str, Any]]]]:
+    hooks = [ct.search_files for ct in content_types.with_hook("search_files")]
+    parents: dict[type, list[tuple[str, Any]]] = {}
+    for content_type in content_types.with_hook("attachments"):
+        host = content_type.attachments
+        if content_type.model is not None and host.search_key is not None:
+            parents.setdefault(content_type.model, []).append((content_type.name, host))
+    return (hooks[0] if hooks else None), parents
 
 
 def doc_types() -> tuple[str, ...]:
@@ -106,6 +133,8 @@ class SearchDocument:
     # The key's prefix when it is not `type` (a session's verslag), and a page anchor.
     key_type: str = ""
     anchor: str = ""
+    # The text of the files on the document (searched, and shown as "In bijlage …").
+    files: list[FileText] = field(default_factory=list)
 
     @property
     def key(self) -> str:
@@ -129,6 +158,7 @@ class SearchDocument:
             " ".join(self.themes),
             self.level or "",
             " ".join(self.audiences),
+            *(f"{f.attachment_id}\x1e{f.filename}\x1e{f.text}" for f in self.files),
         ]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
@@ -184,6 +214,22 @@ def theme_titles(themes: Iterable[Any]) -> list[str]:
     return [theme.title for theme in themes]
 
 
+def attach_files(session: Session, built: list[tuple[SearchIndexing, Any, SearchDocument]]) -> None:
+    """Give each built document the text of its files: those of the content type whose
+    `AttachmentHost.search_key` names this document."""
+    hooks, parents = search_files(), _file_parents()
+    if hooks is None or not parents:
+        return
+    wanted: dict[tuple[str, int], SearchDocument] = {}
+    for spec, obj, doc in built:
+        for name, host in parents.get(type(obj), ()):
+            if host.search_key(obj) == (spec.doc_type, obj.id):
+                wanted[(name, obj.id)] = doc
+    if wanted:
+        for parent, files in hooks.texts(session, list(wanted)).items():
+            wanted[parent].files = files
+
+
 def load_documents(
     session: Session, keys: Iterable[tuple[str, int]], chunk: int = 500
 ) -> dict[tuple[str, int], SearchDocument]:
@@ -210,10 +256,13 @@ def load_documents(
                 .where(model.id.in_(ids[start : start + chunk]))
                 .options(*spec.load_options())
             )
+            built = []
             for obj in session.scalars(query):
                 doc = spec.build(obj)
                 if doc is not None:
                     found[(doc_type, obj.id)] = doc
+                    built.append((spec, obj, doc))
+            attach_files(session, built)
     return found
 
 
@@ -253,9 +302,13 @@ def iter_documents(session: Session, batch: int = 200) -> Iterator[SearchDocumen
             )
             if not rows:
                 break
+            built = []
             for obj in rows:
                 doc = spec.build(obj)
                 if doc is not None:
-                    yield doc
+                    built.append((spec, obj, doc))
+            attach_files(session, built)
+            for _spec, _obj, doc in built:
+                yield doc
             last_id = rows[-1].id
             session.expunge_all()

@@ -42,7 +42,7 @@ STATE_KEY = "_state"
 # version also carries a checksum of the analyzer (stemmer, exceptions, stop words,
 # word list), so changing any of those rebuilds as well: the next sync (or
 # `search reindex`) rebuilds an index of another version, and /healthz says it is due.
-SCHEMA_GENERATION = 4
+SCHEMA_GENERATION = 5
 SCHEMA_VERSION = (SCHEMA_GENERATION << 32) | zlib.crc32(analysis.fingerprint().encode("utf-8"))
 # Title words count this many times in `content`: title matches outrank body matches.
 TITLE_REPEAT = 3
@@ -146,6 +146,12 @@ def build_schema() -> Schema:
     instead of a union over fields, which Whoosh walks several times faster, and the
     repetition weighs title matches above body matches. `title` and `body` are stored
     for display and snippets only.
+
+    The text of the document's files is a field of its own, `files` (and `fileparts`
+    for the parts of its compounds): a long annex neither lengthens `content` (which
+    would push the document's own words down) nor counts as much as the document's
+    own text. `attached` stores, per file, its id, name and the start of its text for
+    the snippet ("In bijlage leidraad.pdf: …").
     """
     return Schema(
         key=ID(stored=True, unique=True),
@@ -157,6 +163,9 @@ def build_schema() -> Schema:
         content=_text(dutch_analyzer(), phrase=True),
         parts=_text(parts_analyzer(), phrase=False),
         spell=_text(word_analyzer(), phrase=False),
+        files=_text(dutch_analyzer(), phrase=True),
+        fileparts=_text(parts_analyzer(), phrase=False),
+        attached=STORED(),
         themes=KEYWORD(stored=True, scorable=False),
         level=ID(stored=True),
         audience=KEYWORD(stored=True, scorable=False),
@@ -338,6 +347,17 @@ class IndexHandle:
                 while len(self._lengths) > 64:
                     self._lengths.pop(next(iter(self._lengths)))
         return lengths
+
+    def field_average(self, searcher: Searcher, fieldname: str) -> float:
+        """The mean length of `fieldname` over the documents that have it (not over all:
+        most documents carry no files), cached per generation."""
+        cache = self._cache(searcher)[1]
+        key = ("#average", fieldname)
+        average = cache.get(key)
+        if average is None:
+            lengths = [n for n in self.field_lengths(searcher, fieldname) if n]
+            average = cache[key] = (sum(lengths) / len(lengths)) if lengths else 1.0
+        return average
 
     def facet_sets(self, searcher: Searcher, fieldname: str) -> dict[str, set[int]]:
         """Value -> document numbers of a field, cached per searcher generation (read-only!).

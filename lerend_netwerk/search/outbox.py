@@ -4,7 +4,9 @@ A SQLAlchemy session event looks at what a flush writes: new, changed and delete
 instances of an indexed model, and changes that alter other documents (a theme
 renamed changes every document with that theme; a reply changes its thread; an
 organisation renamed changes its proeftuinen; a proeftuin renamed changes its
-reports, practices and hosted sessions; a recommendation changes the final report).
+reports, practices and hosted sessions; a recommendation changes the final report;
+a file attached, replaced, renamed or removed, or its text read, changes the document
+it is on).
 Which models each kind of document watches, and how, each content type declares
 (`SearchIndexing.watches` and `related`). For each affected document it inserts a
 `search_change` row on the same connection, so the row commits or rolls back
@@ -44,10 +46,13 @@ def install() -> None:
 def _keys_for(session: Session, obj: Any) -> set[Key]:
     """The documents `obj` is (a session and its verslag) and those whose indexed text
     includes something of it (the `watches` and `related` of each content type)."""
-    from lerend_netwerk.search.documents import indexings
+    from lerend_netwerk.search.documents import indexings, search_files
 
     keys: set[Key] = set()
     connection = None
+    files = search_files()
+    if files is not None and isinstance(obj, files.watches):
+        keys |= files.related(session, obj)
     for spec in indexings().values():
         if spec.model is type(obj) and spec.singleton is None:
             identity = inspect(obj).identity
@@ -61,8 +66,11 @@ def _keys_for(session: Session, obj: Any) -> set[Key]:
 
 
 def _interesting(obj: Any) -> bool:
-    from lerend_netwerk.search.documents import indexings
+    from lerend_netwerk.search.documents import indexings, search_files
 
+    files = search_files()
+    if files is not None and isinstance(obj, files.watches):
+        return True
     return any(
         spec.model is type(obj) or isinstance(obj, spec.watches) for spec in indexings().values()
     )

@@ -52,6 +52,9 @@ PREFIX_BOOST = 0.5
 # less than the word itself.
 PART_BOOST = 0.3
 SYNONYM_BOOST = 0.8
+# A word in an attached file counts less than in the document's own title or text: a
+# mention deep in an annex never outranks the document that is about it.
+FILE_BOOST = 0.3
 # Added to the score of documents of the type a query names ("praktijken over ...").
 TYPE_BONUS = 2.0
 BM25_K1 = 1.2
@@ -185,6 +188,8 @@ class BuiltQuery:
             if clause.phrase is not None:
                 parts.append(clause.phrase)
                 continue
+            # (Whoosh's own query leaves the files' text out: it compares the ranking of
+            # the documents' own text.)
             words: list[Query] = [Term("content", stem) for stem in clause.stems]
             word: Query = And(words) if len(words) > 1 else words[0] if words else NullQuery
             if clause.expansions:
@@ -228,10 +233,14 @@ def _word(
     synonyms: Synonyms | None = None,
 ) -> Clause | None:
     clause = Clause(stems=analyze(word))
+    if clause.stems:
+        # The word in an attached file's text.
+        clause.alternatives.append(("files", clause.stems, FILE_BOOST))
     if len(clause.stems) == 1:
         stem = clause.stems[0]
         # The word as part of a compound: decreet finds ontwerpdecreet (weighted lower).
         clause.alternatives.append(("parts", [stem], PART_BOOST))
+        clause.alternatives.append(("fileparts", [stem], PART_BOOST * FILE_BOOST))
         clause.doc_type = type_words().get(stem)
     for meaning in (synonyms or {}).get(_synonym_key(word), ()):
         terms = analyze(meaning)
@@ -274,8 +283,11 @@ def build_query(
     for text in parsed.phrases[:MAX_CLAUSES]:
         stems = analyze(text)
         if stems:
-            phrase = Phrase("content", stems) if len(stems) > 1 else None
-            clauses.append(Clause(stems=stems, phrase=phrase))
+            phrase = (
+                Or([Phrase("content", stems), Phrase("files", stems)]) if len(stems) > 1 else None
+            )
+            files = [("files", stems, FILE_BOOST)]
+            clauses.append(Clause(stems=stems, phrase=phrase, alternatives=files))
             terms.update(stems)
     return BuiltQuery(clauses, frozenset(terms))
 
@@ -335,18 +347,22 @@ def _best_window(matches: list[tuple[int, int, str]], limit: int) -> tuple[int, 
     return best
 
 
-def make_snippet(text: str, terms: frozenset[str]) -> Markup:
-    """Safe HTML: the passage of `text` with most of the query's words, those in <mark>.
+def _matches(
+    text: str, terms: frozenset[str], window: int | None = None
+) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every word of `text` (normalised) that is one of `terms`;
+    with `window`, only those up to `window` characters after the first (a long file's
+    text is not scanned to its end).
 
-    Everything outside the <mark> tags is HTML-escaped. The text is scanned with the
-    index's own tokenizer and stems (memoised), which is several times faster than
-    re-running the whole analyzer chain on every result.
+    The text is scanned with the index's own tokenizer and stems (memoised), which is
+    several times faster than re-running the whole analyzer chain on every result.
     """
-    text = " ".join((text or "").split())
     matches: list[tuple[int, int, str]] = []
     if terms and text:
         known = _SNIPPET_TERMS
         for match in words(text):
+            if window is not None and matches and match.start() > matches[0][0] + window:
+                break
             word = match.group()
             found = known.get(word)
             if found is None:
@@ -357,6 +373,20 @@ def make_snippet(text: str, terms: frozenset[str]) -> Markup:
                 if term in terms:
                     matches.append((match.start(), match.end(), term))
                     break
+    return matches
+
+
+def make_snippet(
+    text: str, terms: frozenset[str], matches: list[tuple[int, int, str]] | None = None
+) -> Markup:
+    """Safe HTML: the passage of `text` with most of the query's words, those in <mark>.
+
+    Everything outside the <mark> tags is HTML-escaped. `matches`: those of `_matches`
+    on the normalised text, when the caller has them already.
+    """
+    text = " ".join((text or "").split())
+    if matches is None:
+        matches = _matches(text, terms)
     if not matches:
         return Markup(escape(_shorten(text)))
     i, j = _best_window(matches, SNIPPET_CHARS - 60)
@@ -379,6 +409,68 @@ def make_snippet(text: str, terms: frozenset[str]) -> Markup:
     pieces.append(str(escape(text[position:end])))
     pieces.append(" …" if end < len(text) else "")
     return Markup("".join(pieces))
+
+
+@dataclass
+class FileHit:
+    """The attached file a hit's snippet comes from."""
+
+    attachment_id: int
+    filename: str
+    # Its download link (filled in by search.service, which knows the routes).
+    url: str = ""
+
+
+def best_snippet(
+    title: str,
+    body: str,
+    attached: list[Any] | None,
+    terms: frozenset[str],
+    from_files: bool | None,
+) -> tuple[Markup, FileHit | None]:
+    """The snippet of a hit: from its own text, or (`from_files`: its files have more of
+    the query's words than its title and text; None: not known from the postings) from
+    the first file with the most of them."""
+    body = " ".join((body or "").split())
+    if from_files is False or not attached:
+        return make_snippet(body, terms), None
+    own = _matches(body, terms)
+    covered = 0
+    if from_files is None:  # matched through a word as typed: count what the text has
+        covered = len({m[2] for m in own} | {m[2] for m in _matches(title or "", terms)})
+    best: tuple[int, Any, str, list[tuple[int, int, str]]] | None = None
+    for attachment_id, filename, text in attached:
+        text = " ".join((text or "").split())
+        found = _matches(text, terms, window=SNIPPET_CHARS)
+        distinct = len({m[2] for m in found})
+        if distinct > covered and (best is None or distinct > best[0]):
+            best = (distinct, FileHit(attachment_id, filename), text, found)
+    if best is None:
+        return make_snippet(body, terms, own), None
+    return make_snippet(best[2], terms, best[3]), best[1]
+
+
+_FILE_FIELDS = frozenset({"files", "fileparts"})
+
+
+def _found_in_files(
+    handle: IndexHandle, searcher: Searcher, built: BuiltQuery, docnum: int
+) -> bool | None:
+    """Whether more of the query's terms occur in the document's files than in its own
+    title and text, read from the cached postings without scanning any text; None when
+    it matched through whole words as typed (`spell` holds the files' words too)."""
+    own: set[str] = set()
+    files: set[str] = set()
+    typed = False
+    for fieldname, term, _boost in built.scored_terms():
+        if docnum in handle.postings(searcher, fieldname, term):
+            if fieldname == "spell":
+                typed = True
+            else:
+                (files if fieldname in _FILE_FIELDS else own).add(term)
+    if typed and not own:
+        return None
+    return len(files) > len(own)
 
 
 # Suggestions ---------------------------------------------------------------------
@@ -448,6 +540,9 @@ def suggest(
 # Ranking ---------------------------------------------------------------------------
 
 
+_TWIN_FIELDS = {"content": "files", "files": "content", "parts": "fileparts", "fileparts": "parts"}
+
+
 def rank(
     handle: IndexHandle, searcher: Searcher, built: BuiltQuery, docs: set[int], limit: int
 ) -> list[int]:
@@ -463,16 +558,33 @@ def rank(
     if not terms:
         return sorted(docs)[:limit]
     total = max(searcher.doc_count(), 1)
-    lengths = handle.field_lengths(searcher, "content")
-    average = searcher.avg_field_length("content") or 1.0
     constant = BM25_K1 * (1 - BM25_B)
-    slope = BM25_K1 * BM25_B / average
+    # The files' text is normalised by its own lengths; everything else by `content`'s.
+    content = (
+        handle.field_lengths(searcher, "content"),
+        BM25_K1 * BM25_B / (searcher.avg_field_length("content") or 1.0),
+    )
+    norms = {"content": content}
     scores = dict.fromkeys(docs, 0.0)
     for fieldname, text, boost in terms:
         postings = handle.postings(searcher, fieldname, text)
         if not postings:
             continue
         frequency = len(postings)
+        # A word's rarity is judged over the documents and their files together: a
+        # word common in the documents is not rare because few files have it.
+        other = _TWIN_FIELDS.get(fieldname)
+        if other is not None:
+            twin = handle.postings(searcher, other, text)
+            if twin:
+                frequency = len(postings.keys() | twin.keys())
+        length_field = "files" if fieldname in ("files", "fileparts") else "content"
+        if length_field not in norms:
+            norms[length_field] = (
+                handle.field_lengths(searcher, length_field),
+                BM25_K1 * BM25_B / handle.field_average(searcher, length_field),
+            )
+        lengths, slope = norms[length_field]
         weight = boost * math.log(1 + (total - frequency + 0.5) / (frequency + 0.5))
         weight *= BM25_K1 + 1
         if frequency < len(scores):
@@ -503,6 +615,8 @@ class Hit:
     snippet: Markup
     themes: list[str]
     level: str | None
+    # The attached file the snippet comes from ("In bijlage leidraad.pdf: …"), if any.
+    file: FileHit | None = None
 
 
 @dataclass
@@ -552,15 +666,24 @@ def run(
         ranked = rank(handle, searcher, built, docset, outcome.page * per_page)
         for docnum in ranked[start : start + per_page]:
             stored = searcher.stored_fields(docnum)
+            attached = stored.get("attached")
+            snippet, file = best_snippet(
+                stored["title"],
+                stored.get("body", ""),
+                attached,
+                built.highlight_terms,
+                _found_in_files(handle, searcher, built, docnum) if attached else False,
+            )
             outcome.hits.append(
                 Hit(
                     type=stored["type"],
                     slug=stored["slug"],
                     title=stored["title"],
                     url=stored["url"],
-                    snippet=make_snippet(stored.get("body", ""), built.highlight_terms),
+                    snippet=snippet,
                     themes=(stored.get("themes") or "").split(),
                     level=stored.get("level") or None,
+                    file=file,
                 )
             )
     for name, fieldname in FACET_FIELDS.items():

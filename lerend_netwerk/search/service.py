@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app
+from markupsafe import escape
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -23,12 +24,13 @@ from lerend_netwerk.config import setting
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.paging import PageLinks
 from lerend_netwerk.core.slugs import is_slug
+from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
 from lerend_netwerk.search import query as search_query
 from lerend_netwerk.search import sync
 from lerend_netwerk.search.details import hit_details
-from lerend_netwerk.search.documents import doc_types, indexings, type_labels
+from lerend_netwerk.search.documents import doc_types, indexings, search_files, type_labels
 from lerend_netwerk.search.index import SCHEMA_VERSION, fold
 from lerend_netwerk.search.models import Abbreviation
 from lerend_netwerk.search.sync import SyncResult
@@ -71,6 +73,21 @@ class SearchResults(PageLinks):
     def level_label(self, value: str | None) -> str:
         return LEVEL_LABELS.get(value, value or "") if value else ""
 
+    @staticmethod
+    def _result_json(hit: search_query.Hit, root: str) -> dict[str, Any]:
+        result: dict[str, Any] = {
+            "type": hit.type,
+            "slug": hit.slug,
+            "title": hit.title,
+            "url": root + hit.url,
+            "snippet": str(hit.snippet),
+        }
+        if hit.file is not None:
+            # Found in an attached file: the snippet says which, `file` links to it.
+            result["snippet"] = f"In bijlage {escape(hit.file.filename)}: {hit.snippet}"
+            result["file"] = {"name": hit.file.filename, "url": root + hit.file.url}
+        return result
+
     def as_json(self, url_root: str) -> dict[str, Any]:
         """The contract's shape of GET /api/v1/search."""
         root = url_root.rstrip("/")
@@ -78,16 +95,7 @@ class SearchResults(PageLinks):
             "query": self.query,
             "total": self.total,
             "page": self.page,
-            "results": [
-                {
-                    "type": hit.type,
-                    "slug": hit.slug,
-                    "title": hit.title,
-                    "url": root + hit.url,
-                    "snippet": str(hit.snippet),
-                }
-                for hit in self.hits
-            ],
+            "results": [self._result_json(hit, root) for hit in self.hits],
             "facets": self.facets,
             "suggestion": self.suggestion,
         }
@@ -128,6 +136,8 @@ def search(
     slugs = set(outcome.facets.get("theme", {}))
     for hit in outcome.hits:
         slugs.update(hit.themes)
+        if hit.file is not None:
+            hit.file.url = file_url(app, hit)
     if filters["theme"]:
         slugs.add(filters["theme"])
     titles = _theme_titles(slugs)
@@ -160,6 +170,21 @@ def search(
         theme_titles=titles,
         details=hit_details(outcome.hits),
     )
+
+
+# The download of an attached file (lerend_netwerk/files routes).
+FILE_ENDPOINT = "files.download"
+
+
+def file_url(app: Flask, hit: search_query.Hit) -> str:
+    """The link to the file a hit was found in (the document's page without the route)."""
+    if hit.file is None:
+        return hit.url
+    if FILE_ENDPOINT in app.view_functions:
+        return site_path(
+            FILE_ENDPOINT, attachment_id=hit.file.attachment_id, filename=hit.file.filename
+        )
+    return hit.url
 
 
 def search_from_args(args: Any, user: Any) -> SearchResults:
@@ -287,6 +312,10 @@ def index_health(app: Flask) -> dict[str, Any]:
         with Session(db.engine) as session:
             session.execute(text("SELECT 1"))
             report["lag"] = sync.pending_count(session, state)
+            files = search_files()
+            if files is not None:
+                # Attached files by the state of their text (pending, done, none, failed).
+                report["files"] = files.counts(session)
     except Exception as error:
         report["lag"] = None
         report["lag_error"] = str(error).splitlines()[0] if str(error) else type(error).__name__

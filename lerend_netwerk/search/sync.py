@@ -11,6 +11,10 @@ sync_index() is safe to run anywhere and at any time, by any number of processes
   always rebuilt from the database as it is now);
 - when the lock stays taken past the deadline it gives up and says so: the rows stay
   in the outbox for the next sync.
+
+Each pass first reads the text of a bounded batch of attached files that wait for it
+(files/text.py), outside the Whoosh lock, each in a short database transaction; the
+outbox rows that writes of the text record are applied in the same pass.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from lerend_netwerk.search.documents import (
     SearchDocument,
     iter_documents,
     load_documents,
+    search_files,
     type_labels,
 )
 from lerend_netwerk.search.index import (
@@ -55,6 +60,11 @@ REINDEX_LIMITMB = DefaultConfig.SEARCH_REINDEX_LIMITMB
 FRESH_GAP_WINDOW = 10_000
 
 
+# The start of each file's text is stored for its snippet; a match further in still finds
+# the document, its snippet then shows the file's start.
+FILE_SNIPPET_CHARS = 50_000
+
+
 class IndexBusy(RuntimeError):
     """The writer lock stayed taken past the deadline."""
 
@@ -66,6 +76,13 @@ class SyncResult:
     last_id: int = 0
     pending: int = 0  # rows still to apply (when the lock could not be had)
     locked: bool = False
+    # The text read from attached files in this pass (files.text.ExtractionReport).
+    files: Any = None
+
+    @property
+    def files_waiting(self) -> int:
+        """Files whose text is due and still waits (a next pass reads them)."""
+        return getattr(self.files, "waiting", 0)
 
 
 def handle_for(app: Flask) -> IndexHandle:
@@ -94,6 +111,14 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     }
     if doc.level:
         fields["level"] = doc.level
+    if doc.files:
+        file_text = "\n\n".join(f.text for f in doc.files)
+        fields["files"] = file_text
+        fields["fileparts"] = file_text
+        fields["spell"] = _distinct_words(doc.title, doc.body, doc.keywords, file_text)
+        fields["attached"] = [
+            [f.attachment_id, f.filename, f.text[:FILE_SNIPPET_CHARS]] for f in doc.files
+        ]
     return fields
 
 
@@ -144,6 +169,14 @@ def sync_index(
     gap_seconds = float(setting(app.config, "SEARCH_OUTBOX_GAP_SECONDS"))
     result = SyncResult()
     with Session(db.engine) as session:
+        files = search_files()
+        if files is not None:
+            # Text read now changes its documents: the outbox gets their rows below.
+            try:
+                result.files = files.extract(app, session)
+            except Exception:  # the files wait; the documents are brought up to date
+                session.rollback()
+                log.exception("reading the text of attached files failed")
         while True:
             state = handle.read_state()
             if state.schema_version != SCHEMA_VERSION:
@@ -306,8 +339,10 @@ class _Worker:
                 try:
                     with self.app.app_context():
                         result = sync_index(self.app)
-                    if not result.locked:
+                    if not result.locked and not result.files_waiting:
                         break
+                    if not result.locked:
+                        continue  # more files to read: the next batch at once
                 except Exception:
                     log.exception("search index sync failed; retrying")
                 time.sleep(pause)
