@@ -1,7 +1,7 @@
 """products: the productenmarkt (product, product_theme, product_session)
 
 Revision ID: k19e0000001
-Revises: k19c0000001
+Revises: k19d0000001
 Create Date: 2026-12-01 16:00:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "k19e0000001"
-down_revision = "k19c0000001"
+down_revision = "k19d0000001"
 branch_labels = None
 depends_on = None
 
