@@ -159,6 +159,7 @@ def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.indicators.routes import bp as indicators_bp
     from lerend_netwerk.mail.routes import bp as mail_bp
     from lerend_netwerk.members.routes import bp as members_bp
+    from lerend_netwerk.networks.context import init_network_urls, network_blueprint_options
     from lerend_netwerk.practices.routes import bp as practices_bp
     from lerend_netwerk.products.routes import bp as products_bp
     from lerend_netwerk.proeftuinen.routes import bp as proeftuinen_bp
@@ -186,7 +187,9 @@ def register_blueprints(app: Flask) -> None:
         indicators_bp,
         files_bp,
     ):
-        app.register_blueprint(blueprint)
+        app.register_blueprint(blueprint, **network_blueprint_options(blueprint.name))
+    # Every network's pages again under /n/<network-slug>/ (networks/context.py).
+    init_network_urls(app)
 
 
 def register_listeners(app: Flask) -> None:

@@ -285,7 +285,14 @@ def test_openapi_document_is_valid_openapi_3_1_with_every_path(document):
     validate_openapi(document)
     assert set(document["paths"]) == CONTRACT_PATHS
     search = document["paths"]["/api/v1/search"]["get"]
-    assert {p["name"] for p in search["parameters"]} == {"q", "type", "theme", "level", "page"}
+    assert {p["name"] for p in search["parameters"]} == {
+        "q",
+        "type",
+        "theme",
+        "level",
+        "network",
+        "page",
+    }
     result_types = document["components"]["schemas"]["SearchResult"]["properties"]["type"]
     assert set(result_types["enum"]) == {
         "session",

@@ -13,6 +13,7 @@ import pytest
 from conftest import login, post_form
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG
 
 ROLES = ("anonymous", "member", "coordinator", "admin")
 LOGIN = "login"  # a redirect to the login page
@@ -70,6 +71,10 @@ GET_ACCESS: dict[str, tuple] = {
     "core.favicon": PUBLIC,
     "core.healthz": PUBLIC,
     "core.home": PUBLIC,
+    # Probed with the default network, whose home is the front page (a 301 there).
+    "core.network_home": (301, 301, 301, 301),
+    "core.networks": PUBLIC,
+    "core.network_styles": PUBLIC,
     "core.privacy": PUBLIC,
     "evaluations.answer": UNKNOWN_TOKEN,
     # A file on a public practice (an image, with two versions).
@@ -241,6 +246,7 @@ def world(
         "filename": "site.css",
         "version_id": version.id,
         "fmt": "pdf",
+        "network": DEFAULT_NETWORK_SLUG,
         "parent_type": "practice",
         "parent_id": practice.id,
         "attachment_id": attachment.id,

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG
 from lerend_netwerk.search import service
 from lerend_netwerk.search.query import parse
 
@@ -117,6 +118,8 @@ def test_facets_count_per_type_theme_and_level_and_filters_narrow(
         "type": {"practice": 2, "proeftuin": 1, "recommendation": 1, "session": 1},
         "theme": {"financiering": 3, "mentoren": 3},
         "level": {"hoger-onderwijs": 2, "secundair": 1, "volwassenenonderwijs": 1},
+        # All in the default network (networks: tests/test_networks_pages.py).
+        "network": {DEFAULT_NETWORK_SLUG: 5},
     }
     labels = {v.value: v.label for v in found.facet_values["theme"]}
     assert labels == {"financiering": "Financiering", "mentoren": "Mentoren"}
@@ -270,6 +273,7 @@ def test_api_has_the_contract_shape(client, app, make_practice, make_theme):
         "type": {"practice": 1},
         "theme": {"mentoren": 1},
         "level": {"secundair": 1},
+        "network": {DEFAULT_NETWORK_SLUG: 1},
     }
 
 

@@ -41,6 +41,7 @@ from lerend_netwerk.core.content_types import content_types
 from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.context import Scope, list_scope
 from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin
 from lerend_netwerk.sqlite import begin_write_transaction
 from lerend_netwerk.themes.models import Theme
@@ -177,14 +178,19 @@ def waitlist_position(registration: Registration) -> int | None:
 # --- listing and looking up -------------------------------------------------------------
 
 
-def upcoming_meetings(user: Any, limit: int | None = None) -> list[Meeting]:
-    """Sessions that have not ended yet, soonest first, that `user` may see."""
+def upcoming_meetings(
+    user: Any, limit: int | None = None, network_id: int | None = None
+) -> list[Meeting]:
+    """Sessions that have not ended yet, soonest first, that `user` may see (of one
+    network, or of all)."""
     query = (
         select(Meeting)
         .where(Meeting.ends_at >= utcnow(), visible_clause(Meeting, user))
         .order_by(Meeting.starts_at)
         .options(selectinload(Meeting.themes))
     )
+    if network_id is not None:
+        query = query.where(Meeting.network_id == network_id)
     if limit:
         query = query.limit(limit)
     return list(db.session.scalars(query))
@@ -214,6 +220,8 @@ class AgendaFilters:
     kind: str | None = None
     theme: str | None = None
     level: str | None = None
+    # One network (the page's, or `?netwerk=<slug>`) or all (`?netwerk=alle`).
+    scope: Scope | None = None
 
     @classmethod
     def from_args(cls, args: Any) -> AgendaFilters:
@@ -225,7 +233,12 @@ class AgendaFilters:
             kind=kind if kind in MEETING_KINDS else None,
             theme=(args.get("thema") or None),
             level=level if level in LEVELS else None,
+            scope=list_scope(args),
         )
+
+    @property
+    def all_networks(self) -> bool:
+        return self.scope is not None and self.scope.all
 
     @property
     def active(self) -> bool:
@@ -258,6 +271,8 @@ def _agenda_query(user: Any, filters: AgendaFilters) -> Select:
         )
     else:
         query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at, Meeting.id)
+    if filters.scope is not None and filters.scope.network is not None:
+        query = query.where(Meeting.network_id == filters.scope.network.id)
     if filters.kind:
         query = query.where(Meeting.kind == filters.kind)
     if filters.theme:

@@ -77,7 +77,16 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"type": "string"},
                 "description": "Slugs of the session's themes.",
             },
-            "url": {"type": "string", "format": "uri", "description": "The session's page."},
+            "network": {
+                "type": "string",
+                "pattern": SLUG_PATTERN,
+                "description": "Slug of the learning network the session belongs to.",
+            },
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "description": "The session's page, under its network's address.",
+            },
             "ics": {
                 "type": "string",
                 "format": "uri",
@@ -133,6 +142,7 @@ SCHEMAS: dict[str, Any] = {
             "summary",
             "kind",
             "kind_label",
+            "network",
             "level",
             "themes",
             "proeftuin",
@@ -148,6 +158,11 @@ SCHEMAS: dict[str, Any] = {
             "summary": {"type": "string"},
             "kind": {"type": "string", "enum": list(PRODUCT_KINDS)},
             "kind_label": {"type": "string", "description": "The kind's Dutch name."},
+            "network": {
+                "type": "string",
+                "pattern": SLUG_PATTERN,
+                "description": "Slug of the learning network the product belongs to.",
+            },
             "level": {
                 "type": ["string", "null"],
                 "enum": [*LEVELS, None],
@@ -207,7 +222,11 @@ SCHEMAS: dict[str, Any] = {
             "type": {"type": "string", "enum": SEARCH_TYPES},
             "slug": {"type": "string"},
             "title": {"type": "string"},
-            "url": {"type": "string", "format": "uri", "description": "Absolute URL."},
+            "url": {
+                "type": "string",
+                "format": "uri",
+                "description": "Absolute URL, under the document's network's address.",
+            },
             "snippet": {
                 "type": "string",
                 "description": (
@@ -240,8 +259,9 @@ SCHEMAS: dict[str, Any] = {
             "facets": {
                 "type": "object",
                 "description": (
-                    "Per facet (type, theme, level): the number of results for each value "
-                    "(a type, a theme slug, a level), largest first."
+                    "Per facet (type, theme, level, network): the number of results for "
+                    "each value (a type, a theme slug, a level, a network slug), largest "
+                    "first."
                 ),
                 "additionalProperties": {"$ref": "#/components/schemas/FacetCounts"},
             },
@@ -309,8 +329,16 @@ PATHS: dict[str, Any] = {
                     "description": "Sessions per page (at most 100).",
                     "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
                 },
+                _query(
+                    "network",
+                    "Only the sessions of this network (its slug); without it, every network's.",
+                    {"type": "string", "pattern": SLUG_PATTERN},
+                ),
             ],
-            "responses": {"200": _json("SessionList", "The upcoming public sessions.")},
+            "responses": {
+                "200": _json("SessionList", "The upcoming public sessions."),
+                "404": _json("Error", "No network with this slug."),
+            },
         }
     },
     "/api/v1/sessions/{slug}": {
@@ -380,6 +408,12 @@ PATHS: dict[str, Any] = {
                         "type": "string",
                         "enum": ["hoger-onderwijs", "volwassenenonderwijs", "secundair"],
                     },
+                ),
+                _query(
+                    "network",
+                    "Only results of this network (its slug); without it, every network "
+                    "the caller may see.",
+                    {"type": "string"},
                 ),
                 _query("page", "Page of results, from 1.", {"type": "integer", "minimum": 1}),
             ],

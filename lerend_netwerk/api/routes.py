@@ -34,12 +34,12 @@ def _page_args() -> tuple[int, int]:
     return page_number, per_page
 
 
-def _paged(endpoint: str, name: str, items: list, page: Any) -> Response:
+def _paged(endpoint: str, name: str, items: list, page: Any, **query: Any) -> Response:
     """A page of `items` under `name`, with the links of this, the first, the previous and
-    the next page in the body and in a Link header."""
+    the next page (keeping `query`) in the body and in a Link header."""
 
     def link(number: int) -> str:
-        return links.site_url() + url_for(endpoint, page=number, per_page=page.per_page)
+        return links.site_url() + url_for(endpoint, page=number, per_page=page.per_page, **query)
 
     page_links = {"self": link(page.page), "first": link(1)}
     if page.page > 1:
@@ -57,9 +57,17 @@ def _paged(endpoint: str, name: str, items: list, page: Any) -> Response:
 
 @bp.get("/sessions")
 def sessions():
-    """Upcoming public sessions, one page at a time (`page`, `per_page`), with links."""
-    page = service.upcoming_public_sessions(*_page_args())
-    return _public(_paged(".sessions", "sessions", page.sessions, page), SESSIONS_MAX_AGE)
+    """Upcoming public sessions of every network or of one (`network`), one page at a
+    time (`page`, `per_page`), with links."""
+    network = request.args.get("network") or None
+    try:
+        network_id = service.network_id_of(network)
+    except service.UnknownNetwork:
+        abort(404)
+    page = service.upcoming_public_sessions(*_page_args(), network_id)
+    return _public(
+        _paged(".sessions", "sessions", page.sessions, page, network=network), SESSIONS_MAX_AGE
+    )
 
 
 @bp.get("/sessions/<slug>")

@@ -16,6 +16,7 @@ from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.context import network_info
 from lerend_netwerk.products.models import Product
 from lerend_netwerk.timeutil import to_local
 from lerend_netwerk.visibility import can_see, visible_clause
@@ -48,27 +49,54 @@ def _summary(meeting: Meeting, seats: Seats) -> dict[str, Any]:
         "seats_left": seats.left,
         "status": meeting.status,
         "themes": [theme.slug for theme in meeting.themes],
-        "url": links.session_url(meeting.slug),
-        "ics": links.session_ics_url(meeting.slug),
+        "network": network_slug(meeting),
+        "url": links.session_url(meeting),
+        "ics": links.session_ics_url(meeting),
     }
+
+
+def network_slug(doc: Any) -> str | None:
+    """The slug of the network a document belongs to."""
+    info = network_info(doc)
+    return info.slug if info is not None else None
+
+
+class UnknownNetwork(LookupError):
+    """`network=` names no network."""
+
+
+def network_id_of(slug: str | None) -> int | None:
+    """The id of the network `slug` (None: every network); UnknownNetwork otherwise."""
+    if not slug:
+        return None
+    info = network_info(slug) if is_slug(slug) else None
+    if info is None:
+        raise UnknownNetwork(slug)
+    return info.id
 
 
 def _public() -> Any:
     return visible_clause(Meeting, None)
 
 
-def upcoming_public_sessions(page: int = 1, per_page: int = DEFAULT_PER_PAGE) -> SessionPage:
-    """One page of the public sessions that have not ended, soonest first, as API objects.
+def upcoming_public_sessions(
+    page: int = 1, per_page: int = DEFAULT_PER_PAGE, network_id: int | None = None
+) -> SessionPage:
+    """One page of the public sessions that have not ended, soonest first, as API objects
+    (of every network, or of one).
 
     One row more than the page is read to know whether another page follows: no count
     over every upcoming session, so a page costs the same however many there are.
     """
     page = max(page, 1)
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    conditions = [_public(), Meeting.ends_at >= utcnow()]
+    if network_id is not None:
+        conditions.append(Meeting.network_id == network_id)
     meetings = list(
         db.session.scalars(
             select(Meeting)
-            .where(_public(), Meeting.ends_at >= utcnow())
+            .where(*conditions)
             .order_by(Meeting.starts_at, Meeting.id)
             .offset((page - 1) * per_page)
             .limit(per_page + 1)
@@ -117,6 +145,7 @@ def _product(product: Product) -> dict[str, Any]:
         "summary": product.summary,
         "kind": product.kind,
         "kind_label": product.kind_label,
+        "network": network_slug(product),
         "level": product.effective_level,
         "themes": [theme.slug for theme in product.themes],
         "proeftuin": maker.slug if maker else None,

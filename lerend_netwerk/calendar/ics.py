@@ -114,7 +114,7 @@ def build_event(
     invitations pass their own (see Registration.itip_sequence). `itip`: a closing line
     for the description of an invitation.
     """
-    url = links.session_url(meeting.slug, site_url)
+    url = links.session_url(meeting, site_url)
     online = bool(include_online and meeting.online_url)
     event = Event()
     event.add("uid", event_uid(meeting))

@@ -24,14 +24,26 @@ def site_url(base: str | None = None) -> str:
     return (base or current_app.config["SITE_URL"]).rstrip("/")
 
 
-def session_url(slug: str, base: str | None = None) -> str:
-    """Absolute URL of a session's page."""
-    return site_url(base) + site_path("agenda.detail", slug=slug)
+def _slug_and_network(meeting: Any) -> tuple[str, str | None]:
+    """A session's slug and the `network` URL value of its network (None: the default)."""
+    if isinstance(meeting, str):
+        return meeting, None
+    from lerend_netwerk.networks.context import url_network
+
+    return meeting.slug, url_network(meeting)
 
 
-def session_ics_url(slug: str, base: str | None = None) -> str:
+def session_url(meeting: Any, base: str | None = None) -> str:
+    """Absolute URL of a session's page, under its own network (a slug: the default URL,
+    which redirects to it)."""
+    slug, network = _slug_and_network(meeting)
+    return site_url(base) + site_path("agenda.detail", slug=slug, network=network)
+
+
+def session_ics_url(meeting: Any, base: str | None = None) -> str:
     """Absolute URL of a session's .ics file."""
-    return site_url(base) + site_path("calendar.session_feed", slug=slug)
+    slug, network = _slug_and_network(meeting)
+    return site_url(base) + site_path("calendar.session_feed", slug=slug, network=network)
 
 
 def personal_feed_url(token: str, base: str | None = None) -> str:
@@ -53,7 +65,7 @@ def _details(meeting: Any, base: str | None, online: bool) -> str:
     parts = [text] if text else []
     if online and meeting.online_url:
         parts.append(f"Online deelnemen: {meeting.online_url}")
-    parts.append(session_url(meeting.slug, base))
+    parts.append(session_url(meeting, base))
     return "\n\n".join(parts)
 
 

@@ -23,6 +23,7 @@ from lerend_netwerk.auth.service import renew_calendar_token
 from lerend_netwerk.calendar import links, service
 from lerend_netwerk.calendar.forms import RenewTokenForm
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.context import list_scope
 
 bp = Blueprint("calendar", __name__, template_folder="templates")
 
@@ -83,8 +84,11 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
 
 @bp.get("/agenda.ics")
 def public_feed():
-    """All public sessions (past 12 months and future), optionally of one theme."""
-    return feed_response(service.public_feed_source(request.args.get("thema") or None))
+    """The public sessions (past 12 months and future) of the page's network, of every
+    network (`?netwerk=alle`), optionally of one theme."""
+    return feed_response(
+        service.public_feed_source(request.args.get("thema") or None, list_scope(request.args))
+    )
 
 
 @bp.get("/sessies/<slug>.ics")

@@ -31,6 +31,7 @@ from lerend_netwerk.core.pagecache import version_and_time
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.context import Scope, default_network_info, url_network
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import (
     can_see,
@@ -116,8 +117,10 @@ def _remembered_last_modified(source_feed: tuple, fingerprint: tuple, candidate:
     return feed_cache().last_modified(source_feed, fingerprint, candidate, utcnow())
 
 
-def _public_filter(theme: Theme | None) -> list[ColumnElement[bool]]:
+def _public_filter(theme: Theme | None, network_id: int | None = None) -> list[ColumnElement[bool]]:
     conditions = [visible_clause(Meeting, None), Meeting.ends_at >= _window_start()]
+    if network_id is not None:
+        conditions.append(Meeting.network_id == network_id)
     if theme is not None:
         in_theme = select(meeting_themes.c.meeting_id).where(meeting_themes.c.theme_id == theme.id)
         conditions.append(Meeting.id.in_(in_theme))
@@ -134,8 +137,11 @@ def _meetings(conditions: list[ColumnElement[bool]]) -> list[Meeting]:
     return list(db.session.scalars(query))
 
 
-def public_feed_source(theme_slug: str | None = None) -> FeedSource | None:
-    """The public agenda (optionally of one theme); None for an unknown theme.
+def public_feed_source(
+    theme_slug: str | None = None, scope: Scope | None = None
+) -> FeedSource | None:
+    """The public agenda of one network (`scope`, the default network without one) or of
+    every network (`scope.all`), optionally of one theme; None for an unknown theme.
 
     Its fingerprint is the data version (one primary-key read, whatever the number of
     sessions) and the day: the 12-month window moves on daily. The feed is put together
@@ -148,28 +154,46 @@ def public_feed_source(theme_slug: str | None = None) -> FeedSource | None:
         theme = db.session.scalar(select(Theme).where(Theme.slug == theme_slug))
         if theme is None:
             return None
+    if scope is None:
+        scope = Scope(default_network_info(), None)
+    network = scope.network
     version, changed_at = version_and_time()
     fingerprint = (version, utcnow().date().isoformat())
-    feed = ("public", theme.slug if theme else None)
+    # Every network's feed is cached apart: the network is part of the feed's identity.
+    feed = ("public", network.id if network else "all", theme.slug if theme else None)
     last_modified = _remembered_last_modified(feed, fingerprint, _latest(changed_at))
-    name = "Lerend netwerk duaal leren"
-    description = "De sessies van het lerend netwerk duaal leren."
+    if network is None:
+        name = "Lerende netwerken duaal leren – heel Vlaanderen"
+        description = "De sessies van alle lerende netwerken duaal leren in Vlaanderen."
+    elif network.is_default:
+        name = "Lerend netwerk duaal leren"
+        description = "De sessies van het lerend netwerk duaal leren."
+    else:
+        name = network.title
+        description = f"De sessies van {network.title}."
     if theme is not None:
         name = f"{name} – {theme.title}"
-        description = f"De sessies van het lerend netwerk duaal leren over {theme.title}."
+        description = f"{description[:-1]} over {theme.title}."
     theme_id = theme.id if theme else None
+    network_id = network.id if network else None
 
     def build(deadline: float | None = None) -> bytes:
         current = db.session.get(Theme, theme_id) if theme_id else None
         return _assembled_feed(
-            _public_filter(current), name=name, description=description, deadline=deadline
+            _public_filter(current, network_id),
+            name=name,
+            description=description,
+            deadline=deadline,
         )
 
+    filename = "agenda" if network is None or network.is_default else f"agenda-{network.slug}"
+    if network is None:
+        filename = "agenda-vlaanderen"
     return FeedSource(
         feed=feed,
         fingerprint=fingerprint,
         last_modified=last_modified,
-        filename=f"agenda-{theme.slug}.ics" if theme else "agenda.ics",
+        filename=f"{filename}-{theme.slug}.ics" if theme else f"{filename}.ics",
         private=False,
         build=build,
         incremental=True,
@@ -192,7 +216,7 @@ EVENT_CHUNK = 100
 def _event_keys(conditions: list[ColumnElement[bool]]) -> list[tuple[int, Hashable]]:
     """(meeting id, what its public VEVENT depends on), in feed order: two light queries."""
     rows = db.session.execute(
-        select(Meeting.id, Meeting.updated_at, Meeting.sequence)
+        select(Meeting.id, Meeting.updated_at, Meeting.sequence, Meeting.network_id)
         .where(*conditions)
         .order_by(Meeting.starts_at, Meeting.id)
     ).all()
@@ -205,9 +229,21 @@ def _event_keys(conditions: list[ColumnElement[bool]]) -> list[tuple[int, Hashab
     for meeting_id, theme_id, theme_updated in theme_rows:
         themes_of.setdefault(meeting_id, []).append((theme_id, theme_updated))
     site = links.site_url()
+    # An event's URL lies under its network's address: the slug is part of its key.
     return [
-        (mid, ("vevent", site, mid, updated, sequence, tuple(sorted(themes_of.get(mid, ())))))
-        for mid, updated, sequence in rows
+        (
+            mid,
+            (
+                "vevent",
+                site,
+                mid,
+                updated,
+                sequence,
+                tuple(sorted(themes_of.get(mid, ()))),
+                url_network(network_id),
+            ),
+        )
+        for mid, updated, sequence, network_id in rows
     ]
 
 

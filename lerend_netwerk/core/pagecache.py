@@ -43,6 +43,8 @@ CACHEABLE_ENDPOINTS = frozenset(
     {
         "core.home",
         "core.privacy",
+        "core.networks",
+        "core.network_home",
         "agenda.index",
         "agenda.detail",
         "practices.index",

@@ -30,6 +30,32 @@ def home():
     return render_template("core/home.html", **service.home_overview(current_user))
 
 
+@bp.get("/netwerken")
+def networks():
+    """Every learning network of the installation, with region, levels and summary."""
+    return render_template("core/networks.html", **service.networks_overview())
+
+
+@bp.get("/netwerken.css")
+def network_styles():
+    """Each network's accent colour as CSS (validated #rrggbb only; no inline styles)."""
+    response = current_app.response_class(
+        service.network_stylesheet(), content_type="text/css; charset=utf-8"
+    )
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400 if request.args.get("v") else 300
+    return response
+
+
+@bp.get("/n/<network>/")
+def network_home():
+    """A network's home: its next sessions, newest practices, threads and coordinators.
+
+    The default network's home is the front page (`/n/<default>/` redirects there).
+    """
+    return render_template("core/network_home.html", **service.network_home(current_user))
+
+
 @bp.get("/privacy")
 def privacy():
     """What the platform keeps about members, and why."""

@@ -23,7 +23,7 @@ def queue_meeting_message(message: Any, registrations: list[Any]) -> int:
             meeting=meeting,
             registration=registration,
             body=message.body,
-            meeting_url=session_url(meeting.slug),
+            meeting_url=session_url(meeting),
             show_online=registration.status == "confirmed",
         )
         queue_mail(
@@ -48,7 +48,7 @@ def queue_evaluation_mail(evaluation: Any, token: str) -> None:
         meeting=meeting,
         evaluation_url=evaluation_url(token),
         closes_at=evaluation.closes_at,
-        meeting_url=session_url(meeting.slug),
+        meeting_url=session_url(meeting),
         # The session is over: its online link is no secret to those who took part.
         show_online=True,
     )

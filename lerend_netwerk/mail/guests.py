@@ -22,7 +22,7 @@ def queue_guest_confirmation(registration: Registration) -> None:
         "guest_confirm",
         guest_name=registration.guest_name,
         meeting=meeting,
-        meeting_url=session_url(meeting.slug),
+        meeting_url=session_url(meeting),
         show_online=False,
         link=personal_url(registration),
         hours=current_app.config["GUEST_CONFIRM_HOURS"],
@@ -48,7 +48,7 @@ def queue_guest_link(registration: Registration) -> None:
         guest_name=registration.guest_name,
         registration=registration,
         meeting=meeting,
-        meeting_url=session_url(meeting.slug),
+        meeting_url=session_url(meeting),
         show_online=False,
         link=personal_url(registration),
     )
@@ -63,6 +63,6 @@ def queue_guest_link(registration: Registration) -> None:
 def queue_member_notice(meeting: Meeting, email: str) -> None:
     """A guest request with a member's address: sign in instead (the page said the same)."""
     text, _ = render_mail(
-        "guest_member", meeting=meeting, meeting_url=session_url(meeting.slug), show_online=False
+        "guest_member", meeting=meeting, meeting_url=session_url(meeting), show_online=False
     )
     queue_mail(email, f"Inschrijven voor {meeting.title}", text, kind="guest-member")

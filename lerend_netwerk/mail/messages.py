@@ -128,7 +128,7 @@ def queue_registration_mail(registration: Registration, change: str) -> None:
         meeting=meeting,
         registration=registration,
         position=position,
-        meeting_url=session_url(meeting.slug),
+        meeting_url=session_url(meeting),
         show_online=may_see_online_link(registration.user, registration.status),
         guest_url=_guest_url(registration),
     )
@@ -176,7 +176,7 @@ def queue_meeting_mails(meeting: Meeting, change: str, message: str = "") -> int
             meeting=meeting,
             message=message,
             registration=registration,
-            meeting_url=session_url(meeting.slug),
+            meeting_url=session_url(meeting),
             show_online=may_see_online_link(registration.user, registration.status),
             guest_url=_guest_url(registration),
         )

@@ -116,7 +116,7 @@ def queue_due_reminders(now: datetime | None = None) -> int:
             "reminders",
             key,
             meeting=meeting,
-            meeting_url=session_url(meeting.slug),
+            meeting_url=session_url(meeting),
             show_online=may_see_online_link(user, registration.status),
         )
     return queued

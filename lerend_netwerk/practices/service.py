@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.context import all_networks, list_scope
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
 from lerend_netwerk.themes.models import Theme
@@ -24,8 +25,8 @@ _CONTACT_HEADING = re.compile(r"^(#{1,6})[ \t]*contact\w*\b.*$", re.IGNORECASE |
 _HEADING = re.compile(r"^(#{1,6})[ \t]+\S", re.MULTILINE)
 
 
-def latest_practices(user: Any, limit: int = 4) -> list[Practice]:
-    """The most recently published practices that `user` may see."""
+def latest_practices(user: Any, limit: int = 4, network_id: int | None = None) -> list[Practice]:
+    """The most recently published practices that `user` may see (of one network, or all)."""
     published = func.coalesce(Practice.published_at, Practice.created_at)
     query = (
         select(Practice)
@@ -33,6 +34,8 @@ def latest_practices(user: Any, limit: int = 4) -> list[Practice]:
         .order_by(published.desc(), Practice.id.desc())
         .limit(limit)
     )
+    if network_id is not None:
+        query = query.where(Practice.network_id == network_id)
     return list(db.session.scalars(query))
 
 
@@ -47,11 +50,15 @@ def list_practices(
     level: str | None = None,
     sector: str | None = None,
     proeftuin: str | None = None,
+    network_id: int | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Pagination:
-    """One page of the practices `user` may see, filtered by theme, level, sector, proeftuin."""
+    """One page of the practices `user` may see, filtered by theme, level, sector,
+    proeftuin and network (None: every network)."""
     query = _visible(user).options(selectinload(Practice.themes), selectinload(Practice.proeftuin))
+    if network_id is not None:
+        query = query.where(Practice.network_id == network_id)
     if theme:
         query = query.where(Practice.themes.any(Theme.slug == theme))
     if level:
@@ -83,16 +90,32 @@ def filter_options(user: Any) -> dict[str, Any]:
         .where(Proeftuin.id.in_(select(Practice.proeftuin_id).where(visible)))
         .order_by(Proeftuin.title)
     )
+    counts: dict[int, int] = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            select(Practice.network_id, func.count(Practice.id))
+            .where(visible)
+            .group_by(Practice.network_id)
+        ).all()
+    )
     return {
         "themes": list(themes),
         "levels": LEVEL_LABELS,
         "sectors": list(sectors),
         "proeftuinen": list(proeftuinen),
+        # The network facet: how many practices each network shares with `user`.
+        "networks": [
+            (network, counts[network.id]) for network in all_networks() if counts.get(network.id)
+        ],
     }
 
 
 def library(user: Any, args: Any) -> dict[str, Any]:
-    """Everything /praktijken shows: the filters from `args`, one page, the filter choices."""
+    """Everything /praktijken shows: the filters from `args`, one page, the filter choices.
+
+    One network's library (the page's, or `?netwerk=<slug>`) or all of Flanders
+    (`?netwerk=alle`), with a network facet.
+    """
+    scope = list_scope(args)
     filters = {
         "theme": (args.get("thema") or "").strip() or None,
         "level": args.get("niveau") if args.get("niveau") in LEVELS else None,
@@ -104,8 +127,11 @@ def library(user: Any, args: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         page = 1
     return {
-        "page": list_practices(user, page=page, **filters),
+        "page": list_practices(
+            user, page=page, network_id=scope.network.id if scope.network else None, **filters
+        ),
         "filters": filters,
+        "scope": scope,
         "options": filter_options(user),
     }
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
 from lerend_netwerk.extensions import db
+from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.proeftuinen import service
 from lerend_netwerk.proeftuinen.forms import ReportForm
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, REPORT_SECTIONS, VisitReport
@@ -25,7 +26,7 @@ def index():
     }
     return render_template(
         "proeftuinen/index.html",
-        proeftuinen=service.list_proeftuinen(**filters),
+        proeftuinen=service.list_proeftuinen(**filters, network_id=scope_network_id(request.args)),
         filters=filters,
         levels=LEVEL_LABELS,
         themes=service.all_themes(),

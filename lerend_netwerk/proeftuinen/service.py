@@ -37,9 +37,13 @@ RESERVED_REPORT_SLUGS = frozenset({"nieuw", "overzicht"})
 
 
 def list_proeftuinen(
-    *, level: str | None = None, theme: str | None = None, organisation: str | None = None
+    *,
+    level: str | None = None,
+    theme: str | None = None,
+    organisation: str | None = None,
+    network_id: int | None = None,
 ) -> list[Proeftuin]:
-    """Proeftuinen, optionally filtered by level, theme slug and organisation slug."""
+    """Proeftuinen, optionally filtered by level, theme slug, organisation slug and network."""
     query = (
         select(Proeftuin)
         .options(selectinload(Proeftuin.organisations), selectinload(Proeftuin.themes))
@@ -51,6 +55,8 @@ def list_proeftuinen(
         query = query.where(Proeftuin.themes.any(Theme.slug == theme))
     if organisation:
         query = query.where(Proeftuin.organisations.any(Organisation.slug == organisation))
+    if network_id is not None:
+        query = query.where(Proeftuin.network_id == network_id)
     return list(db.session.scalars(query))
 
 

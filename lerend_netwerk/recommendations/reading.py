@@ -192,12 +192,27 @@ def first_paragraph(markdown_text: str, limit: int = 600) -> str:
     return text
 
 
+def latest_threads(user: Any, limit: int = 4, network_id: int | None = None) -> list[Any]:
+    """The threads `user` may see, most recently published first (of one network or all)."""
+    published = func.coalesce(Recommendation.published_at, Recommendation.created_at)
+    query = (
+        select(Recommendation)
+        .where(visible_clause(Recommendation, user))
+        .order_by(published.desc(), Recommendation.id.desc())
+        .limit(limit)
+    )
+    if network_id is not None:
+        query = query.where(Recommendation.network_id == network_id)
+    return list(db.session.scalars(query))
+
+
 def list_threads(
     user: Any,
     *,
     theme: str | None = None,
     level: str | None = None,
     status: str | None = None,
+    network_id: int | None = None,
 ) -> list[tuple[Theme, list[ThreadSummary]]]:
     """Visible threads grouped by theme, filtered by theme slug, level and status.
 
@@ -216,6 +231,8 @@ def list_threads(
         query = query.where(or_(Recommendation.level == level, Recommendation.level.is_(None)))
     if status in RECOMMENDATION_STATUSES:
         query = query.where(Recommendation.status == status)
+    if network_id is not None:
+        query = query.where(Recommendation.network_id == network_id)
     threads = list(db.session.scalars(query))
     ids = [thread.id for thread in threads]
     tallies, supports, new = stance_tallies(ids), support_counts(ids), new_counts(ids, user)

@@ -24,6 +24,7 @@ from lerend_netwerk.core.forms import Form
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import csrf, db
 from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
 from lerend_netwerk.recommendations import (
     following,
@@ -133,7 +134,9 @@ def index():
     }
     return render_template(
         "recommendations/index.html",
-        groups=reading.list_threads(current_user, **filters),
+        groups=reading.list_threads(
+            current_user, **filters, network_id=scope_network_id(request.args)
+        ),
         filters=filters,
         themes=reading.filter_themes(current_user),
         levels=LEVEL_LABELS,

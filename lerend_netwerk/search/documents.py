@@ -130,6 +130,8 @@ class SearchDocument:
     themes: list[str] = field(default_factory=list)
     level: str | None = None
     audiences: tuple[str, ...] = ()
+    # The id of the network the document belongs to ("" for one shared by all).
+    network: str = ""
     # The key's prefix when it is not `type` (a session's verslag), and a page anchor.
     key_type: str = ""
     anchor: str = ""
@@ -158,6 +160,7 @@ class SearchDocument:
             " ".join(self.themes),
             self.level or "",
             " ".join(self.audiences),
+            self.network,
             *(f"{f.attachment_id}\x1e{f.filename}\x1e{f.text}" for f in self.files),
         ]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
@@ -173,9 +176,14 @@ def document_of(
     level: str | None = None,
     **other: Any,
 ) -> SearchDocument:
-    """The document of `obj` (its id, slug, title and audiences) with this text; the
-    keywords that are empty are left out."""
-    values: dict[str, Any] = {"title": obj.title, "audiences": audiences_of(obj), **other}
+    """The document of `obj` (its id, slug, title, audiences and network) with this text;
+    the keywords that are empty are left out."""
+    values: dict[str, Any] = {
+        "title": obj.title,
+        "audiences": audiences_of(obj),
+        "network": network_of(obj),
+        **other,
+    }
     return SearchDocument(
         type=doc_type,
         id=obj.id,
@@ -186,6 +194,15 @@ def document_of(
         level=level,
         **values,
     )
+
+
+def network_of(obj: Any) -> str:
+    """The id (as text) of the network `obj` belongs to: its own `network_id`, or its
+    proeftuin's (a visit report); "" for a document shared by every network."""
+    network_id = getattr(obj, "network_id", None)
+    if network_id is None:
+        network_id = getattr(getattr(obj, "proeftuin", None), "network_id", None)
+    return "" if network_id is None else str(network_id)
 
 
 def related_by(

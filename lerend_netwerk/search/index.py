@@ -42,7 +42,7 @@ STATE_KEY = "_state"
 # version also carries a checksum of the analyzer (stemmer, exceptions, stop words,
 # word list), so changing any of those rebuilds as well: the next sync (or
 # `search reindex`) rebuilds an index of another version, and /healthz says it is due.
-SCHEMA_GENERATION = 5
+SCHEMA_GENERATION = 6
 SCHEMA_VERSION = (SCHEMA_GENERATION << 32) | zlib.crc32(analysis.fingerprint().encode("utf-8"))
 # Title words count this many times in `content`: title matches outrank body matches.
 TITLE_REPEAT = 3
@@ -168,6 +168,8 @@ def build_schema() -> Schema:
         attached=STORED(),
         themes=KEYWORD(stored=True, scorable=False),
         level=ID(stored=True),
+        # The id of the document's network (a facet; the service shows its slug).
+        network=ID(stored=True),
         audience=KEYWORD(stored=True, scorable=False),
         fingerprint=STORED(),
         state=STORED(),

@@ -60,7 +60,7 @@ TYPE_BONUS = 2.0
 BM25_K1 = 1.2
 BM25_B = 0.75
 SNIPPET_CHARS = 240
-FACET_FIELDS = {"type": "type", "theme": "themes", "level": "level"}
+FACET_FIELDS = {"type": "type", "theme": "themes", "level": "level", "network": "network"}
 
 _TOKEN_RE = re.compile(r'"([^"]*)(?:"|$)|(\w+)', re.UNICODE)
 
@@ -615,6 +615,7 @@ class Hit:
     snippet: Markup
     themes: list[str]
     level: str | None
+    network: str = ""
     # The attached file the snippet comes from ("In bijlage leidraad.pdf: …"), if any.
     file: FileHit | None = None
 
@@ -683,6 +684,7 @@ def run(
                     snippet=snippet,
                     themes=(stored.get("themes") or "").split(),
                     level=stored.get("level") or None,
+                    network=stored.get("network") or "",
                     file=file,
                 )
             )

@@ -27,6 +27,7 @@ from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
+from lerend_netwerk.networks.context import hit_url_under_network, network_map
 from lerend_netwerk.search import query as search_query
 from lerend_netwerk.search import sync
 from lerend_netwerk.search.details import hit_details
@@ -66,6 +67,12 @@ class SearchResults(PageLinks):
     theme_titles: dict[str, str]
     # A line of facts per hit URL (search.details): date and place, proeftuin and level, tally.
     details: dict[str, str] = field(default_factory=dict)
+    # Network id (as indexed) -> slug, for the hits' and the facet's networks.
+    network_slugs: dict[str, str] = field(default_factory=dict)
+    network_titles: dict[str, str] = field(default_factory=dict)
+
+    def network_title(self, network_id: str) -> str:
+        return self.network_titles.get(network_id, "")
 
     def type_label(self, value: str) -> str:
         return type_labels().get(value, value)
@@ -101,11 +108,16 @@ class SearchResults(PageLinks):
         }
 
 
-def _clean_filters(type: str | None, theme: str | None, level: str | None) -> dict[str, str | None]:
+def _clean_filters(
+    type: str | None, theme: str | None, level: str | None, network: str | None = None
+) -> dict[str, str | None]:
+    """The filters as the index knows them (a network by its id); unknown values: None."""
+    found = network_map().by_slug.get(network) if network else None
     return {
         "type": type if type in doc_types() else None,
         "theme": theme if is_slug(theme) else None,
         "level": level if level in LEVELS else None,
+        "network": str(found.id) if found is not None else None,
     }
 
 
@@ -116,13 +128,15 @@ def search(
     type: str | None = None,
     theme: str | None = None,
     level: str | None = None,
+    network: str | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> SearchResults:
-    """Search what `user` may see; unknown filters are ignored, never an error."""
+    """Search what `user` may see, across every network; unknown filters are ignored,
+    never an error. `network`: a network's slug (the facet)."""
     app = current_app._get_current_object()
     catch_up(app)
-    filters = _clean_filters(type, theme, level)
+    filters = _clean_filters(type, theme, level, network)
     page = min(max(page, 1), MAX_PAGE)
     outcome = search_query.run(
         sync.handle_for(app),
@@ -141,6 +155,22 @@ def search(
     if filters["theme"]:
         slugs.add(filters["theme"])
     titles = _theme_titles(slugs)
+    networks = network_map().by_id
+    network_slugs = {str(n.id): n.slug for n in networks.values()}
+    network_titles = {str(n.id): n.title for n in networks.values()}
+    # Each kind's facts are keyed by its plain path; a hit links to its network's.
+    details = hit_details(outcome.hits)
+    for hit in outcome.hits:
+        plain = hit.url
+        hit.url = hit_url_under_network(hit.type, plain, hit.network)
+        if hit.url != plain and plain in details:
+            details[hit.url] = details.pop(plain)
+    by_id = outcome.facets.get("network", {})
+    if "network" in outcome.facets:
+        # The facet as callers name networks: by slug.
+        outcome.facets["network"] = {
+            network_slugs[value]: n for value, n in by_id.items() if value in network_slugs
+        }
     facet_values = {
         "type": [
             FacetValue(v, type_labels().get(v, v), n, filters["type"] == v)
@@ -154,7 +184,14 @@ def search(
             FacetValue(v, LEVEL_LABELS.get(v, v), n, filters["level"] == v)
             for v, n in outcome.facets.get("level", {}).items()
         ],
+        "network": [
+            FacetValue(network_slugs[v], network_titles[v], n, filters["network"] == v)
+            for v, n in by_id.items()
+            if v in network_slugs
+        ],
     }
+    if filters["network"]:
+        filters["network"] = network_slugs.get(filters["network"])
     return SearchResults(
         query=outcome.query,
         total=outcome.total,
@@ -168,7 +205,9 @@ def search(
         suggestion=outcome.suggestion,
         searched=outcome.searched,
         theme_titles=titles,
-        details=hit_details(outcome.hits),
+        details=details,
+        network_slugs=network_slugs,
+        network_titles=network_titles,
     )
 
 
@@ -199,6 +238,7 @@ def search_from_args(args: Any, user: Any) -> SearchResults:
         type=args.get("type") or None,
         theme=args.get("theme") or None,
         level=args.get("level") or None,
+        network=args.get("network") or None,
         page=page,
     )
 

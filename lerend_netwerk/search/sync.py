@@ -111,6 +111,8 @@ def whoosh_fields(doc: SearchDocument) -> dict[str, Any]:
     }
     if doc.level:
         fields["level"] = doc.level
+    if doc.network:
+        fields["network"] = doc.network
     if doc.files:
         file_text = "\n\n".join(f.text for f in doc.files)
         fields["files"] = file_text
