@@ -16,6 +16,7 @@ from lerend_netwerk.core.slugs import is_slug, slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
+from lerend_netwerk.networks.context import all_networks, list_scope
 from lerend_netwerk.products.models import PRODUCT_KIND_LABELS, PRODUCT_KINDS, Product
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.themes.models import Theme
@@ -60,6 +61,7 @@ def list_products(
     level: str | None = None,
     proeftuin: str | None = None,
     kind: str | None = None,
+    network_id: int | None = None,
     page: int = 1,
     per_page: int = PER_PAGE,
 ) -> Pagination:
@@ -77,6 +79,8 @@ def list_products(
         query = query.where(Proeftuin.slug == proeftuin)
     if kind:
         query = query.where(Product.kind == kind)
+    if network_id is not None:
+        query = query.where(Product.network_id == network_id)
     query = query.order_by(Product.title, Product.id)
     return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
 
@@ -95,11 +99,22 @@ def filter_options(user: Any) -> dict[str, Any]:
         .order_by(Proeftuin.title)
     )
     kinds = set(db.session.scalars(select(Product.kind).where(visible).distinct()))
+    counts = dict(
+        db.session.execute(
+            select(Product.network_id, func.count(Product.id))
+            .where(visible)
+            .group_by(Product.network_id)
+        ).all()
+    )
     return {
         "themes": list(themes),
         "levels": LEVEL_LABELS,
         "proeftuinen": list(proeftuinen),
         "kinds": {key: label for key, label in PRODUCT_KIND_LABELS.items() if key in kinds},
+        # The network facet: how many products each network shares with `user`.
+        "networks": [
+            (network, counts[network.id]) for network in all_networks() if counts.get(network.id)
+        ],
     }
 
 
@@ -108,7 +123,12 @@ def _text(args: Any, name: str) -> str | None:
 
 
 def market(user: Any, args: Any) -> dict[str, Any]:
-    """Everything /producten shows: the filters from `args`, one page, the filter choices."""
+    """Everything /producten shows: the filters from `args`, one page, the filter choices.
+
+    One network's products (the page's, or `?netwerk=<slug>`) or all of Flanders
+    (`?netwerk=alle`), with a network facet.
+    """
+    scope = list_scope(args)
     filters = {
         "theme": _text(args, "thema"),
         "level": args.get("niveau") if args.get("niveau") in LEVELS else None,
@@ -120,8 +140,11 @@ def market(user: Any, args: Any) -> dict[str, Any]:
     except (TypeError, ValueError):
         page = 1
     return {
-        "page": list_products(user, page=page, **filters),
+        "page": list_products(
+            user, page=page, network_id=scope.network.id if scope.network else None, **filters
+        ),
         "filters": filters,
+        "scope": scope,
         "options": filter_options(user),
     }
 
