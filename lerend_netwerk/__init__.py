@@ -88,6 +88,7 @@ def register_content_types() -> None:
     from lerend_netwerk.mail.content_type import OUTGOING_MAIL
     from lerend_netwerk.networks.content_type import NETWORK
     from lerend_netwerk.practices.content_type import PRACTICE
+    from lerend_netwerk.products.content_type import PRODUCT
     from lerend_netwerk.proeftuinen.content_type import ORGANISATION, PROEFTUIN, VISIT_REPORT
     from lerend_netwerk.recommendations.content_type import FINAL_REPORT, RECOMMENDATION
     from lerend_netwerk.search.content_type import ABBREVIATION
@@ -102,6 +103,7 @@ def register_content_types() -> None:
         EVALUATION,
         CONTRIBUTION,
         PRACTICE,
+        PRODUCT,
         VISIT_REPORT,
         RECOMMENDATION,
         FINAL_REPORT,
@@ -160,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.members.routes import bp as members_bp
     from lerend_netwerk.networks.context import init_network_urls, network_blueprint_options
     from lerend_netwerk.practices.routes import bp as practices_bp
+    from lerend_netwerk.products.routes import bp as products_bp
     from lerend_netwerk.proeftuinen.routes import bp as proeftuinen_bp
     from lerend_netwerk.recommendations.routes import bp as recommendations_bp
     from lerend_netwerk.search.routes import bp as search_bp
@@ -175,6 +178,7 @@ def register_blueprints(app: Flask) -> None:
         proeftuinen_bp,
         contributions_bp,
         practices_bp,
+        products_bp,
         recommendations_bp,
         search_bp,
         themes_bp,

@@ -15,6 +15,7 @@ from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
 from lerend_netwerk.mail.models import OutgoingMail
 from lerend_netwerk.networks.models import Network, NetworkMembership
 from lerend_netwerk.practices.models import Practice
+from lerend_netwerk.products.models import Product
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin, VisitReport
 from lerend_netwerk.recommendations.models import (
     Endorsement,
@@ -52,6 +53,7 @@ __all__ = [
     "Post",
     "PostRevision",
     "Practice",
+    "Product",
     "Proeftuin",
     "Recommendation",
     "Registration",

@@ -314,6 +314,26 @@ def make_practice(app) -> Callable[..., Any]:
 
 
 @pytest.fixture
+def make_product(app) -> Callable[..., Any]:
+    from lerend_netwerk.products.models import Product
+
+    def factory(**kw):
+        n = _next()
+        product = Product(
+            slug=kw.pop("slug", f"product-{n}"),
+            title=kw.pop("title", f"Product {n}"),
+            summary=kw.pop("summary", "Een product van een proeftuin."),
+            kind=kw.pop("kind", "toolkit"),
+            **kw,
+        )
+        db.session.add(product)
+        db.session.commit()
+        return product
+
+    return factory
+
+
+@pytest.fixture
 def make_report(app, make_proeftuin) -> Callable[..., Any]:
     from lerend_netwerk.proeftuinen.models import VisitReport
 

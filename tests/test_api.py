@@ -22,6 +22,8 @@ DETAIL_FIELDS = SUMMARY_FIELDS | {"capacity", "confirmed", "waitlisted", "status
 CONTRACT_PATHS = {
     "/api/v1/sessions",
     "/api/v1/sessions/{slug}",
+    "/api/v1/products",
+    "/api/v1/products/{slug}",
     "/api/v1/search",
     "/api/v1/openapi.json",
 }
@@ -301,6 +303,7 @@ def test_openapi_document_is_valid_openapi_3_1_with_every_path(document):
         "theme",
         "organisation",
         "final_report",
+        "product",
     }
 
 

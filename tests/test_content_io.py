@@ -21,6 +21,7 @@ from lerend_netwerk.content_io.service import (
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.practices.models import Practice
+from lerend_netwerk.products.models import Product
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS, Organisation, Proeftuin, VisitReport
 from lerend_netwerk.recommendations.models import Recommendation
 from lerend_netwerk.signals import meeting_changed
@@ -126,6 +127,15 @@ def test_import_of_the_demo_content_creates_every_kind(app):
     )
     assert [org.slug for org in proeftuin.organisations] == ["hogeschool-maasland"]
     assert proeftuin.academic_years == ["2022-2023"]
+
+    product = db.session.scalar(select(Product).where(Product.slug == "toolkit-matchingdag"))
+    assert product.kind == "toolkit"
+    assert product.proeftuin.slug == "graduaat-elektromechanische-systemen-kempen"
+    assert product.organisation.slug == "vandamme-techniek"
+    assert [m.slug for m in product.sessions] == [
+        "slotsessie-lerend-netwerk-2023",
+        "slotsessie-tweede-cyclus-2027",
+    ]
 
     recommendation = db.session.scalar(
         select(Recommendation).where(
@@ -594,6 +604,31 @@ def make_every_kind() -> None:
             Recommendation(slug="open", title="Open draad", theme=getal),
         ]
     )
+    db.session.flush()
+    winter, zomer = (
+        db.session.scalar(select(Meeting).where(Meeting.slug == slug))
+        for slug in ("winter", "zomer")
+    )
+    db.session.add_all(
+        [
+            Product(
+                slug="toolkit-concept",
+                title='Toolkit: mentoren & "feedback"',
+                summary="Regel een.\nRegel twee: met dubbelpunt.",
+                kind="toolkit",
+                themes=[mentoren, ja],
+                level="volwassenenonderwijs",
+                proeftuin=informatica,
+                organisation=partner,
+                link="https://video.example/film?id=1&t=2",
+                sessions=[zomer, winter],
+                status="draft",
+                visibility="members",
+                body=SPECIAL_BODY,
+            ),
+            Product(slug="film", title="Film", summary="Kort.", kind="film"),
+        ]
+    )
     db.session.commit()
 
 
@@ -710,6 +745,18 @@ def test_export_writes_the_contract_format(app, tmp_path):
     assert "status: draft\nvisibility: members\n" in (
         tmp_path / "practices" / "concept.md"
     ).read_text(encoding="utf-8")
+    toolkit = (tmp_path / "products" / "toolkit-concept.md").read_text(encoding="utf-8")
+    assert (
+        "kind: toolkit\nthemes: [ja, mentoren]\nlevel: volwassenenonderwijs\n"
+        "proeftuin: informatica\norganisation: vdab-partner\n"
+        "link: https://video.example/film?id=1&t=2\nsessions: [winter, zomer]\n"
+        "status: draft\nvisibility: members\n---\n"
+    ) in toolkit
+    assert (
+        (tmp_path / "products" / "film.md")
+        .read_text(encoding="utf-8")
+        .startswith("---\ntitle: Film\nsummary: Kort.\nkind: film\npublished: ")
+    )
     # A report is members-only by default: the key is left out; public is written.
     assert "visibility" not in (tmp_path / "reports" / "bezoek.md").read_text(encoding="utf-8")
     assert "visibility: public" in (tmp_path / "reports" / "bezoek-concept.md").read_text(
@@ -796,6 +843,13 @@ def problems_of(kind: str, text: str) -> list[tuple[int, str]]:
             4,
             "'website' must be a web address",
         ),
+        (
+            "products",
+            "---\ntitle: P\nsummary: S\nkind: film\nlink: ftp://films.example/a\n---\n",
+            5,
+            "'link' must be a web address",
+        ),
+        ("products", "---\ntitle: P\nsummary: S\nkind: poster\n---\n", 4, "'kind' must be one of"),
         (
             "proeftuinen",
             "---\ntitle: P\nlevel: secundair\nthemes: mentoren\n---\n",

@@ -95,6 +95,11 @@ def test_the_demo_content_puts_documents_in_their_networks(app):
     assert 3 <= sum(1 for n in sessions.values() if n == second) < len(sessions)
     practices = dict(db.session.execute(select(Practice.slug, Practice.network_id)).all())
     assert 4 <= sum(1 for n in practices.values() if n == second) <= 6
+    from lerend_netwerk.products.models import Product
+
+    products = dict(db.session.execute(select(Product.slug, Product.network_id)).all())
+    assert products["film-ouders-over-duaal-leren-so"] == second
+    assert products["toolkit-matchingdag"] == default
     themes = dict(db.session.execute(select(Theme.slug, Theme.network_id)).all())
     assert themes["aanloopfase"] == second
     assert themes["mentoren"] is None  # shared by every network

@@ -66,3 +66,43 @@ def test_every_kind_has_one_content_type_by_name(app):
     assert len(names) == len(set(names))
     specs = [spec.doc_type for spec in content_types.searchable()]
     assert len(specs) == len(set(specs))
+
+
+def test_a_kinds_sections_show_on_the_shared_pages_through_its_own_templates(
+    app, client, make_theme, make_meeting, make_proeftuin
+):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    partials = {
+        "glossary/_theme.html": "<p id='begrippen'>Begrippen: {{ terms|join(', ') }}</p>",
+        "glossary/_session.html": "<p id='sessiebegrip'>{{ page.listing.words|join }}</p>",
+        "glossary/_proeftuin.html": "<p id='tuinbegrip'>{{ words|join }}</p>",
+    }
+    kind = ContentType(
+        name="glossary",
+        model=Theme,
+        theme_listing=lambda theme, user: {"terms": [theme.title.upper()]},
+        session_listing=lambda meeting, user: {"words": [f"Begrip bij {meeting.title}"]},
+        proeftuin_listing=lambda ids, user, past: {"words": [f"{len(ids)} proeftuin"]},
+        templates={
+            "theme": "glossary/_theme.html",
+            "session": "glossary/_session.html",
+            "proeftuin": "glossary/_proeftuin.html",
+        },
+    )
+    loader = app.jinja_env.loader
+    app.jinja_env.loader = ChoiceLoader([DictLoader(partials), loader])
+    content_types.register(kind)
+    try:
+        make_theme(slug="duaal", title="Duaal")
+        make_meeting(slug="intervisie", title="Intervisie")
+        make_proeftuin(slug="tuin")
+        assert "Begrippen: DUAAL</p>" in client.get("/themas/duaal").get_data(as_text=True)
+        session = client.get("/sessies/intervisie").get_data(as_text=True)
+        assert "<p id='sessiebegrip'>Begrip bij Intervisie</p>" in session
+        assert "<p id='tuinbegrip'>1 proeftuin</p>" in client.get("/proeftuinen/tuin").get_data(
+            as_text=True
+        )
+    finally:
+        content_types.unregister(kind.name)
+        app.jinja_env.loader = loader

@@ -29,7 +29,13 @@ def people(make_user):
 
 @pytest.fixture
 def documents(
-    people, make_practice, make_report, make_meeting, make_recommendation, make_proeftuin
+    people,
+    make_practice,
+    make_report,
+    make_meeting,
+    make_recommendation,
+    make_proeftuin,
+    make_product,
 ):
     from lerend_netwerk.contributions.models import Contribution
 
@@ -55,6 +61,9 @@ def documents(
         "thread-public": ("recommendation", make_recommendation(author_id=author.id)),
         "thread-members": ("recommendation", make_recommendation(visibility="members")),
         "contribution": ("contribution", contribution),
+        "product-public": ("product", make_product()),
+        "product-members": ("product", make_product(visibility="members")),
+        "product-draft": ("product", make_product(status="draft")),
     }
 
 
@@ -71,6 +80,9 @@ DOWNLOADS = {
     "thread-public": (200, 200, 200, 200),
     "thread-members": (404, 200, 200, 200),
     "contribution": (404, 404, 200, 200),
+    "product-public": (200, 200, 200, 200),
+    "product-members": (404, 200, 200, 200),
+    "product-draft": (404, 404, 200, 404),
 }
 
 # Uploading: "ok" (stored), "login" (a visitor who sees the document signs in first), 403
@@ -87,6 +99,9 @@ UPLOADS = {
     "thread-public": ("login", 403, "ok", "ok"),
     "thread-members": (404, 403, "ok", 403),
     "contribution": (404, 404, "ok", "ok"),
+    "product-public": ("login", 403, "ok", 403),
+    "product-members": (404, 403, "ok", 403),
+    "product-draft": (404, 404, "ok", 404),
 }
 
 
@@ -209,6 +224,7 @@ PAGES = {
     "session-public": lambda doc: f"/sessies/{doc.slug}",
     "thread-public": lambda doc: f"/aanbevelingen/{doc.slug}",
     "contribution": lambda doc: f"/bijdragen/{doc.id}",
+    "product-public": lambda doc: f"/producten/{doc.slug}",
 }
 
 

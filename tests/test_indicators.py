@@ -470,6 +470,7 @@ def test_output_and_recommendation_tables(history):
         ["Bezoekverslagen gepubliceerd", 3],
         ["Projectupdates gepubliceerd", 0],
         ["Goede praktijken gepubliceerd", 5],
+        ["Producten gepubliceerd", 0],
         ["Bijdragen ingediend", 3],
         ["Bijdragen aanvaard (gepubliceerd)", 2],
     ]

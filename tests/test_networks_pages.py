@@ -287,3 +287,21 @@ def test_doc_url_takes_plain_data_too(app, west):
         assert (
             doc_url("recommendations.detail", {"slug": "een-debat"}) == "/aanbevelingen/een-debat"
         )
+
+
+def test_the_productenmarkt_of_one_network_or_all(client, west, make_product):
+    make_product(slug="toolkit-ho", title="Toolkit hoger onderwijs")
+    there = make_product(slug="brochure-brugge", title="Brochure voor ouders in Brugge")
+    there.network_id = west.id
+    db.session.commit()
+    html = client.get("/producten").get_data(as_text=True)
+    assert "Toolkit hoger onderwijs" in html and "Brochure voor ouders" not in html
+    html = client.get(f"/n/{WEST}/producten").get_data(as_text=True)
+    assert "Brochure voor ouders" in html and "Toolkit hoger onderwijs" not in html
+    assert f'href="/n/{WEST}/producten/brochure-brugge"' in html
+    html = client.get("/producten?netwerk=alle").get_data(as_text=True)
+    assert "Brochure voor ouders" in html and "Toolkit hoger onderwijs" in html
+    assert "POF West-Vlaanderen" in html
+    response = client.get("/producten/brochure-brugge")
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/n/{WEST}/producten/brochure-brugge"

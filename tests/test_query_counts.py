@@ -106,6 +106,27 @@ def test_practices_list_queries_are_flat(app, make_practice, make_theme, stateme
     _flat(client, statements, "/praktijken", grow)
 
 
+@pytest.mark.parametrize("path", ["/producten", "/api/v1/products", "/sessies/slotsessie"])
+def test_product_lists_queries_are_flat(
+    app, make_product, make_meeting, make_theme, make_proeftuin, make_organisation, statements, path
+):
+    """The market, the API and a session's productenmarkt: themes, proeftuin, organisation and
+    sessions of every product are loaded in a fixed number of queries."""
+    client = app.test_client()
+    slotsessie = make_meeting(slug="slotsessie")
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            make_product(
+                themes=[make_theme()],
+                proeftuin=make_proeftuin(),
+                organisation=make_organisation(),
+                sessions=[slotsessie, make_meeting()],
+            )
+
+    _flat(client, statements, path, grow)
+
+
 def test_thread_page_queries_are_flat(app, make_recommendation, make_user, statements):
     from lerend_netwerk.recommendations.models import Post
 

@@ -42,6 +42,9 @@ GET_ACCESS: dict[str, tuple] = {
     "agenda_tools.message": COORDINATORS,
     "agenda_tools.month_view": PUBLIC,
     "api.openapi": PUBLIC,
+    # The matrix gives the api blueprint a session slug, no product: 404 for everybody.
+    "api.product": UNKNOWN_TOKEN,
+    "api.products": PUBLIC,
     "api.session": PUBLIC,
     "api.sessions": PUBLIC,
     "auth.accept_invitation": UNKNOWN_TOKEN,
@@ -95,6 +98,11 @@ GET_ACCESS: dict[str, tuple] = {
     "practices.detail": PUBLIC,
     "practices.index": PUBLIC,
     "proeftuinen.detail": PUBLIC,
+    "products.create": COORDINATORS,
+    # A members-only product: 404 for those who may not know it exists.
+    "products.detail": (404, 200, 200, 200),
+    "products.edit": COORDINATORS,
+    "products.index": PUBLIC,
     "proeftuinen.edit_report": COORDINATORS,
     "proeftuinen.index": PUBLIC,
     "proeftuinen.new_report": COORDINATORS,
@@ -156,6 +164,8 @@ POST_REFUSED: dict[str, tuple[str, ...]] = {
     "mail.preferences": ("anonymous",),
     "networks.remove_member": ("anonymous", "member"),
     "networks.set_role": ("anonymous", "member"),
+    "products.publish": ("anonymous", "member"),
+    "products.unpublish": ("anonymous", "member"),
     "proeftuinen.publish_report": ("anonymous", "member"),
     "proeftuinen.unpublish_report": ("anonymous", "member"),
     "recommendations.change_status": ("anonymous", "member"),
@@ -186,6 +196,7 @@ def world(
     make_proeftuin,
     make_meeting,
     make_practice,
+    make_product,
     make_report,
     make_recommendation,
 ):
@@ -202,6 +213,7 @@ def world(
     member.proeftuinen = [proeftuin]
     meeting = make_meeting(slug="sessie-open", themes=[theme], capacity=10)
     practice = make_practice(slug="praktijk-open", themes=[theme])
+    make_product(slug="product-leden", themes=[theme], proeftuin=proeftuin, visibility="members")
     make_report(slug="verslag-leden", proeftuin=proeftuin, visibility="members")
     thread = make_recommendation(slug="aanbeveling-open", theme=theme)
     registration = Registration(meeting=meeting, user=member, status="confirmed")
@@ -254,6 +266,7 @@ def world(
         "calendar": "sessie-open",
         "evaluations": "sessie-open",
         "practices": "praktijk-open",
+        "products": "product-leden",
         "proeftuinen": "verslag-leden",
         "recommendations": "aanbeveling-open",
         "themes": "thema-a",

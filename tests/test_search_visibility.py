@@ -43,6 +43,12 @@ DOCUMENTS = {
     "anderverslagje": ("report", {"visibility": "network", "network": "b"}, IN_B),
     "anderconceptje": ("practice", {"status": "draft", "network": "b"}, {"coordinator_b"}),
     "anderledenwoordje": ("practice", {"visibility": "members", "network": "b"}, MEMBERS),
+    # One product only: every document fits on the first page for coordinators.
+    "ledenproductconceptje": (
+        "product",
+        {"visibility": "members", "status": "draft"},
+        {"coordinator"},
+    ),
 }
 AUDIENCES = ("visitor", "member", "coordinator", "member_b", "coordinator_b")
 
@@ -65,6 +71,7 @@ def corpus(
     make_theme,
     make_proeftuin,
     network_b,
+    make_product,
 ):
     """One document per unique word (and its own theme), all sharing 'gemeenschappelijk'."""
     factories = {
@@ -72,6 +79,7 @@ def corpus(
         "report": lambda **kw: make_report(body=kw.pop("text"), **kw),
         "meeting": lambda **kw: make_meeting(body=kw.pop("text"), **kw),
         "recommendation": lambda **kw: make_recommendation(body=kw.pop("text"), **kw),
+        "product": lambda **kw: make_product(summary=kw.pop("text"), **kw),
     }
     for n, (word, (kind, fields, _who)) in enumerate(DOCUMENTS.items()):
         fields = dict(fields)

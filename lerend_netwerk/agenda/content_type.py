@@ -190,7 +190,7 @@ KIND = Kind(
         Field("ends", schema.DATETIME, required=True, attr="ends_at"),
         schema.network_field(),
         Field("location", schema.TEXT),
-        Field("online_url", schema.TEXT),
+        Field("online_url", schema.TEXT, url=True),
         # The session form's limit too.
         Field("capacity", schema.INT, maximum=10_000),
         Field("registration_deadline", schema.DATETIME),

@@ -37,6 +37,7 @@ from lerend_netwerk.agenda.models import (
     Meeting,
     Registration,
 )
+from lerend_netwerk.core.content_types import content_types
 from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -413,6 +414,8 @@ class MeetingPage:
     show_report: bool
     # For a session that has ended: how many were checked in (None: not recorded).
     attended: int | None = None
+    # What other content types list on the session's page (`session_listing`).
+    listing: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def meeting_page(slug: str, user: Any) -> MeetingPage:
@@ -427,7 +430,16 @@ def meeting_page(slug: str, user: Any) -> MeetingPage:
         show_online_url=shows_online_link(registration, user, meeting),
         show_report=may_read_report(meeting, user),
         attended=attendance_count(meeting),
+        listing=_session_listing(meeting, user),
     )
+
+
+def _session_listing(meeting: Meeting, user: Any) -> dict[str, list[Any]]:
+    """What the content types show on this session's page (its productenmarkt)."""
+    listing: dict[str, list[Any]] = {}
+    for content_type in content_types.with_hook("session_listing"):
+        listing.update(content_type.session_listing(meeting, user))
+    return listing
 
 
 def registrations_of(user: Any) -> list[Registration]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from lerend_netwerk.core.slugs import SLUG_PATTERN
+from lerend_netwerk.levels import LEVELS
+from lerend_netwerk.products.models import PRODUCT_KINDS
 from lerend_netwerk.search.documents import doc_types
 
 API_VERSION = "1.0.0"
@@ -18,6 +20,16 @@ _datetime = {
     "format": "date-time",
     "description": "ISO 8601 with the UTC offset of Brussels local time.",
     "examples": ["2026-10-27T13:30:00+01:00"],
+}
+
+_page_links = {
+    "type": "object",
+    "description": "Absolute URLs of this, the first, the previous and the next "
+    "page; `next` is absent on the last page, `prev` on the first.",
+    "required": ["self", "first"],
+    "properties": {
+        rel: {"type": "string", "format": "uri"} for rel in ("self", "first", "prev", "next")
+    },
 }
 
 SCHEMAS: dict[str, Any] = {
@@ -119,16 +131,88 @@ SCHEMAS: dict[str, Any] = {
             },
             "page": {"type": "integer", "minimum": 1},
             "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
-            "links": {
-                "type": "object",
-                "description": "Absolute URLs of this, the first, the previous and the next "
-                "page; `next` is absent on the last page, `prev` on the first.",
-                "required": ["self", "first"],
-                "properties": {
-                    rel: {"type": "string", "format": "uri"}
-                    for rel in ("self", "first", "prev", "next")
-                },
+            "links": _page_links,
+        },
+    },
+    "ProductSummary": {
+        "type": "object",
+        "required": [
+            "slug",
+            "title",
+            "summary",
+            "kind",
+            "kind_label",
+            "network",
+            "level",
+            "themes",
+            "proeftuin",
+            "organisation",
+            "link",
+            "sessions",
+            "published",
+            "url",
+        ],
+        "properties": {
+            "slug": {"type": "string", "pattern": SLUG_PATTERN},
+            "title": {"type": "string"},
+            "summary": {"type": "string"},
+            "kind": {"type": "string", "enum": list(PRODUCT_KINDS)},
+            "kind_label": {"type": "string", "description": "The kind's Dutch name."},
+            "network": {
+                "type": "string",
+                "pattern": SLUG_PATTERN,
+                "description": "Slug of the learning network the product belongs to.",
             },
+            "level": {
+                "type": ["string", "null"],
+                "enum": [*LEVELS, None],
+                "description": "Its own level, or else its proeftuin's.",
+            },
+            "themes": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Slugs of the product's themes.",
+            },
+            "proeftuin": {
+                "type": ["string", "null"],
+                "description": "Slug of the proeftuin behind it (null: the network's own).",
+            },
+            "organisation": {"type": ["string", "null"], "description": "Organisation slug."},
+            "link": {
+                "type": ["string", "null"],
+                "format": "uri",
+                "description": "Where the product is online.",
+            },
+            "sessions": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Slugs of the public sessions whose productenmarkt showed it.",
+            },
+            "published": {"type": "string", "format": "date"},
+            "url": {"type": "string", "format": "uri", "description": "The product's page."},
+        },
+    },
+    "ProductDetail": {
+        "allOf": [
+            {"$ref": "#/components/schemas/ProductSummary"},
+            {
+                "type": "object",
+                "required": ["body"],
+                "properties": {"body": {"type": "string", "description": "Markdown."}},
+            },
+        ]
+    },
+    "ProductList": {
+        "type": "object",
+        "required": ["products", "page", "per_page", "links"],
+        "properties": {
+            "products": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ProductSummary"},
+            },
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+            "links": _page_links,
         },
     },
     "SearchResult": {
@@ -276,6 +360,33 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/v1/products": {
+        "get": {
+            "operationId": "listProducts",
+            "summary": "Published public products (the productenmarkt), by title.",
+            "tags": ["products"],
+            "parameters": [
+                _query("page", "Page number, from 1.", {"type": "integer", "minimum": 1}),
+                _query(
+                    "per_page",
+                    "Products per page (at most 100).",
+                    {"type": "integer", "minimum": 1, "maximum": 100, "default": 50},
+                ),
+            ],
+            "responses": {"200": _json("ProductList", "The published public products.")},
+        }
+    },
+    "/api/v1/products/{slug}": {
+        "get": {
+            "operationId": "getProduct",
+            "summary": "One published public product with its description.",
+            "tags": ["products"],
+            "parameters": [
+                {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {"200": _json("ProductDetail", "The product."), "404": _not_found},
+        }
+    },
     "/api/v1/search": {
         "get": {
             "operationId": "search",
@@ -335,7 +446,7 @@ def openapi_document(server_url: str, cookie_name: str = "session") -> dict[str,
             "version": API_VERSION,
             "description": (
                 "Read-only, public data of the learning network on dual learning: its "
-                "sessions and search. Times are ISO 8601 in Brussels local time with "
+                "sessions, products and search. Times are ISO 8601 in Brussels local time with "
                 "their offset. Every answer allows any origin (CORS)."
             ),
             "license": {"name": "EUPL-1.2", "identifier": "EUPL-1.2"},
@@ -343,6 +454,7 @@ def openapi_document(server_url: str, cookie_name: str = "session") -> dict[str,
         "servers": [{"url": server_url}],
         "tags": [
             {"name": "sessions", "description": "Sessions of the network."},
+            {"name": "products", "description": "Products of the proeftuinen."},
             {"name": "search", "description": "Search across the site."},
             {"name": "meta", "description": "About the API."},
         ],

@@ -1,10 +1,13 @@
-"""The read-only JSON API (/api/v1): public sessions and the OpenAPI description.
+"""The read-only JSON API (/api/v1): public sessions, public products and the OpenAPI
+description.
 
 Every answer under /api/ allows any origin: the data is public and read-only, and a
 browser never sends cookies along with a request answered with `*`.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
@@ -25,23 +28,18 @@ def _public(response: Response, max_age: int) -> Response:
     return response
 
 
-@bp.get("/sessions")
-def sessions():
-    """Upcoming public sessions of every network or of one (`network`), one page at a
-    time (`page`, `per_page`), with links."""
+def _page_args() -> tuple[int, int]:
     page_number = request.args.get("page", 1, type=bounded_int)
     per_page = request.args.get("per_page", service.DEFAULT_PER_PAGE, type=bounded_int)
-    network = request.args.get("network") or None
-    try:
-        network_id = service.network_id_of(network)
-    except service.UnknownNetwork:
-        abort(404)
-    page = service.upcoming_public_sessions(page_number, per_page, network_id)
+    return page_number, per_page
+
+
+def _paged(endpoint: str, name: str, items: list, page: Any, **query: Any) -> Response:
+    """A page of `items` under `name`, with the links of this, the first, the previous and
+    the next page (keeping `query`) in the body and in a Link header."""
 
     def link(number: int) -> str:
-        return links.site_url() + url_for(
-            ".sessions", page=number, per_page=page.per_page, network=network
-        )
+        return links.site_url() + url_for(endpoint, page=number, per_page=page.per_page, **query)
 
     page_links = {"self": link(page.page), "first": link(1)}
     if page.page > 1:
@@ -49,18 +47,49 @@ def sessions():
     if page.has_next:
         page_links["next"] = link(page.page + 1)
     response = jsonify(
-        sessions=page.sessions, page=page.page, per_page=page.per_page, links=page_links
+        {name: items, "page": page.page, "per_page": page.per_page, "links": page_links}
     )
     response.headers["Link"] = ", ".join(
         f'<{url}>; rel="{rel}"' for rel, url in page_links.items() if rel != "self"
     )
-    return _public(response, SESSIONS_MAX_AGE)
+    return response
+
+
+@bp.get("/sessions")
+def sessions():
+    """Upcoming public sessions of every network or of one (`network`), one page at a
+    time (`page`, `per_page`), with links."""
+    network = request.args.get("network") or None
+    try:
+        network_id = service.network_id_of(network)
+    except service.UnknownNetwork:
+        abort(404)
+    page = service.upcoming_public_sessions(*_page_args(), network_id)
+    return _public(
+        _paged(".sessions", "sessions", page.sessions, page, network=network), SESSIONS_MAX_AGE
+    )
 
 
 @bp.get("/sessions/<slug>")
 def session(slug: str):
     """One public session with its registration counts; 404 when not public."""
     data = service.public_session(slug)
+    if data is None:
+        abort(404)
+    return _public(jsonify(data), SESSIONS_MAX_AGE)
+
+
+@bp.get("/products")
+def products():
+    """Published public products (the productenmarkt), by title, one page at a time."""
+    page = service.public_products(*_page_args())
+    return _public(_paged(".products", "products", page.products, page), SESSIONS_MAX_AGE)
+
+
+@bp.get("/products/<slug>")
+def product(slug: str):
+    """One published public product with its description; 404 otherwise."""
+    data = service.public_product(slug)
     if data is None:
         abort(404)
     return _public(jsonify(data), SESSIONS_MAX_AGE)

@@ -1,4 +1,5 @@
-"""The read-only JSON API: public sessions as plain data (seats from the agenda)."""
+"""The read-only JSON API: public sessions (seats from the agenda) and public products as
+plain data."""
 
 from __future__ import annotations
 
@@ -12,11 +13,13 @@ from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.agenda.service import Seats, seat_counts, seats
 from lerend_netwerk.calendar import links
 from lerend_netwerk.core.slugs import is_slug
+from lerend_netwerk.core.templating import site_path
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.context import network_info
+from lerend_netwerk.products.models import Product
 from lerend_netwerk.timeutil import to_local
-from lerend_netwerk.visibility import visible_clause
+from lerend_netwerk.visibility import can_see, visible_clause
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
@@ -124,3 +127,75 @@ def public_session(slug: str) -> dict[str, Any] | None:
     data = _summary(meeting, counts)
     data.update(capacity=meeting.capacity, confirmed=counts.confirmed, waitlisted=counts.waitlisted)
     return data
+
+
+@dataclass
+class ProductPage:
+    products: list[dict[str, Any]]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+def _product(product: Product) -> dict[str, Any]:
+    maker = product.proeftuin
+    return {
+        "slug": product.slug,
+        "title": product.title,
+        "summary": product.summary,
+        "kind": product.kind,
+        "kind_label": product.kind_label,
+        "network": network_slug(product),
+        "level": product.effective_level,
+        "themes": [theme.slug for theme in product.themes],
+        "proeftuin": maker.slug if maker else None,
+        "organisation": product.organisation.slug if product.organisation else None,
+        "link": product.link,
+        "sessions": [meeting.slug for meeting in product.sessions if can_see(None, meeting)],
+        "published": to_local(product.published_at or product.created_at).date().isoformat(),
+        "url": links.site_url() + site_path("products.detail", slug=product.slug),
+    }
+
+
+def _public_products() -> Any:
+    return (
+        select(Product)
+        .where(visible_clause(Product, None))
+        .options(
+            selectinload(Product.themes),
+            selectinload(Product.proeftuin),
+            selectinload(Product.organisation),
+            selectinload(Product.sessions),
+        )
+    )
+
+
+def public_products(page: int = 1, per_page: int = DEFAULT_PER_PAGE) -> ProductPage:
+    """One page of the published public products, by title, as API objects (one row more
+    than the page is read to know whether another page follows)."""
+    page = max(page, 1)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    products = list(
+        db.session.scalars(
+            _public_products()
+            .order_by(Product.title, Product.id)
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
+        )
+    )
+    return ProductPage(
+        products=[_product(product) for product in products[:per_page]],
+        page=page,
+        per_page=per_page,
+        has_next=len(products) > per_page,
+    )
+
+
+def public_product(slug: str) -> dict[str, Any] | None:
+    """One published public product with its body; None when unknown or not public."""
+    if not is_slug(slug):
+        return None
+    product = db.session.scalar(_public_products().where(Product.slug == slug))
+    if product is None:
+        return None
+    return {**_product(product), "body": product.body}

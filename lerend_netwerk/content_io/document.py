@@ -34,7 +34,6 @@ from lerend_netwerk.content_io.schema import (
     REF,
     REFS,
     TEXT,
-    URL_FIELDS,
     YEARS,
     Field,
     Kind,
@@ -306,7 +305,7 @@ def _convert(kind: Kind, spec: Field, node: Any, result: Parsed) -> Any:
             raise _Invalid(
                 line, f"{spec.key!r} is too long ({len(value)} characters, at most {limit})"
             )
-        if spec.key in URL_FIELDS and not value.startswith(("https://", "http://")):
+        if spec.url and not value.startswith(("https://", "http://")):
             raise _Invalid(line, f"{spec.key!r} must be a web address starting with https://")
         if spec.pattern is not None and not re.fullmatch(spec.pattern, value):
             raise _Invalid(line, f"{spec.key!r} must be {spec.pattern_hint} (not {value!r})")

@@ -64,6 +64,8 @@ class Field:
     # For TEXT: a regular expression the whole value must match, and how to say it.
     pattern: str | None = None
     pattern_hint: str = ""
+    # For TEXT: a web address (http:// or https://).
+    url: bool = False
 
     @property
     def attribute(self) -> str:
@@ -170,9 +172,6 @@ def kinds() -> tuple[Kind, ...]:
 
 def kinds_by_name() -> dict[str, Kind]:
     return {kind.name: kind for kind in kinds()}
-
-
-URL_FIELDS = frozenset({"website", "online_url"})
 
 
 def _publication_day(obj: Any, moment: datetime | None) -> Any:

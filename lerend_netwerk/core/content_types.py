@@ -138,6 +138,15 @@ class ContentType:
     proeftuin_listing: Callable[[list[int], Any, int | None], dict[str, list[Any]]] | None = None
     # The proeftuin's own page only: `proeftuin_page(proeftuin, user)` -> {section: items}.
     proeftuin_page: Callable[[Any, Any], dict[str, list[Any]]] | None = None
+    # A session's page: `session_listing(meeting, user)` -> {section: items} of what
+    # belongs to that session (the products shown at its productenmarkt).
+    session_listing: Callable[[Any, Any], dict[str, list[Any]]] | None = None
+    # The partial templates that show its sections on the shared pages, by page:
+    # "theme", "proeftuin", "organisation", "session", "related" (the "Ook over deze
+    # thema's" box), "digest_html", "digest_text". A page includes them after its own
+    # sections (`content_templates(page)` in the templates), so a new kind needs no
+    # change to another feature's templates.
+    templates: dict[str, str] = field(default_factory=dict)
     # Files on its documents (None: its documents carry no files).
     attachments: AttachmentHost | None = None
     # The text inside files, for search (declared once, by the files package).
@@ -175,6 +184,10 @@ class ContentTypeRegistry:
 
     def searchable(self) -> list[SearchIndexing]:
         return [spec for content_type in self for spec in content_type.search]
+
+    def templates_for(self, page: str) -> list[str]:
+        """The partial templates the content types add to `page`, in registration order."""
+        return [ct.templates[page] for ct in self if page in ct.templates]
 
     def with_hook(self, hook: str) -> list[ContentType]:
         """The content types that declare `hook` (e.g. "digest")."""

@@ -49,6 +49,8 @@ CACHEABLE_ENDPOINTS = frozenset(
         "agenda.detail",
         "practices.index",
         "practices.detail",
+        "products.index",
+        "products.detail",
         "proeftuinen.index",
         "proeftuinen.detail",
         "proeftuinen.organisations",
@@ -60,6 +62,8 @@ CACHEABLE_ENDPOINTS = frozenset(
         "themes.detail",
         "api.sessions",
         "api.session",
+        "api.products",
+        "api.product",
     }
 )
 CACHEABLE_TYPES = frozenset({"text/html", "application/json"})

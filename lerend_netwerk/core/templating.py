@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request
 
 from lerend_netwerk import timeutil
+from lerend_netwerk.core.content_types import content_types
 from lerend_netwerk.markdown import render_markdown
 from lerend_netwerk.visibility import VISIBILITY_LABELS, can_coordinate
 
@@ -17,6 +18,7 @@ NAVIGATION = (
     ("agenda.index", "Agenda"),
     ("proeftuinen.index", "Proeftuinen"),
     ("practices.index", "Goede praktijken"),
+    ("products.index", "Producten"),
     ("recommendations.index", "Aanbevelingen"),
 )
 
@@ -73,6 +75,7 @@ def init_templating(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         NAVIGATION=NAVIGATION,
+        content_templates=content_types.templates_for,
         url_with_args=url_with_args,
         absolute_url=absolute_url,
         nl_timespan=_once(timeutil.nl_timespan),

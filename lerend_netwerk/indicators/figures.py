@@ -69,6 +69,7 @@ class Figures:
     reports_published: int = 0
     updates_published: int = 0
     practices_published: int = 0
+    products_published: int = 0
     contributions_submitted: int = 0
     contributions_accepted: int = 0
     recommendations: int = 0
@@ -137,6 +138,8 @@ DEFINITIONS = {
     "reports_published": "Bezoekverslagen gepubliceerd in de periode; ontwerpen tellen niet.",
     "updates_published": "Projectupdates van proeftuinen, aanvaard en gepubliceerd in de periode.",
     "practices_published": "Goede praktijken gepubliceerd in de periode; ontwerpen tellen niet.",
+    "products_published": "Producten (productenmarkt) gepubliceerd in de periode; concepten "
+    "tellen niet.",
     "contributions_submitted": "Bijdragen van proeftuinen (sjabloon) voor het eerst ingediend "
     "in de periode.",
     "contributions_accepted": "Bijdragen die de coördinatoren in de periode aanvaardden en "
@@ -162,6 +165,7 @@ LABELS = {
     "reports_published": "Bezoekverslagen gepubliceerd",
     "updates_published": "Projectupdates gepubliceerd",
     "practices_published": "Goede praktijken gepubliceerd",
+    "products_published": "Producten gepubliceerd",
     "contributions_submitted": "Bijdragen ingediend",
     "contributions_accepted": "Bijdragen aanvaard (gepubliceerd)",
     "recommendations": "Beleidsaanbevelingen (nieuwe draden)",
@@ -185,6 +189,7 @@ KEY_FIGURES = (
     "reports_published",
     "updates_published",
     "practices_published",
+    "products_published",
     "contributions_submitted",
     "contributions_accepted",
     "recommendations",

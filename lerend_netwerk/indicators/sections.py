@@ -211,30 +211,33 @@ def quarters_section(scope: Scope, by_quarter: list[dict[str, int]]) -> Section:
 
 def output_section(figures: Figures) -> Section:
     table = DataTable(
-        "output", "Proeftuinen, verslagen, goede praktijken en bijdragen", ["Indicator", "Aantal"]
+        "output",
+        "Proeftuinen, verslagen, goede praktijken, producten en bijdragen",
+        ["Indicator", "Aantal"],
     )
     keys = [
         "proeftuinen_visited",
         "reports_published",
         "updates_published",
         "practices_published",
+        "products_published",
         "contributions_submitted",
         "contributions_accepted",
     ]
     table.rows = [[LABELS[key], getattr(figures, key)] for key in keys]
     chart = charts.bar_chart(
         "grafiek-output",
-        "Proeftuinen bezocht, verslagen, goede praktijken en bijdragen",
+        "Proeftuinen bezocht, verslagen, goede praktijken, producten en bijdragen",
         [row[0] for row in table.rows],
         [charts.Series("Aantal", [row[1] for row in table.rows])],
         table.caption,
     )
     return Section(
         "output",
-        "Proeftuinen, verslagen, goede praktijken en bijdragen",
+        "Proeftuinen, verslagen, goede praktijken, producten en bijdragen",
         " ".join(DEFINITIONS[key] for key in keys)
-        + " Een goede praktijk heeft het niveau dat erbij staat, of anders dat van haar "
-        "proeftuin; bezoeken, verslagen en bijdragen het niveau van hun proeftuin.",
+        + " Een goede praktijk en een product hebben het niveau dat erbij staat, of anders "
+        "dat van hun proeftuin; bezoeken, verslagen en bijdragen het niveau van hun proeftuin.",
         table,
         chart,
     )

@@ -36,7 +36,14 @@ NETWORK_ARG = "network"
 SCOPE_ARG = "netwerk"
 ALL_NETWORKS = "alle"
 # Blueprints whose every page belongs to a network, and single endpoints elsewhere.
-NETWORK_BLUEPRINTS = ("agenda", "agenda_tools", "practices", "proeftuinen", "recommendations")
+NETWORK_BLUEPRINTS = (
+    "agenda",
+    "agenda_tools",
+    "practices",
+    "products",
+    "proeftuinen",
+    "recommendations",
+)
 NETWORK_ENDPOINTS = ("calendar.public_feed", "calendar.session_feed")
 # Only a colour of exactly this form reaches a page's CSS.
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")

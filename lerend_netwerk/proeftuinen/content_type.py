@@ -60,7 +60,7 @@ ORGANISATION = ContentType(
         (
             Field("title", schema.TEXT, required=True),
             Field("type", schema.CHOICE, required=True, choices=ORGANISATION_TYPES),
-            Field("website", schema.TEXT),
+            Field("website", schema.TEXT, url=True),
         ),
     ),
 )

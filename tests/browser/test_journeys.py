@@ -199,7 +199,7 @@ def test_coordinator_writes_and_publishes_a_visit_report(signed_in, live_server)
     expect(page.get_by_label("Proeftuin")).to_have_value("graduaat-logistiek-schelde")
 
     title = f"Tweede bezoek Logistiek Schelde {uuid.uuid4().hex[:6]}"
-    page.get_by_label("Titel").fill(title)
+    page.get_by_label("Titel", exact=True).fill(title)
     page.get_by_label("Datum van het bezoek").fill("2026-10-14")
     texts = {
         "Doelstellingen": "De proeftuin wil **twintig** studenten duaal laten starten.",
@@ -309,3 +309,45 @@ def test_member_replies_to_a_recommendation_with_a_stance(signed_in):
     expect(page.locator("article.reply")).to_have_count(replies + 1)
     reply.scroll_into_view_if_needed()
     screenshot(page, "5-lid-reageert-met-standpunt")
+
+
+def test_coordinator_puts_a_product_on_the_slotsessies_productenmarkt(
+    signed_in, new_context, live_server
+):
+    """The product form, a bad link refused in Dutch with nothing lost, then publishing:
+    visitors find the product on the market, its proeftuin and the slotsessie."""
+    page = signed_in("coordinator")
+    page.goto("/producten")
+    page.get_by_role("link", name="Nieuw product").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nieuw product")
+    title = f"Checklist eerste werkdag {uuid.uuid4().hex[:6]}"
+    page.get_by_label("Titel", exact=True).fill(title)
+    page.get_by_label("Soort product").select_option(label="Sjabloon")
+    page.get_by_label("Korte beschrijving").fill("Wat een mentor regelt voor dag één.")
+    page.get_by_label("Link", exact=True).fill("ftp://bestanden.example/checklist.pdf")
+    page.get_by_label("Proeftuin", exact=True).select_option("graduaat-logistiek-schelde")
+    page.get_by_label("Mentoren", exact=True).check()
+    page.get_by_label("Slotsessie lerend netwerk duaal leren met productenmarkt").check()
+    page.get_by_role("button", name="Opslaan en publiceren").click()
+    expect(page.locator(".field.has-error")).to_contain_text("begint met https://")
+    expect(page.get_by_label("Titel", exact=True)).to_have_value(title)
+    expect(page.get_by_label("Mentoren", exact=True)).to_be_checked()
+
+    page.get_by_label("Link", exact=True).fill("https://bestanden.example/checklist.pdf")
+    page.get_by_role("button", name="Opslaan en publiceren").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.locator("main")).to_contain_text("Duaal graduaat Logistiek in de haven")
+    expect(page.get_by_role("link", name="Naar het product")).to_have_attribute(
+        "href", "https://bestanden.example/checklist.pdf"
+    )
+
+    visitor = new_context().new_page()
+    visitor.goto("/producten?soort=sjabloon&thema=mentoren")
+    visitor.get_by_role("link", name=title).click()
+    expect(visitor.get_by_role("heading", level=1)).to_have_text(title)
+    visitor.goto("/sessies/slotsessie-lerend-netwerk-2023")
+    market = visitor.get_by_role("region", name="Productenmarkt")
+    expect(market.get_by_role("link", name=title)).to_be_visible()
+    visitor.goto("/proeftuinen/graduaat-logistiek-schelde")
+    expect(visitor.get_by_role("link", name=title)).to_be_visible()
+    screenshot(visitor, "coordinator-zet-product-op-de-productenmarkt")

@@ -31,6 +31,11 @@ MAIN_PAGES = [
     (None, "/proeftuinen/graduaat-logistiek-schelde", None, "proeftuin"),
     (None, "/praktijken", ".practice-cards .card", "praktijken"),
     (None, "/praktijken/mentoropleiding-in-drie-avonden", None, "praktijk"),
+    (None, "/producten", ".product-cards .card", "producten"),
+    (None, "/producten/toolkit-matchingdag", None, "product"),
+    (None, "/sessies/slotsessie-lerend-netwerk-2023", None, "slotsessie"),
+    ("coordinator", "/producten/nieuw", None, "product-nieuw"),
+    ("coordinator", "/producten/toolkit-matchingdag", None, "product-coordinator"),
     (None, "/zoeken?q=mentor", ".search-hit", "zoeken"),
     (None, "/aanbevelingen", None, "aanbevelingen"),
     (None, "/aanbevelingen/leervergoeding-studenten-hoger-onderwijs", None, "aanbeveling"),
@@ -196,8 +201,16 @@ def test_menu_is_a_plain_list_without_javascript(new_context: Any) -> None:
         ("/praktijken", "Sector", 0),
         ("/zoeken?q=mentor&type=practice", None, 1),
         ("/proeftuinen?niveau=hoger-onderwijs", "Organisatie", 1),
+        ("/producten?soort=toolkit&niveau=hoger-onderwijs", "Soort", 2),
     ],
-    ids=["agenda", "bibliotheek", "bibliotheek-zonder-filters", "zoeken", "proeftuinen"],
+    ids=[
+        "agenda",
+        "bibliotheek",
+        "bibliotheek-zonder-filters",
+        "zoeken",
+        "proeftuinen",
+        "producten",
+    ],
 )
 def test_filters_fold_behind_filteren_on_a_phone(
     phone: RolePages, desktop: RolePages, path: str, field: str | None, active: int
