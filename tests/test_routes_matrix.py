@@ -431,10 +431,11 @@ def _share(level: str) -> None:
     """The world's documents shared at `level` ("network", "members") or as drafts."""
     from lerend_netwerk.agenda.models import Meeting
     from lerend_netwerk.practices.models import Practice
+    from lerend_netwerk.products.models import Product
     from lerend_netwerk.proeftuinen.models import VisitReport
     from lerend_netwerk.recommendations.models import Recommendation
 
-    for model in (Meeting, Practice, VisitReport, Recommendation):
+    for model in (Meeting, Practice, VisitReport, Recommendation, Product):
         if level == "draft":
             if hasattr(model, "DRAFT"):
                 db.session.execute(db.update(model).values(status=model.DRAFT))
@@ -446,10 +447,11 @@ def _share(level: str) -> None:
 def _move_to(network_id: int) -> None:
     from lerend_netwerk.agenda.models import Meeting
     from lerend_netwerk.practices.models import Practice
+    from lerend_netwerk.products.models import Product
     from lerend_netwerk.proeftuinen.models import Proeftuin
     from lerend_netwerk.recommendations.models import Recommendation
 
-    for model in (Meeting, Practice, Proeftuin, Recommendation):
+    for model in (Meeting, Practice, Proeftuin, Recommendation, Product):
         db.session.execute(db.update(model).values(network_id=network_id))
     db.session.commit()
 

@@ -38,7 +38,7 @@ def create():
 @coordinator_required
 def edit(slug: str):
     """Coordinators: change a product, draft or published."""
-    product = service.get_product_for_edit(slug)
+    product = service.get_product_for_edit(slug, current_user)
     form = ProductForm(
         data={
             "title": product.title,
@@ -98,7 +98,9 @@ def _product_form(form: ProductForm, product: Product | None):
 @coordinator_required
 def publish(slug: str):
     """Coordinators: put a draft product on the productenmarkt."""
-    product = service.publish_product(service.get_product_for_edit(slug), actor=current_user)
+    product = service.publish_product(
+        service.get_product_for_edit(slug, current_user), actor=current_user
+    )
     db.session.commit()
     flash("Het product is gepubliceerd.", "success")
     return redirect(url_for("products.detail", slug=product.slug))
@@ -108,7 +110,9 @@ def publish(slug: str):
 @coordinator_required
 def unpublish(slug: str):
     """Coordinators: take a product back to draft."""
-    product = service.unpublish_product(service.get_product_for_edit(slug), actor=current_user)
+    product = service.unpublish_product(
+        service.get_product_for_edit(slug, current_user), actor=current_user
+    )
     db.session.commit()
     flash("Het product is terug een concept: enkel coördinatoren zien het.", "info")
     return redirect(url_for("products.detail", slug=product.slug))

@@ -16,6 +16,7 @@ from lerend_netwerk.core.slugs import is_slug, slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
+from lerend_netwerk.networks.access import check_coordinates
 from lerend_netwerk.networks.context import all_networks, list_scope
 from lerend_netwerk.products.models import PRODUCT_KIND_LABELS, PRODUCT_KINDS, Product
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
@@ -195,15 +196,21 @@ class ProductInput:
     visibility: str = "public"
 
 
-def get_product_for_edit(slug: str) -> Product:
-    """Any product, draft or not (the caller is a coordinator); 404 when unknown."""
+def get_product_for_edit(slug: str, user: Any = None) -> Product:
+    """A product, draft or not, for a coordinator of its network: 404 when unknown or
+    hidden from `user`, 403 for a coordinator of another network."""
     if not is_slug(slug):
         raise NotFoundError()
-    return one_or_not_found(
+    product = one_or_not_found(
         select(Product)
         .where(Product.slug == slug)
         .options(*_options(), selectinload(Product.sessions))
     )
+    if user is not None:
+        if not can_see(user, product):
+            raise NotFoundError()
+        check_coordinates(user, product)
+    return product
 
 
 def choices() -> dict[str, list[tuple[str, str]]]:
