@@ -305,3 +305,12 @@ def test_the_productenmarkt_of_one_network_or_all(client, west, make_product):
     response = client.get("/producten/brochure-brugge")
     assert response.status_code == 301
     assert response.headers["Location"] == f"/n/{WEST}/producten/brochure-brugge"
+
+
+def test_a_hidden_document_of_another_network_is_a_404_not_a_redirect(client, west, make_practice):
+    practice = make_practice(slug="intern-brugge", title="Interne praktijk", visibility="network")
+    practice.network_id = west.id
+    db.session.commit()
+    # The redirect to /n/<west>/… would tell a visitor the slug exists, and where.
+    assert client.get("/praktijken/intern-brugge").status_code == 404
+    assert client.get(f"/n/{WEST}/praktijken/intern-brugge").status_code == 404

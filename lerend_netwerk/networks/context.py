@@ -25,11 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, redirect, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from lerend_netwerk.core.errors import NotFoundError
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, Network
+from lerend_netwerk.visibility import can_see
 
 NETWORK_ARG = "network"
 # The query argument of lists that may show every network ("alle") or one ("<slug>").
@@ -371,9 +373,13 @@ def _resolve_network():
     path = rule.rule[len(f"/n/<{NETWORK_ARG}>") :] if prefixed else rule.rule
     for prefix, model in _canonical_models().items():
         if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "."):
-            network_id = db.session.scalar(select(model.network_id).where(model.slug == slug))
-            if network_id is not None and network_id != info.id:
-                owner = networks.by_id.get(network_id)
+            doc = db.session.scalar(select(model).where(model.slug == slug))
+            if doc is not None and doc.network_id != info.id:
+                # A document the reader may not see is a 404 here too: the redirect would
+                # tell that the slug exists, and in which network.
+                if not can_see(current_user, doc):
+                    raise NotFoundError()
+                owner = networks.by_id.get(doc.network_id)
                 if owner is not None:
                     return _redirect_to(owner.url_slug)
             break
