@@ -323,7 +323,7 @@ EXPECTED_PROBLEMS = [
     (
         "sessions/onbekende-sleutel.md",
         7,
-        "'visibility' must be one of public, members (not 'iedereen')",
+        "'visibility' must be one of public, members, network (not 'iedereen')",
     ),
     ("sessions/slechte-datum.md", 4, "'starts' must be a date and time"),
     ("sessions/slechte-datum.md", 6, "unknown proeftuin 'onbekende-proeftuin' (host)"),

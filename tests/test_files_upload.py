@@ -364,11 +364,15 @@ def test_uploads_under_the_request_limit_pass_the_edge_but_other_routes_keep_the
 def served(app):
     """The app behind a real HTTP server (Werkzeug's, which reads chunked bodies)."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Request threads are joined on close, so none still holds a database connection
+    # when the test's database goes away.
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server.server_port
     server.shutdown()
     thread.join(timeout=10)
+    server.server_close()
 
 
 def _chunked_post(port: int, path: str, body: bytes) -> int:

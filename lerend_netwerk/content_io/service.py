@@ -364,7 +364,9 @@ def reserved_slugs(kind_name: str) -> frozenset[str]:
     taken = set()
     for rule in current_app.url_map.iter_rules():
         head, _, word = rule.rule.rpartition("/")
-        if head == prefix and word and not rule.arguments:
+        # A rule's URL defaults (the network of a network page) count as arguments too.
+        variables = set(rule.arguments) - set(rule.defaults or {})
+        if head == prefix and word and not variables:
             taken.add(word.removesuffix(".md"))
     return frozenset(taken)
 

@@ -143,8 +143,9 @@ class ThreadForm(Form):
     proeftuin_ids = SelectMultipleField(
         "Proeftuinen waarop de aanbeveling steunt", coerce=int, validate_choice=False
     )
-    # Only for a new thread of someone who coordinates several networks.
-    network_id = SelectField("Netwerk", coerce=int)
+    # Only for a new thread of someone who coordinates several networks (the view sets
+    # the choices, or removes the field).
+    network_id = SelectField("Netwerk", coerce=int, choices=[])
 
 
 class FreezeReportForm(Form):
