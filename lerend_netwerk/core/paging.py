@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+
+def page_number(args: Any) -> int:
+    """The `page` query argument of a list (1 when absent or not a number)."""
+    try:
+        return int(args.get("page", 1))
+    except (TypeError, ValueError):
+        return 1
+
 
 class PageLinks:
     """Previous and next page numbers of an object with `page` and `pages` (1-based)."""

@@ -10,6 +10,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
+from lerend_netwerk.core.paging import page_number
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.context import all_networks, list_scope
 from lerend_netwerk.practices.models import Practice
@@ -122,10 +123,7 @@ def library(user: Any, args: Any) -> dict[str, Any]:
         "sector": (args.get("sector") or "").strip() or None,
         "proeftuin": (args.get("proeftuin") or "").strip() or None,
     }
-    try:
-        page = int(args.get("page", 1))
-    except (TypeError, ValueError):
-        page = 1
+    page = page_number(args)
     return {
         "page": list_practices(
             user, page=page, network_id=scope.network.id if scope.network else None, **filters

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.core.audit import record_audit
 from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
+from lerend_netwerk.core.paging import page_number
 from lerend_netwerk.core.slugs import is_slug, slugify, unique_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -136,10 +137,7 @@ def market(user: Any, args: Any) -> dict[str, Any]:
         "proeftuin": _text(args, "proeftuin"),
         "kind": args.get("soort") if args.get("soort") in PRODUCT_KINDS else None,
     }
-    try:
-        page = int(args.get("page", 1))
-    except (TypeError, ValueError):
-        page = 1
+    page = page_number(args)
     return {
         "page": list_products(
             user, page=page, network_id=scope.network.id if scope.network else None, **filters
