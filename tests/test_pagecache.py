@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from conftest import CSRF_RE, gunicorn_server, login, post_form
-from lerend_netwerk.db import utcnow
 from lerend_netwerk.auth.models import LoginSession
+from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 
 ANONYMOUS_PAGES = [
