@@ -23,7 +23,7 @@ GLOSSARY = ContentType(
     name="glossary",
     # A stand-in model: any model with a slug and a title will do for the registry.
     model=Theme,
-    search=(SearchIndexing("glossary", _build, model=Theme, label="Begrip", url_prefix="/b/"),),
+    search=(SearchIndexing("glossary", _build, model=Theme, label="Begrip"),),
     content=Kind("glossary", "term", Theme, (Field("title", TEXT, required=True),)),
     digest=lambda window: {"terms": ["een begrip"]},
     personal_data=lambda user: {"terms": [user.email]},
@@ -59,6 +59,39 @@ def test_a_registered_kind_reaches_every_central_module(app, glossary, make_them
 def test_an_unregistered_kind_is_gone_again(app):
     assert "glossary" not in doc_types()
     assert "glossary" not in kinds_by_name()
+
+
+def test_search_addresses_are_the_pages_routes(app):
+    """A result's address is its kind's page as the URL map builds it, and a page under
+    a network redirects to the document's own network by the same routes."""
+    from flask import url_for
+
+    from lerend_netwerk.core.content_types import page_rule
+    from lerend_netwerk.networks.context import _canonical_models
+    from lerend_netwerk.search.documents import url_prefixes
+
+    prefixes = url_prefixes()
+    checked = set()
+    with app.test_request_context():
+        for content_type in content_types:
+            for spec in content_type.search:
+                if not spec.label:
+                    continue
+                rule = page_rule(app.url_map, content_type.endpoint)
+                if "slug" in rule.arguments:
+                    assert url_for(content_type.endpoint, slug="een-slug") == (
+                        prefixes[spec.doc_type] + "een-slug"
+                    )
+                else:
+                    page = url_for(content_type.endpoint)
+                    assert page.startswith(prefixes[spec.doc_type])
+                    assert "/" not in page.removeprefix(prefixes[spec.doc_type])
+                checked.add(spec.doc_type)
+        canonical = _canonical_models()
+    assert checked == set(doc_types())
+    assert prefixes["session"] == "/sessies/" and prefixes["final_report"] == "/aanbevelingen/"
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert "/sessies/<slug>" in canonical and set(canonical) <= rules
 
 
 def test_every_kind_has_one_content_type_by_name(app):

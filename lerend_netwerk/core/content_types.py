@@ -33,8 +33,9 @@ class SearchIndexing:
     build: Callable[[Any], Any]
     model: type | None = None
     # Shown in results and facets (None: a part of another type, e.g. a session's verslag).
+    # A result's address is its content type's page (`endpoint`): the folder of that
+    # page's route and the document's slug (`page_folder`).
     label: str | None = None
-    url_prefix: str = ""
     # Words with which members name the type ("goede praktijken").
     names: tuple[str, ...] = ()
     # Adjectives that belong to the type's name ("goede" in "goede praktijk").
@@ -151,6 +152,24 @@ class ContentType:
     attachments: AttachmentHost | None = None
     # The text inside files, for search (declared once, by the files package).
     search_files: SearchFiles | None = None
+
+
+def page_rule(url_map: Any, endpoint: str | None) -> Any | None:
+    """The route of an endpoint as its blueprint declares it (a network's copy of it under
+    `/n/<network>` comes later in the URL map); None without one."""
+    if endpoint is None:
+        return None
+    try:
+        return next(iter(url_map.iter_rules(endpoint)), None)
+    except KeyError:
+        return None
+
+
+def page_folder(url_map: Any, endpoint: str | None) -> str | None:
+    """The folder of an endpoint's pages, from its route: "/sessies/" for
+    "/sessies/<slug>", "/aanbevelingen/" for "/aanbevelingen/eindrapport"."""
+    rule = page_rule(url_map, endpoint)
+    return rule.rule.rpartition("/")[0] + "/" if rule is not None else None
 
 
 class ContentTypeRegistry:

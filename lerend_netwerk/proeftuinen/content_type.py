@@ -49,7 +49,6 @@ ORGANISATION = ContentType(
             build_organisation,
             model=Organisation,
             label="Organisatie",
-            url_prefix="/organisaties/",
             names=("organisatie", "organisaties"),
         ),
     ),
@@ -121,7 +120,6 @@ PROEFTUIN = ContentType(
             build_proeftuin,
             model=Proeftuin,
             label="Proeftuin",
-            url_prefix="/proeftuinen/",
             names=("proeftuin", "proeftuinen"),
             load_options=lambda: [
                 selectinload(Proeftuin.themes),
@@ -144,7 +142,6 @@ PROEFTUIN = ContentType(
             Field("academic_years", schema.YEARS),
             schema.themes_field(),
         ),
-        url_prefix="/proeftuinen",
     ),
     theme_listing=_proeftuin_listing,
 )
@@ -275,7 +272,6 @@ VISIT_REPORT = ContentType(
             build_report,
             model=VisitReport,
             label="Bezoekverslag",
-            url_prefix="/verslagen/",
             names=("verslag", "verslagen", "bezoekverslag", "bezoekverslagen"),
             load_options=lambda: [
                 selectinload(VisitReport.proeftuin).selectinload(Proeftuin.themes)
@@ -298,7 +294,6 @@ VISIT_REPORT = ContentType(
             Field("kind", schema.CHOICE, default="visit", choices=REPORT_KINDS),
             schema.published_field(),
         ),
-        url_prefix="/verslagen",
         body_sections=REPORT_SECTIONS,
         network_via="proeftuin",
     ),

@@ -142,7 +142,6 @@ KIND = Kind(
         Field("proeftuinen", schema.REFS, ref="proeftuinen"),
         schema.published_field(),
     ),
-    url_prefix="/aanbevelingen",
     stamp=_stamp,
 )
 
@@ -310,7 +309,6 @@ RECOMMENDATION = ContentType(
             build_recommendation,
             model=Recommendation,
             label="Beleidsaanbeveling",
-            url_prefix="/aanbevelingen/",
             names=("aanbeveling", "aanbevelingen", "beleidsaanbeveling", "beleidsaanbevelingen"),
             load_options=lambda: [
                 selectinload(Recommendation.theme),
@@ -340,7 +338,6 @@ FINAL_REPORT = ContentType(
             "final_report",
             build_final_report,
             label="Eindrapport",
-            url_prefix="/aanbevelingen/",
             names=("eindrapport", "eindverslag"),
             singleton=FINAL_REPORT_ID,
             # The final report names the accepted threads.
