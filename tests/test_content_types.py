@@ -11,6 +11,7 @@ from lerend_netwerk.content_io.schema import TEXT, Field, Kind, kinds_by_name
 from lerend_netwerk.core.content_types import ContentType, SearchIndexing, content_types
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure, Figures
 from lerend_netwerk.search.documents import doc_types, document_of, load_documents, type_labels
 from lerend_netwerk.themes.models import Theme
 
@@ -28,6 +29,8 @@ GLOSSARY = ContentType(
     digest=lambda window: {"terms": ["een begrip"]},
     personal_data=lambda user: {"terms": [user.email]},
     theme_listing=lambda theme, user: {"terms": [theme.title]},
+    indicators=lambda scope: {"terms_defined": 3},
+    figures=(Figure("terms_defined", "Begrippen", "Begrippen in de woordenlijst.", order=700),),
 )
 
 
@@ -40,6 +43,8 @@ def glossary():
 
 def test_a_registered_kind_reaches_every_central_module(app, glossary, make_theme, make_user):
     from lerend_netwerk.auth.service import export_personal_data
+    from lerend_netwerk.indicators.periods import academic_year
+    from lerend_netwerk.indicators.service import build_report
     from lerend_netwerk.mail.digest import build_digest
     from lerend_netwerk.themes.service import theme_overview
 
@@ -54,11 +59,16 @@ def test_a_registered_kind_reaches_every_central_module(app, glossary, make_them
     assert export_personal_data(user)["terms"] == ["lid@example.be"]
     with app.test_request_context():
         assert theme_overview("duaal-leren", user)["terms"] == ["Duaal leren"]
+    report = build_report(academic_year(2025), None, user)
+    assert report.figures.terms_defined == 3
+    rows = report.section("kerncijfers").table.rows
+    assert rows[-1] == ["Begrippen", 3, "Begrippen in de woordenlijst."]
 
 
 def test_an_unregistered_kind_is_gone_again(app):
     assert "glossary" not in doc_types()
     assert "glossary" not in kinds_by_name()
+    assert "terms_defined" not in Figures().as_dict()
 
 
 def test_search_addresses_are_the_pages_routes(app):

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lerend_netwerk.agenda.indicators import first_year, session_indicators
+from lerend_netwerk.agenda.indicators import SESSION_FIGURES, first_year, session_indicators
 from lerend_netwerk.agenda.models import MEETING_KINDS, MEETING_STATUSES, Meeting, Registration
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.document import Problem
@@ -352,6 +352,7 @@ MEETING = ContentType(
     delete_account=_delete_account,
     personal_data=_personal_data,
     indicators=session_indicators,
+    figures=SESSION_FIGURES,
     oldest_year=first_year,
     theme_listing=_theme_listing,
     theme_related={"sessions": _related_sessions},

@@ -126,6 +126,9 @@ class ContentType:
     # that breaks figures down}; `oldest_year()` -> the year its data starts (or None).
     indicators: Callable[[Any], dict[str, Any]] | None = None
     oldest_year: Callable[[], int | None] | None = None
+    # The key figures among those counts (`indicators.figures.Figure`: name, label,
+    # definition, place in the tables), shown on the indicators page.
+    figures: tuple[Any, ...] = ()
     # The theme page: `theme_listing(theme, user)` -> {section: items}; for "more on
     # these themes", {section: related(theme_ids, user, exclude, limit) -> items}.
     theme_listing: Callable[[Any, Any], dict[str, list[Any]]] | None = None

@@ -11,6 +11,7 @@ from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.practices.models import Practice
@@ -180,6 +181,15 @@ PRACTICE = ContentType(
     ),
     digest=lambda window: {"practices": window.published(Practice)},
     indicators=_indicators,
+    figures=(
+        Figure(
+            "practices_published",
+            "Goede praktijken gepubliceerd",
+            "Goede praktijken gepubliceerd in de periode; ontwerpen tellen niet.",
+            order=300,
+            output=True,
+        ),
+    ),
     theme_listing=_theme_listing,
     theme_related={"practices": _related_practices},
     proeftuin_listing=_hosted_practices,

@@ -12,6 +12,7 @@ from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.products.models import PRODUCT_KINDS, Product
@@ -201,6 +202,15 @@ PRODUCT = ContentType(
     ),
     digest=lambda window: {"products": window.published(Product)},
     indicators=_indicators,
+    figures=(
+        Figure(
+            "products_published",
+            "Producten gepubliceerd",
+            "Producten (productenmarkt) gepubliceerd in de periode; concepten tellen niet.",
+            order=400,
+            output=True,
+        ),
+    ),
     theme_listing=_theme_listing,
     theme_related={"products": _related_products},
     proeftuin_listing=_proeftuin_products,

@@ -11,6 +11,7 @@ from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.indicators.sql import count_distinct_if, count_if
 from lerend_netwerk.levels import LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
@@ -300,6 +301,32 @@ VISIT_REPORT = ContentType(
     digest=lambda window: {"reports": window.published(VisitReport)},
     personal_data=_report_personal_data,
     indicators=_report_indicators,
+    figures=(
+        Figure(
+            "proeftuinen_visited",
+            "Proeftuinen bezocht",
+            (
+                "Verschillende proeftuinen met een bezoek (ook met een ontwerpverslag) in de "
+                "periode; projectupdates zijn geen bezoek."
+            ),
+            order=200,
+            output=True,
+        ),
+        Figure(
+            "reports_published",
+            "Bezoekverslagen gepubliceerd",
+            "Bezoekverslagen gepubliceerd in de periode; ontwerpen tellen niet.",
+            order=201,
+            output=True,
+        ),
+        Figure(
+            "updates_published",
+            "Projectupdates gepubliceerd",
+            "Projectupdates van proeftuinen, aanvaard en gepubliceerd in de periode.",
+            order=202,
+            output=True,
+        ),
+    ),
     theme_listing=_report_listing,
     attachments=REPORT_ATTACHMENTS,
 )

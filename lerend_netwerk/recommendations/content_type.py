@@ -13,6 +13,7 @@ from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import AttachmentHost, ContentType, Key, SearchIndexing
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.recommendations.models import (
@@ -323,6 +324,14 @@ RECOMMENDATION = ContentType(
     digest=_digest,
     personal_data=_personal_data,
     indicators=_indicators,
+    figures=(
+        Figure(
+            "recommendations",
+            "Beleidsaanbevelingen (nieuwe draden)",
+            "Draden over beleidsaanbevelingen gestart in de periode.",
+            order=600,
+        ),
+    ),
     theme_listing=_theme_listing,
     theme_related={"threads": _related_threads},
     account_listing=lambda user: {"followed": _followed_threads(user)},
