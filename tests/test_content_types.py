@@ -3,6 +3,7 @@ the data export with one ContentType and one registration."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -102,6 +103,32 @@ def test_search_addresses_are_the_pages_routes(app):
     assert prefixes["session"] == "/sessies/" and prefixes["final_report"] == "/aanbevelingen/"
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert "/sessies/<slug>" in canonical and set(canonical) <= rules
+
+
+def test_a_kinds_menu_entry_shows_in_the_header_in_blueprint_order(app, client):
+    """The main menu is the content types' `menu` entries, in the order the blueprints
+    are registered, whatever the order of the content types."""
+    glossary = ContentType(name="glossary", model=None, menu=("search.results", "Begrippen"))
+    content_types.register(glossary)
+    try:
+        page = client.get("/").get_data(as_text=True)
+    finally:
+        content_types.unregister(glossary.name)
+    menu = page[page.index('<nav class="main-nav"') : page.index("</nav>")]
+    labels = re.findall(r">([^<>]+)</a>", menu)
+    assert labels == [
+        "Agenda",
+        "Proeftuinen",
+        "Goede praktijken",
+        "Producten",
+        "Aanbevelingen",
+        "Begrippen",
+    ]
+    # Another order of the blueprints, another menu.
+    assert content_types.menu(["recommendations", "agenda"])[:2] == [
+        ("recommendations.index", "Aanbevelingen"),
+        ("agenda.index", "Agenda"),
+    ]
 
 
 def test_every_kind_has_one_content_type_by_name(app):

@@ -327,6 +327,7 @@ MEETING = ContentType(
     name="session",
     model=Meeting,
     endpoint="agenda.detail",
+    menu=("agenda.index", "Agenda"),
     search=(
         SearchIndexing(
             "session",

@@ -151,6 +151,9 @@ class ContentType:
     # sections (`content_templates(page)` in the templates), so a new kind needs no
     # change to another feature's templates.
     templates: dict[str, str] = field(default_factory=dict)
+    # Its entry in the header's main menu: (endpoint, label), e.g. its list page. The
+    # menu follows the order in which `create_app` registers the blueprints.
+    menu: tuple[str, str] | None = None
     # Files on its documents (None: its documents carry no files).
     attachments: AttachmentHost | None = None
     # The text inside files, for search (declared once, by the files package).
@@ -210,6 +213,13 @@ class ContentTypeRegistry:
     def templates_for(self, page: str) -> list[str]:
         """The partial templates the content types add to `page`, in registration order."""
         return [ct.templates[page] for ct in self if page in ct.templates]
+
+    def menu(self, blueprints: list[str]) -> list[tuple[str, str]]:
+        """The main menu's (endpoint, label) entries, in the order of `blueprints` (the
+        app's, as registered)."""
+        order = {name: index for index, name in enumerate(blueprints)}
+        entries = [ct.menu for ct in self if ct.menu is not None]
+        return sorted(entries, key=lambda entry: order.get(entry[0].split(".")[0], len(order)))
 
     def with_hook(self, hook: str) -> list[ContentType]:
         """The content types that declare `hook` (e.g. "digest")."""

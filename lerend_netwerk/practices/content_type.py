@@ -148,6 +148,7 @@ PRACTICE = ContentType(
     name="practice",
     model=Practice,
     endpoint="practices.detail",
+    menu=("practices.index", "Goede praktijken"),
     search=(
         SearchIndexing(
             "practice",

@@ -167,6 +167,7 @@ PRODUCT = ContentType(
     name="product",
     model=Product,
     endpoint="products.detail",
+    menu=("products.index", "Producten"),
     search=(
         SearchIndexing(
             "product",

@@ -115,6 +115,7 @@ PROEFTUIN = ContentType(
     name="proeftuin",
     model=Proeftuin,
     endpoint="proeftuinen.detail",
+    menu=("proeftuinen.index", "Proeftuinen"),
     search=(
         SearchIndexing(
             "proeftuin",

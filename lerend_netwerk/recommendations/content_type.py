@@ -304,6 +304,7 @@ RECOMMENDATION = ContentType(
     name="recommendation",
     model=Recommendation,
     endpoint="recommendations.detail",
+    menu=("recommendations.index", "Aanbevelingen"),
     search=(
         SearchIndexing(
             "recommendation",
