@@ -131,6 +131,49 @@ def test_a_kinds_menu_entry_shows_in_the_header_in_blueprint_order(app, client):
     ]
 
 
+def test_a_kinds_part_of_the_api_is_served_and_described(make_app):
+    """An ApiResource in a kind's ContentType gets its list and item routes under /api/v1
+    and its part of the OpenAPI description, without a change to api/."""
+    from lerend_netwerk.core.content_types import ApiPage, ApiResource
+
+    def listing(page, per_page, args):
+        if args.get("letter") == "x":
+            raise LookupError("x")
+        return ApiPage([{"term": "duaal leren"}], page, per_page, has_next=True)
+
+    terms = ApiResource(
+        name="terms",
+        item_name="term",
+        listing=listing,
+        item=lambda slug: {"term": slug} if slug == "duaal-leren" else None,
+        query=("letter",),
+        tag=("terms", "Begrippen van het netwerk."),
+        schemas={"Term": {"type": "object"}},
+        list_operation={"operationId": "listTerms", "responses": {}},
+        item_operation={"operationId": "getTerm", "responses": {}},
+        max_age=30,
+    )
+    content_types.register(ContentType(name="glossary", model=None, api=terms))
+    try:
+        client = make_app().test_client()
+        listed = client.get("/api/v1/terms?letter=d&per_page=5")
+        one = client.get("/api/v1/terms/duaal-leren")
+        missing = client.get("/api/v1/terms/iets-anders")
+        unknown = client.get("/api/v1/terms?letter=x")
+        document = client.get("/api/v1/openapi.json").get_json()
+    finally:
+        content_types.unregister("glossary")
+    assert listed.status_code == 200 and listed.get_json()["terms"] == [{"term": "duaal leren"}]
+    assert listed.get_json()["links"]["next"].endswith("/api/v1/terms?page=2&per_page=5&letter=d")
+    assert listed.headers["Cache-Control"] == "public, max-age=30"
+    assert one.get_json() == {"term": "duaal-leren"}
+    assert missing.status_code == 404 and unknown.status_code == 404
+    assert document["paths"]["/api/v1/terms"]["get"]["operationId"] == "listTerms"
+    assert document["paths"]["/api/v1/terms/{slug}"]["get"]["operationId"] == "getTerm"
+    assert "Term" in document["components"]["schemas"]
+    assert {"name": "terms", "description": "Begrippen van het netwerk."} in document["tags"]
+
+
 def test_every_kind_has_one_content_type_by_name(app):
     names = [content_type.name for content_type in content_types]
     assert len(names) == len(set(names))

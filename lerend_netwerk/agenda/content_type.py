@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from lerend_netwerk.agenda.api import SESSIONS_API
 from lerend_netwerk.agenda.indicators import SESSION_FIGURES, first_year, session_indicators
 from lerend_netwerk.agenda.models import MEETING_KINDS, MEETING_STATUSES, Meeting, Registration
 from lerend_netwerk.content_io import schema
@@ -328,6 +329,7 @@ MEETING = ContentType(
     model=Meeting,
     endpoint="agenda.detail",
     menu=("agenda.index", "Agenda"),
+    api=SESSIONS_API,
     search=(
         SearchIndexing(
             "session",

@@ -106,6 +106,40 @@ class SearchFiles:
 
 
 @dataclass(frozen=True)
+class ApiPage:
+    """One page of a list of the JSON API: its items as plain data."""
+
+    items: list[dict[str, Any]]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class ApiResource:
+    """A kind's part of the read-only JSON API (served by `lerend_netwerk.api`).
+
+    `GET /api/v1/<name>` (endpoint `api.<name>`) answers `listing(page, per_page, args)`,
+    an `ApiPage` (a LookupError, such as an unknown network, is a 404), under the key
+    `name`, with links to the other pages that keep the query arguments `query`;
+    `GET /api/v1/<name>/<slug>` (endpoint `api.<item_name>`) answers `item(slug)` (None:
+    404). Both are public, cached for `max_age` seconds. The OpenAPI description gets
+    the `tag` (name, description), the `schemas` and the two `get` operations.
+    """
+
+    name: str
+    item_name: str
+    listing: Callable[[int, int, Any], ApiPage]
+    item: Callable[[str], dict[str, Any] | None]
+    tag: tuple[str, str]
+    schemas: dict[str, Any]
+    list_operation: dict[str, Any]
+    item_operation: dict[str, Any]
+    query: tuple[str, ...] = ()
+    max_age: int = 60
+
+
+@dataclass(frozen=True)
 class ContentType:
     """One kind of content and what every central module needs to know about it."""
 
@@ -154,6 +188,8 @@ class ContentType:
     # Its entry in the header's main menu: (endpoint, label), e.g. its list page. The
     # menu follows the order in which `create_app` registers the blueprints.
     menu: tuple[str, str] | None = None
+    # Its part of the JSON API (None: it has none).
+    api: ApiResource | None = None
     # Files on its documents (None: its documents carry no files).
     attachments: AttachmentHost | None = None
     # The text inside files, for search (declared once, by the files package).

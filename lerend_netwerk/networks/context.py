@@ -219,6 +219,12 @@ def url_network(doc_or_network: Any) -> str | None:
     return info.url_slug if info is not None else None
 
 
+def network_slug(doc_or_network: Any) -> str | None:
+    """The slug of the network a document belongs to (the default network's too)."""
+    info = network_info(doc_or_network)
+    return info.slug if info is not None else None
+
+
 def network_url(endpoint: str, network: Any = None, **values: Any) -> str:
     """`url_for` with the URL under `network` (a document, network, id or slug).
 

@@ -15,6 +15,7 @@ from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.products.api import PRODUCTS_API
 from lerend_netwerk.products.models import PRODUCT_KINDS, Product
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.search.documents import (
@@ -168,6 +169,7 @@ PRODUCT = ContentType(
     model=Product,
     endpoint="products.detail",
     menu=("products.index", "Producten"),
+    api=PRODUCTS_API,
     search=(
         SearchIndexing(
             "product",
