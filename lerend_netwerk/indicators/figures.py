@@ -58,9 +58,10 @@ class Figure:
     `figures`): the count its `indicators(scope)` returns under `name`, or with `rate` the
     share of one figure in another (numerator, denominator) as a `Rate`.
 
-    The key figures table lists every registered figure by `order` (the sessions' from
-    100, then 200, 300, … a kind), with `label` and `definition`; one with `output` is
-    also a row of the table of what the proeftuinen made (`sections.output_section`).
+    The key figures table lists every registered figure by `order` (a hundred per kind:
+    the sessions' 100–113, the visit reports' 200–202, … the recommendations' 600), with
+    `label` and `definition`; one with `output` is also a row of the table of what the
+    proeftuinen made (`sections.output_section`).
     """
 
     name: str

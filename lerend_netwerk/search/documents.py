@@ -81,16 +81,25 @@ def type_labels() -> dict[str, str]:
     return {spec.doc_type: spec.label for spec in indexings().values() if spec.label}
 
 
+_url_prefixes: tuple[Any, int, dict[str, str]] = (None, -1, {})
+
+
 def url_prefixes() -> dict[str, str]:
     """Type -> the folder of its pages, read from the URL map (the routes are the one
     place a path is written): a document's address is the folder and its slug."""
+    global _url_prefixes
     url_map = current_app.url_map
-    return {
-        spec.doc_type: page_folder(url_map, content_type.endpoint) or ""
-        for content_type in content_types
-        for spec in content_type.search
-        if spec.label
-    }
+    # Asked for every document written to the index: built again for another app's URL
+    # map or after the registry changed.
+    if _url_prefixes[0] is not url_map or _url_prefixes[1] != content_types.version:
+        prefixes = {
+            spec.doc_type: page_folder(url_map, content_type.endpoint) or ""
+            for content_type in content_types
+            for spec in content_type.search
+            if spec.label
+        }
+        _url_prefixes = (url_map, content_types.version, prefixes)
+    return _url_prefixes[2]
 
 
 def type_words() -> dict[str, str]:
