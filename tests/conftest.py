@@ -134,6 +134,26 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Another app on the test's database, with some settings changed: `make_app(**config)`.
+
+    Its pooled connections are closed when the test ends (`engine.dispose()`); left open,
+    the garbage collector would close them during a later test, with a ResourceWarning.
+    """
+    made: list[Flask] = []
+
+    def factory(**changes: Any) -> Flask:
+        other = create_app(dict(app_config, **changes))
+        made.append(other)
+        return other
+
+    yield factory
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
