@@ -605,3 +605,35 @@ def test_the_front_answers_a_feeds_304_as_flask_does_until_the_data_changes(app,
     changed = client.get("/agenda.ics", headers=etag)
     assert changed.status_code == 200
     assert "Nieuwe titel" in changed.get_data(as_text=True)
+
+
+def test_the_pages_the_cache_may_serve_are_the_ones_their_packages_mark(app):
+    """Each package marks its cacheable views (`@cacheable`); a new one is a choice."""
+    marked = {
+        name for name, view in app.view_functions.items() if getattr(view, "page_cacheable", False)
+    }
+    assert marked == {
+        "core.home",
+        "core.privacy",
+        "core.networks",
+        "core.network_home",
+        "agenda.index",
+        "agenda.detail",
+        "practices.index",
+        "practices.detail",
+        "products.index",
+        "products.detail",
+        "proeftuinen.index",
+        "proeftuinen.detail",
+        "proeftuinen.organisations",
+        "proeftuinen.organisation",
+        "recommendations.index",
+        "recommendations.detail",
+        "search.results",
+        "themes.index",
+        "themes.detail",
+        "api.sessions",
+        "api.session",
+        "api.products",
+        "api.product",
+    }

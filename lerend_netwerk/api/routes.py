@@ -16,6 +16,7 @@ from lerend_netwerk.calendar import links
 from lerend_netwerk.core.api import DEFAULT_PER_PAGE
 from lerend_netwerk.core.content_types import ApiResource
 from lerend_netwerk.core.edge import bounded_int
+from lerend_netwerk.core.pagecache import cacheable
 
 OPENAPI_MAX_AGE = 3600
 
@@ -65,7 +66,7 @@ def _list_view(resource: ApiResource):
             resource.max_age,
         )
 
-    return view
+    return cacheable(view)
 
 
 def _item_view(resource: ApiResource):
@@ -75,7 +76,7 @@ def _item_view(resource: ApiResource):
             abort(404)
         return _public(jsonify(data), resource.max_age)
 
-    return view
+    return cacheable(view)
 
 
 def openapi():

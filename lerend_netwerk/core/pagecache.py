@@ -39,7 +39,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
 from sqlalchemy import Engine, event, update
@@ -52,35 +52,21 @@ from lerend_netwerk.db import utcnow
 
 log = logging.getLogger(__name__)
 
-# Pages a visitor may get from the cache: what they show depends only on the data, the
-# clock and the URL.
-CACHEABLE_ENDPOINTS = frozenset(
-    {
-        "core.home",
-        "core.privacy",
-        "core.networks",
-        "core.network_home",
-        "agenda.index",
-        "agenda.detail",
-        "practices.index",
-        "practices.detail",
-        "products.index",
-        "products.detail",
-        "proeftuinen.index",
-        "proeftuinen.detail",
-        "proeftuinen.organisations",
-        "proeftuinen.organisation",
-        "recommendations.index",
-        "recommendations.detail",
-        "search.results",
-        "themes.index",
-        "themes.detail",
-        "api.sessions",
-        "api.session",
-        "api.products",
-        "api.product",
-    }
-)
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def cacheable(view: V) -> V:
+    """Mark a view whose answer depends only on the data, the clock, the address and its
+    reader: the page cache may keep and serve it (its package says so, under its route)."""
+    view.page_cacheable = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_cacheable(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return bool(getattr(view, "page_cacheable", False))
+
+
 CACHEABLE_TYPES = frozenset({"text/html", "application/json"})
 
 # Tables whose rows no cacheable page shows: writing them does not change the version
@@ -481,7 +467,7 @@ def not_cacheable() -> None:
 def _candidate() -> str | None:
     if not (
         request.method in ("GET", "HEAD")
-        and request.endpoint in CACHEABLE_ENDPOINTS
+        and is_cacheable(request.endpoint)
         and bool(setting(current_app.config, "PAGE_CACHE_ENABLED"))
     ):
         return None
