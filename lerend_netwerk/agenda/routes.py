@@ -152,8 +152,10 @@ def register(slug: str):
     except service.AgendaError as error:
         flash(str(error), "warning")
         return redirect(url_for("agenda.detail", slug=slug))
+    # Worded before the commit, which would expire what it says (reading it back again).
+    message = _registration_message(registration)
     db.session.commit()
-    flash(*_registration_message(registration))
+    flash(*message)
     return redirect(url_for("agenda.detail", slug=slug))
 
 
@@ -167,8 +169,9 @@ def unregister(slug: str):
     except service.AgendaError as error:
         flash(str(error), "warning")
         return redirect(url_for("agenda.detail", slug=slug))
+    message = f"Je bent uitgeschreven voor “{meeting.title}”."
     db.session.commit()
-    flash(f"Je bent uitgeschreven voor “{meeting.title}”.", "success")
+    flash(message, "success")
     return redirect(url_for("agenda.detail", slug=slug))
 
 

@@ -568,7 +568,9 @@ def _private_headers(response: Response) -> None:
 def store_and_mark(response: Response) -> Response:
     reader = g.get("page_cache_reader") if g.get("page_cache_candidate") else None
     if reader is None:
-        if response.mimetype == "text/html" and _signed_in():
+        # A redirect shows nothing; a page or an error page may name the reader.
+        redirect = 300 <= response.status_code < 400
+        if not redirect and response.mimetype == "text/html" and _signed_in():
             _private_headers(response)
         return response
     if response.headers.get("X-Page-Cache") == "hit":
