@@ -58,6 +58,7 @@ from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUSES, Recom
 from lerend_netwerk.search.service import reindex  # noqa: E402
 from lerend_netwerk.themes.models import Theme  # noqa: E402
 
+GUNICORN_CONF = HERE.parent / "gunicorn.conf.py"
 SESSIONS = 200
 USERS = 2000
 PRACTICES = 300
@@ -297,17 +298,22 @@ def start_gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
+            # The production settings (preload, the fork hooks, the access log), for the
+            # app and the plain baseline alike; only these are the benchmark's own.
+            "--config",
+            str(GUNICORN_CONF),
             "--workers",
             "2",
-            "--worker-class",
-            "sync",
             "--bind",
             f"127.0.0.1:{port}",
+            # The memory measured after the run is of workers that served all of it.
+            "--max-requests",
+            "0",
             "--pythonpath",
             str(HERE),
             app,
         ],
-        cwd=workdir,  # not the repository, whose gunicorn.conf.py is for production
+        cwd=workdir,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
