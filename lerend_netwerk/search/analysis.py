@@ -398,7 +398,9 @@ def fingerprint() -> str:
     return repr(
         (
             STEMMER_ALGORITHM,
-            Stemmer.version,
+            # A function in PyStemmer: its repr carried a memory address, so every
+            # process computed another fingerprint and rebuilt the index.
+            Stemmer.version() if callable(Stemmer.version) else Stemmer.version,
             _WORD_RE.pattern,
             sorted(STOPWORDS),
             sorted(QUESTION_VERBS),
