@@ -8,13 +8,13 @@ Seeds a fresh database (SQLite in a temporary directory, or a temporary PostgreS
 database with --postgres) with 200 sessions, 2,000 members, some registrations, and
 practices, visit reports and recommendations with Dutch text (the vocabulary of
 content/, as in bench_search.py); builds the search index with the platform's own
-reindex; starts gunicorn with 2 sync workers on 127.0.0.1 (benchmarks/platform_wsgi.py:
-the app plus `/bench/bare`); signs in a few members through the real login form; then
-drives each scenario with several client processes over raw loopback HTTP for a fixed
-time. Prints requests per second, latency percentiles and the ratio to the bare endpoint
-(measured first and last; the ratio uses their mean), and the resident memory of the
-gunicorn master and each worker. Bounded: about a minute with the defaults. Everything
-it creates is removed afterwards.
+reindex; starts gunicorn with the repository's gunicorn.conf.py and 2 sync workers on
+127.0.0.1 (benchmarks/platform_wsgi.py: the app plus `/bench/bare`); signs in a few
+members through the real login form; then drives each scenario with several client
+processes over raw loopback HTTP for a fixed time. Prints requests per second, latency
+percentiles and the ratio to the bare endpoint (measured first and last; the ratio uses
+their mean), and the memory (RSS, PSS and USS) of the gunicorn master and each worker.
+Bounded: about a minute with the defaults. Everything it creates is removed afterwards.
 """
 
 from __future__ import annotations

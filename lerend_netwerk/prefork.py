@@ -1,5 +1,5 @@
 """What the gunicorn master does with the app before it forks the workers, and what each
-worker does first (gunicorn.conf.py calls these from its hooks; docs/operations.md).
+worker does first (gunicorn.conf.py calls these from its hooks; the README, *Production*).
 
 The master imports and builds the app once (`preload_app`); the workers are forks of it
 and share those pages copy-on-write for as long as nobody writes to them. So the master

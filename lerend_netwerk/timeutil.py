@@ -99,7 +99,7 @@ def nl_timespan_short(starts: datetime, ends: datetime) -> str:
 
 def preload() -> None:
     """Load Babel's data for every format above (the gunicorn master does, for its
-    workers to share it; docs/operations.md)."""
+    workers to share it: lerend_netwerk/prefork.py)."""
     moment = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
     for style in (nl_date_long, nl_date_short, nl_datetime_long, nl_datetime_short, nl_time):
         style(moment)

@@ -425,8 +425,11 @@ class IndexHandle:
                 delay = min(delay * 2, 1.0)
 
 
-# About 40 MB per worker thread at most (a posting costs about 100 bytes in a dict).
-TERM_CACHE_POSTINGS = 400_000
+# About 10 MB per worker thread at most (a posting costs about 100 bytes in a dict):
+# the postings of the terms of recent queries; an older term is read from the index
+# again (a millisecond or so for a common one). Repeated visitors' searches are served
+# from the page cache before they get here.
+TERM_CACHE_POSTINGS = 100_000
 
 
 def term_postings(searcher: Searcher, fieldname: str, text: str) -> dict[int, float]:
