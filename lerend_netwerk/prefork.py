@@ -3,15 +3,16 @@ worker does first (gunicorn.conf.py calls these from its hooks; the README, *Pro
 
 The master imports and builds the app once (`preload_app`); the workers are forks of it
 and share those pages copy-on-write for as long as nobody writes to them. So the master
-also loads what every worker would otherwise load for itself and then only reads: the
-Dutch word list of the search analysis and the compiled templates. `gc.freeze()` then
-moves every object made so far out of the collector's reach: a collection in a worker
-would otherwise write to each object's header and copy nearly every shared page.
+also loads what every worker would otherwise load for itself and then only reads (the
+Dutch word list of the search analysis, Babel's data, the compiled templates) and runs
+a visitor's pages once. `gc.freeze()` then moves every object made so far out of the
+collector's reach: a collection in a worker would otherwise write to each object's
+header and copy nearly every shared page.
 
-Nothing the master opens may be used by two processes: the master never connects to
-the database, opens the search index or starts a thread (it serves no request), and
-each worker still starts from clean per-process state (`after_fork`): its own database
-pool, its own index handles.
+Nothing the master opens may be used by two processes: the warm-up's database
+connections and index files are closed before the fork, the master starts no thread
+(it serves no request), and each worker starts from clean per-process state
+(`after_fork`): its own database pool, its own index handles.
 """
 
 from __future__ import annotations
