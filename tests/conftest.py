@@ -441,6 +441,9 @@ def signed_in_over_http(base: str, email: str) -> tuple[Any, str]:
     return browser, token
 
 
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -458,7 +461,11 @@ def gunicorn_server(
     args: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """A real gunicorn with `workers` sync workers on the test database; yields its base
-    URL once /healthz answers, and stops it (SIGINT, then kill) afterwards."""
+    URL once /healthz answers, and stops it (SIGINT, then kill) afterwards.
+
+    It runs with the repository's gunicorn.conf.py (the production settings: the app
+    preloaded in the master, the fork hooks); `args` override single settings.
+    """
     import requests
 
     port = free_port()
@@ -476,6 +483,8 @@ def gunicorn_server(
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config",
+                str(GUNICORN_CONF),
                 "--workers",
                 str(workers),
                 "--bind",
@@ -485,7 +494,7 @@ def gunicorn_server(
                 *args,
                 "lerend_netwerk:create_app()",
             ],
-            cwd=tmp_path,  # not the repository: its gunicorn.conf.py is for production
+            cwd=tmp_path,
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
