@@ -151,6 +151,10 @@ def test_after_fork_gives_the_worker_its_own_pool(app, unfrozen):
     assert index.get_handle(app.config["SEARCH_INDEX_DIR"]) is not handle
     db.session.remove()
     assert db.session.execute(select(1)).scalar() == 1
+    # In a worker the old pool's connections are the master's; in this one process they
+    # are this test's, and closed here rather than by the garbage collector later.
+    before.dispose()
+    handle.close()
 
 
 def test_a_plain_flask_app_is_only_frozen(unfrozen):
