@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, link_table, utcnow
 from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
@@ -33,16 +33,7 @@ FLAG_REASONS = {
 }
 
 # The proeftuinen whose experience a recommendation rests on.
-recommendation_proeftuinen = Table(
-    "recommendation_proeftuin",
-    Base.metadata,
-    Column(
-        "recommendation_id",
-        ForeignKey("recommendation.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
-)
+recommendation_proeftuinen = link_table("recommendation_proeftuin", "recommendation", "proeftuin")
 
 
 class Recommendation(SlugMixin, TimestampMixin, Base):
