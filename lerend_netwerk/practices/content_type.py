@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
@@ -23,7 +23,7 @@ from lerend_netwerk.search.documents import (
     theme_titles,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_coordinate, can_see, visible_clause
+from lerend_netwerk.visibility import can_coordinate, visible_clause
 
 
 def build_practice(practice: Practice) -> SearchDocument:
@@ -135,12 +135,7 @@ def _indicators(scope: Any) -> dict[str, int]:
 
 # Files on a practice (templates, tools, a spreadsheet): seen by whoever sees the practice
 # (a draft's only by coordinators), managed by the coordinators.
-ATTACHMENTS = AttachmentHost(
-    load=lambda parent_id: db.session.get(Practice, parent_id),
-    can_view=can_see,
-    can_manage=can_coordinate,
-    search_key=lambda practice: ("practice", practice.id),
-)
+ATTACHMENTS = document_files(Practice, "practice", can_coordinate)
 
 
 PRACTICE = ContentType(

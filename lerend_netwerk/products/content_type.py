@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
@@ -24,7 +24,7 @@ from lerend_netwerk.search.documents import (
     theme_titles,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_see, is_coordinator, visible_clause
+from lerend_netwerk.visibility import is_coordinator, visible_clause
 
 
 def build_product(product: Product) -> SearchDocument:
@@ -216,10 +216,5 @@ PRODUCT = ContentType(
         "digest_html": "products/_digest.html",
         "digest_text": "products/_digest.txt",
     },
-    attachments=AttachmentHost(
-        load=lambda product_id: db.session.get(Product, product_id),
-        can_view=can_see,
-        can_manage=lambda user, product: is_coordinator(user),
-        search_key=lambda product: ("product", product.id),
-    ),
+    attachments=document_files(Product, "product", lambda user, product: is_coordinator(user)),
 )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.sql import count_distinct_if, count_if
 from lerend_netwerk.levels import LEVELS, level_label
@@ -24,7 +24,7 @@ from lerend_netwerk.proeftuinen.models import (
 )
 from lerend_netwerk.search.documents import SearchDocument, document_of, related_by, theme_titles
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_coordinate, can_see, is_member, visible_clause
+from lerend_netwerk.visibility import can_coordinate, is_member, visible_clause
 
 # --- organisations ----------------------------------------------------------------------
 
@@ -257,12 +257,7 @@ def _may_manage_report_files(user: Any, report: VisitReport) -> bool:
 
 # Files on a visit report (annexes, photos): seen by whoever sees the report (members-only
 # by default, drafts by coordinators).
-REPORT_ATTACHMENTS = AttachmentHost(
-    load=lambda parent_id: db.session.get(VisitReport, parent_id),
-    can_view=can_see,
-    can_manage=_may_manage_report_files,
-    search_key=lambda report: ("report", report.id),
-)
+REPORT_ATTACHMENTS = document_files(VisitReport, "report", _may_manage_report_files)
 
 
 VISIT_REPORT = ContentType(
