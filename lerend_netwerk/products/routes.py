@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.core.publication import add_publication_routes
 from lerend_netwerk.extensions import db
 from lerend_netwerk.products import service
 from lerend_netwerk.products.forms import ProductForm
@@ -94,25 +95,12 @@ def _product_form(form: ProductForm, product: Product | None):
     return render_template("products/form.html", form=form, product=product), status
 
 
-@bp.post("/producten/<slug>/publiceren")
-@coordinator_required
-def publish(slug: str):
-    """Coordinators: put a draft product on the productenmarkt."""
-    product = service.publish_product(
-        service.get_product_for_edit(slug, current_user), actor=current_user
-    )
-    db.session.commit()
-    flash("Het product is gepubliceerd.", "success")
-    return redirect(url_for("products.detail", slug=product.slug))
-
-
-@bp.post("/producten/<slug>/depubliceren")
-@coordinator_required
-def unpublish(slug: str):
-    """Coordinators: take a product back to draft."""
-    product = service.unpublish_product(
-        service.get_product_for_edit(slug, current_user), actor=current_user
-    )
-    db.session.commit()
-    flash("Het product is terug een concept: enkel coördinatoren zien het.", "info")
-    return redirect(url_for("products.detail", slug=product.slug))
+add_publication_routes(
+    bp,
+    "/producten/<slug>",
+    find=service.get_product_for_edit,
+    publish=service.publish_product,
+    unpublish=service.unpublish_product,
+    detail="products.detail",
+    noun="Het product",
+)

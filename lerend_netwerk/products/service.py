@@ -12,10 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.core.audit import record_audit
-from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
+from lerend_netwerk.core.errors import FieldError, NotFoundError, one_or_not_found
 from lerend_netwerk.core.listing import read_filters, titled_in
-from lerend_netwerk.core.slugs import is_slug, slugify, unique_slug
-from lerend_netwerk.db import utcnow
+from lerend_netwerk.core.publication import publish_document
+from lerend_netwerk.core.slugs import chosen_slug, is_slug
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
 from lerend_netwerk.networks.access import check_coordinates
@@ -38,13 +38,8 @@ FILTERS = {
 RESERVED_SLUGS = frozenset({"nieuw"})
 
 
-class ProductError(ValueError):
-    """A product that cannot be saved as asked; `field` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ProductError(FieldError):
+    """A product that cannot be saved as asked."""
 
 
 def _options() -> list[Any]:
@@ -241,21 +236,15 @@ def save_product(
     )
     themes = _by_slugs(Theme, data.theme_slugs, "themes", "Kies bestaande thema's.")
     sessions = _by_slugs(Meeting, data.session_slugs, "sessions", "Kies bestaande sessies.")
-    slug = (data.slug or "").strip()
-    if slug:
-        if slug in RESERVED_SLUGS:
-            raise ProductError("slug", "Deze korte naam is voorbehouden; kies een andere.")
-        clash = db.session.scalar(
-            select(Product.id).where(
-                Product.slug == slug, Product.id != (product.id if product else -1)
-            )
-        )
-        if clash:
-            raise ProductError("slug", "Er bestaat al een product met deze korte naam.")
-    elif product is not None:
-        slug = product.slug
-    else:
-        slug = unique_slug(Product, slugify(data.title), RESERVED_SLUGS)
+    slug = chosen_slug(
+        Product,
+        data.slug,
+        current=product,
+        title=data.title,
+        reserved=RESERVED_SLUGS,
+        taken="Er bestaat al een product met deze korte naam.",
+        error=ProductError,
+    )
 
     created = product is None
     if product is None:
@@ -283,14 +272,7 @@ def save_product(
 
 def publish_product(product: Product, actor: Any = None) -> Product:
     """Put a product on the productenmarkt: status published, published_at now."""
-    if product.status != Product.PUBLISHED:
-        product.status = Product.PUBLISHED
-        product.published_at = utcnow()
-        record_audit(actor, "product.published", product)
-    elif product.published_at is None:
-        product.published_at = utcnow()
-    db.session.flush()
-    return product
+    return publish_document(product, actor, "product")
 
 
 def unpublish_product(product: Product, actor: Any = None) -> Product:

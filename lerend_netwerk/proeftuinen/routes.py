@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.core.publication import add_publication_routes
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.proeftuinen import service
@@ -152,25 +153,13 @@ def _report_form(form: ReportForm, visit_report: VisitReport | None):
     ), status
 
 
-@bp.post("/verslagen/<slug>/publiceren")
-@coordinator_required
-def publish_report(slug: str):
-    """Coordinators: publish a report (status published, published_at now)."""
-    visit_report = service.publish_report(
-        service.get_report_for_edit(slug, current_user), actor=current_user
-    )
-    db.session.commit()
-    flash("Het verslag is gepubliceerd.", "success")
-    return redirect(url_for("proeftuinen.report", slug=visit_report.slug))
-
-
-@bp.post("/verslagen/<slug>/depubliceren")
-@coordinator_required
-def unpublish_report(slug: str):
-    """Coordinators: take a report back to draft."""
-    visit_report = service.unpublish_report(
-        service.get_report_for_edit(slug, current_user), actor=current_user
-    )
-    db.session.commit()
-    flash("Het verslag is terug een concept: enkel coördinatoren zien het.", "info")
-    return redirect(url_for("proeftuinen.report", slug=visit_report.slug))
+add_publication_routes(
+    bp,
+    "/verslagen/<slug>",
+    find=service.get_report_for_edit,
+    publish=service.publish_report,
+    unpublish=service.unpublish_report,
+    detail="proeftuinen.report",
+    noun="Het verslag",
+    suffix="_report",
+)
