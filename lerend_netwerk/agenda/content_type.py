@@ -21,6 +21,7 @@ from lerend_netwerk.search.documents import (
     SearchDocument,
     audiences_of,
     document_of,
+    ids_with,
     related_by,
     theme_titles,
 )
@@ -93,8 +94,8 @@ def _load_options() -> list[Any]:
 _related = related_by(
     ("session", SESSION_REPORT),
     {
-        Theme: lambda tid: select(Meeting.id).where(Meeting.themes.any(Theme.id == tid)),
-        Proeftuin: lambda pid: select(Meeting.id).where(Meeting.host_id == pid),
+        Theme: ids_with(Meeting.themes),
+        Proeftuin: ids_with(Meeting.host_id),
     },
 )
 

@@ -18,6 +18,7 @@ from lerend_netwerk.proeftuinen.models import Proeftuin
 from lerend_netwerk.search.documents import (
     SearchDocument,
     document_of,
+    ids_with,
     join_text,
     related_by,
     theme_titles,
@@ -47,8 +48,8 @@ def build_practice(practice: Practice) -> SearchDocument:
 _related = related_by(
     ("practice",),
     {
-        Theme: lambda tid: select(Practice.id).where(Practice.themes.any(Theme.id == tid)),
-        Proeftuin: lambda pid: select(Practice.id).where(Practice.proeftuin_id == pid),
+        Theme: ids_with(Practice.themes),
+        Proeftuin: ids_with(Practice.proeftuin_id),
     },
 )
 
@@ -71,16 +72,14 @@ def _details(hits: list[Any]) -> dict[str, str]:
     return details
 
 
+def _listed(user: Any, condition: Any) -> dict[str, list[Any]]:
+    """The practices `user` may see that meet `condition`, by title, for a shared page."""
+    query = select(Practice).where(condition, visible_clause(Practice, user))
+    return {"practices": list(db.session.scalars(query.order_by(Practice.title)))}
+
+
 def _theme_listing(theme: Theme, user: Any) -> dict[str, list[Any]]:
-    return {
-        "practices": list(
-            db.session.scalars(
-                select(Practice)
-                .where(Practice.themes.any(Theme.id == theme.id), visible_clause(Practice, user))
-                .order_by(Practice.title)
-            )
-        )
-    }
+    return _listed(user, Practice.themes.any(Theme.id == theme.id))
 
 
 def _related_practices(ids: list[int], user: Any, exclude: Any, limit: int) -> list[Any]:
@@ -100,15 +99,7 @@ def _related_practices(ids: list[int], user: Any, exclude: Any, limit: int) -> l
 
 
 def _hosted_practices(ids: list[int], user: Any, past_limit: int | None) -> dict[str, list[Any]]:
-    return {
-        "practices": list(
-            db.session.scalars(
-                select(Practice)
-                .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
-                .order_by(Practice.title)
-            )
-        )
-    }
+    return _listed(user, Practice.proeftuin_id.in_(ids))
 
 
 def _indicators(scope: Any) -> dict[str, int]:

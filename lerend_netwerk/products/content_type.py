@@ -19,6 +19,7 @@ from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.search.documents import (
     SearchDocument,
     document_of,
+    ids_with,
     join_text,
     related_by,
     theme_titles,
@@ -49,9 +50,9 @@ def build_product(product: Product) -> SearchDocument:
 _related = related_by(
     ("product",),
     {
-        Theme: lambda tid: select(Product.id).where(Product.themes.any(Theme.id == tid)),
-        Proeftuin: lambda pid: select(Product.id).where(Product.proeftuin_id == pid),
-        Organisation: lambda oid: select(Product.id).where(Product.organisation_id == oid),
+        Theme: ids_with(Product.themes),
+        Proeftuin: ids_with(Product.proeftuin_id),
+        Organisation: ids_with(Product.organisation_id),
     },
 )
 
@@ -90,16 +91,14 @@ def _visible(user: Any) -> Any:
     )
 
 
+def _listed(user: Any, condition: Any) -> dict[str, list[Any]]:
+    """The products `user` may see that meet `condition`, by title, for a shared page."""
+    query = _visible(user).where(condition).order_by(Product.title, Product.id)
+    return {"products": list(db.session.scalars(query))}
+
+
 def _theme_listing(theme: Theme, user: Any) -> dict[str, list[Any]]:
-    return {
-        "products": list(
-            db.session.scalars(
-                _visible(user)
-                .where(Product.themes.any(Theme.id == theme.id))
-                .order_by(Product.title, Product.id)
-            )
-        )
-    }
+    return _listed(user, Product.themes.any(Theme.id == theme.id))
 
 
 def _related_products(ids: list[int], user: Any, exclude: Any, limit: int) -> list[Any]:
@@ -116,28 +115,12 @@ def _related_products(ids: list[int], user: Any, exclude: Any, limit: int) -> li
 
 
 def _proeftuin_products(ids: list[int], user: Any, past_limit: int | None) -> dict[str, list[Any]]:
-    return {
-        "products": list(
-            db.session.scalars(
-                _visible(user)
-                .where(Product.proeftuin_id.in_(ids))
-                .order_by(Product.title, Product.id)
-            )
-        )
-    }
+    return _listed(user, Product.proeftuin_id.in_(ids))
 
 
 def _session_products(meeting: Any, user: Any) -> dict[str, list[Any]]:
     """The products shown at this session's productenmarkt."""
-    return {
-        "products": list(
-            db.session.scalars(
-                _visible(user)
-                .where(Product.sessions.any(Meeting.id == meeting.id))
-                .order_by(Product.title, Product.id)
-            )
-        )
-    }
+    return _listed(user, Product.sessions.any(Meeting.id == meeting.id))
 
 
 def _indicators(scope: Any) -> dict[str, int]:

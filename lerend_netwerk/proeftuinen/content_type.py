@@ -22,7 +22,13 @@ from lerend_netwerk.proeftuinen.models import (
     Proeftuin,
     VisitReport,
 )
-from lerend_netwerk.search.documents import SearchDocument, document_of, related_by, theme_titles
+from lerend_netwerk.search.documents import (
+    SearchDocument,
+    document_of,
+    ids_with,
+    related_by,
+    theme_titles,
+)
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.visibility import can_coordinate, is_member, visible_clause
 
@@ -91,10 +97,8 @@ def build_proeftuin(proeftuin: Proeftuin) -> SearchDocument:
 _proeftuin_related = related_by(
     ("proeftuin",),
     {
-        Theme: lambda tid: select(Proeftuin.id).where(Proeftuin.themes.any(Theme.id == tid)),
-        Organisation: lambda oid: select(Proeftuin.id).where(
-            Proeftuin.organisations.any(Organisation.id == oid)
-        ),
+        Theme: ids_with(Proeftuin.themes),
+        Organisation: ids_with(Proeftuin.organisations),
     },
 )
 
@@ -173,7 +177,7 @@ _report_related = related_by(
         Theme: lambda tid: select(VisitReport.id).where(
             VisitReport.proeftuin.has(Proeftuin.themes.any(Theme.id == tid))
         ),
-        Proeftuin: lambda pid: select(VisitReport.id).where(VisitReport.proeftuin_id == pid),
+        Proeftuin: ids_with(VisitReport.proeftuin_id),
     },
 )
 
