@@ -135,10 +135,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Meld je aan om deze pagina te zien."
     login_manager.login_message_category = "info"
+    from lerend_netwerk.auth.service import live_reader_key
     from lerend_netwerk.core.pagecache import init_pagecache
     from lerend_netwerk.files.storage import init_storage
 
-    init_pagecache(app)
+    # Signed-in readers get their own cached pages while their login session is live.
+    init_pagecache(app, signed_in_reader=live_reader_key)
     init_storage(app)
     with app.app_context():
         install_sqlite_pragmas(db.engine)

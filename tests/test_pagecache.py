@@ -1,4 +1,5 @@
-"""Visitors' pages rendered once per change: no cookie, ETag/304, never another audience's page."""
+"""Pages rendered once per change: visitors share one page without a cookie (ETag/304);
+a signed-in browser gets its own, never another reader's, and only while it is signed in."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import gunicorn_server, login
+from conftest import CSRF_RE, gunicorn_server, login, post_form
+from lerend_netwerk.auth.models import LoginSession
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 
@@ -106,12 +108,13 @@ def test_member_content_never_reaches_a_visitor(app, make_meeting, make_user):
     make_meeting(title="Enkel voor leden", visibility="members")
     make_meeting(title="Voor iedereen")
     member_client = app.test_client()
-    login(member_client, make_user())
-    # The member first, then the visitor, then both again.
-    for _ in range(2):
+    sign_in(member_client, make_user())
+    # The member first, then the visitor, then both again (the member's page from the
+    # cache the second time, but never the visitor's).
+    for cached in ("miss", "hit"):
         member_page = member_client.get("/sessies")
         assert "Enkel voor leden" in member_page.get_data(as_text=True)
-        assert "X-Page-Cache" not in member_page.headers
+        assert member_page.headers["X-Page-Cache"] == cached
         assert "private" in member_page.headers["Cache-Control"]
         assert "no-store" in member_page.headers["Cache-Control"]
         visitor_page = app.test_client().get("/sessies")
@@ -246,3 +249,195 @@ def test_writers_that_find_the_version_row_missing_at_once_both_commit(app, data
     assert errors == []
     assert db.session.scalar(select(db.func.count()).select_from(Theme)) == 2
     assert db.session.scalar(select(db.func.count()).select_from(DataVersion)) == 1
+
+
+# --- signed-in readers: a page per browser, only while it is signed in ---------------
+
+
+def sign_in(client, user):
+    """Sign in and read one page: the welcome message is shown once, never cached."""
+    login(client, user)
+    client.get("/account")
+
+
+def test_one_members_cached_page_never_reaches_another(app, make_meeting, make_user):
+    meeting = make_meeting(title="Intervisie mentoren", capacity=10)
+    ann, bert = make_user(name="Ann Peeters"), make_user(name="Bert Claes")
+    ann_client, bert_client = app.test_client(), app.test_client()
+    sign_in(ann_client, ann)
+    sign_in(bert_client, bert)
+    post_form(ann_client, f"/sessies/{meeting.slug}/inschrijven", {"remark": ""})
+    path = f"/sessies/{meeting.slug}"
+    assert "X-Page-Cache" not in ann_client.get(path).headers  # with its flash message
+    for cached in ("miss", "hit"):
+        ann_page = ann_client.get(path)
+        assert ann_page.headers["X-Page-Cache"] == cached
+        assert "Ann Peeters" in ann_page.get_data(as_text=True)
+        assert "Je bent ingeschreven." in ann_page.get_data(as_text=True)
+    bert_page = bert_client.get(path)
+    assert bert_page.headers["X-Page-Cache"] == "miss"
+    text = bert_page.get_data(as_text=True)
+    assert "Bert Claes" in text and "Ann Peeters" not in text
+    assert "Je bent ingeschreven." not in text
+    assert bert_client.get(path).headers["X-Page-Cache"] == "hit"
+
+
+def test_a_coordinators_cached_page_never_reaches_a_member(app, make_practice, make_user):
+    make_practice(title="Concept van de coördinator", status="draft")
+    coordinator, member = app.test_client(), app.test_client()
+    sign_in(coordinator, make_user(role="coordinator"))
+    sign_in(member, make_user())
+    for cached in ("miss", "hit"):
+        page = coordinator.get("/praktijken")
+        assert page.headers["X-Page-Cache"] == cached
+        assert "Concept van de coördinator" in page.get_data(as_text=True)
+    for cached in ("miss", "hit"):
+        page = member.get("/praktijken")
+        assert page.headers["X-Page-Cache"] == cached
+        assert "Concept van de coördinator" not in page.get_data(as_text=True)
+
+
+def test_signing_out_ends_the_cached_page_even_for_a_copied_cookie(app, make_user):
+    member = make_user(name="Ann Peeters")
+    client = app.test_client()
+    sign_in(client, member)
+    client.get("/sessies")
+    assert client.get("/sessies").headers["X-Page-Cache"] == "hit"
+    # A copy of the signed-in cookie, taken before signing out.
+    copied = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    post_form(client, "/logout")
+    assert "Ann Peeters" not in client.get("/sessies").get_data(as_text=True)
+    thief = app.test_client()
+    thief.set_cookie(app.config["SESSION_COOKIE_NAME"], copied)
+    page = thief.get("/sessies")
+    assert page.headers.get("X-Page-Cache") != "hit"
+    assert "Ann Peeters" not in page.get_data(as_text=True)
+
+
+def test_an_expired_login_session_is_not_served_its_cached_page(app, make_user):
+    """login_session rows do not change the data version: the hit itself checks them."""
+    member = make_user(name="Ann Peeters")
+    client = app.test_client()
+    sign_in(client, member)
+    client.get("/sessies")
+    assert client.get("/sessies").headers["X-Page-Cache"] == "hit"
+    db.session.execute(
+        LoginSession.__table__.update()
+        .where(LoginSession.user_id == member.id)
+        .values(expires_at=utcnow() - timedelta(minutes=1))
+    )
+    db.session.commit()
+    page = client.get("/sessies")
+    assert page.headers.get("X-Page-Cache") != "hit"
+    assert "Ann Peeters" not in page.get_data(as_text=True)
+
+
+def test_a_deactivated_account_is_not_served_its_cached_page(app, make_user):
+    member = make_user(name="Ann Peeters")
+    client = app.test_client()
+    sign_in(client, member)
+    client.get("/sessies")
+    assert client.get("/sessies").headers["X-Page-Cache"] == "hit"
+    member.active = False
+    db.session.commit()
+    assert "Ann Peeters" not in client.get("/sessies").get_data(as_text=True)
+
+
+def test_the_form_token_in_a_members_cached_page_is_accepted(app, make_meeting, make_user):
+    meeting = make_meeting(title="Intervisie mentoren")
+    client = app.test_client()
+    sign_in(client, make_user())
+    path = f"/sessies/{meeting.slug}"
+    client.get(path)
+    cached = client.get(path)
+    assert cached.headers["X-Page-Cache"] == "hit"
+    token = CSRF_RE.search(cached.get_data(as_text=True)).group(1)
+    response = client.post(f"{path}/inschrijven", data={"csrf_token": token, "remark": ""})
+    assert response.status_code == 302
+    page = client.get(path)
+    assert page.headers.get("X-Page-Cache") != "hit"
+    assert "Je bent ingeschreven." in page.get_data(as_text=True)
+
+
+def test_a_member_sees_a_flash_message_after_a_cached_page(app, make_meeting, make_user):
+    meeting = make_meeting(title="Intervisie mentoren")
+    client = app.test_client()
+    sign_in(client, make_user())
+    path = f"/sessies/{meeting.slug}"
+    client.get(path)
+    assert client.get(path).headers["X-Page-Cache"] == "hit"
+    with client.session_transaction() as session:
+        session["_flashes"] = [("info", "Een bericht voor dit lid")]
+    page = client.get(path)
+    assert "Een bericht voor dit lid" in page.get_data(as_text=True)
+    assert "X-Page-Cache" not in page.headers
+
+
+def test_a_cached_page_costs_one_read_for_a_visitor_and_two_for_a_member(
+    app, make_meeting, make_user, monkeypatch
+):
+    """No ORM statement on a hit: the version, and for a member whether they are signed in."""
+    from sqlalchemy import event
+
+    import lerend_netwerk.core.pagecache as pagecache
+
+    meeting = make_meeting(title="Intervisie mentoren")
+    path = f"/sessies/{meeting.slug}"
+    reads: list[str] = []
+    statements: list[str] = []
+    real_read = pagecache._read_row
+
+    def counted(engine, sql, parameters=()):
+        reads.append(sql)
+        return real_read(engine, sql, parameters)
+
+    monkeypatch.setattr(pagecache, "_read_row", counted)
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    member = app.test_client()
+    sign_in(member, make_user())
+    for client, expected in ((app.test_client(), 1), (member, 2)):
+        client.get(path)
+        reads.clear()
+        statements.clear()
+        assert client.get(path).headers["X-Page-Cache"] == "hit"
+        assert (len(reads), statements) == (expected, [])
+
+
+@pytest.mark.slow
+def test_a_members_cached_page_follows_changes_and_sign_out_in_every_worker(
+    app, database_url: str, tmp_path: Path, make_meeting, make_user
+):
+    from conftest import PASSWORD
+
+    meeting = make_meeting(title="Eerste titel", visibility="members")
+    member = make_user(name="Ann Peeters")
+    with gunicorn_server(tmp_path, database_url, workers=2) as base:
+        browser = requests.Session()
+        token = CSRF_RE.search(browser.get(f"{base}/login", timeout=30).text).group(1)
+        signed_in = browser.post(
+            f"{base}/login",
+            data={"email": member.email, "password": PASSWORD, "csrf_token": token},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert signed_in.status_code == 302
+        browser.get(f"{base}/account", timeout=30)  # the welcome message, once
+        hits = 0
+        for _ in range(30):
+            response = browser.get(f"{base}/sessies", timeout=30)
+            assert "Eerste titel" in response.text and "Ann Peeters" in response.text
+            hits += response.headers.get("X-Page-Cache") == "hit"
+        assert hits >= 20  # both workers serve it from their cache
+        # This test's read snapshot predates the sign-in's write: start a new transaction.
+        db.session.rollback()
+        meeting.title = "Tweede titel"
+        db.session.commit()
+        for _ in range(10):
+            response = browser.get(f"{base}/sessies", timeout=30)
+            assert "Tweede titel" in response.text and "Eerste titel" not in response.text
+        copied = dict(browser.cookies)
+        token = CSRF_RE.search(browser.get(f"{base}/account", timeout=30).text).group(1)
+        browser.post(f"{base}/logout", data={"csrf_token": token}, timeout=30)
+        for _ in range(10):
+            response = requests.get(f"{base}/sessies", cookies=copied, timeout=30)
+            assert "Ann Peeters" not in response.text and "Tweede titel" not in response.text

@@ -7,7 +7,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -31,6 +30,7 @@ from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.auth import throttle
 from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.core.edge import bounded_int
+from lerend_netwerk.core.pagecache import not_cacheable
 from lerend_netwerk.extensions import db, limiter
 from lerend_netwerk.networks.service import network_choices, network_for_new_content
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
@@ -93,7 +93,7 @@ def _detail_page(page: service.MeetingPage, form, guest_form=None, status: int =
         guest_form = GuestRegistrationForm(formdata=None)
     if guest_form is not None:
         # The guest form carries this visitor's CSRF token: never a shared cached page.
-        g.page_cache_candidate = False
+        not_cacheable()
     related = related_on_themes(page.meeting.themes, current_user, exclude=page.meeting)
     html = render_template(
         "agenda/detail.html",

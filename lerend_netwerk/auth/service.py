@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -24,6 +24,7 @@ from lerend_netwerk.auth.models import (
     User,
 )
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.pagecache import read_row
 from lerend_netwerk.core.templating import absolute_url
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -185,6 +186,37 @@ def load_user(user_id: str) -> User | None:
         return None
     user.login_token = token
     return user
+
+
+LIVE_SESSION_SQL = (
+    'SELECT login_session.user_id, login_session.expires_at, "user".active '
+    'FROM login_session JOIN "user" ON "user".id = login_session.user_id '
+    "WHERE login_session.token_hash = ?"
+)
+
+
+def live_reader_key(user_id: str) -> str | None:
+    """For the page cache: a key naming this signed-in browser while load_user would
+    accept `user_id` (Flask-Login's id in the session), else None.
+
+    The same checks as load_user in one indexed read below the ORM: a cached page is
+    served only while its login session lives and its account is active.
+    """
+    raw_id, _, token = user_id.partition(":")
+    if not token or not raw_id.isdigit():
+        return None
+    token_hash = _hash_token(token)
+    row = read_row(LIVE_SESSION_SQL, (token_hash,))
+    if row is None:
+        return None
+    owner, expires_at, active = row
+    if isinstance(expires_at, str):  # SQLite hands back the stored text
+        expires_at = datetime.fromisoformat(expires_at)
+    if expires_at.tzinfo is None:
+        expires_at = expires_at.replace(tzinfo=UTC)
+    if str(owner) != raw_id or expires_at <= utcnow() or not active:
+        return None
+    return f"{raw_id}:{token_hash[:32]}"
 
 
 def _lifetime(setting: str) -> timedelta:

@@ -122,9 +122,10 @@ class ChunkedBodyLimit:
         self.flask_app = flask_app
 
     def __call__(self, environ: dict, start_response: Any) -> Iterable[bytes]:
-        limit = body_limit(self.flask_app, self._endpoint(environ))
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        if limit and chunked and not environ.get("CONTENT_LENGTH"):
+        # Only a chunked body needs its route's limit here (matching the URL costs).
+        limit = body_limit(self.flask_app, self._endpoint(environ)) if chunked else None
+        if limit and not environ.get("CONTENT_LENGTH"):
             body = environ["wsgi.input"].read(limit + 1)
             if len(body) > limit:
                 # Refused by check_request, inside the app, so the answer is the Dutch page.

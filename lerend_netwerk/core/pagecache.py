@@ -1,17 +1,24 @@
-"""Render once per change: rendered pages for visitors, keyed on the data version.
+"""Render once per change: rendered pages keyed on the data version and their reader.
 
 Every transaction that changes content bumps one counter row (`data_version`, see
 `DataVersion`) just before it commits: a session listener watches what each flush
-writes and every ORM insert/update/delete statement. A page for a visitor (no signed-in
-user, no flash message waiting) is cached under
+writes and every ORM insert/update/delete statement. A page is cached under
 
-    (data version, time bucket, audience "visitor", path with query string)
+    (data version, time bucket, reader, path with query string)
 
 so the next request after a change, in any worker, misses the cache and renders anew;
 nothing is ever invalidated by hand. The time bucket (PAGE_CACHE_SECONDS) bounds how long
 a page that depends on the clock (a session that has just started is no longer
-"upcoming") is served. Signed-in members and coordinators never get a cached page and
-their pages are marked `private, no-store`.
+"upcoming") is served.
+
+The reader is "visitor" for everybody who is not signed in (one shared page, without a
+CSRF token, `Cache-Control: public`). A signed-in member's page carries their name,
+their registrations and their CSRF token, so it is cached for that signed-in browser
+alone: the key names the user, the login session and the session's CSRF secret, and a
+hit first checks, with one indexed read, that the login session is still live (signing
+out, expiry or a deactivated account end it at once). Those pages stay
+`private, no-store`. A request with a flash message waiting is never served from the
+cache.
 
 The store is per worker memory (an LRU bounded in bytes) unless PAGE_CACHE_REDIS_URL
 points at a Redis server, which the workers then share. Cached pages carry an ETag; a
@@ -20,14 +27,19 @@ conditional GET with a matching If-None-Match gets a 304.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
+import threading
 import time
+import weakref
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request, session
-from sqlalchemy import event, update
+from flask import Flask, Response, current_app, g, has_request_context, request, session
+from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lerend_netwerk.config import DefaultConfig, setting
@@ -142,6 +154,8 @@ def _before_commit(session: Session) -> None:
         session.flush()
     if not session.info.pop(_CHANGED, False):
         return
+    if has_request_context():
+        request.environ.pop(_VERSION_KEY, None)
     # Last statement of the transaction: the row lock is held only for the commit, after
     # every other lock the transaction takes (no lock-order deadlock with FOR UPDATE).
     connection = session.connection()
@@ -188,36 +202,122 @@ def _forget_soft(session: Session, previous_transaction: Any) -> None:
 
 
 VERSION_SQL = "SELECT value, changed_at FROM data_version WHERE id = 1"
+_VERSION_KEY = "lerend_netwerk.data_version"
+
+
+class _VersionConnections(threading.local):
+    """Per thread: one DBAPI connection of its own per engine, in autocommit mode."""
+
+    def __init__(self) -> None:
+        self.by_engine: weakref.WeakKeyDictionary[Engine, tuple[int, Any]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+
+_version_connections = _VersionConnections()
+# Connections a forked worker inherited from its parent: never used, and never closed
+# (closing one would end the parent's session on the shared socket).
+_inherited: list[Any] = []
+
+
+def _close_quietly(connection: Any) -> None:
+    # Already gone, or owned by another thread: nothing left to free.
+    with contextlib.suppress(Exception):
+        connection.close()
+
+
+def _open_version_connection(engine: Engine) -> Any:
+    """A connection taken out of the pool for good, reading each statement's own snapshot."""
+    fairy = engine.raw_connection()
+    fairy.detach()
+    connection = fairy.dbapi_connection
+    if engine.dialect.name == "sqlite":
+        connection.isolation_level = None
+    else:
+        connection.autocommit = True
+    if not event.contains(engine, "engine_disposed", _forget_version_connection):
+        event.listen(engine, "engine_disposed", _forget_version_connection)
+    weakref.finalize(engine, _close_quietly, connection)
+    return connection
+
+
+def _forget_version_connection(engine: Engine) -> None:
+    found = _version_connections.by_engine.pop(engine, None)
+    if found is not None and found[0] == os.getpid():
+        _close_quietly(found[1])
+
+
+def _version_connection(engine: Engine) -> Any:
+    found = _version_connections.by_engine.get(engine)
+    if found is not None and found[0] == os.getpid():
+        return found[1]
+    if found is not None:
+        _inherited.append(found[1])
+    connection = _open_version_connection(engine)
+    _version_connections.by_engine[engine] = (os.getpid(), connection)
+    return connection
+
+
+def _read_row(engine: Engine, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
+    for attempt in (1, 2):
+        connection = _version_connection(engine)
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, parameters)
+                return cursor.fetchone()
+            finally:
+                cursor.close()
+        except engine.dialect.loaded_dbapi.Error:
+            # A connection the server closed (a restart, an idle timeout): once more on a
+            # new one; a second failure is the database's and is raised.
+            _forget_version_connection(engine)
+            if attempt == 2:
+                raise
+    return None
+
+
+def read_row(sql: str, parameters: Sequence[Any] = ()) -> Any:
+    """One row of a cheap read on the same connection as the version (`?` placeholders).
+
+    For the checks a cache hit still has to make (is this login session live?).
+    """
+    from lerend_netwerk.extensions import db
+
+    engine = db.engine
+    if engine.dialect.paramstyle != "qmark":
+        sql = sql.replace("?", "%s")
+    return _read_row(engine, sql, tuple(parameters))
 
 
 def version_and_time() -> tuple[int, datetime | None]:
     """The data version and when it last changed: one primary-key read.
 
-    On a pooled DBAPI connection, below the ORM on purpose: this runs before every
-    cacheable page and feed, and the ORM's session and result machinery cost more than
-    the query itself.
+    On a connection of its own (per worker and thread) in autocommit mode, below the ORM
+    on purpose: this runs before every cacheable page and feed, and a pool checkout, its
+    ping and the rollback after cost several times the query. Read once per request (a
+    commit in the request forgets it).
     """
     from lerend_netwerk.extensions import db
 
-    connection = db.engine.raw_connection()
-    try:
-        cursor = connection.cursor()
-        try:
-            cursor.execute(VERSION_SQL)
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        connection.rollback()
-    finally:
-        connection.close()
+    in_request = has_request_context()
+    if in_request:
+        remembered = request.environ.get(_VERSION_KEY)
+        if remembered is not None:
+            return remembered
+    row = _read_row(db.engine, VERSION_SQL)
     if row is None:
-        return 0, None
-    changed = row[1]
-    if isinstance(changed, str):  # SQLite hands back the stored text
-        changed = datetime.fromisoformat(changed)
-    if changed is not None and changed.tzinfo is None:
-        changed = changed.replace(tzinfo=UTC)
-    return int(row[0]), changed
+        found: tuple[int, datetime | None] = (0, None)
+    else:
+        changed = row[1]
+        if isinstance(changed, str):  # SQLite hands back the stored text
+            changed = datetime.fromisoformat(changed)
+        if changed is not None and changed.tzinfo is None:
+            changed = changed.replace(tzinfo=UTC)
+        found = (int(row[0]), changed)
+    if in_request:
+        request.environ[_VERSION_KEY] = found
+    return found
 
 
 def current_version() -> int:
@@ -306,27 +406,58 @@ def _unpack(data: bytes) -> tuple[str, str, str, bytes]:
     return content_type.decode(), etag.decode(), cache_control.decode(), body
 
 
+VISITOR = "visitor"
+# Set by the app factory: Flask-Login's id from the session → a key naming that signed-in
+# browser while its login session is live, else None (auth.service.live_reader_key).
+_SIGNED_IN_READER = "page_cache_signed_in_reader"
+
+
+def reader_key() -> str | None:
+    """Whom a cached page would be for: VISITOR, one signed-in browser, or None (render).
+
+    Reading the signed session cookie is cheap; only a signed-in reader costs a read.
+    """
+    config = current_app.config
+    cookies = request.cookies
+    has_session = config["SESSION_COOKIE_NAME"] in cookies
+    if has_session and "_flashes" in session:
+        return None  # a message for this reader only, shown once
+    user_value = session.get("_user_id") if has_session else None
+    if user_value is None:
+        if cookies.get(config.get("REMEMBER_COOKIE_NAME", "remember_token")):
+            return None  # Flask-Login signs this browser in again from the cookie
+        return VISITOR
+    check: Callable[[str], str | None] | None = current_app.extensions.get(_SIGNED_IN_READER)
+    identity = check(str(user_value)) if check is not None else None
+    if identity is None:
+        return None
+    # The page holds CSRF tokens made from the session's secret: a new secret, a new page.
+    secret = str(session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
+    return f"reader:{identity}:{hashlib.sha256(secret.encode()).hexdigest()[:16]}"
+
+
 def is_visitor_request() -> bool:
     """No signed-in user and nothing waiting in the session (flash messages)."""
-    if request.cookies.get(current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")):
-        return False
-    # Reading the signed cookie is cheap; a session that holds a user or a flash message
-    # must see its own page.
-    return current_app.config["SESSION_COOKIE_NAME"] not in request.cookies or not (
-        "_user_id" in session or "_flashes" in session
-    )
+    return reader_key() == VISITOR
 
 
-def _candidate() -> bool:
-    return (
+def not_cacheable() -> None:
+    """For a view: this response is this request's alone (it carries a form token, say)."""
+    g.page_cache_candidate = False
+    g.page_cache_reader = None
+
+
+def _candidate() -> str | None:
+    if not (
         request.method in ("GET", "HEAD")
         and request.endpoint in CACHEABLE_ENDPOINTS
         and bool(setting(current_app.config, "PAGE_CACHE_ENABLED"))
-        and is_visitor_request()
-    )
+    ):
+        return None
+    return reader_key()
 
 
-def _key() -> str:
+def _key(reader: str) -> str:
     seconds = max(int(current_app.config.get("PAGE_CACHE_SECONDS") or 60), 1)
     bucket = int(utcnow().timestamp()) // seconds
     extra = ""
@@ -336,7 +467,7 @@ def _key() -> str:
     # still, a page never outlives the stylesheet it names.
     config = current_app.config
     look = f"{config['SITE_NAME']}|{config['SITE_STYLESHEET']}"
-    raw = f"{current_version()}|{bucket}|{extra}|{look}|visitor|{request.full_path}"
+    raw = f"{current_version()}|{bucket}|{extra}|{look}|{reader}|{request.full_path}"
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -363,10 +494,12 @@ def _public_headers(response: Response) -> None:
 
 
 def serve_cached() -> Response | None:
-    if not _candidate():
+    reader = _candidate()
+    if reader is None:
         return None
     g.page_cache_candidate = True
-    key = _key()
+    g.page_cache_reader = reader
+    key = _key(reader)
     g.page_cache_key = key
     data = page_store().get(key)
     if data is None:
@@ -376,17 +509,26 @@ def serve_cached() -> Response | None:
     response.set_etag(etag)
     if cache_control:
         response.headers["Cache-Control"] = cache_control
-    else:
+    elif reader == VISITOR:
         _public_headers(response)
+    else:
+        _private_headers(response)
     response.headers["X-Page-Cache"] = "hit"
     return response.make_conditional(request)
 
 
+def _private_headers(response: Response) -> None:
+    # A member's page may name them and their registrations: no shared or stored copy.
+    response.cache_control.private = True
+    response.cache_control.no_store = True
+    response.vary.add("Cookie")
+
+
 def store_and_mark(response: Response) -> Response:
-    if not g.get("page_cache_candidate"):
+    reader = g.get("page_cache_reader") if g.get("page_cache_candidate") else None
+    if reader is None:
         if response.mimetype == "text/html" and _signed_in():
-            response.cache_control.private = True
-            response.cache_control.no_store = True
+            _private_headers(response)
         return response
     if response.headers.get("X-Page-Cache") == "hit":
         return response
@@ -398,7 +540,13 @@ def store_and_mark(response: Response) -> Response:
         and "Set-Cookie" not in response.headers
         and not session.modified
     )
+    if reader != VISITOR:
+        # Whoever the view saw must be whom the key names (a session signed out meanwhile
+        # renders an anonymous page, which is not this reader's).
+        cacheable = cacheable and _signed_in()
     if not cacheable:
+        if reader != VISITOR and response.mimetype == "text/html":
+            _private_headers(response)
         return response
     body = response.get_data()
     etag = hashlib.sha256(body).hexdigest()[:32]
@@ -410,18 +558,30 @@ def store_and_mark(response: Response) -> Response:
     )
     response.set_etag(etag)
     if not cache_control:
-        _public_headers(response)
+        if reader == VISITOR:
+            _public_headers(response)
+        else:
+            _private_headers(response)
     response.headers["X-Page-Cache"] = "miss"
     return response.make_conditional(request)
 
 
 def _signed_in() -> bool:
+    config = current_app.config
+    if config["SESSION_COOKIE_NAME"] not in request.cookies and not request.cookies.get(
+        config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    ):
+        return False  # no cookie, nobody signed in: no need to load a user
     from flask_login import current_user
 
     return bool(getattr(current_user, "is_authenticated", False))
 
 
-def init_pagecache(app: Flask) -> None:
+def init_pagecache(app: Flask, signed_in_reader: Callable[[str], str | None] | None = None) -> None:
+    """Serve and store cached pages; `signed_in_reader` names a live signed-in browser
+    (without it, signed-in readers are never served from the cache)."""
     install_listeners()
+    if signed_in_reader is not None:
+        app.extensions[_SIGNED_IN_READER] = signed_in_reader
     app.before_request(serve_cached)
     app.after_request(store_and_mark)
