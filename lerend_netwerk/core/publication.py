@@ -8,9 +8,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from lerend_netwerk.access import coordinator_required
 from lerend_netwerk.core.audit import record_audit
+from lerend_netwerk.core.errors import FieldError
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 
@@ -26,6 +28,23 @@ def publish_document(doc: Any, actor: Any, audit_name: str) -> Any:
         doc.published_at = utcnow()
     db.session.flush()
     return doc
+
+
+def save_from_form(
+    form: Any, save: Callable[[], Any], *, detail: str, published: str, draft: str
+) -> Response | None:
+    """Save a document that can be a draft from its form: a `FieldError` is shown at its
+    field (None: show the form again); else commit, say `published` or `draft` as it now
+    is, and go to its page (endpoint `detail`)."""
+    try:
+        saved = save()
+    except FieldError as error:
+        db.session.rollback()
+        form[error.field].errors = [*form[error.field].errors, error.message]
+        return None
+    db.session.commit()
+    flash(published if saved.status == "published" else draft, "success")
+    return redirect(url_for(detail, slug=saved.slug))
 
 
 def add_publication_routes(

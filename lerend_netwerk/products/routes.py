@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
-from lerend_netwerk.core.publication import add_publication_routes
-from lerend_netwerk.extensions import db
+from lerend_netwerk.core.publication import add_publication_routes, save_from_form
 from lerend_netwerk.products import service
 from lerend_netwerk.products.forms import ProductForm
 from lerend_netwerk.products.models import Product
@@ -77,20 +76,17 @@ def _product_form(form: ProductForm, product: Product | None):
             session_slugs=list(form.sessions.data or []),
             visibility=form.visibility.data,
         )
-        try:
-            saved = service.save_product(
+        saved = save_from_form(
+            form,
+            lambda: service.save_product(
                 data, actor=current_user, product=product, publish=bool(form.publish.data)
-            )
-        except service.ProductError as error:
-            db.session.rollback()
-            form[error.field].errors = [*form[error.field].errors, error.message]
-        else:
-            db.session.commit()
-            if saved.status == Product.PUBLISHED:
-                flash("Het product is opgeslagen en staat op de productenmarkt.", "success")
-            else:
-                flash("Het product is opgeslagen als concept.", "success")
-            return redirect(url_for("products.detail", slug=saved.slug))
+            ),
+            detail="products.detail",
+            published="Het product is opgeslagen en staat op de productenmarkt.",
+            draft="Het product is opgeslagen als concept.",
+        )
+        if saved is not None:
+            return saved
     status = 400 if form.is_submitted() else 200
     return render_template("products/form.html", form=form, product=product), status
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
-from lerend_netwerk.core.publication import add_publication_routes
-from lerend_netwerk.extensions import db
+from lerend_netwerk.core.publication import add_publication_routes, save_from_form
 from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.proeftuinen import service
 from lerend_netwerk.proeftuinen.forms import ReportForm
@@ -127,20 +126,17 @@ def _report_form(form: ReportForm, visit_report: VisitReport | None):
             visibility=form.visibility.data,
             sections=form.section_values(),
         )
-        try:
-            saved = service.save_report(
+        saved = save_from_form(
+            form,
+            lambda: service.save_report(
                 data, author=current_user, report=visit_report, publish=bool(form.publish.data)
-            )
-        except service.ReportError as error:
-            db.session.rollback()
-            form[error.field].errors = [*form[error.field].errors, error.message]
-        else:
-            db.session.commit()
-            if saved.status == "published":
-                flash("Het verslag is opgeslagen en gepubliceerd.", "success")
-            else:
-                flash("Het verslag is opgeslagen als concept.", "success")
-            return redirect(url_for("proeftuinen.report", slug=saved.slug))
+            ),
+            detail="proeftuinen.report",
+            published="Het verslag is opgeslagen en gepubliceerd.",
+            draft="Het verslag is opgeslagen als concept.",
+        )
+        if saved is not None:
+            return saved
     if form.is_submitted() and preview is None:
         status = 400
     return render_template(
