@@ -65,6 +65,7 @@ REPORTS = 150
 RECOMMENDATIONS = 100
 SEARCH_QUERIES = 40
 PASSWORD = "benchmark password"
+USER_AGENT = "lerend-netwerk-benchmark/1"
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 POSTGRES_SERVER = os.environ.get("LN_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432")
 WORDS = [
@@ -339,6 +340,9 @@ def stop(process) -> None:
 def sign_in(base: str, email: str) -> tuple[str, str]:
     """Sign in through the real form; the Cookie header and CSRF token of that session."""
     browser = requests.Session()
+    # The load sends the same User-Agent, as one browser does (Flask-Login's session
+    # protection marks a session used from another client as no longer fresh).
+    browser.headers["User-Agent"] = USER_AGENT
     token = CSRF_RE.search(browser.get(f"{base}/login", timeout=30).text).group(1)
     response = browser.post(
         f"{base}/login",
@@ -363,7 +367,12 @@ def http_request(
     body: str = "",
     headers: dict[str, str] | None = None,
 ) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close"]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"User-Agent: {USER_AGENT}",
+        "Connection: close",
+    ]
     if cookie:
         lines.append(f"Cookie: {cookie}")
     lines += [f"{name}: {value}" for name, value in (headers or {}).items()]

@@ -3,11 +3,13 @@ a signed-in browser gets its own, never another reader's, and only while it is s
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import text
 
 from conftest import CSRF_RE, gunicorn_server, login, post_form
 from lerend_netwerk.auth.models import LoginSession
@@ -441,3 +443,55 @@ def test_a_members_cached_page_follows_changes_and_sign_out_in_every_worker(
         for _ in range(10):
             response = requests.get(f"{base}/sessies", cookies=copied, timeout=30)
             assert "Ann Peeters" not in response.text and "Tweede titel" not in response.text
+
+
+# --- the version's own connection ----------------------------------------------------
+
+
+def test_the_version_survives_a_database_that_closed_its_connection(client, content):
+    """A server restart or an idle timeout ends the connection: the next read opens one."""
+    meeting, _, _ = content
+    client.get("/sessies")
+    assert client.get("/sessies").headers["X-Page-Cache"] == "hit"
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        db.session.commit()
+    else:
+        from lerend_netwerk.core import pagecache
+
+        _pid, connection = pagecache._version_connections.by_engine[db.engine]
+        connection.close()
+    meeting.title = "Nieuwe titel"
+    db.session.commit()
+    page = client.get("/sessies")
+    assert page.status_code == 200
+    assert "Nieuwe titel" in page.get_data(as_text=True)
+
+
+def test_a_forked_worker_reads_the_version_on_a_connection_of_its_own(app, content):
+    """With gunicorn's preload the workers fork from a process that may have read it."""
+    from lerend_netwerk.core import pagecache
+
+    with app.test_request_context():
+        parent_version = pagecache.current_version()
+    parent_connection = pagecache._version_connections.by_engine[db.engine][1]
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child reports through its exit status
+        status = 1
+        try:
+            with app.test_request_context():
+                same = pagecache.current_version() == parent_version
+            pid, connection = pagecache._version_connections.by_engine[db.engine]
+            status = 0 if same and pid == os.getpid() and connection is not parent_connection else 2
+        finally:
+            os._exit(status)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    # The parent's connection still works: the child neither used nor closed it.
+    with app.test_request_context():
+        assert pagecache.current_version() == parent_version

@@ -220,7 +220,9 @@ _version_connections = _VersionConnections()
 _inherited: list[Any] = []
 
 
-def _close_quietly(connection: Any) -> None:
+def _close_quietly(connection: Any, owner_pid: int | None = None) -> None:
+    if owner_pid is not None and owner_pid != os.getpid():
+        return  # the parent's, inherited through a fork: closing it would end its session
     # Already gone, or owned by another thread: nothing left to free.
     with contextlib.suppress(Exception):
         connection.close()
@@ -237,7 +239,7 @@ def _open_version_connection(engine: Engine) -> Any:
         connection.autocommit = True
     if not event.contains(engine, "engine_disposed", _forget_version_connection):
         event.listen(engine, "engine_disposed", _forget_version_connection)
-    weakref.finalize(engine, _close_quietly, connection)
+    weakref.finalize(engine, _close_quietly, connection, os.getpid())
     return connection
 
 
