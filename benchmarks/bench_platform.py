@@ -8,13 +8,13 @@ Seeds a fresh database (SQLite in a temporary directory, or a temporary PostgreS
 database with --postgres) with 200 sessions, 2,000 members, some registrations, and
 practices, visit reports and recommendations with Dutch text (the vocabulary of
 content/, as in bench_search.py); builds the search index with the platform's own
-reindex; starts gunicorn with 2 sync workers on 127.0.0.1 (benchmarks/platform_wsgi.py:
-the app plus `/bench/bare`); signs in a few members through the real login form; then
-drives each scenario with several client processes over raw loopback HTTP for a fixed
-time. Prints requests per second, latency percentiles and the ratio to the bare endpoint
-(measured first and last; the ratio uses their mean), and the resident memory of the
-gunicorn master and each worker. Bounded: about a minute with the defaults. Everything
-it creates is removed afterwards.
+reindex; starts gunicorn with the repository's gunicorn.conf.py and 2 sync workers on
+127.0.0.1 (benchmarks/platform_wsgi.py: the app plus `/bench/bare`); signs in a few
+members through the real login form; then drives each scenario with several client
+processes over raw loopback HTTP for a fixed time. Prints requests per second, latency
+percentiles and the ratio to the bare endpoint (measured first and last; the ratio uses
+their mean), and the memory (RSS, PSS and USS) of the gunicorn master and each worker.
+Bounded: about a minute with the defaults. Everything it creates is removed afterwards.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from lerend_netwerk.recommendations.models import RECOMMENDATION_STATUSES, Recom
 from lerend_netwerk.search.service import reindex  # noqa: E402
 from lerend_netwerk.themes.models import Theme  # noqa: E402
 
+GUNICORN_CONF = HERE.parent / "gunicorn.conf.py"
 SESSIONS = 200
 USERS = 2000
 PRACTICES = 300
@@ -298,17 +299,22 @@ def start_gunicorn(
             sys.executable,
             "-m",
             "gunicorn",
+            # The production settings (preload, the fork hooks, the access log), for the
+            # app and the plain baseline alike; only these are the benchmark's own.
+            "--config",
+            str(GUNICORN_CONF),
             "--workers",
             "2",
-            "--worker-class",
-            "sync",
             "--bind",
             f"127.0.0.1:{port}",
+            # The memory measured after the run is of workers that served all of it.
+            "--max-requests",
+            "0",
             "--pythonpath",
             str(HERE),
             app,
         ],
-        cwd=workdir,  # not the repository, whose gunicorn.conf.py is for production
+        cwd=workdir,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

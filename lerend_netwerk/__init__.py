@@ -151,7 +151,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from lerend_netwerk.agenda.routes import bp as agenda_bp
     from lerend_netwerk.agenda.tools import bp as agenda_tools_bp
-    from lerend_netwerk.api.routes import bp as api_bp
+    from lerend_netwerk.api.routes import blueprint as api_blueprint
     from lerend_netwerk.auth.routes import bp as auth_bp
     from lerend_netwerk.calendar.routes import bp as calendar_bp
     from lerend_netwerk.contributions.routes import bp as contributions_bp
@@ -186,7 +186,7 @@ def register_blueprints(app: Flask) -> None:
         themes_bp,
         members_bp,
         networks_bp,
-        api_bp,
+        api_blueprint(),
         mail_bp,
         indicators_bp,
         files_bp,

@@ -159,8 +159,10 @@ class DefaultConfig:
     PAGE_CACHE_ENABLED = True
     # How long a page that depends on the clock is served at most (seconds).
     PAGE_CACHE_SECONDS = 60
-    # Per-worker memory for cached pages; or one Redis for all workers (redis://…).
-    PAGE_CACHE_MAX_BYTES = 16 * 1024 * 1024
+    # Per-worker memory for cached pages (some 400 pages of 20 kB; the least recently
+    # read are rendered again), within the memory goal of a worker; or one Redis for
+    # all workers (redis://…), which holds as much as Redis is given.
+    PAGE_CACHE_MAX_BYTES = 8 * 1024 * 1024
     PAGE_CACHE_REDIS_URL: str | None = None
     # s-maxage for a reverse proxy in front of the site (0: it revalidates every time).
     PAGE_PROXY_MAX_AGE = 0

@@ -71,7 +71,10 @@ LINK_REL = "nofollow noopener"
 RENDER_MAX_CHARS = 200_000
 # Rendered results per process, by SHA-256 of the source: each text is rendered once
 # after it changes, not on every view, and the cache stays within a memory budget.
-CACHE_MAX_BYTES = 32 * 1024 * 1024
+# 8 MB holds some 6,000 session texts; past that a page or feed that the page cache
+# does not serve renders the others again (well under a millisecond each). Every
+# worker has its own (the README, *Production*: the memory of a worker).
+CACHE_MAX_BYTES = 8 * 1024 * 1024
 
 
 def _parser() -> MarkdownIt:

@@ -95,3 +95,13 @@ def nl_timespan(starts: datetime, ends: datetime) -> str:
 def nl_timespan_short(starts: datetime, ends: datetime) -> str:
     """The compact span of lists: 'di 27 sep 2021, 13:30–16:00'."""
     return _timespan(starts, ends, SHORT_DATE)
+
+
+def preload() -> None:
+    """Load Babel's data for every format above (the gunicorn master does, for its
+    workers to share it: lerend_netwerk/prefork.py)."""
+    moment = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    for style in (nl_date_long, nl_date_short, nl_datetime_long, nl_datetime_short, nl_time):
+        style(moment)
+    nl_timespan(moment, moment.replace(hour=12))
+    nl_timespan_short(moment, moment.replace(hour=12))

@@ -134,6 +134,26 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def make_app(app_config: dict[str, Any]) -> Iterator[Callable[..., Flask]]:
+    """Another app on the test's database, with some settings changed: `make_app(**config)`.
+
+    Its pooled connections are closed when the test ends (`engine.dispose()`); left open,
+    the garbage collector would close them during a later test, with a ResourceWarning.
+    """
+    made: list[Flask] = []
+
+    def factory(**changes: Any) -> Flask:
+        other = create_app(dict(app_config, **changes))
+        made.append(other)
+        return other
+
+    yield factory
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
@@ -421,6 +441,9 @@ def signed_in_over_http(base: str, email: str) -> tuple[Any, str]:
     return browser, token
 
 
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:
@@ -438,7 +461,11 @@ def gunicorn_server(
     args: tuple[str, ...] = (),
 ) -> Iterator[str]:
     """A real gunicorn with `workers` sync workers on the test database; yields its base
-    URL once /healthz answers, and stops it (SIGINT, then kill) afterwards."""
+    URL once /healthz answers, and stops it (SIGINT, then kill) afterwards.
+
+    It runs with the repository's gunicorn.conf.py (the production settings: the app
+    preloaded in the master, the fork hooks); `args` override single settings.
+    """
     import requests
 
     port = free_port()
@@ -456,6 +483,8 @@ def gunicorn_server(
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config",
+                str(GUNICORN_CONF),
                 "--workers",
                 str(workers),
                 "--bind",
@@ -465,7 +494,7 @@ def gunicorn_server(
                 *args,
                 "lerend_netwerk:create_app()",
             ],
-            cwd=tmp_path,  # not the repository: its gunicorn.conf.py is for production
+            cwd=tmp_path,
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,

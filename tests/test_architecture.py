@@ -23,6 +23,9 @@ CENTRAL = (
     "indicators/service.py",
     "indicators/figures.py",
     "indicators/sections.py",
+    "api/routes.py",
+    "api/openapi.py",
+    "core/templating.py",
     "mail/digest.py",
     "auth/service.py",
 )
@@ -129,6 +132,8 @@ def _content_packages() -> set[str]:
 
 
 def test_central_modules_import_no_features_models():
+    """Nor their services: a kind's search, figures, menu entry and API part reach these
+    modules through its ContentType."""
     features = _content_packages()
     offending = []
     for name in CENTRAL:
@@ -151,3 +156,34 @@ def test_every_content_type_is_registered_in_create_app():
     source = (PACKAGE / "__init__.py").read_text(encoding="utf-8")
     for package in _content_packages():
         assert f"lerend_netwerk.{package}.content_type import" in source, package
+
+
+def _literal_paths(source: str) -> list[int]:
+    """The lines of the keyword arguments `url_prefix="/…"` in a module's source: a path
+    written twice, once in the route and once here."""
+    return [
+        node.value.lineno
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.keyword)
+        and node.arg == "url_prefix"
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    ]
+
+
+def test_content_types_write_no_path_of_their_pages():
+    """A kind's addresses come from the URL map (its endpoint's route), never from a
+    prefix written in its content_type.py (a network's folder is a name of networks/)."""
+    offending = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in sorted(PACKAGE.glob("*/content_type.py"))
+        for line in _literal_paths(path.read_text(encoding="utf-8"))
+    ]
+    assert not offending, "\n".join(offending)
+
+
+def test_the_path_check_finds_a_written_prefix():
+    source = (PACKAGE / "themes" / "content_type.py").read_text(encoding="utf-8")
+    assert _literal_paths(source) == []
+    written = source.replace('label="Thema",', 'label="Thema", url_prefix="/themas/",', 1)
+    assert len(_literal_paths(written)) == 1

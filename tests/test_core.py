@@ -60,10 +60,10 @@ def test_pages_are_dutch(client):
     assert '<html lang="nl-BE">' in page
 
 
-def test_json_logs_carry_the_request(app_config, capsys):
+def test_json_logs_carry_the_request(make_app, capsys):
     import json
 
-    app = create_app(dict(app_config, LOG_FORMAT="json"))
+    app = make_app(LOG_FORMAT="json")
 
     @app.get("/log-something")
     def log_something():
@@ -76,8 +76,8 @@ def test_json_logs_carry_the_request(app_config, capsys):
     assert entry["level"] == "warning" and entry["path"] == "/log-something"
 
 
-def test_proxy_fix_trusts_configured_hops(app_config):
-    app = create_app(dict(app_config, PROXY_HOPS=1))
+def test_proxy_fix_trusts_configured_hops(make_app):
+    app = make_app(PROXY_HOPS=1)
 
     @app.get("/whoami")
     def whoami():

@@ -264,3 +264,23 @@ def test_the_demo_database_of_the_previous_head_moves_into_the_default_network(
                 assert role == expected, (user_id, users[user_id])
             assert "coordinator" in {role for _, _, role in memberships}
         db.engine.dispose()
+
+
+def test_a_migration_leaves_the_apps_loggers_enabled(empty_database_url, tmp_path):
+    """Alembic's logging set-up ran with disable_existing_loggers: after an upgrade in the
+    same process (the demo, a test) the platform's own log lines were lost."""
+    import logging
+
+    mail_log = logging.getLogger("lerend_netwerk.mail")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database_url,
+            "SEARCH_INDEX_DIR": str(tmp_path / "idx"),
+        }
+    )
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    assert not mail_log.disabled
+    assert not logging.getLogger("lerend_netwerk").disabled

@@ -495,3 +495,145 @@ def test_a_forked_worker_reads_the_version_on_a_connection_of_its_own(app, conte
     # The parent's connection still works: the child neither used nor closed it.
     with app.test_request_context():
         assert pagecache.current_version() == parent_version
+
+
+# --- the front: a visitor's cached page before Flask ---------------------------------
+
+
+def _headers(response) -> list[tuple[str, str]]:
+    """The headers to compare: all but the clock's Date, which must be there."""
+    assert "Date" in response.headers or response.status_code == 304
+    return sorted((k, v) for k, v in response.headers.items() if k != "Date")
+
+
+def _without_front(app):
+    """A client of the app below the front: every request runs through Flask."""
+    from werkzeug.test import Client
+
+    from lerend_netwerk.core.pagefront import PageFront
+
+    assert isinstance(app.wsgi_app, PageFront)
+    return Client(app.wsgi_app.wsgi_app, app.response_class)
+
+
+def test_the_front_answers_exactly_as_flask_does(app, client, content, make_meeting):
+    meeting, practice, recommendation = content
+    paths = [
+        *ANONYMOUS_PAGES,
+        f"/sessies/{meeting.slug}",
+        f"/praktijken/{practice.slug}",
+        f"/aanbevelingen/{recommendation.slug}",
+        "/api/v1/sessions",
+        "/sessies?thema=onbekend&pagina=1",
+    ]
+    flask = _without_front(app)
+    for path in paths:
+        # Rendered and stored, its headers remembered (search: once the index caught up).
+        client.get(path)
+        client.get(path)
+        through_flask = flask.get(path)
+        front = client.get(path)
+        assert through_flask.headers["X-Page-Cache"] == "hit", path
+        assert front.status_code == through_flask.status_code == 200, path
+        assert _headers(front) == _headers(through_flask), path
+        assert front.get_data() == through_flask.get_data(), path
+        etag = {"If-None-Match": front.headers["ETag"]}
+        not_modified, flask_not_modified = (
+            client.get(path, headers=etag),
+            flask.get(path, headers=etag),
+        )
+        assert not_modified.status_code == flask_not_modified.status_code == 304, path
+        assert _headers(not_modified) == _headers(flask_not_modified), path
+        head, flask_head = client.head(path), flask.head(path)
+        assert _headers(head) == _headers(flask_head), path
+        assert head.get_data() == b"", path
+
+
+def test_the_front_runs_no_flask_hook_and_no_query(app, client, content):
+    from sqlalchemy import event
+
+    hooks: list[str] = []
+    statements: list[str] = []
+    app.before_request(lambda: hooks.append("before"))
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    client.get("/sessies")
+    hooks.clear()
+    statements.clear()
+    page = client.get("/sessies")
+    assert page.headers["X-Page-Cache"] == "hit"
+    assert (hooks, statements) == ([], [])
+
+
+def test_the_front_leaves_signed_in_browsers_and_writes_to_flask(app, make_meeting, make_user):
+    make_meeting(title="Enkel voor leden", visibility="members")
+    visitor = app.test_client()
+    visitor.get("/sessies")
+    assert visitor.get("/sessies").headers["X-Page-Cache"] == "hit"
+    member = app.test_client()
+    sign_in(member, make_user(name="Ann Peeters"))
+    page = member.get("/sessies").get_data(as_text=True)
+    assert "Enkel voor leden" in page and "Ann Peeters" in page
+    # A POST to a cached address is Flask's: here, 405 with Allow.
+    assert visitor.post("/sessies").status_code == 405
+
+
+def test_a_cached_page_keeps_the_headers_its_view_set(app, content):
+    """The API's Link header (its pages) on a hit as on the first answer."""
+    flask = _without_front(app)
+    first = flask.get("/api/v1/sessions")
+    again = flask.get("/api/v1/sessions")
+    assert again.headers["X-Page-Cache"] == "hit"
+    assert again.headers["Link"] == first.headers["Link"]
+    assert 'rel="first"' in again.headers["Link"]
+
+
+def test_the_front_answers_a_feeds_304_as_flask_does_until_the_data_changes(app, client, content):
+    meeting, _, _ = content
+    flask = _without_front(app)
+    for path in ("/agenda.ics", "/agenda.ics?netwerk=alle"):
+        first = client.get(path)
+        assert first.status_code == 200
+        etag = {"If-None-Match": first.headers["ETag"]}
+        through_flask, front = flask.get(path, headers=etag), client.get(path, headers=etag)
+        assert front.status_code == through_flask.status_code == 304
+        assert _headers(front) == _headers(through_flask)
+    # Without the tag, or with another, the feed itself (from Flask).
+    assert client.get("/agenda.ics").status_code == 200
+    assert client.get("/agenda.ics", headers={"If-None-Match": 'W/"anders"'}).status_code == 200
+    meeting.title = "Nieuwe titel"
+    db.session.commit()
+    changed = client.get("/agenda.ics", headers=etag)
+    assert changed.status_code == 200
+    assert "Nieuwe titel" in changed.get_data(as_text=True)
+
+
+def test_the_pages_the_cache_may_serve_are_the_ones_their_packages_mark(app):
+    """Each package marks its cacheable views (`@cacheable`); a new one is a choice."""
+    marked = {
+        name for name, view in app.view_functions.items() if getattr(view, "page_cacheable", False)
+    }
+    assert marked == {
+        "core.home",
+        "core.privacy",
+        "core.networks",
+        "core.network_home",
+        "agenda.index",
+        "agenda.detail",
+        "practices.index",
+        "practices.detail",
+        "products.index",
+        "products.detail",
+        "proeftuinen.index",
+        "proeftuinen.detail",
+        "proeftuinen.organisations",
+        "proeftuinen.organisation",
+        "recommendations.index",
+        "recommendations.detail",
+        "search.results",
+        "themes.index",
+        "themes.detail",
+        "api.sessions",
+        "api.session",
+        "api.products",
+        "api.product",
+    }

@@ -250,6 +250,26 @@ def test_changing_the_analyzer_changes_the_index_version(monkeypatch):
     assert analysis.fingerprint() != before
 
 
+def test_every_process_computes_the_same_index_version():
+    """A worker, `search sync` from cron and `search reindex` are separate processes: a
+    version that differed between them (PyStemmer's version function printed with its
+    address) made each of them rebuild the whole index the first time it synced."""
+    import subprocess
+    import sys
+
+    code = "from lerend_netwerk.search.index import SCHEMA_VERSION; print(SCHEMA_VERSION)"
+    versions = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    from lerend_netwerk.search.index import SCHEMA_VERSION
+
+    assert versions == {str(SCHEMA_VERSION)}
+    assert " at 0x" not in analysis.fingerprint()
+
+
 def test_an_index_of_another_analyzer_is_rebuilt_by_the_next_search(app, make_practice):
     from lerend_netwerk.search.index import SyncState, write_state
 

@@ -22,8 +22,8 @@ def test_pages_have_no_inline_script_or_style(client):
     assert " style=" not in page
 
 
-def test_session_cookie_is_httponly_samesite_and_secure_on_https(app_config):
-    app = create_app(dict(app_config, SITE_URL="https://lerend-netwerk.example"))
+def test_session_cookie_is_httponly_samesite_and_secure_on_https(make_app):
+    app = make_app(SITE_URL="https://lerend-netwerk.example")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
@@ -61,8 +61,8 @@ def test_registration_is_rate_limited_per_member(app, app_config, make_user, mak
         db.engine.dispose()
 
 
-def test_unexpected_errors_get_a_dutch_page_without_a_trace(app_config):
-    app = create_app(dict(app_config, TESTING=False, PROPAGATE_EXCEPTIONS=False))
+def test_unexpected_errors_get_a_dutch_page_without_a_trace(make_app):
+    app = make_app(TESTING=False, PROPAGATE_EXCEPTIONS=False)
 
     @app.get("/kapot")
     def broken():

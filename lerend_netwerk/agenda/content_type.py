@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from lerend_netwerk.agenda.indicators import first_year, session_indicators
+from lerend_netwerk.agenda.api import SESSIONS_API
+from lerend_netwerk.agenda.indicators import SESSION_FIGURES, first_year, session_indicators
 from lerend_netwerk.agenda.models import MEETING_KINDS, MEETING_STATUSES, Meeting, Registration
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.document import Problem
@@ -211,7 +212,6 @@ KIND = Kind(
         Field("report_visibility", schema.CHOICE, default="members", choices=VISIBILITIES),
         schema.published_field(),
     ),
-    url_prefix="/sessies",
     ordered=(("starts", "ends"),),
     complete=complete_calendar_identity,
     after_update=_after_update,
@@ -324,13 +324,14 @@ MEETING = ContentType(
     name="session",
     model=Meeting,
     endpoint="agenda.detail",
+    menu=("agenda.index", "Agenda"),
+    api=SESSIONS_API,
     search=(
         SearchIndexing(
             "session",
             build_meeting,
             model=Meeting,
             label="Sessie",
-            url_prefix="/sessies/",
             names=("sessie", "sessies", "bijeenkomst", "bijeenkomsten"),
             load_options=_load_options,
             watches=(Theme, Proeftuin),
@@ -350,6 +351,7 @@ MEETING = ContentType(
     delete_account=_delete_account,
     personal_data=_personal_data,
     indicators=session_indicators,
+    figures=SESSION_FIGURES,
     oldest_year=first_year,
     theme_listing=_theme_listing,
     theme_related={"sessions": _related_sessions},

@@ -23,12 +23,114 @@ from sqlalchemy import (
 from lerend_netwerk.agenda.models import MEETING_KIND_LABELS, MEETING_KINDS, Meeting, Registration
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.indicators.sql import count_distinct_if, count_if, flag
 from lerend_netwerk.levels import LEVELS
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.timeutil import to_local
 
 Scope = Any  # indicators.figures.Scope: period, level, network_id, viewer, now
+
+# The key figures `session_indicators` counts, as the indicators page names them.
+SESSION_FIGURES = (
+    Figure(
+        "sessions_held",
+        "Sessies doorgegaan",
+        "Sessies die in de periode startten, afgelopen zijn en niet geannuleerd werden.",
+        order=100,
+    ),
+    Figure(
+        "sessions_planned",
+        "Sessies gepland",
+        "Sessies die in de periode starten, niet geannuleerd zijn en nog niet afgelopen zijn.",
+        order=101,
+    ),
+    Figure(
+        "sessions_cancelled",
+        "Sessies geannuleerd",
+        "Sessies die in de periode zouden starten maar geannuleerd zijn.",
+        order=102,
+    ),
+    Figure(
+        "registrations_confirmed",
+        "Bevestigde inschrijvingen",
+        (
+            "Inschrijvingen met een bevestigde plaats, voor sessies die niet geannuleerd zijn "
+            "(afgelopen of gepland)."
+        ),
+        order=103,
+    ),
+    Figure(
+        "registrations_waitlisted",
+        "Inschrijvingen op de wachtlijst",
+        "Inschrijvingen die nu op de wachtlijst staan.",
+        order=104,
+    ),
+    Figure(
+        "registrations_cancelled",
+        "Geannuleerde inschrijvingen",
+        "Inschrijvingen die uitgeschreven zijn.",
+        order=105,
+    ),
+    Figure(
+        "confirmed_past",
+        "Bevestigd voor afgelopen sessies",
+        "Bevestigde inschrijvingen voor sessies die al afgelopen zijn.",
+        order=106,
+    ),
+    Figure(
+        "checked_in",
+        "Aanwezig (ingecheckt)",
+        "Bevestigde inschrijvingen voor afgelopen sessies met een check-in.",
+        order=107,
+    ),
+    Figure(
+        "no_shows",
+        "No-shows",
+        "Bevestigd voor een afgelopen sessie, maar niet ingecheckt.",
+        order=108,
+    ),
+    Figure(
+        "attendance",
+        "Aanwezigheidsgraad (%)",
+        "Aanwezig gedeeld door bevestigd, enkel voor afgelopen sessies.",
+        order=109,
+        rate=("checked_in", "confirmed_past"),
+    ),
+    Figure(
+        "waitlist_demand",
+        "Wachtlijstvraag (inschrijvingen)",
+        (
+            "Inschrijvingen die geen plaats kregen: nog op de wachtlijst van een afgelopen sessie, "
+            "of uitgeschreven zonder ooit een plaats te hebben gehad."
+        ),
+        order=110,
+    ),
+    Figure(
+        "waitlist_demand_people",
+        "Wachtlijstvraag (personen)",
+        "Verschillende personen achter de wachtlijstvraag.",
+        order=111,
+    ),
+    Figure(
+        "unique_participants",
+        "Unieke deelnemers",
+        (
+            "Verschillende personen met minstens één bevestigde inschrijving, leden, gasten en wie "
+            "ter plaatse werd toegevoegd: herkend aan het e-mailadres, of aan naam en organisatie."
+        ),
+        order=112,
+    ),
+    Figure(
+        "unique_organisations",
+        "Unieke organisaties bereikt",
+        (
+            "Verschillende organisaties van die personen (personen zonder organisatie tellen niet "
+            "mee; voor gasten de organisatie die ze opgaven)."
+        ),
+        order=113,
+    ),
+)
 
 
 def _meetings(scope: Scope, *columns: Any) -> Select:

@@ -17,7 +17,6 @@ from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.agenda.service import (
     AgendaError,
     _annotate_positions,
-    _count,
     _waitlist_order,
     lock_meeting,
     registration_closed_reason,
@@ -42,8 +41,16 @@ def live_holds(meeting: Meeting, now: datetime | None = None) -> int:
 
 
 def taken_seats(meeting: Meeting, now: datetime | None = None) -> int:
-    """Confirmed places plus live holds: what capacity is measured against."""
-    return _count(meeting, "confirmed") + live_holds(meeting, now)
+    """Confirmed places plus live holds: what capacity is measured against (one count)."""
+    live_hold = (Registration.status == "pending") & (
+        Registration.hold_expires_at > (now or utcnow())
+    )
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.meeting_id == meeting.id)
+        .where((Registration.status == "confirmed") | live_hold)
+    )
 
 
 def has_free_seat(meeting: Meeting, now: datetime | None = None) -> bool:

@@ -30,7 +30,7 @@ from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.auth import throttle
 from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.core.edge import bounded_int
-from lerend_netwerk.core.pagecache import not_cacheable
+from lerend_netwerk.core.pagecache import cacheable, not_cacheable
 from lerend_netwerk.extensions import db, limiter
 from lerend_netwerk.networks.service import network_choices, network_for_new_content
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS
@@ -66,6 +66,7 @@ def _registration_message(registration: Registration) -> tuple[str, str]:
 
 
 @bp.get("/sessies")
+@cacheable
 def index():
     """The agenda: upcoming or past sessions, filtered by kind, theme and level."""
     filters = service.AgendaFilters.from_args(request.args)
@@ -76,6 +77,7 @@ def index():
 
 
 @bp.get("/sessies/<slug>")
+@cacheable
 def detail(slug: str):
     """One session with its registration state for the visitor."""
     page = service.meeting_page(slug, current_user)
@@ -150,8 +152,10 @@ def register(slug: str):
     except service.AgendaError as error:
         flash(str(error), "warning")
         return redirect(url_for("agenda.detail", slug=slug))
+    # Worded before the commit, which would expire what it says (reading it back again).
+    message = _registration_message(registration)
     db.session.commit()
-    flash(*_registration_message(registration))
+    flash(*message)
     return redirect(url_for("agenda.detail", slug=slug))
 
 
@@ -165,8 +169,9 @@ def unregister(slug: str):
     except service.AgendaError as error:
         flash(str(error), "warning")
         return redirect(url_for("agenda.detail", slug=slug))
+    message = f"Je bent uitgeschreven voor “{meeting.title}”."
     db.session.commit()
-    flash(f"Je bent uitgeschreven voor “{meeting.title}”.", "success")
+    flash(message, "success")
     return redirect(url_for("agenda.detail", slug=slug))
 
 

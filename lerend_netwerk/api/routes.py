@@ -1,5 +1,5 @@
-"""The read-only JSON API (/api/v1): public sessions, public products and the OpenAPI
-description.
+"""The read-only JSON API (/api/v1): each registered kind's part (its `ApiResource`:
+the sessions, the products) and the OpenAPI description.
 
 Every answer under /api/ allows any origin: the data is public and read-only, and a
 browser never sends cookies along with a request answered with `*`.
@@ -11,14 +11,13 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request, url_for
 
-from lerend_netwerk.api import service
-from lerend_netwerk.api.openapi import openapi_document
+from lerend_netwerk.api.openapi import API_ROOT, api_resources, openapi_document
 from lerend_netwerk.calendar import links
+from lerend_netwerk.core.api import DEFAULT_PER_PAGE
+from lerend_netwerk.core.content_types import ApiResource
 from lerend_netwerk.core.edge import bounded_int
+from lerend_netwerk.core.pagecache import cacheable
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-SESSIONS_MAX_AGE = 60
 OPENAPI_MAX_AGE = 3600
 
 
@@ -30,7 +29,7 @@ def _public(response: Response, max_age: int) -> Response:
 
 def _page_args() -> tuple[int, int]:
     page_number = request.args.get("page", 1, type=bounded_int)
-    per_page = request.args.get("per_page", service.DEFAULT_PER_PAGE, type=bounded_int)
+    per_page = request.args.get("per_page", DEFAULT_PER_PAGE, type=bounded_int)
     return page_number, per_page
 
 
@@ -55,47 +54,31 @@ def _paged(endpoint: str, name: str, items: list, page: Any, **query: Any) -> Re
     return response
 
 
-@bp.get("/sessions")
-def sessions():
-    """Upcoming public sessions of every network or of one (`network`), one page at a
-    time (`page`, `per_page`), with links."""
-    network = request.args.get("network") or None
-    try:
-        network_id = service.network_id_of(network)
-    except service.UnknownNetwork:
-        abort(404)
-    page = service.upcoming_public_sessions(*_page_args(), network_id)
-    return _public(
-        _paged(".sessions", "sessions", page.sessions, page, network=network), SESSIONS_MAX_AGE
-    )
+def _list_view(resource: ApiResource):
+    def view():
+        try:
+            page = resource.listing(*_page_args(), request.args)
+        except LookupError:
+            abort(404)
+        query = {key: request.args.get(key) or None for key in resource.query}
+        return _public(
+            _paged(f".{resource.name}", resource.name, page.items, page, **query),
+            resource.max_age,
+        )
+
+    return cacheable(view)
 
 
-@bp.get("/sessions/<slug>")
-def session(slug: str):
-    """One public session with its registration counts; 404 when not public."""
-    data = service.public_session(slug)
-    if data is None:
-        abort(404)
-    return _public(jsonify(data), SESSIONS_MAX_AGE)
+def _item_view(resource: ApiResource):
+    def view(slug: str):
+        data = resource.item(slug)
+        if data is None:
+            abort(404)
+        return _public(jsonify(data), resource.max_age)
+
+    return cacheable(view)
 
 
-@bp.get("/products")
-def products():
-    """Published public products (the productenmarkt), by title, one page at a time."""
-    page = service.public_products(*_page_args())
-    return _public(_paged(".products", "products", page.products, page), SESSIONS_MAX_AGE)
-
-
-@bp.get("/products/<slug>")
-def product(slug: str):
-    """One published public product with its description; 404 otherwise."""
-    data = service.public_product(slug)
-    if data is None:
-        abort(404)
-    return _public(jsonify(data), SESSIONS_MAX_AGE)
-
-
-@bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
     document = openapi_document(
@@ -104,7 +87,6 @@ def openapi():
     return _public(jsonify(document), OPENAPI_MAX_AGE)
 
 
-@bp.after_app_request
 def api_headers(response: Response) -> Response:
     """CORS for everything under /api/, and no shared caching unless a view allows it."""
     if request.path.startswith("/api/"):
@@ -113,3 +95,21 @@ def api_headers(response: Response) -> Response:
             response.cache_control.private = True
             response.cache_control.no_cache = True
     return response
+
+
+def blueprint() -> Blueprint:
+    """The API's blueprint for one app: a list and an item route per registered kind with
+    an `api` (`GET /api/v1/sessions`, endpoint `api.sessions`; `/sessions/<slug>`,
+    `api.session`), and the OpenAPI description."""
+    bp = Blueprint("api", __name__, url_prefix=API_ROOT)
+    for resource in api_resources():
+        bp.add_url_rule(f"/{resource.name}", resource.name, _list_view(resource), methods=["GET"])
+        bp.add_url_rule(
+            f"/{resource.name}/<slug>",
+            resource.item_name,
+            _item_view(resource),
+            methods=["GET"],
+        )
+    bp.add_url_rule("/openapi.json", "openapi", openapi, methods=["GET"])
+    bp.after_app_request(api_headers)
+    return bp

@@ -22,6 +22,7 @@ from lerend_netwerk.access import member_required
 from lerend_netwerk.auth.service import renew_calendar_token
 from lerend_netwerk.calendar import links, service
 from lerend_netwerk.calendar.forms import RenewTokenForm
+from lerend_netwerk.core.pagefront import current_while
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.context import list_scope
 
@@ -79,6 +80,9 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
     else:
         response.cache_control.public = True
         response.cache_control.max_age = PUBLIC_MAX_AGE
+        if source.current_while_version_and_day:
+            version, day = source.fingerprint
+            current_while(version, day)
     return response
 
 

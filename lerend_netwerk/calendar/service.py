@@ -60,6 +60,8 @@ class FeedSource:
     build: Callable[..., bytes] = field(compare=False)
     # build(deadline=…) may raise FeedNotReady instead of running past a request's time.
     incremental: bool = False
+    # The fingerprint is (data version, day) and nothing else (core/pagefront.py).
+    current_while_version_and_day: bool = False
 
     @property
     def etag(self) -> str:
@@ -197,6 +199,8 @@ def public_feed_source(
         private=False,
         build=build,
         incremental=True,
+        # The same version and day, the same feed: its 304s may come from the front.
+        current_while_version_and_day=True,
     )
 
 

@@ -87,7 +87,8 @@ class Kind:
     model: type
     fields: tuple[Field, ...]
     # Where its documents live on the site: a slug that equals a fixed page under the
-    # same path (e.g. /sessies/nieuw) would never be reachable.
+    # same path (e.g. /sessies/nieuw) would never be reachable. None: the folder of its
+    # content type's page in the URL map (`/sessies` for `/sessies/<slug>`).
     url_prefix: str | None = None
     # Completes and checks the kind's entries together, before anything is written:
     # (entries, existing objects by slug) -> problems (`document.Problem`).

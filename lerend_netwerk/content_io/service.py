@@ -40,6 +40,7 @@ from lerend_netwerk.content_io.schema import (
     kinds_by_name,
     record_of,
 )
+from lerend_netwerk.core.content_types import content_types, page_rule
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -355,10 +356,24 @@ def _scan(root: Path, hosts: dict[str, Any]) -> tuple[list[_Entry], list[Problem
     return entries, problems, warnings
 
 
+def _kind_folder(kind_name: str) -> str | None:
+    """Where a kind's documents live on the site: its `url_prefix`, or else the folder of
+    its content type's page when that page is addressed by slug (from the URL map)."""
+    for content_type in content_types:
+        kind = content_type.content
+        if kind is None or kind.name != kind_name:
+            continue
+        if kind.url_prefix is not None:
+            return kind.url_prefix
+        rule = page_rule(current_app.url_map, content_type.endpoint)
+        if rule is not None and "slug" in rule.arguments:
+            return rule.rule.rpartition("/")[0]
+    return None
+
+
 def reserved_slugs(kind_name: str) -> frozenset[str]:
     """Slugs taken by fixed pages under the kind's path, e.g. "nieuw" for sessions."""
-    kind = kinds_by_name().get(kind_name)
-    prefix = kind.url_prefix if kind is not None else None
+    prefix = _kind_folder(kind_name)
     if prefix is None:
         return frozenset()
     taken = set()

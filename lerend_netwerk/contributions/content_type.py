@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select
 from lerend_netwerk.contributions.models import ACCEPTED, DECLINED, Contribution
 from lerend_netwerk.core.content_types import AttachmentHost, ContentType
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.indicators.sql import count_if
 from lerend_netwerk.proeftuinen.models import Proeftuin
 from lerend_netwerk.visibility import can_coordinate, is_member
@@ -112,6 +113,22 @@ CONTRIBUTION = ContentType(
     endpoint="contributions.detail",
     personal_data=_personal_data,
     indicators=_indicators,
+    figures=(
+        Figure(
+            "contributions_submitted",
+            "Bijdragen ingediend",
+            "Bijdragen van proeftuinen (sjabloon) voor het eerst ingediend in de periode.",
+            order=500,
+            output=True,
+        ),
+        Figure(
+            "contributions_accepted",
+            "Bijdragen aanvaard (gepubliceerd)",
+            "Bijdragen die de coördinatoren in de periode aanvaardden en daarmee publiceerden.",
+            order=501,
+            output=True,
+        ),
+    ),
     proeftuin_page=_on_proeftuin_page,
     attachments=ATTACHMENTS,
 )

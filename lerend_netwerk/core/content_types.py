@@ -36,8 +36,9 @@ class SearchIndexing:
     build: Callable[[Any], Any]
     model: type | None = None
     # Shown in results and facets (None: a part of another type, e.g. a session's verslag).
+    # A result's address is its content type's page (`endpoint`): the folder of that
+    # page's route and the document's slug (`page_folder`).
     label: str | None = None
-    url_prefix: str = ""
     # Words with which members name the type ("goede praktijken").
     names: tuple[str, ...] = ()
     # Adjectives that belong to the type's name ("goede" in "goede praktijk").
@@ -122,6 +123,40 @@ class SearchFiles:
 
 
 @dataclass(frozen=True)
+class ApiPage:
+    """One page of a list of the JSON API: its items as plain data."""
+
+    items: list[dict[str, Any]]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class ApiResource:
+    """A kind's part of the read-only JSON API (served by `lerend_netwerk.api`).
+
+    `GET /api/v1/<name>` (endpoint `api.<name>`) answers `listing(page, per_page, args)`,
+    an `ApiPage` (a LookupError, such as an unknown network, is a 404), under the key
+    `name`, with links to the other pages that keep the query arguments `query`;
+    `GET /api/v1/<name>/<slug>` (endpoint `api.<item_name>`) answers `item(slug)` (None:
+    404). Both are public, cached for `max_age` seconds. The OpenAPI description gets
+    the `tag` (name, description), the `schemas` and the two `get` operations.
+    """
+
+    name: str
+    item_name: str
+    listing: Callable[[int, int, Any], ApiPage]
+    item: Callable[[str], dict[str, Any] | None]
+    tag: tuple[str, str]
+    schemas: dict[str, Any]
+    list_operation: dict[str, Any]
+    item_operation: dict[str, Any]
+    query: tuple[str, ...] = ()
+    max_age: int = 60
+
+
+@dataclass(frozen=True)
 class ContentType:
     """One kind of content and what every central module needs to know about it."""
 
@@ -142,6 +177,9 @@ class ContentType:
     # that breaks figures down}; `oldest_year()` -> the year its data starts (or None).
     indicators: Callable[[Any], dict[str, Any]] | None = None
     oldest_year: Callable[[], int | None] | None = None
+    # The key figures among those counts (`indicators.figures.Figure`: name, label,
+    # definition, place in the tables), shown on the indicators page.
+    figures: tuple[Any, ...] = ()
     # The theme page: `theme_listing(theme, user)` -> {section: items}; for "more on
     # these themes", {section: related(theme_ids, user, exclude, limit) -> items}.
     theme_listing: Callable[[Any, Any], dict[str, list[Any]]] | None = None
@@ -164,10 +202,33 @@ class ContentType:
     # sections (`content_templates(page)` in the templates), so a new kind needs no
     # change to another feature's templates.
     templates: dict[str, str] = field(default_factory=dict)
+    # Its entry in the header's main menu: (endpoint, label), e.g. its list page. The
+    # menu follows the order in which `create_app` registers the blueprints.
+    menu: tuple[str, str] | None = None
+    # Its part of the JSON API (None: it has none).
+    api: ApiResource | None = None
     # Files on its documents (None: its documents carry no files).
     attachments: AttachmentHost | None = None
     # The text inside files, for search (declared once, by the files package).
     search_files: SearchFiles | None = None
+
+
+def page_rule(url_map: Any, endpoint: str | None) -> Any | None:
+    """The route of an endpoint as its blueprint declares it (a network's copy of it under
+    `/n/<network>` comes later in the URL map); None without one."""
+    if endpoint is None:
+        return None
+    try:
+        return next(iter(url_map.iter_rules(endpoint)), None)
+    except KeyError:
+        return None
+
+
+def page_folder(url_map: Any, endpoint: str | None) -> str | None:
+    """The folder of an endpoint's pages, from its route: "/sessies/" for
+    "/sessies/<slug>", "/aanbevelingen/" for "/aanbevelingen/eindrapport"."""
+    rule = page_rule(url_map, endpoint)
+    return rule.rule.rpartition("/")[0] + "/" if rule is not None else None
 
 
 class ContentTypeRegistry:
@@ -205,6 +266,13 @@ class ContentTypeRegistry:
     def templates_for(self, page: str) -> list[str]:
         """The partial templates the content types add to `page`, in registration order."""
         return [ct.templates[page] for ct in self if page in ct.templates]
+
+    def menu(self, blueprints: list[str]) -> list[tuple[str, str]]:
+        """The main menu's (endpoint, label) entries, in the order of `blueprints` (the
+        app's, as registered)."""
+        order = {name: index for index, name in enumerate(blueprints)}
+        entries = [ct.menu for ct in self if ct.menu is not None]
+        return sorted(entries, key=lambda entry: order.get(entry[0].split(".")[0], len(order)))
 
     def with_hook(self, hook: str) -> list[ContentType]:
         """The content types that declare `hook` (e.g. "digest")."""

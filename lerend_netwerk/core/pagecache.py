@@ -22,21 +22,24 @@ cache.
 
 The store is per worker memory (an LRU bounded in bytes) unless PAGE_CACHE_REDIS_URL
 points at a Redis server, which the workers then share. Cached pages carry an ETag; a
-conditional GET with a matching If-None-Match gets a 304.
+conditional GET with a matching If-None-Match gets a 304. A visitor's hit is answered
+before Flask by core/pagefront.py, with the same key (`cache_key`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import logging
 import os
 import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
 from sqlalchemy import Engine, event, update
@@ -49,35 +52,21 @@ from lerend_netwerk.db import utcnow
 
 log = logging.getLogger(__name__)
 
-# Pages a visitor may get from the cache: what they show depends only on the data, the
-# clock and the URL.
-CACHEABLE_ENDPOINTS = frozenset(
-    {
-        "core.home",
-        "core.privacy",
-        "core.networks",
-        "core.network_home",
-        "agenda.index",
-        "agenda.detail",
-        "practices.index",
-        "practices.detail",
-        "products.index",
-        "products.detail",
-        "proeftuinen.index",
-        "proeftuinen.detail",
-        "proeftuinen.organisations",
-        "proeftuinen.organisation",
-        "recommendations.index",
-        "recommendations.detail",
-        "search.results",
-        "themes.index",
-        "themes.detail",
-        "api.sessions",
-        "api.session",
-        "api.products",
-        "api.product",
-    }
-)
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+def cacheable(view: V) -> V:
+    """Mark a view whose answer depends only on the data, the clock, the address and its
+    reader: the page cache may keep and serve it (its package says so, under its route)."""
+    view.page_cacheable = True  # type: ignore[attr-defined]
+    return view
+
+
+def is_cacheable(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint) if endpoint else None
+    return bool(getattr(view, "page_cacheable", False))
+
+
 CACHEABLE_TYPES = frozenset({"text/html", "application/json"})
 
 # Tables whose rows no cacheable page shows: writing them does not change the version
@@ -96,6 +85,8 @@ UNVERSIONED_TABLES = frozenset(
 )
 
 VERSION_ROW = 1
+# The layout of a stored page (_pack): a new layout never reads an old one's entries.
+FORMAT = "2"
 _CHANGED = "data_version_changed"
 DEFAULT_MAX_BYTES = DefaultConfig.PAGE_CACHE_MAX_BYTES
 
@@ -398,14 +389,38 @@ def page_store(app: Flask | None = None) -> MemoryStore | RedisStore:
 # --- the request hooks ------------------------------------------------------------
 
 
-def _pack(content_type: str, etag: str, cache_control: str, body: bytes) -> bytes:
-    head = "\n".join((content_type, etag, cache_control)).encode()
-    return head + b"\n" + body
+# The view's own headers a cached page keeps (the API's Link, say); the rest are set on
+# each answer or by the hooks after this one.
+_NOT_KEPT = frozenset(
+    {"content-type", "content-length", "etag", "cache-control", "x-page-cache", "set-cookie"}
+)
 
 
-def _unpack(data: bytes) -> tuple[str, str, str, bytes]:
-    content_type, etag, cache_control, body = data.split(b"\n", 3)
-    return content_type.decode(), etag.decode(), cache_control.decode(), body
+@dataclass(frozen=True)
+class CachedPage:
+    content_type: str
+    etag: str
+    cache_control: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _pack(page: CachedPage) -> bytes:
+    head = "\n".join(
+        (page.content_type, page.etag, page.cache_control, json.dumps(page.headers))
+    ).encode()
+    return head + b"\n" + page.body
+
+
+def _unpack(data: bytes) -> CachedPage:
+    content_type, etag, cache_control, headers, body = data.split(b"\n", 4)
+    return CachedPage(
+        content_type.decode(),
+        etag.decode(),
+        cache_control.decode(),
+        [(name, value) for name, value in json.loads(headers)],
+        body,
+    )
 
 
 VISITOR = "visitor"
@@ -452,33 +467,55 @@ def not_cacheable() -> None:
 def _candidate() -> str | None:
     if not (
         request.method in ("GET", "HEAD")
-        and request.endpoint in CACHEABLE_ENDPOINTS
+        and is_cacheable(request.endpoint)
         and bool(setting(current_app.config, "PAGE_CACHE_ENABLED"))
     ):
         return None
     return reader_key()
 
 
-def _key(reader: str) -> str:
-    seconds = max(int(current_app.config.get("PAGE_CACHE_SECONDS") or 60), 1)
+def full_path(environ: dict) -> str:
+    """The address a page is cached under: path and query string as the client sent them."""
+    return (
+        f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
+        f"?{environ.get('QUERY_STRING', '')}"
+    )
+
+
+def cache_key(config: Any, version: int, reader: str, path: str, search: bool) -> str:
+    """The key of a page: data version, time bucket, (for search) the index generation,
+    the site's look, the reader and the address. Inside and outside a request alike."""
+    seconds = max(int(config.get("PAGE_CACHE_SECONDS") or 60), 1)
     bucket = int(utcnow().timestamp()) // seconds
-    extra = ""
-    if request.endpoint == "search.results":
-        extra = _search_generation()
+    extra = search_generation(config["SEARCH_INDEX_DIR"]) if search else ""
     # The look of the site comes from the config, which a running site does not change;
     # still, a page never outlives the stylesheet it names.
-    config = current_app.config
     look = f"{config['SITE_NAME']}|{config['SITE_STYLESHEET']}"
-    raw = f"{current_version()}|{bucket}|{extra}|{look}|{reader}|{request.full_path}"
-    return hashlib.sha256(raw.encode()).hexdigest()
+    raw = f"{FORMAT}|{version}|{bucket}|{extra}|{look}|{reader}|{path}"
+    return hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def _search_generation() -> str:
+def _key(reader: str) -> str:
+    search = request.endpoint == SEARCH_ENDPOINT
+    request.environ[SEARCH_KEY] = search
+    return cache_key(
+        current_app.config, current_version(), reader, full_path(request.environ), search
+    )
+
+
+SEARCH_ENDPOINT = "search.results"
+# For the WSGI front (core/pagefront.py): whether this address's key holds the index
+# generation, and whom the page was for.
+SEARCH_KEY = "lerend_netwerk.page_cache_search"
+READER_KEY = "lerend_netwerk.page_cache_reader"
+
+
+def search_generation(index_dir: str) -> str:
     """The search index catches up after the commit: its generation is part of the key."""
     from lerend_netwerk.search.index import get_handle
 
     try:
-        return str(get_handle(current_app.config["SEARCH_INDEX_DIR"]).open().latest_generation())
+        return str(get_handle(index_dir).open().latest_generation())
     except Exception:  # no index yet: the page says so, and is not worth caching apart
         return "none"
 
@@ -501,16 +538,18 @@ def serve_cached() -> Response | None:
         return None
     g.page_cache_candidate = True
     g.page_cache_reader = reader
+    request.environ[READER_KEY] = reader
     key = _key(reader)
     g.page_cache_key = key
     data = page_store().get(key)
     if data is None:
         return None
-    content_type, etag, cache_control, body = _unpack(data)
-    response = current_app.response_class(body, content_type=content_type)
-    response.set_etag(etag)
-    if cache_control:
-        response.headers["Cache-Control"] = cache_control
+    page = _unpack(data)
+    response = current_app.response_class(page.body, content_type=page.content_type)
+    response.headers.extend(page.headers)
+    response.set_etag(page.etag)
+    if page.cache_control:
+        response.headers["Cache-Control"] = page.cache_control
     elif reader == VISITOR:
         _public_headers(response)
     else:
@@ -529,7 +568,9 @@ def _private_headers(response: Response) -> None:
 def store_and_mark(response: Response) -> Response:
     reader = g.get("page_cache_reader") if g.get("page_cache_candidate") else None
     if reader is None:
-        if response.mimetype == "text/html" and _signed_in():
+        # A redirect shows nothing; a page or an error page may name the reader.
+        redirect = 300 <= response.status_code < 400
+        if not redirect and response.mimetype == "text/html" and _signed_in():
             _private_headers(response)
         return response
     if response.headers.get("X-Page-Cache") == "hit":
@@ -556,7 +597,17 @@ def store_and_mark(response: Response) -> Response:
     # A view that chose its own caching (the API's max-age) keeps it.
     cache_control = response.headers.get("Cache-Control", "")
     page_store().set(
-        g.page_cache_key, _pack(response.content_type or "", etag, cache_control, body), seconds
+        g.page_cache_key,
+        _pack(
+            CachedPage(
+                response.content_type or "",
+                etag,
+                cache_control,
+                [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_KEPT],
+                body,
+            )
+        ),
+        seconds,
     )
     response.set_etag(etag)
     if not cache_control:
@@ -587,3 +638,6 @@ def init_pagecache(app: Flask, signed_in_reader: Callable[[str], str | None] | N
         app.extensions[_SIGNED_IN_READER] = signed_in_reader
     app.before_request(serve_cached)
     app.after_request(store_and_mark)
+    from lerend_netwerk.core.pagefront import init_pagefront
+
+    init_pagefront(app)

@@ -17,6 +17,7 @@ from flask_login import current_user
 from lerend_netwerk.access import member_required
 from lerend_netwerk.core import service
 from lerend_netwerk.core.forms import MarkdownPreviewForm
+from lerend_netwerk.core.pagecache import cacheable
 from lerend_netwerk.extensions import limiter
 from lerend_netwerk.markdown import render_markdown
 from lerend_netwerk.visibility import is_coordinator
@@ -25,12 +26,14 @@ bp = Blueprint("core", __name__, template_folder="templates")
 
 
 @bp.get("/")
+@cacheable
 def home():
     """The front page: what's next, what's new."""
     return render_template("core/home.html", **service.home_overview(current_user))
 
 
 @bp.get("/netwerken")
+@cacheable
 def networks():
     """Every learning network of the installation, with region, levels and summary."""
     return render_template("core/networks.html", **service.networks_overview())
@@ -48,6 +51,7 @@ def network_styles():
 
 
 @bp.get("/n/<network>/")
+@cacheable
 def network_home():
     """A network's home: its next sessions, newest practices, threads and coordinators.
 
@@ -57,6 +61,7 @@ def network_home():
 
 
 @bp.get("/privacy")
+@cacheable
 def privacy():
     """What the platform keeps about members, and why."""
     return render_template("core/privacy.html")

@@ -14,14 +14,6 @@ from lerend_netwerk.core.content_types import content_types
 from lerend_netwerk.markdown import render_markdown
 from lerend_netwerk.visibility import VISIBILITY_LABELS, can_coordinate
 
-NAVIGATION = (
-    ("agenda.index", "Agenda"),
-    ("proeftuinen.index", "Proeftuinen"),
-    ("practices.index", "Goede praktijken"),
-    ("products.index", "Producten"),
-    ("recommendations.index", "Aanbevelingen"),
-)
-
 
 def url_with_args(**changes) -> str:
     """The current URL with some query arguments replaced (None removes one)."""
@@ -76,7 +68,8 @@ def init_templating(app: Flask) -> None:
         slug_choices=lambda docs: [(doc.slug, doc.title) for doc in docs],
     )
     app.jinja_env.globals.update(
-        NAVIGATION=NAVIGATION,
+        # The header's main menu: the content types' `menu` entries.
+        navigation=lambda: content_types.menu(list(app.blueprints)),
         content_templates=content_types.templates_for,
         url_with_args=url_with_args,
         absolute_url=absolute_url,

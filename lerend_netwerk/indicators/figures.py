@@ -1,14 +1,18 @@
-"""What the indicators are: the scope they are computed for, the figures, their names and
-definitions, and the report they make."""
+"""What the indicators are: the scope they are computed for, the figures (each declared,
+with its name and definition, by the content type that counts it) and the report they
+make."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import ColumnElement
 
+from lerend_netwerk.core.content_types import content_types
 from lerend_netwerk.indicators import charts
 from lerend_netwerk.indicators.periods import Period
 from lerend_netwerk.indicators.tables import DataTable, Rate
@@ -48,38 +52,74 @@ class Scope:
         return visible_clause(model, self.viewer)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Figure:
+    """A key figure of the indicators, declared by the content type that counts it (its
+    `figures`): the count its `indicators(scope)` returns under `name`, or with `rate` the
+    share of one figure in another (numerator, denominator) as a `Rate`.
+
+    The key figures table lists every registered figure by `order` (a hundred per kind:
+    the sessions' 100–113, the visit reports' 200–202, … the recommendations' 600), with
+    `label` and `definition`; one with `output` is also a row of the table of what the
+    proeftuinen made (`sections.output_section`).
+    """
+
+    name: str
+    label: str
+    definition: str
+    order: int
+    rate: tuple[str, str] | None = None
+    output: bool = False
+
+
+def registered_figures() -> tuple[Figure, ...]:
+    """Every registered content type's figures, by `order`."""
+    return _figures(content_types.version)
+
+
+@cache
+def _figures(version: int) -> tuple[Figure, ...]:
+    found = [figure for content_type in content_types for figure in content_type.figures]
+    return tuple(sorted(found, key=lambda figure: figure.order))
+
+
+def figure(name: str) -> Figure:
+    """The registered figure `name` (KeyError: no content type declares it)."""
+    for found in registered_figures():
+        if found.name == name:
+            return found
+    raise KeyError(name)
+
+
 class Figures:
-    """The key figures of one period and level."""
+    """The key figures of one period and level, by name: `figures.sessions_held`, and a
+    rate figure as a `Rate` (`figures.attendance`). A count nobody made is 0."""
 
-    sessions_held: int = 0
-    sessions_planned: int = 0
-    sessions_cancelled: int = 0
-    registrations_confirmed: int = 0
-    registrations_waitlisted: int = 0
-    registrations_cancelled: int = 0
-    confirmed_past: int = 0
-    checked_in: int = 0
-    no_shows: int = 0
-    waitlist_demand: int = 0
-    waitlist_demand_people: int = 0
-    unique_participants: int = 0
-    unique_organisations: int = 0
-    proeftuinen_visited: int = 0
-    reports_published: int = 0
-    updates_published: int = 0
-    practices_published: int = 0
-    products_published: int = 0
-    contributions_submitted: int = 0
-    contributions_accepted: int = 0
-    recommendations: int = 0
+    def __init__(self, counts: Mapping[str, Any] | None = None) -> None:
+        counts = counts or {}
+        self._figures = {figure.name: figure for figure in registered_figures()}
+        self._counts: dict[str, int] = {
+            name: counts.get(name, 0) for name, figure in self._figures.items() if not figure.rate
+        }
 
-    @property
-    def attendance(self) -> Rate:
-        return Rate(self.checked_in, self.confirmed_past)
+    def value(self, name: str) -> int | Rate:
+        rate = self._figures[name].rate
+        if rate is not None:
+            numerator, denominator = rate
+            return Rate(self._counts[numerator], self._counts[denominator])
+        return self._counts[name]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.value(name)
+        except KeyError:
+            raise AttributeError(f"no figure {name!r} is registered") from None
 
     def as_dict(self) -> dict[str, int]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The counts (not the rates), by name."""
+        return dict(self._counts)
 
 
 @dataclass
@@ -109,88 +149,3 @@ class IndicatorReport:
 
     def section(self, name: str) -> Section:
         return next(s for s in self.sections if s.name == name)
-
-
-DEFINITIONS = {
-    "sessions_held": "Sessies die in de periode startten, afgelopen zijn en niet geannuleerd "
-    "werden.",
-    "sessions_planned": "Sessies die in de periode starten, niet geannuleerd zijn en nog niet "
-    "afgelopen zijn.",
-    "sessions_cancelled": "Sessies die in de periode zouden starten maar geannuleerd zijn.",
-    "registrations_confirmed": "Inschrijvingen met een bevestigde plaats, voor sessies die "
-    "niet geannuleerd zijn (afgelopen of gepland).",
-    "registrations_waitlisted": "Inschrijvingen die nu op de wachtlijst staan.",
-    "registrations_cancelled": "Inschrijvingen die uitgeschreven zijn.",
-    "confirmed_past": "Bevestigde inschrijvingen voor sessies die al afgelopen zijn.",
-    "checked_in": "Bevestigde inschrijvingen voor afgelopen sessies met een check-in.",
-    "no_shows": "Bevestigd voor een afgelopen sessie, maar niet ingecheckt.",
-    "attendance": "Aanwezig gedeeld door bevestigd, enkel voor afgelopen sessies.",
-    "waitlist_demand": "Inschrijvingen die geen plaats kregen: nog op de wachtlijst van een "
-    "afgelopen sessie, of uitgeschreven zonder ooit een plaats te hebben gehad.",
-    "waitlist_demand_people": "Verschillende personen achter de wachtlijstvraag.",
-    "unique_participants": "Verschillende personen met minstens één bevestigde inschrijving, "
-    "leden, gasten en wie ter plaatse werd toegevoegd: herkend aan het e-mailadres, of aan "
-    "naam en organisatie.",
-    "unique_organisations": "Verschillende organisaties van die personen (personen zonder "
-    "organisatie tellen niet mee; voor gasten de organisatie die ze opgaven).",
-    "proeftuinen_visited": "Verschillende proeftuinen met een bezoek (ook met een "
-    "ontwerpverslag) in de periode; projectupdates zijn geen bezoek.",
-    "reports_published": "Bezoekverslagen gepubliceerd in de periode; ontwerpen tellen niet.",
-    "updates_published": "Projectupdates van proeftuinen, aanvaard en gepubliceerd in de periode.",
-    "practices_published": "Goede praktijken gepubliceerd in de periode; ontwerpen tellen niet.",
-    "products_published": "Producten (productenmarkt) gepubliceerd in de periode; concepten "
-    "tellen niet.",
-    "contributions_submitted": "Bijdragen van proeftuinen (sjabloon) voor het eerst ingediend "
-    "in de periode.",
-    "contributions_accepted": "Bijdragen die de coördinatoren in de periode aanvaardden en "
-    "daarmee publiceerden.",
-    "recommendations": "Draden over beleidsaanbevelingen gestart in de periode.",
-}
-LABELS = {
-    "sessions_held": "Sessies doorgegaan",
-    "sessions_planned": "Sessies gepland",
-    "sessions_cancelled": "Sessies geannuleerd",
-    "registrations_confirmed": "Bevestigde inschrijvingen",
-    "registrations_waitlisted": "Inschrijvingen op de wachtlijst",
-    "registrations_cancelled": "Geannuleerde inschrijvingen",
-    "confirmed_past": "Bevestigd voor afgelopen sessies",
-    "checked_in": "Aanwezig (ingecheckt)",
-    "no_shows": "No-shows",
-    "attendance": "Aanwezigheidsgraad (%)",
-    "waitlist_demand": "Wachtlijstvraag (inschrijvingen)",
-    "waitlist_demand_people": "Wachtlijstvraag (personen)",
-    "unique_participants": "Unieke deelnemers",
-    "unique_organisations": "Unieke organisaties bereikt",
-    "proeftuinen_visited": "Proeftuinen bezocht",
-    "reports_published": "Bezoekverslagen gepubliceerd",
-    "updates_published": "Projectupdates gepubliceerd",
-    "practices_published": "Goede praktijken gepubliceerd",
-    "products_published": "Producten gepubliceerd",
-    "contributions_submitted": "Bijdragen ingediend",
-    "contributions_accepted": "Bijdragen aanvaard (gepubliceerd)",
-    "recommendations": "Beleidsaanbevelingen (nieuwe draden)",
-}
-KEY_FIGURES = (
-    "sessions_held",
-    "sessions_planned",
-    "sessions_cancelled",
-    "registrations_confirmed",
-    "registrations_waitlisted",
-    "registrations_cancelled",
-    "confirmed_past",
-    "checked_in",
-    "no_shows",
-    "attendance",
-    "waitlist_demand",
-    "waitlist_demand_people",
-    "unique_participants",
-    "unique_organisations",
-    "proeftuinen_visited",
-    "reports_published",
-    "updates_published",
-    "practices_published",
-    "products_published",
-    "contributions_submitted",
-    "contributions_accepted",
-    "recommendations",
-)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from lerend_netwerk.indicators import charts
 from lerend_netwerk.indicators.figures import (
-    DEFINITIONS,
-    KEY_FIGURES,
-    LABELS,
     NO_HOST_LABEL,
     Figures,
     Scope,
     Section,
+    figure,
+    registered_figures,
 )
 from lerend_netwerk.indicators.tables import DataTable, Rate
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
@@ -18,9 +17,8 @@ from lerend_netwerk.levels import LEVEL_LABELS, LEVELS
 
 def key_figures_section(figures: Figures) -> Section:
     table = DataTable("kerncijfers", "Kerncijfers", ["Indicator", "Waarde", "Definitie"])
-    for key in KEY_FIGURES:
-        value = figures.attendance if key == "attendance" else getattr(figures, key)
-        table.rows.append([LABELS[key], value, DEFINITIONS[key]])
+    for key in registered_figures():
+        table.rows.append([key.label, figures.value(key.name), key.definition])
     return Section(
         "kerncijfers",
         "Kerncijfers",
@@ -79,7 +77,7 @@ def registrations_section(figures: Figures) -> Section:
     return Section(
         "inschrijvingen",
         "Inschrijvingen",
-        "Inschrijvingen voor sessies die doorgingen. " + DEFINITIONS["waitlist_demand"],
+        "Inschrijvingen voor sessies die doorgingen. " + figure("waitlist_demand").definition,
         table,
         chart,
     )
@@ -103,7 +101,7 @@ def attendance_section(figures: Figures) -> Section:
     return Section(
         "aanwezigheid",
         "Aanwezigheid",
-        DEFINITIONS["attendance"] + " " + DEFINITIONS["no_shows"],
+        figure("attendance").definition + " " + figure("no_shows").definition,
         table,
         chart,
     )
@@ -215,16 +213,8 @@ def output_section(figures: Figures) -> Section:
         "Proeftuinen, verslagen, goede praktijken, producten en bijdragen",
         ["Indicator", "Aantal"],
     )
-    keys = [
-        "proeftuinen_visited",
-        "reports_published",
-        "updates_published",
-        "practices_published",
-        "products_published",
-        "contributions_submitted",
-        "contributions_accepted",
-    ]
-    table.rows = [[LABELS[key], getattr(figures, key)] for key in keys]
+    keys = [key for key in registered_figures() if key.output]
+    table.rows = [[key.label, figures.value(key.name)] for key in keys]
     chart = charts.bar_chart(
         "grafiek-output",
         "Proeftuinen bezocht, verslagen, goede praktijken, producten en bijdragen",
@@ -235,7 +225,7 @@ def output_section(figures: Figures) -> Section:
     return Section(
         "output",
         "Proeftuinen, verslagen, goede praktijken, producten en bijdragen",
-        " ".join(DEFINITIONS[key] for key in keys)
+        " ".join(key.definition for key in keys)
         + " Een goede praktijk en een product hebben het niveau dat erbij staat, of anders "
         "dat van hun proeftuin; bezoeken, verslagen en bijdragen het niveau van hun proeftuin.",
         table,
@@ -258,7 +248,7 @@ def recommendations_section(by_status: list[tuple[str, int]]) -> Section:
     return Section(
         "aanbevelingen",
         "Beleidsaanbevelingen",
-        DEFINITIONS["recommendations"] + " Met hun huidige status; het niveau is dat van de "
+        figure("recommendations").definition + " Met hun huidige status; het niveau is dat van de "
         "aanbeveling zelf.",
         table,
         chart,

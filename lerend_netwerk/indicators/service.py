@@ -27,7 +27,6 @@ arranges the handful of aggregated rows into tables and charts.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -37,15 +36,15 @@ from lerend_netwerk.db import utcnow
 from lerend_netwerk.indicators import sections
 from lerend_netwerk.indicators.figures import (  # noqa: F401  (the indicators' vocabulary)
     ALL_LEVELS_LABEL,
-    DEFINITIONS,
     INSTALLATION_LABEL,
-    KEY_FIGURES,
-    LABELS,
     TABLE_NAMES,
+    Figure,
     Figures,
     IndicatorReport,
     Scope,
     Section,
+    figure,
+    registered_figures,
 )
 from lerend_netwerk.indicators.periods import Period
 from lerend_netwerk.networks.access import coordinated_network_list
@@ -78,7 +77,8 @@ def build_report(
     one network or, with None, the whole installation.
 
     Each content type counts its own (`indicators` in its `content_type.py`): figures by
-    name, and the rows of the tables that break them down.
+    name (the key figures it declares in `figures`), and the rows of the tables that
+    break them down.
     """
     scope = Scope(
         period=period,
@@ -90,7 +90,7 @@ def build_report(
     counts: dict[str, Any] = {}
     for content_type in content_types.with_hook("indicators"):
         counts.update(content_type.indicators(scope))
-    figures = Figures(**{f.name: counts.get(f.name, 0) for f in fields(Figures)})
+    figures = Figures(counts)
     report = IndicatorReport(
         period=period,
         level=scope.level,

@@ -13,6 +13,7 @@ from lerend_netwerk.content_io.document import Problem
 from lerend_netwerk.content_io.schema import BOOL, CHOICES, INT, NETWORKS, TEXT, Field, Kind
 from lerend_netwerk.core.content_types import ContentType
 from lerend_netwerk.levels import LEVELS
+from lerend_netwerk.networks.context import NETWORK_PATH
 from lerend_netwerk.networks.models import Network
 
 COLOUR_PATTERN = r"#[0-9a-fA-F]{6}"
@@ -69,7 +70,7 @@ KIND = Kind(
         Field("position", INT, default=0),
         Field("default", BOOL, default=False, attr="is_default"),
     ),
-    url_prefix="/n",
+    url_prefix=NETWORK_PATH,
     complete=complete_default,
 )
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, current_app, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -35,6 +35,9 @@ from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, Network
 from lerend_netwerk.visibility import can_see
 
 NETWORK_ARG = "network"
+# The folder of every network's pages but the default one's: `/n/<network>/…`.
+NETWORK_PATH = "/n"
+NETWORK_RULE = f"{NETWORK_PATH}/<{NETWORK_ARG}>"
 # The query argument of lists that may show every network ("alle") or one ("<slug>").
 SCOPE_ARG = "netwerk"
 ALL_NETWORKS = "alle"
@@ -217,6 +220,12 @@ def url_network(doc_or_network: Any) -> str | None:
     return info.url_slug if info is not None else None
 
 
+def network_slug(doc_or_network: Any) -> str | None:
+    """The slug of the network a document belongs to (the default network's too)."""
+    info = network_info(doc_or_network)
+    return info.slug if info is not None else None
+
+
 def network_url(endpoint: str, network: Any = None, **values: Any) -> str:
     """`url_for` with the URL under `network` (a document, network, id or slug).
 
@@ -263,7 +272,7 @@ def hit_url_under_network(doc_type: str, path: str, network_id: str) -> str:
     info = network_map().by_id.get(int(network_id))
     if info is None or info.is_default:
         return path
-    return f"/n/{info.slug}{path}"
+    return f"{NETWORK_PATH}/{info.slug}{path}"
 
 
 # --- lists: one network or all -------------------------------------------------------
@@ -341,17 +350,18 @@ def scoped_list(
 
 
 def _canonical_models() -> dict[str, Any]:
-    """Rule prefix (`/sessies/<slug>`) → model with a `network_id`, from the registry."""
-    from lerend_netwerk.core.content_types import content_types
+    """Rule prefix (`/sessies/<slug>`) → model with a `network_id`: the route of each
+    registered content type's page addressed by slug, read from the URL map."""
+    from lerend_netwerk.core.content_types import content_types, page_rule
 
     found: dict[str, Any] = {}
     for content_type in content_types:
         model = content_type.model
-        if model is None or not hasattr(model, "network_id") or not content_type.search:
+        if model is None or not hasattr(model, "network_id"):
             continue
-        prefix = content_type.search[0].url_prefix.rstrip("/")
-        if prefix:
-            found[f"{prefix}/<slug>"] = model
+        rule = page_rule(current_app.url_map, content_type.endpoint)
+        if rule is not None and rule.rule.endswith("/<slug>"):
+            found[rule.rule] = model
     return found
 
 
@@ -382,7 +392,7 @@ def _resolve_network():
     if requested is None:
         return None
     rule = request.url_rule
-    prefixed = rule is not None and rule.rule.startswith(f"/n/<{NETWORK_ARG}>")
+    prefixed = rule is not None and rule.rule.startswith(NETWORK_RULE)
     networks = network_map()
     if not prefixed:
         info = networks.default or default_network_info()
@@ -398,7 +408,7 @@ def _resolve_network():
     slug = (request.view_args or {}).get("slug")
     if slug is None or rule is None:
         return None
-    path = rule.rule[len(f"/n/<{NETWORK_ARG}>") :] if prefixed else rule.rule
+    path = rule.rule[len(NETWORK_RULE) :] if prefixed else rule.rule
     for prefix, model in _canonical_models().items():
         if path == prefix or path.startswith(prefix + "/") or path.startswith(prefix + "."):
             doc = db.session.scalar(select(model).where(model.slug == slug))
@@ -429,11 +439,11 @@ def init_network_urls(app: Flask) -> None:
         blueprint = rule.endpoint.split(".")[0]
         if blueprint not in NETWORK_BLUEPRINTS and rule.endpoint not in NETWORK_ENDPOINTS:
             continue
-        if rule.rule.startswith("/n/"):
+        if rule.rule.startswith(f"{NETWORK_PATH}/"):
             continue
         defaults = {k: v for k, v in (rule.defaults or {}).items() if k != NETWORK_ARG}
         app.add_url_rule(
-            f"/n/<{NETWORK_ARG}>{rule.rule}",
+            f"{NETWORK_RULE}{rule.rule}",
             endpoint=rule.endpoint,
             methods=sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}),
             defaults=defaults or None,

@@ -11,6 +11,7 @@ from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.practices.models import Practice
@@ -133,13 +134,13 @@ PRACTICE = ContentType(
     name="practice",
     model=Practice,
     endpoint="practices.detail",
+    menu=("practices.index", "Goede praktijken"),
     search=(
         SearchIndexing(
             "practice",
             build_practice,
             model=Practice,
             label="Goede praktijk",
-            url_prefix="/praktijken/",
             names=("praktijk", "praktijken", "praktijkvoorbeeld", "praktijkvoorbeelden"),
             adjectives=("goede", "goed"),
             load_options=lambda: [selectinload(Practice.themes), selectinload(Practice.proeftuin)],
@@ -164,10 +165,18 @@ PRACTICE = ContentType(
             schema.visibility_field(),
             schema.published_field(),
         ),
-        url_prefix="/praktijken",
     ),
     digest=lambda window: {"practices": window.published(Practice)},
     indicators=_indicators,
+    figures=(
+        Figure(
+            "practices_published",
+            "Goede praktijken gepubliceerd",
+            "Goede praktijken gepubliceerd in de periode; ontwerpen tellen niet.",
+            order=300,
+            output=True,
+        ),
+    ),
     theme_listing=_theme_listing,
     theme_related={"practices": _related_practices},
     proeftuin_listing=_hosted_practices,

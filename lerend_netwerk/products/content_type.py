@@ -12,8 +12,10 @@ from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
+from lerend_netwerk.products.api import PRODUCTS_API
 from lerend_netwerk.products.models import PRODUCT_KINDS, Product
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.search.documents import (
@@ -149,13 +151,14 @@ PRODUCT = ContentType(
     name="product",
     model=Product,
     endpoint="products.detail",
+    menu=("products.index", "Producten"),
+    api=PRODUCTS_API,
     search=(
         SearchIndexing(
             "product",
             build_product,
             model=Product,
             label="Product",
-            url_prefix="/producten/",
             names=("product", "producten", "productenmarkt", "productenbib", "tool", "toolkit"),
             load_options=_load_options,
             watches=(Theme, Proeftuin, Organisation),
@@ -182,10 +185,18 @@ PRODUCT = ContentType(
             schema.visibility_field(),
             schema.published_field(),
         ),
-        url_prefix="/producten",
     ),
     digest=lambda window: {"products": window.published(Product)},
     indicators=_indicators,
+    figures=(
+        Figure(
+            "products_published",
+            "Producten gepubliceerd",
+            "Producten (productenmarkt) gepubliceerd in de periode; concepten tellen niet.",
+            order=400,
+            output=True,
+        ),
+    ),
     theme_listing=_theme_listing,
     theme_related={"products": _related_products},
     proeftuin_listing=_proeftuin_products,

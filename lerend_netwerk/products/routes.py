@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.core.pagecache import cacheable
 from lerend_netwerk.core.publication import add_publication_routes, save_from_form
 from lerend_netwerk.products import service
 from lerend_netwerk.products.forms import ProductForm
@@ -15,12 +16,14 @@ bp = Blueprint("products", __name__, template_folder="templates")
 
 
 @bp.get("/producten")
+@cacheable
 def index():
     """The products the visitor may see, filtered by theme, level, proeftuin and kind."""
     return render_template("products/index.html", **service.market(current_user, request.args))
 
 
 @bp.get("/producten/<slug>")
+@cacheable
 def detail(slug: str):
     """One product: description, link, proeftuin, themes, sessions and its files."""
     return render_template("products/detail.html", **service.product_page(slug, current_user))

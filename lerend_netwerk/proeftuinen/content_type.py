@@ -11,6 +11,7 @@ from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.indicators.sql import count_distinct_if, count_if
 from lerend_netwerk.levels import LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
@@ -55,7 +56,6 @@ ORGANISATION = ContentType(
             build_organisation,
             model=Organisation,
             label="Organisatie",
-            url_prefix="/organisaties/",
             names=("organisatie", "organisaties"),
         ),
     ),
@@ -119,13 +119,13 @@ PROEFTUIN = ContentType(
     name="proeftuin",
     model=Proeftuin,
     endpoint="proeftuinen.detail",
+    menu=("proeftuinen.index", "Proeftuinen"),
     search=(
         SearchIndexing(
             "proeftuin",
             build_proeftuin,
             model=Proeftuin,
             label="Proeftuin",
-            url_prefix="/proeftuinen/",
             names=("proeftuin", "proeftuinen"),
             load_options=lambda: [
                 selectinload(Proeftuin.themes),
@@ -148,7 +148,6 @@ PROEFTUIN = ContentType(
             Field("academic_years", schema.YEARS),
             schema.themes_field(),
         ),
-        url_prefix="/proeftuinen",
     ),
     theme_listing=_proeftuin_listing,
 )
@@ -274,7 +273,6 @@ VISIT_REPORT = ContentType(
             build_report,
             model=VisitReport,
             label="Bezoekverslag",
-            url_prefix="/verslagen/",
             names=("verslag", "verslagen", "bezoekverslag", "bezoekverslagen"),
             load_options=lambda: [
                 selectinload(VisitReport.proeftuin).selectinload(Proeftuin.themes)
@@ -297,13 +295,38 @@ VISIT_REPORT = ContentType(
             Field("kind", schema.CHOICE, default="visit", choices=REPORT_KINDS),
             schema.published_field(),
         ),
-        url_prefix="/verslagen",
         body_sections=REPORT_SECTIONS,
         network_via="proeftuin",
     ),
     digest=lambda window: {"reports": window.published(VisitReport)},
     personal_data=_report_personal_data,
     indicators=_report_indicators,
+    figures=(
+        Figure(
+            "proeftuinen_visited",
+            "Proeftuinen bezocht",
+            (
+                "Verschillende proeftuinen met een bezoek (ook met een ontwerpverslag) in de "
+                "periode; projectupdates zijn geen bezoek."
+            ),
+            order=200,
+            output=True,
+        ),
+        Figure(
+            "reports_published",
+            "Bezoekverslagen gepubliceerd",
+            "Bezoekverslagen gepubliceerd in de periode; ontwerpen tellen niet.",
+            order=201,
+            output=True,
+        ),
+        Figure(
+            "updates_published",
+            "Projectupdates gepubliceerd",
+            "Projectupdates van proeftuinen, aanvaard en gepubliceerd in de periode.",
+            order=202,
+            output=True,
+        ),
+    ),
     theme_listing=_report_listing,
     attachments=REPORT_ATTACHMENTS,
 )

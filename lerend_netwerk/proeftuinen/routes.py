@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
+from lerend_netwerk.core.pagecache import cacheable
 from lerend_netwerk.core.publication import add_publication_routes, save_from_form
 from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.proeftuinen import service
@@ -17,6 +18,7 @@ bp = Blueprint("proeftuinen", __name__, template_folder="templates")
 
 
 @bp.get("/proeftuinen")
+@cacheable
 def index():
     """All proeftuinen, filterable by level, theme and organisation."""
     filters = {
@@ -35,12 +37,14 @@ def index():
 
 
 @bp.get("/proeftuinen/<slug>")
+@cacheable
 def detail(slug: str):
     """One proeftuin with its organisations, themes and visit reports."""
     return render_template("proeftuinen/detail.html", **service.proeftuin_page(slug, current_user))
 
 
 @bp.get("/organisaties")
+@cacheable
 def organisations():
     """The organisations in the network."""
     return render_template(
@@ -49,6 +53,7 @@ def organisations():
 
 
 @bp.get("/organisaties/<slug>")
+@cacheable
 def organisation(slug: str):
     """One organisation with its proeftuinen, their sessions and their practices."""
     return render_template(

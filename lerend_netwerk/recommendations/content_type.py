@@ -13,6 +13,7 @@ from lerend_netwerk.content_io.schema import Field, Kind
 from lerend_netwerk.core.content_types import ContentType, Key, SearchIndexing, document_files
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVELS, level_label
 from lerend_netwerk.markdown import markdown_to_text
 from lerend_netwerk.recommendations.models import (
@@ -142,7 +143,6 @@ KIND = Kind(
         Field("proeftuinen", schema.REFS, ref="proeftuinen"),
         schema.published_field(),
     ),
-    url_prefix="/aanbevelingen",
     stamp=_stamp,
 )
 
@@ -299,13 +299,13 @@ RECOMMENDATION = ContentType(
     name="recommendation",
     model=Recommendation,
     endpoint="recommendations.detail",
+    menu=("recommendations.index", "Aanbevelingen"),
     search=(
         SearchIndexing(
             "recommendation",
             build_recommendation,
             model=Recommendation,
             label="Beleidsaanbeveling",
-            url_prefix="/aanbevelingen/",
             names=("aanbeveling", "aanbevelingen", "beleidsaanbeveling", "beleidsaanbevelingen"),
             load_options=lambda: [
                 selectinload(Recommendation.theme),
@@ -320,6 +320,14 @@ RECOMMENDATION = ContentType(
     digest=_digest,
     personal_data=_personal_data,
     indicators=_indicators,
+    figures=(
+        Figure(
+            "recommendations",
+            "Beleidsaanbevelingen (nieuwe draden)",
+            "Draden over beleidsaanbevelingen gestart in de periode.",
+            order=600,
+        ),
+    ),
     theme_listing=_theme_listing,
     theme_related={"threads": _related_threads},
     account_listing=lambda user: {"followed": _followed_threads(user)},
@@ -335,7 +343,6 @@ FINAL_REPORT = ContentType(
             "final_report",
             build_final_report,
             label="Eindrapport",
-            url_prefix="/aanbevelingen/",
             names=("eindrapport", "eindverslag"),
             singleton=FINAL_REPORT_ID,
             # The final report names the accepted threads.

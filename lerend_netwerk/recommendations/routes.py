@@ -21,6 +21,7 @@ from lerend_netwerk.access import coordinator_required, member_required
 from lerend_netwerk.core.downloads import attachment
 from lerend_netwerk.core.edge import bounded_int
 from lerend_netwerk.core.forms import Form
+from lerend_netwerk.core.pagecache import cacheable
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import csrf, db
 from lerend_netwerk.markdown import markdown_to_text
@@ -131,6 +132,7 @@ def _render_thread(page: reading.ThreadPage, reply_form: ReplyForm, status: int 
 
 
 @bp.get("/aanbevelingen")
+@cacheable
 def index():
     """Threads the visitor may see, per theme, filterable by theme, level and status."""
     filters = {
@@ -393,6 +395,7 @@ def unfollow_link(token: str):
 
 
 @bp.get("/aanbevelingen/<slug>")
+@cacheable
 def detail(slug: str):
     """One thread: the proposal, the tally, the replies and the reply form."""
     page = reading.thread_page(slug, current_user, page=request.args.get("page", 1, type=int))

@@ -145,7 +145,16 @@ def _word_list() -> tuple[frozenset[str], frozenset[str]]:
 
     words = [fold(w) for w in wordfreq.top_n_list("nl", VOCABULARY_SIZE, wordlist="large")]
     known = frozenset(word for word in words if word.isalpha()) | DOMAIN_WORDS
+    # wordfreq keeps the whole list it read (every Dutch word it knows, some 18 MB of
+    # strings) and the top-n slice in its own caches: only the two sets are needed.
+    for cached in (wordfreq.top_n_list, wordfreq.get_frequency_list):
+        getattr(cached, "cache_clear", lambda: None)()
     return known, frozenset(words[:COMMON_SIZE])
+
+
+def preload() -> None:
+    """Load the word list now (the gunicorn master does, so that its workers share it)."""
+    _word_list()
 
 
 def vocabulary() -> frozenset[str]:
@@ -389,7 +398,9 @@ def fingerprint() -> str:
     return repr(
         (
             STEMMER_ALGORITHM,
-            Stemmer.version,
+            # A function in PyStemmer: its repr carried a memory address, so every
+            # process computed another fingerprint and rebuilt the index.
+            Stemmer.version() if callable(Stemmer.version) else Stemmer.version,
             _WORD_RE.pattern,
             sorted(STOPWORDS),
             sorted(QUESTION_VERBS),

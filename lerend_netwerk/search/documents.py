@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import RelationshipProperty, Session
 
@@ -25,6 +26,7 @@ from lerend_netwerk.core.content_types import (
     SearchFiles,
     SearchIndexing,
     content_types,
+    page_folder,
 )
 from lerend_netwerk.networks.access import coordinated_networks, network_id_of, networks_of
 from lerend_netwerk.visibility import can_see, is_admin, is_member
@@ -79,8 +81,25 @@ def type_labels() -> dict[str, str]:
     return {spec.doc_type: spec.label for spec in indexings().values() if spec.label}
 
 
+_url_prefixes: tuple[Any, int, dict[str, str]] = (None, -1, {})
+
+
 def url_prefixes() -> dict[str, str]:
-    return {spec.doc_type: spec.url_prefix for spec in indexings().values() if spec.label}
+    """Type -> the folder of its pages, read from the URL map (the routes are the one
+    place a path is written): a document's address is the folder and its slug."""
+    global _url_prefixes
+    url_map = current_app.url_map
+    # Asked for every document written to the index: built again for another app's URL
+    # map or after the registry changed.
+    if _url_prefixes[0] is not url_map or _url_prefixes[1] != content_types.version:
+        prefixes = {
+            spec.doc_type: page_folder(url_map, content_type.endpoint) or ""
+            for content_type in content_types
+            for spec in content_type.search
+            if spec.label
+        }
+        _url_prefixes = (url_map, content_types.version, prefixes)
+    return _url_prefixes[2]
 
 
 def type_words() -> dict[str, str]:

@@ -11,6 +11,8 @@ same small interface (service.py) could sit on PostgreSQL full-text search inste
 - The sync state (the highest outbox id applied, plus ids still expected) is a
   stored document inside the index, so it is committed atomically with the changes
   it describes.
+- Segment files are read in place from the memory map (search/mapped.py): every
+  worker shares the index pages instead of holding a copy of the index.
 """
 
 from __future__ import annotations
@@ -33,9 +35,11 @@ from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 from whoosh.writing import SegmentWriter
 
-from lerend_netwerk.search import analysis
+from lerend_netwerk.search import analysis, mapped
 from lerend_netwerk.search.analysis import STOPWORDS, DutchTokenizer, WordTokenizer, fold
 from lerend_netwerk.search.writer import FastSegmentWriter
+
+mapped.install()
 
 STATE_KEY = "_state"
 # Bump SCHEMA_GENERATION when the schema or the way documents are built changes; the
@@ -421,8 +425,11 @@ class IndexHandle:
                 delay = min(delay * 2, 1.0)
 
 
-# About 40 MB per worker thread at most (a posting costs about 100 bytes in a dict).
-TERM_CACHE_POSTINGS = 400_000
+# About 10 MB per worker thread at most (a posting costs about 100 bytes in a dict):
+# the postings of the terms of recent queries; an older term is read from the index
+# again (a millisecond or so for a common one). Repeated visitors' searches are served
+# from the page cache before they get here.
+TERM_CACHE_POSTINGS = 100_000
 
 
 def term_postings(searcher: Searcher, fieldname: str, text: str) -> dict[int, float]:
@@ -535,6 +542,17 @@ def get_handle(directory: str) -> IndexHandle:
         else:
             _handles.move_to_end(directory)
         return handle
+
+
+def forget_handles(*, close: bool = True) -> None:
+    """Drop every cached handle; a forked worker passes close=False (the files it
+    inherited are the parent's: it opens its own)."""
+    with _handles_lock:
+        handles = list(_handles.values())
+        _handles.clear()
+    if close:
+        for handle in handles:
+            handle.close()
 
 
 def forget_handle(directory: str) -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_login import current_user
 
+from lerend_netwerk.core.pagecache import cacheable
 from lerend_netwerk.search import service
 
 bp = Blueprint("search", __name__, template_folder="templates")
 
 
 @bp.get("/zoeken")
+@cacheable
 def results():
     """Search across everything the visitor may see (a GET form, no CSRF)."""
     return render_template(

@@ -38,7 +38,6 @@ THEME = ContentType(
             build_theme,
             model=Theme,
             label="Thema",
-            url_prefix="/themas/",
             names=("thema", "themas", "thema's"),
             facet_titles=theme_titles,
         ),
@@ -52,6 +51,5 @@ THEME = ContentType(
             # A network's own theme; absent: shared by every network.
             Field("network", SHARED_NETWORK, ref=NETWORKS, attr="network_id"),
         ),
-        url_prefix="/themas",
     ),
 )

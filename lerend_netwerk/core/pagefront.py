@@ -1,0 +1,217 @@
+"""The front of the page cache: a visitor's cached page answered before Flask runs.
+
+A visitor's page that the page cache holds (core/pagecache.py) costs, through Flask, the
+request context, a dozen hooks and the response object: several times the read of the
+data version that decides whether the page is still current. This WSGI middleware answers
+such a request itself, with the same key, the same bytes and the same headers:
+
+- only GET and HEAD without the session or remember-me cookie (visitors; a signed-in
+  browser, a flash message waiting and every other request go to Flask);
+- only for an address Flask served to a visitor from or into the cache before: it
+  remembers that response's headers (the security headers, Vary, Cache-Control, CORS …),
+  so what the hooks add is never written twice;
+- the key is computed as pagecache.cache_key does in a request: data version (one read
+  on the version's own connection), time bucket, index generation for search, look,
+  reader "visitor" and address. A page missing from the store goes to Flask, which
+  renders and stores it.
+
+An If-None-Match that matches gets a 304, HEAD the headers alone, as Flask answers them.
+
+A view whose answer to a visitor stays the same while the data version and the day do
+(the public calendar feeds) says so with `current_while(version, day)`; once Flask answered a
+conditional GET for that address with a 304, the next ones with that entity tag get the
+same 304 here, after the same one read.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.http import http_date, parse_etags, remove_entity_headers, unquote_etag
+
+from lerend_netwerk.config import setting
+from lerend_netwerk.core import pagecache
+
+# Addresses whose headers are remembered, per worker (a few hundred bytes each).
+MAX_ADDRESSES = 4096
+# What the front sets from the stored page itself.
+_ENTITY = frozenset({"content-type", "content-length", "etag", "x-page-cache", "date"})
+
+Headers = list[tuple[str, str]]
+_CURRENT_WHILE = "lerend_netwerk.current_while"
+
+
+def current_while(version: int, day: str) -> None:
+    """For a view: this answer to a visitor holds while the data version is `version` and
+    the day (UTC, ISO) is `day`; the front may answer its conditional GETs."""
+    request.environ[_CURRENT_WHILE] = (version, day)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A cached page's address: whether its key holds the search generation; headers."""
+
+    search: bool
+    headers: Headers
+
+
+@dataclass(frozen=True)
+class _Validated:
+    """An answer current while (version, day) holds: its entity tag and its 304's headers."""
+
+    version: int
+    day: str
+    etag: str
+    headers: Headers
+
+
+class PageFront:
+    """WSGI middleware: cached pages for visitors, before Flask (see the module)."""
+
+    def __init__(self, wsgi_app: Callable[..., Iterable[bytes]], flask_app: Flask) -> None:
+        self.wsgi_app = wsgi_app
+        self.flask_app = flask_app
+        # address -> what Flask answered there to a visitor, least recent first
+        self._addresses: OrderedDict[str, _Page | _Validated] = OrderedDict()
+        self._lock = threading.Lock()
+        self._engine: Any = None
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or self._signed_in(environ):
+            return self.wsgi_app(environ, start_response)
+        address = pagecache.full_path(environ)
+        known = self._addresses.get(address)
+        if known is not None:
+            if isinstance(known, _Page):
+                answer = self._answer(environ, address, known)
+            else:
+                answer = self._not_modified(environ, address, known)
+            if answer is not None:
+                status, headers, body = answer
+                start_response(status, headers)
+                return [body]
+        return self.wsgi_app(environ, self._recording(environ, address, start_response))
+
+    def _signed_in(self, environ: dict) -> bool:
+        cookie = environ.get("HTTP_COOKIE")
+        if not cookie:
+            return False
+        config = self.flask_app.config
+        names = (
+            config["SESSION_COOKIE_NAME"],
+            config.get("REMEMBER_COOKIE_NAME", "remember_token"),
+        )
+        # A cookie of this site (or one whose name merely contains it): Flask decides.
+        return any(f"{name}=" in cookie for name in names)
+
+    def _version(self) -> int | None:
+        try:
+            row = pagecache._read_row(self._database(), pagecache.VERSION_SQL)
+        except Exception:  # the database is down, say: Flask answers with its error page
+            return None
+        return int(row[0]) if row is not None else 0
+
+    def _touch(self, address: str) -> None:
+        with self._lock:
+            if address in self._addresses:
+                self._addresses.move_to_end(address)
+
+    def _answer(
+        self, environ: dict, address: str, known: _Page
+    ) -> tuple[str, Headers, bytes] | None:
+        config = self.flask_app.config
+        if not setting(config, "PAGE_CACHE_ENABLED"):
+            return None
+        version = self._version()
+        if version is None:
+            return None
+        try:
+            key = pagecache.cache_key(config, version, pagecache.VISITOR, address, known.search)
+            data = pagecache.page_store(self.flask_app).get(key)
+        except Exception:  # a store that is down: Flask renders
+            return None
+        if data is None:
+            return None
+        page = pagecache._unpack(data)
+        etag, body = page.etag, page.body
+        self._touch(address)
+        answer = [
+            ("Content-Type", page.content_type),
+            ("Content-Length", str(len(body))),
+            ("ETag", f'"{etag}"'),
+            *known.headers,
+            ("X-Page-Cache", "hit"),
+            ("Date", http_date()),  # as Flask's make_conditional adds
+        ]
+        if parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(etag):
+            remove_entity_headers(answer)
+            return "304 NOT MODIFIED", answer, b""
+        return "200 OK", answer, b"" if environ["REQUEST_METHOD"] == "HEAD" else body
+
+    def _not_modified(
+        self, environ: dict, address: str, known: _Validated
+    ) -> tuple[str, Headers, bytes] | None:
+        if not parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(known.etag):
+            return None  # a full answer: Flask sends it (from its own cache)
+        if (self._version(), pagecache.utcnow().date().isoformat()) != (known.version, known.day):
+            return None
+        self._touch(address)
+        return "304 NOT MODIFIED", list(known.headers), b""
+
+    def _database(self) -> Any:
+        if self._engine is None:
+            from lerend_netwerk.extensions import db
+
+            with self.flask_app.app_context():
+                self._engine = db.engine
+        return self._engine
+
+    def _recording(self, environ: dict, address: str, start_response: Callable) -> Callable:
+        """start_response that remembers the headers of a visitor's cached page."""
+
+        def recording(status: str, headers: Headers, exc_info: Any = None) -> Any:
+            names = {name.lower() for name, _ in headers}
+            if "set-cookie" not in names:
+                if (
+                    status.startswith("200")
+                    and environ.get(pagecache.READER_KEY) == pagecache.VISITOR
+                    and "x-page-cache" in names
+                ):
+                    self._remember(environ, address, headers)
+                elif status.startswith("304") and _CURRENT_WHILE in environ:
+                    # Flask's own 304, headers and all: the front repeats exactly that.
+                    self._remember_validated(environ, address, headers)
+            return start_response(status, headers, exc_info)
+
+        return recording
+
+    def _remember(self, environ: dict, address: str, headers: Headers) -> None:
+        kept = [(name, value) for name, value in headers if name.lower() not in _ENTITY]
+        self._keep(address, _Page(bool(environ.get(pagecache.SEARCH_KEY)), kept))
+
+    def _remember_validated(self, environ: dict, address: str, headers: Headers) -> None:
+        tags = [value for name, value in headers if name.lower() == "etag"]
+        if not tags:
+            return
+        etag, _weak = unquote_etag(tags[0])
+        if not etag:
+            return
+        version, day = environ[_CURRENT_WHILE]
+        self._keep(address, _Validated(int(version), str(day), etag, list(headers)))
+
+    def _keep(self, address: str, known: _Page | _Validated) -> None:
+        with self._lock:
+            self._addresses[address] = known
+            self._addresses.move_to_end(address)
+            while len(self._addresses) > MAX_ADDRESSES:
+                self._addresses.popitem(last=False)
+
+
+def init_pagefront(app: Flask) -> None:
+    """Outermost: a visitor's cached page never reaches the other middleware or Flask."""
+    app.wsgi_app = PageFront(app.wsgi_app, app)  # type: ignore[method-assign]
