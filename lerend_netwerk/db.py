@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, String, TypeDecorator
+from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Table, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 
 # Named constraints let Alembic create and drop them identically on SQLite and PostgreSQL.
@@ -64,3 +64,16 @@ class TimestampMixin:
 
 class SlugMixin:
     slug: Mapped[str] = mapped_column(String(120), unique=True, index=True)
+
+
+def link_table(name: str, left: str, right: str) -> Table:
+    """A many-to-many table: a `<left>_id` and a `<right>_id` key, each referring to the `id`
+    of the table of that name, a row going when either side goes."""
+    return Table(
+        name,
+        Base.metadata,
+        *(
+            Column(f"{side}_id", ForeignKey(f"{side}.id", ondelete="CASCADE"), primary_key=True)
+            for side in (left, right)
+        ),
+    )

@@ -13,7 +13,7 @@ from lerend_netwerk.agenda.models import MEETING_KINDS, MEETING_STATUSES, Meetin
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.document import Problem
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
@@ -22,12 +22,13 @@ from lerend_netwerk.search.documents import (
     SearchDocument,
     audiences_of,
     document_of,
+    ids_with,
     related_by,
     theme_titles,
 )
 from lerend_netwerk.signals import meeting_changed
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import VISIBILITIES, can_coordinate, can_see, visible_clause
+from lerend_netwerk.visibility import VISIBILITIES, can_coordinate, visible_clause
 
 # A session's verslag is a document of its own (key "session_report:<id>", shown as a
 # session): its audience may be narrower than the session's.
@@ -94,8 +95,8 @@ def _load_options() -> list[Any]:
 _related = related_by(
     ("session", SESSION_REPORT),
     {
-        Theme: lambda tid: select(Meeting.id).where(Meeting.themes.any(Theme.id == tid)),
-        Proeftuin: lambda pid: select(Meeting.id).where(Meeting.host_id == pid),
+        Theme: ids_with(Meeting.themes),
+        Proeftuin: ids_with(Meeting.host_id),
     },
 )
 
@@ -316,12 +317,7 @@ def _personal_data(user: Any) -> dict[str, Any]:
 
 # Files on a session (programme, slides, the verslag's annexes): seen by whoever sees the
 # session, managed by the coordinators.
-ATTACHMENTS = AttachmentHost(
-    load=lambda parent_id: db.session.get(Meeting, parent_id),
-    can_view=can_see,
-    can_manage=can_coordinate,
-    search_key=lambda meeting: ("session", meeting.id),
-)
+ATTACHMENTS = document_files(Meeting, "session", can_coordinate)
 
 
 MEETING = ContentType(

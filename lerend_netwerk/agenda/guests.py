@@ -41,7 +41,12 @@ from flask import current_app
 from sqlalchemy import delete, func, select, update
 
 from lerend_netwerk.agenda.models import Meeting, Registration
-from lerend_netwerk.agenda.registrations import cancel_registration, fill_seats, has_free_seat
+from lerend_netwerk.agenda.registrations import (
+    cancel_registration,
+    fill_seats,
+    has_free_seat,
+    live_holds,
+)
 from lerend_netwerk.agenda.service import (
     AgendaError,
     _annotate_positions,
@@ -135,23 +140,11 @@ class GuestDetails:
     remark: str = ""
 
 
-def _live_holds(meeting: Meeting, now: datetime) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Registration)
-        .where(
-            Registration.meeting_id == meeting.id,
-            Registration.status == "pending",
-            Registration.hold_expires_at > now,
-        )
-    )
-
-
 def _hold_for(meeting: Meeting, now: datetime) -> datetime | None:
     """A hold for a new request while a seat is free and the holds' share is not spent."""
     if meeting.capacity is None:
         return None
-    if not has_free_seat(meeting, now) or _live_holds(meeting, now) >= max_holds(meeting):
+    if not has_free_seat(meeting, now) or live_holds(meeting, now) >= max_holds(meeting):
         return None
     return now + timedelta(minutes=hold_minutes())
 
@@ -264,13 +257,18 @@ def cancel(registration: Registration) -> Registration:
     return cancel_registration(meeting, registration)
 
 
-def _wipe(registration: Registration, now: datetime) -> None:
+def _forget_guest(registration: Registration) -> None:
+    """Who the guest was and their personal link: gone."""
     registration.guest_name = None
     registration.guest_email = None
     registration.guest_organisation = None
     registration.guest_function = None
     registration.guest_token_nonce = None
     registration.guest_token_hash = None
+
+
+def _wipe(registration: Registration, now: datetime) -> None:
+    _forget_guest(registration)
     registration.email_key = None
     registration.remark = ""
     registration.erased_at = now
@@ -308,12 +306,7 @@ def adopt_guest_places(user: User) -> int:
     )
     for registration in rows:
         registration.user_id = user.id
-        registration.guest_name = None
-        registration.guest_email = None
-        registration.guest_organisation = None
-        registration.guest_function = None
-        registration.guest_token_nonce = None
-        registration.guest_token_hash = None
+        _forget_guest(registration)
         if registration.status == "pending":
             registration.status = "cancelled"
             registration.cancelled_at = utcnow()

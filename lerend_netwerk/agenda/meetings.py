@@ -181,12 +181,7 @@ def cancel_meeting(meeting: Meeting, actor: Any = None, message: str = "") -> Me
         raise AgendaError("Deze sessie was al geannuleerd.")
     if meeting.is_past:
         raise AgendaError("Een voorbije sessie kan je niet meer annuleren.")
-    meeting.status = "cancelled"
-    meeting.sequence = (meeting.sequence or 0) + 1
-    record_audit(actor, "session.cancelled", meeting)
-    db.session.flush()
-    meeting_changed.send(meeting, change="cancelled", message=message)
-    return meeting
+    return _new_status(meeting, actor, "cancelled", "cancelled", message=message)
 
 
 def reinstate_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
@@ -196,13 +191,19 @@ def reinstate_meeting(meeting: Meeting, actor: Any = None) -> Meeting:
         raise AgendaError("Deze sessie is niet geannuleerd.")
     if meeting.is_past:
         raise AgendaError("Een voorbije sessie kan je niet meer heropnemen.")
-    meeting.status = "scheduled"
-    meeting.sequence = (meeting.sequence or 0) + 1
-    record_audit(actor, "session.reinstated", meeting)
-    db.session.flush()
     # Registrations stayed through the cancellation: they hear it goes ahead after all,
     # with the renewed invite.
-    meeting_changed.send(meeting, change="reinstated")
+    return _new_status(meeting, actor, "scheduled", "reinstated")
+
+
+def _new_status(meeting: Meeting, actor: Any, status: str, change: str, **news: Any) -> Meeting:
+    """A session's new `status`: a new calendar SEQUENCE, audited as `session.<change>`,
+    and the registrants told through `meeting_changed` (with `news`)."""
+    meeting.status = status
+    meeting.sequence = (meeting.sequence or 0) + 1
+    record_audit(actor, f"session.{change}", meeting)
+    db.session.flush()
+    meeting_changed.send(meeting, change=change, **news)
     return meeting
 
 

@@ -8,11 +8,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    Column,
     ForeignKey,
     Index,
     String,
-    Table,
     Text,
     UniqueConstraint,
     event,
@@ -20,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, link_table, utcnow
 from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
@@ -49,12 +47,7 @@ REGISTRATION_STATUS_LABELS = {
 # A registration that holds (or waits for) a place.
 ACTIVE_REGISTRATION_STATUSES = ("confirmed", "waitlisted")
 
-meeting_themes = Table(
-    "meeting_theme",
-    Base.metadata,
-    Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
-)
+meeting_themes = link_table("meeting_theme", "meeting", "theme")
 
 
 def new_event_uid() -> str:

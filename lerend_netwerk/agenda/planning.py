@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
 
 from lerend_netwerk.agenda import meetings, service
@@ -115,14 +115,7 @@ def month_view(user: Any, filters: service.AgendaFilters, year: int, month: int)
             selectinload(Meeting.host).load_only(Proeftuin.title, Proeftuin.level),
         )
     )
-    if filters.kind:
-        query = query.where(Meeting.kind == filters.kind)
-    if filters.theme:
-        query = query.where(Meeting.themes.any(Theme.slug == filters.theme))
-    if filters.level:
-        query = query.where(
-            or_(Meeting.host_id.is_(None), Meeting.host.has(Proeftuin.level == filters.level))
-        )
+    query = service.filter_meetings(query, filters)
     by_day: dict[date, list[Meeting]] = {}
     for meeting in db.session.scalars(query):
         by_day.setdefault(to_local(meeting.starts_at).date(), []).append(meeting)

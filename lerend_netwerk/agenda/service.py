@@ -264,6 +264,20 @@ class AgendaPage:
         return list(self.page.items)
 
 
+def filter_meetings(query: Any, filters: Any) -> Any:
+    """`query` on sessions narrowed to the `filters`' kind, theme and level (a level: the
+    sessions hosted by a proeftuin of that level, and those of the whole network)."""
+    if filters.kind:
+        query = query.where(Meeting.kind == filters.kind)
+    if filters.theme:
+        query = query.where(Meeting.themes.any(Theme.slug == filters.theme))
+    if filters.level:
+        query = query.where(
+            or_(Meeting.host_id.is_(None), Meeting.host.has(Proeftuin.level == filters.level))
+        )
+    return query
+
+
 def _agenda_query(user: Any, filters: AgendaFilters) -> Select:
     now = utcnow()
     query = select(Meeting).where(visible_clause(Meeting, user))
@@ -275,14 +289,7 @@ def _agenda_query(user: Any, filters: AgendaFilters) -> Select:
         query = query.where(Meeting.ends_at >= now).order_by(Meeting.starts_at, Meeting.id)
     if filters.scope is not None and filters.scope.network is not None:
         query = query.where(Meeting.network_id == filters.scope.network.id)
-    if filters.kind:
-        query = query.where(Meeting.kind == filters.kind)
-    if filters.theme:
-        query = query.where(Meeting.themes.any(Theme.slug == filters.theme))
-    if filters.level:
-        query = query.where(
-            or_(Meeting.host_id.is_(None), Meeting.host.has(Proeftuin.level == filters.level))
-        )
+    query = filter_meetings(query, filters)
     # A card needs neither the description nor the report, nor the host's own texts.
     return query.options(
         defer(Meeting.body),

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 import idna
 from flask_login import UserMixin
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from lerend_netwerk.db import Base, TimestampMixin, utcnow
+from lerend_netwerk.db import Base, TimestampMixin, link_table, utcnow
 
 if TYPE_CHECKING:
     from lerend_netwerk.networks.models import NetworkMembership
@@ -23,20 +23,10 @@ if TYPE_CHECKING:
 ROLES = ("member", "coordinator", "admin")
 ROLE_LABELS = {"member": "lid", "coordinator": "coördinator", "admin": "beheerder"}
 
-proeftuin_members = Table(
-    "proeftuin_member",
-    Base.metadata,
-    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
-)
+proeftuin_members = link_table("proeftuin_member", "user", "proeftuin")
 
 
-user_themes = Table(
-    "user_theme",
-    Base.metadata,
-    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
-)
+user_themes = link_table("user_theme", "user", "theme")
 
 FUNCTIONS = {
     "projectleider": "Projectleider",

@@ -10,6 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -94,12 +95,17 @@ class FeedCache:
 
 def feed_cache(app: Flask | None = None) -> FeedCache:
     """The app's feed cache, created on first use."""
+    return _app_cache(app, "calendar_feed_cache", FeedCache, "FEED_CACHE_MAX_BYTES")
+
+
+def _app_cache(app: Flask | None, name: str, cache_class: type, limit_setting: str) -> Any:
+    """The cache `name` of the app (default: the current one), made on first use as a
+    `cache_class` of the size the setting `limit_setting` allows."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    cache = app.extensions.get("calendar_feed_cache")
+    cache = app.extensions.get(name)
     if cache is None:
         cache = app.extensions.setdefault(
-            "calendar_feed_cache",
-            FeedCache(int(setting(app.config, "FEED_CACHE_MAX_BYTES"))),
+            name, cache_class(int(setting(app.config, limit_setting)))
         )
     return cache
 
@@ -113,11 +119,4 @@ class EventCache(ByteBudgetLRU[bytes]):
 
 def event_cache(app: Flask | None = None) -> EventCache:
     """The app's cache of serialised events, created on first use."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    cache = app.extensions.get("calendar_event_cache")
-    if cache is None:
-        cache = app.extensions.setdefault(
-            "calendar_event_cache",
-            EventCache(int(setting(app.config, "FEED_EVENT_CACHE_MAX_BYTES"))),
-        )
-    return cache
+    return _app_cache(app, "calendar_event_cache", EventCache, "FEED_EVENT_CACHE_MAX_BYTES")

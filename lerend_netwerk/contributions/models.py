@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lerend_netwerk.db import Base, TimestampMixin, utcnow
+from lerend_netwerk.db import Base, TimestampMixin, link_table, utcnow
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 
 if TYPE_CHECKING:
@@ -48,12 +48,7 @@ STATUS_LABELS = {
     DECLINED: "Afgewezen",
 }
 
-contribution_themes = Table(
-    "contribution_theme",
-    Base.metadata,
-    Column("contribution_id", ForeignKey("contribution.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
-)
+contribution_themes = link_table("contribution_theme", "contribution", "theme")
 
 
 class Contribution(TimestampMixin, Base):

@@ -296,13 +296,7 @@ def request_changes(contribution: Contribution, reviewer: Any, comment: str) -> 
     _ensure_open(contribution)
     if not comment.strip():
         raise ContributionError("Schrijf wat er aangepast moet worden.")
-    contribution.status = CHANGES_REQUESTED
-    contribution.review_comment = comment.strip()
-    contribution.reviewer = reviewer
-    contribution.reviewed_at = utcnow()
-    db.session.flush()
-    notify_author(contribution)
-    return contribution
+    return _reviewed(contribution, reviewer, CHANGES_REQUESTED, comment.strip())
 
 
 def decline_contribution(contribution: Contribution, reviewer: Any, reason: str) -> Contribution:
@@ -310,9 +304,16 @@ def decline_contribution(contribution: Contribution, reviewer: Any, reason: str)
     _ensure_open(contribution)
     if not reason.strip():
         raise ContributionError("Geef een reden op.")
-    contribution.status = DECLINED
     record_audit(reviewer, "contribution.declined", contribution, reason.strip())
-    contribution.review_comment = reason.strip()
+    return _reviewed(contribution, reviewer, DECLINED, reason.strip())
+
+
+def _reviewed(
+    contribution: Contribution, reviewer: Any, status: str, comment: str | None
+) -> Contribution:
+    """A coordinator's verdict on a contribution, with the comment its author sees."""
+    contribution.status = status
+    contribution.review_comment = comment
     contribution.reviewer = reviewer
     contribution.reviewed_at = utcnow()
     db.session.flush()
@@ -332,14 +333,8 @@ def accept_contribution(
         contribution.practice = _publish_practice(contribution, visibility, slug)
     else:
         contribution.report = _publish_update(contribution, visibility, slug)
-    contribution.status = ACCEPTED
     record_audit(reviewer, "contribution.accepted", contribution, f"zichtbaarheid {visibility}")
-    contribution.review_comment = None
-    contribution.reviewer = reviewer
-    contribution.reviewed_at = utcnow()
-    db.session.flush()
-    notify_author(contribution)
-    return contribution
+    return _reviewed(contribution, reviewer, ACCEPTED, None)
 
 
 def _free_slug(model: Any, slug: str | None, title: str, reserved: frozenset[str]) -> str:

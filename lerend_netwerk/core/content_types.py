@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from lerend_netwerk.extensions import db
+from lerend_netwerk.visibility import can_see
+
 Key = tuple[str, int]
 
 
@@ -72,6 +75,20 @@ class AttachmentHost:
     # The document's page, where its files are listed (None: the kind's endpoint with
     # `slug=slug(doc)`).
     url: Callable[[Any], str] | None = None
+
+
+def document_files(
+    model: type, search_type: str, can_manage: Callable[[Any, Any], bool]
+) -> AttachmentHost:
+    """The usual host: files on a document of `model` (loaded by id) are seen by whoever
+    sees the document (`visibility.can_see`), managed by whom `can_manage` allows, and
+    their text is searched with the document's search document of type `search_type`."""
+    return AttachmentHost(
+        load=lambda parent_id: db.session.get(model, parent_id),
+        can_view=can_see,
+        can_manage=can_manage,
+        search_key=lambda doc: (search_type, doc.id),
+    )
 
 
 @dataclass(frozen=True)

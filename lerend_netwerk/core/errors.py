@@ -42,6 +42,16 @@ class SignInRequired(AccessError):
     code = 401
 
 
+class FieldError(ValueError):
+    """What a form asked that a service will not save: `field` names the form field at
+    fault and `message` says why, for people (the form shows it at that field)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
 def one_or_not_found(statement: Any) -> Any:
     """The one row `statement` selects; NotFoundError when there is none (or several)."""
     try:

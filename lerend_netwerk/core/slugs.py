@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -41,3 +42,32 @@ def unique_slug(model: Any, base: str, reserved: frozenset[str] = frozenset()) -
         n += 1
         candidate = f"{base}-{n}"
     return candidate
+
+
+def chosen_slug(
+    model: Any,
+    wanted: str | None,
+    *,
+    current: Any,
+    title: str,
+    reserved: frozenset[str],
+    taken: str,
+    error: Callable[[str, str], Exception],
+) -> str:
+    """The slug a form saves for a row of `model` (`current`, None: a new one): the one
+    asked for (`wanted`) unless reserved or another row's (then `error("slug", …)` is
+    raised, saying `taken` for a clash); none asked keeps the current slug or makes a new
+    one of `title`."""
+    slug = (wanted or "").strip()
+    if slug:
+        if slug in reserved:
+            raise error("slug", "Deze korte naam is voorbehouden; kies een andere.")
+        clash = db.session.scalar(
+            select(model.id).where(model.slug == slug, model.id != (current.id if current else -1))
+        )
+        if clash:
+            raise error("slug", taken)
+        return slug
+    if current is not None:
+        return current.slug
+    return unique_slug(model, slugify(title), reserved)

@@ -64,6 +64,8 @@ def init_templating(app: Flask) -> None:
         nl_datetime_short=_once(timeutil.nl_datetime_short),
         nl_time=_once(timeutil.nl_time),
         visibility_label=lambda value: VISIBILITY_LABELS.get(value, value),
+        # Documents as the (slug, title) choices of a filter (`_macros.filter_select`).
+        slug_choices=lambda docs: [(doc.slug, doc.title) for doc in docs],
     )
     app.jinja_env.globals.update(
         # The header's main menu: the content types' `menu` entries.

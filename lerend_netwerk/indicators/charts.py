@@ -85,8 +85,9 @@ class Label:
 
 
 @dataclass
-class BarChart:
-    """Horizontal bars, one group per category and one bar per series."""
+class Chart:
+    """What every chart has: its title and text equivalent, its size and the plot area's
+    edges (the template draws it as an SVG with a title and a description)."""
 
     id: str
     title: str
@@ -95,8 +96,14 @@ class BarChart:
     height: float
     plot_left: float
     plot_top: float
-    plot_width: float
     plot_bottom: float
+
+
+@dataclass
+class BarChart(Chart):
+    """Horizontal bars, one group per category and one bar per series."""
+
+    plot_width: float
     bars: list[Bar] = field(default_factory=list)
     labels: list[Label] = field(default_factory=list)
     ticks: list[Tick] = field(default_factory=list)
@@ -126,18 +133,10 @@ class Line:
 
 
 @dataclass
-class LineChart:
+class LineChart(Chart):
     """One line per series over categories along the x axis (quarters)."""
 
-    id: str
-    title: str
-    desc: str
-    width: float
-    height: float
-    plot_left: float
-    plot_top: float
     plot_right: float
-    plot_bottom: float
     lines: list[Line] = field(default_factory=list)
     x_labels: list[Label] = field(default_factory=list)
     y_ticks: list[Tick] = field(default_factory=list)

@@ -33,34 +33,9 @@ def local_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=BRUSSELS).astimezone(UTC)
 
 
-@dataclass(frozen=True)
-class Quarter:
-    """A calendar quarter in Brussels local time, clipped to a period."""
+class WholeDays:
+    """Whole local days from `first_day` to `last_day` (both included), as UTC bounds."""
 
-    year: int
-    number: int
-    first_day: date
-    last_day: date
-
-    @property
-    def label(self) -> str:
-        return f"{self.year} K{self.number}"
-
-    @property
-    def starts(self) -> datetime:
-        return local_midnight(self.first_day)
-
-    @property
-    def ends(self) -> datetime:
-        """Exclusive upper bound."""
-        return local_midnight(self.last_day + timedelta(days=1))
-
-
-@dataclass(frozen=True)
-class Period:
-    """Whole local days from `first_day` to `last_day` (both included)."""
-
-    kind: str
     first_day: date
     last_day: date
 
@@ -73,6 +48,29 @@ class Period:
     def ends(self) -> datetime:
         """Exclusive upper bound in UTC: the start of the day after the last day."""
         return local_midnight(self.last_day + timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class Quarter(WholeDays):
+    """A calendar quarter in Brussels local time, clipped to a period."""
+
+    year: int
+    number: int
+    first_day: date
+    last_day: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} K{self.number}"
+
+
+@dataclass(frozen=True)
+class Period(WholeDays):
+    """Whole local days from `first_day` to `last_day` (both included)."""
+
+    kind: str
+    first_day: date
+    last_day: date
 
     @property
     def name(self) -> str:

@@ -6,7 +6,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
@@ -127,24 +127,16 @@ def send(watch: bool, interval: float | None) -> None:
 def reminders() -> None:
     """Queue the reminders for sessions that start within two days."""
     from lerend_netwerk.mail.scheduled import queue_due_reminders
-    from lerend_netwerk.sqlite import begin_write_transaction
 
-    begin_write_transaction(db.session)
-    count = queue_due_reminders()
-    db.session.commit()
-    click.echo(f"Queued {count} reminder(s).")
+    _queue_due("reminder", queue_due_reminders)
 
 
 @mail_cli.command("evaluations")
 def evaluations() -> None:
     """Queue the questionnaires for sessions that have just ended."""
     from lerend_netwerk.evaluations.service import queue_due_evaluations
-    from lerend_netwerk.sqlite import begin_write_transaction
 
-    begin_write_transaction(db.session)
-    count = queue_due_evaluations()
-    db.session.commit()
-    click.echo(f"Queued {count} evaluation(s).")
+    _queue_due("evaluation", queue_due_evaluations)
 
 
 @mail_cli.command("digest")
@@ -152,12 +144,19 @@ def digest() -> None:
     """Queue this week's digest and the due overviews of followed threads."""
     from lerend_netwerk.mail.digest import queue_due_digests
     from lerend_netwerk.mail.threads import queue_due_thread_overviews
+
+    _queue_due("digest", queue_due_digests, queue_due_thread_overviews)
+
+
+def _queue_due(what: str, *queuers: Callable[[], int]) -> None:
+    """Queue the mails that are due (each of `queuers` in turn, in one write
+    transaction), commit, and say how many `what`s."""
     from lerend_netwerk.sqlite import begin_write_transaction
 
     begin_write_transaction(db.session)
-    count = queue_due_digests() + queue_due_thread_overviews()
+    count = sum(queue() for queue in queuers)
     db.session.commit()
-    click.echo(f"Queued {count} digest(s).")
+    click.echo(f"Queued {count} {what}(s).")
 
 
 @mail_cli.command("receive")

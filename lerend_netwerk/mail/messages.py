@@ -122,23 +122,46 @@ def queue_registration_mail(registration: Registration, change: str) -> None:
     position = None
     if change == "waitlisted":
         position = waitlist_position(registration)
+    _queue_session_mail(
+        registration,
+        "registration",
+        change,
+        REGISTRATION_SUBJECTS[change],
+        method,
+        position=position,
+    )
+
+
+def _queue_session_mail(
+    registration: Registration,
+    what: str,
+    change: str,
+    subject: str,
+    method: str,
+    dedupe_key: str | None = None,
+    **extra: Any,
+) -> Any:
+    """Queue the mail `<what>_<change>` about a session to one registrant, with what each
+    of those mails shows and the session's invitation (iTIP `method`) attached."""
+    meeting = registration.meeting
     text, html = render_mail(
-        f"registration_{change}",
-        user=user,
+        f"{what}_{change}",
+        user=registration.recipient,
         meeting=meeting,
         registration=registration,
-        position=position,
         meeting_url=session_url(meeting),
         show_online=may_see_online_link(registration.user, registration.status, meeting),
         guest_url=_guest_url(registration),
+        **extra,
     )
-    queue_mail(
-        user,
-        REGISTRATION_SUBJECTS[change].format(title=meeting.title),
+    return queue_mail(
+        registration.recipient,
+        subject.format(title=meeting.title),
         text,
         html=html,
-        kind=f"registration-{change}",
+        kind=f"{what}-{change}",
         attachments=[invite_attachment(meeting, method, registration)],
+        dedupe_key=dedupe_key,
     )
 
 
@@ -170,24 +193,14 @@ def queue_meeting_mails(meeting: Meeting, change: str, message: str = "") -> int
         # One mail per version of the session: the same change sent twice mails once,
         # and a session cancelled again after being taken up again is a new version.
         version = f"{meeting.sequence}:"
-        text, html = render_mail(
-            f"meeting_{change}",
-            user=user,
-            meeting=meeting,
-            message=message,
-            registration=registration,
-            meeting_url=session_url(meeting),
-            show_online=may_see_online_link(registration.user, registration.status, meeting),
-            guest_url=_guest_url(registration),
-        )
-        mail = queue_mail(
-            user,
-            MEETING_SUBJECTS[change].format(title=meeting.title),
-            text,
-            html=html,
-            kind=f"meeting-{change}",
-            attachments=[invite_attachment(meeting, method, registration)],
+        mail = _queue_session_mail(
+            registration,
+            "meeting",
+            change,
+            MEETING_SUBJECTS[change],
+            method,
             dedupe_key=f"meeting-{change}:{meeting.id}:{version}{_person_key(registration)}",
+            message=message,
         )
         queued += mail is not None
     return queued

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, redirect, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lerend_netwerk.core.errors import NotFoundError
+from lerend_netwerk.core.paging import page_number
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.models import DEFAULT_NETWORK_SLUG, Network
 from lerend_netwerk.visibility import can_see
@@ -316,6 +317,33 @@ def scope_clause(model: Any, scope: Scope) -> Any:
     if scope.network is None:
         return None
     return model.network_id == scope.network.id
+
+
+def network_facet(model: Any, visible: Any) -> list[tuple[NetworkInfo, int]]:
+    """A list's network filter: each network holding rows of `model` that the condition
+    `visible` lets through, with how many (networks without any are left out)."""
+    counts = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            select(model.network_id, func.count(model.id)).where(visible).group_by(model.network_id)
+        ).all()
+    )
+    return [(network, counts[network.id]) for network in all_networks() if counts.get(network.id)]
+
+
+def scoped_list(
+    args: Any, lister: Callable[..., Any], filters: dict[str, Any], options: dict[str, Any]
+) -> dict[str, Any]:
+    """A filtered list page of one network or all (`list_scope`): the page of
+    `lister(page=…, network_id=…, **filters)` that `args` asks for, the filters, the scope
+    and the filter choices (`options`)."""
+    scope = list_scope(args)
+    network_id = scope.network.id if scope.network else None
+    return {
+        "page": lister(page=page_number(args), network_id=network_id, **filters),
+        "filters": filters,
+        "scope": scope,
+        "options": options,
+    }
 
 
 # --- the request hooks ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
@@ -19,12 +19,13 @@ from lerend_netwerk.proeftuinen.models import Proeftuin
 from lerend_netwerk.search.documents import (
     SearchDocument,
     document_of,
+    ids_with,
     join_text,
     related_by,
     theme_titles,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_coordinate, can_see, visible_clause
+from lerend_netwerk.visibility import can_coordinate, visible_clause
 
 
 def build_practice(practice: Practice) -> SearchDocument:
@@ -48,8 +49,8 @@ def build_practice(practice: Practice) -> SearchDocument:
 _related = related_by(
     ("practice",),
     {
-        Theme: lambda tid: select(Practice.id).where(Practice.themes.any(Theme.id == tid)),
-        Proeftuin: lambda pid: select(Practice.id).where(Practice.proeftuin_id == pid),
+        Theme: ids_with(Practice.themes),
+        Proeftuin: ids_with(Practice.proeftuin_id),
     },
 )
 
@@ -72,16 +73,14 @@ def _details(hits: list[Any]) -> dict[str, str]:
     return details
 
 
+def _listed(user: Any, condition: Any) -> dict[str, list[Any]]:
+    """The practices `user` may see that meet `condition`, by title, for a shared page."""
+    query = select(Practice).where(condition, visible_clause(Practice, user))
+    return {"practices": list(db.session.scalars(query.order_by(Practice.title)))}
+
+
 def _theme_listing(theme: Theme, user: Any) -> dict[str, list[Any]]:
-    return {
-        "practices": list(
-            db.session.scalars(
-                select(Practice)
-                .where(Practice.themes.any(Theme.id == theme.id), visible_clause(Practice, user))
-                .order_by(Practice.title)
-            )
-        )
-    }
+    return _listed(user, Practice.themes.any(Theme.id == theme.id))
 
 
 def _related_practices(ids: list[int], user: Any, exclude: Any, limit: int) -> list[Any]:
@@ -101,15 +100,7 @@ def _related_practices(ids: list[int], user: Any, exclude: Any, limit: int) -> l
 
 
 def _hosted_practices(ids: list[int], user: Any, past_limit: int | None) -> dict[str, list[Any]]:
-    return {
-        "practices": list(
-            db.session.scalars(
-                select(Practice)
-                .where(Practice.proeftuin_id.in_(ids), visible_clause(Practice, user))
-                .order_by(Practice.title)
-            )
-        )
-    }
+    return _listed(user, Practice.proeftuin_id.in_(ids))
 
 
 def _indicators(scope: Any) -> dict[str, int]:
@@ -136,12 +127,7 @@ def _indicators(scope: Any) -> dict[str, int]:
 
 # Files on a practice (templates, tools, a spreadsheet): seen by whoever sees the practice
 # (a draft's only by coordinators), managed by the coordinators.
-ATTACHMENTS = AttachmentHost(
-    load=lambda parent_id: db.session.get(Practice, parent_id),
-    can_view=can_see,
-    can_manage=can_coordinate,
-    search_key=lambda practice: ("practice", practice.id),
-)
+ATTACHMENTS = document_files(Practice, "practice", can_coordinate)
 
 
 PRACTICE = ContentType(

@@ -5,22 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lerend_netwerk.db import Base, SlugMixin, TimestampMixin
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, link_table
 from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
     from lerend_netwerk.proeftuinen.models import Proeftuin
     from lerend_netwerk.themes.models import Theme
 
-practice_themes = Table(
-    "practice_theme",
-    Base.metadata,
-    Column("practice_id", ForeignKey("practice.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
-)
+practice_themes = link_table("practice_theme", "practice", "theme")
 
 
 class Practice(SlugMixin, TimestampMixin, Base):

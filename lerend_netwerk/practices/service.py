@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -10,9 +11,9 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
-from lerend_netwerk.core.paging import page_number
+from lerend_netwerk.core.listing import read_filters, titled_in
 from lerend_netwerk.extensions import db
-from lerend_netwerk.networks.context import all_networks, list_scope
+from lerend_netwerk.networks.context import network_facet, scoped_list
 from lerend_netwerk.practices.models import Practice
 from lerend_netwerk.proeftuinen.models import LEVEL_LABELS, LEVELS, Proeftuin
 from lerend_netwerk.themes.models import Theme
@@ -20,6 +21,13 @@ from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.visibility import can_see, visible_clause
 
 PER_PAGE = 12
+# The list's filters: query argument and allowed values (None: free text).
+FILTERS = {
+    "theme": ("thema", None),
+    "level": ("niveau", LEVELS),
+    "sector": ("sector", None),
+    "proeftuin": ("proeftuin", None),
+}
 RELATED_LIMIT = 4
 # A "## Contact" (or "Contactgegevens", "Contactpersoon", ...) section of the body.
 _CONTACT_HEADING = re.compile(r"^(#{1,6})[ \t]*contact\w*\b.*$", re.IGNORECASE | re.MULTILINE)
@@ -75,38 +83,19 @@ def list_practices(
 def filter_options(user: Any) -> dict[str, Any]:
     """The choices of the filter form: only values that visible practices have."""
     visible = visible_clause(Practice, user)
-    themes = db.session.scalars(
-        select(Theme)
-        .where(Theme.id.in_(select(Theme.id).join(Practice.themes).where(visible)))
-        .order_by(Theme.title)
-    )
     sectors = db.session.scalars(
         select(Practice.sector)
         .where(visible, Practice.sector.is_not(None), Practice.sector != "")
         .distinct()
         .order_by(Practice.sector)
     )
-    proeftuinen = db.session.scalars(
-        select(Proeftuin)
-        .where(Proeftuin.id.in_(select(Practice.proeftuin_id).where(visible)))
-        .order_by(Proeftuin.title)
-    )
-    counts: dict[int, int] = dict(
-        db.session.execute(  # type: ignore[arg-type]
-            select(Practice.network_id, func.count(Practice.id))
-            .where(visible)
-            .group_by(Practice.network_id)
-        ).all()
-    )
     return {
-        "themes": list(themes),
+        "themes": titled_in(Theme, select(Theme.id).join(Practice.themes).where(visible)),
         "levels": LEVEL_LABELS,
         "sectors": list(sectors),
-        "proeftuinen": list(proeftuinen),
+        "proeftuinen": titled_in(Proeftuin, select(Practice.proeftuin_id).where(visible)),
         # The network facet: how many practices each network shares with `user`.
-        "networks": [
-            (network, counts[network.id]) for network in all_networks() if counts.get(network.id)
-        ],
+        "networks": network_facet(Practice, visible),
     }
 
 
@@ -116,22 +105,8 @@ def library(user: Any, args: Any) -> dict[str, Any]:
     One network's library (the page's, or `?netwerk=<slug>`) or all of Flanders
     (`?netwerk=alle`), with a network facet.
     """
-    scope = list_scope(args)
-    filters = {
-        "theme": (args.get("thema") or "").strip() or None,
-        "level": args.get("niveau") if args.get("niveau") in LEVELS else None,
-        "sector": (args.get("sector") or "").strip() or None,
-        "proeftuin": (args.get("proeftuin") or "").strip() or None,
-    }
-    page = page_number(args)
-    return {
-        "page": list_practices(
-            user, page=page, network_id=scope.network.id if scope.network else None, **filters
-        ),
-        "filters": filters,
-        "scope": scope,
-        "options": filter_options(user),
-    }
+    filters = read_filters(args, FILTERS)
+    return scoped_list(args, functools.partial(list_practices, user), filters, filter_options(user))
 
 
 def get_practice(slug: str, user: Any) -> Practice:

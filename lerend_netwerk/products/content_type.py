@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.levels import LEVELS, level_label
@@ -21,12 +21,13 @@ from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.search.documents import (
     SearchDocument,
     document_of,
+    ids_with,
     join_text,
     related_by,
     theme_titles,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_see, is_coordinator, visible_clause
+from lerend_netwerk.visibility import is_coordinator, visible_clause
 
 
 def build_product(product: Product) -> SearchDocument:
@@ -51,9 +52,9 @@ def build_product(product: Product) -> SearchDocument:
 _related = related_by(
     ("product",),
     {
-        Theme: lambda tid: select(Product.id).where(Product.themes.any(Theme.id == tid)),
-        Proeftuin: lambda pid: select(Product.id).where(Product.proeftuin_id == pid),
-        Organisation: lambda oid: select(Product.id).where(Product.organisation_id == oid),
+        Theme: ids_with(Product.themes),
+        Proeftuin: ids_with(Product.proeftuin_id),
+        Organisation: ids_with(Product.organisation_id),
     },
 )
 
@@ -92,16 +93,14 @@ def _visible(user: Any) -> Any:
     )
 
 
+def _listed(user: Any, condition: Any) -> dict[str, list[Any]]:
+    """The products `user` may see that meet `condition`, by title, for a shared page."""
+    query = _visible(user).where(condition).order_by(Product.title, Product.id)
+    return {"products": list(db.session.scalars(query))}
+
+
 def _theme_listing(theme: Theme, user: Any) -> dict[str, list[Any]]:
-    return {
-        "products": list(
-            db.session.scalars(
-                _visible(user)
-                .where(Product.themes.any(Theme.id == theme.id))
-                .order_by(Product.title, Product.id)
-            )
-        )
-    }
+    return _listed(user, Product.themes.any(Theme.id == theme.id))
 
 
 def _related_products(ids: list[int], user: Any, exclude: Any, limit: int) -> list[Any]:
@@ -118,28 +117,12 @@ def _related_products(ids: list[int], user: Any, exclude: Any, limit: int) -> li
 
 
 def _proeftuin_products(ids: list[int], user: Any, past_limit: int | None) -> dict[str, list[Any]]:
-    return {
-        "products": list(
-            db.session.scalars(
-                _visible(user)
-                .where(Product.proeftuin_id.in_(ids))
-                .order_by(Product.title, Product.id)
-            )
-        )
-    }
+    return _listed(user, Product.proeftuin_id.in_(ids))
 
 
 def _session_products(meeting: Any, user: Any) -> dict[str, list[Any]]:
     """The products shown at this session's productenmarkt."""
-    return {
-        "products": list(
-            db.session.scalars(
-                _visible(user)
-                .where(Product.sessions.any(Meeting.id == meeting.id))
-                .order_by(Product.title, Product.id)
-            )
-        )
-    }
+    return _listed(user, Product.sessions.any(Meeting.id == meeting.id))
 
 
 def _indicators(scope: Any) -> dict[str, int]:
@@ -227,10 +210,5 @@ PRODUCT = ContentType(
         "digest_html": "products/_digest.html",
         "digest_text": "products/_digest.txt",
     },
-    attachments=AttachmentHost(
-        load=lambda product_id: db.session.get(Product, product_id),
-        can_view=can_see,
-        can_manage=lambda user, product: is_coordinator(user),
-        search_key=lambda product: ("product", product.id),
-    ),
+    attachments=document_files(Product, "product", lambda user, product: is_coordinator(user)),
 )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lerend_netwerk.db import Base, SlugMixin, TimestampMixin
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, link_table
 from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
@@ -30,20 +30,10 @@ PRODUCT_KIND_LABELS = {
 }
 PRODUCT_KINDS = tuple(PRODUCT_KIND_LABELS)
 
-product_themes = Table(
-    "product_theme",
-    Base.metadata,
-    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
-)
+product_themes = link_table("product_theme", "product", "theme")
 
 # The sessions where a product was shown (a slotsessie's productenmarkt).
-product_sessions = Table(
-    "product_session",
-    Base.metadata,
-    Column("product_id", ForeignKey("product.id", ondelete="CASCADE"), primary_key=True),
-    Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
-)
+product_sessions = link_table("product_session", "product", "meeting")
 
 
 class Product(SlugMixin, TimestampMixin, Base):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
 from lerend_netwerk.core.pagecache import cacheable
-from lerend_netwerk.extensions import db
+from lerend_netwerk.core.publication import add_publication_routes, save_from_form
 from lerend_netwerk.products import service
 from lerend_netwerk.products.forms import ProductForm
 from lerend_netwerk.products.models import Product
@@ -79,43 +79,27 @@ def _product_form(form: ProductForm, product: Product | None):
             session_slugs=list(form.sessions.data or []),
             visibility=form.visibility.data,
         )
-        try:
-            saved = service.save_product(
+        saved = save_from_form(
+            form,
+            lambda: service.save_product(
                 data, actor=current_user, product=product, publish=bool(form.publish.data)
-            )
-        except service.ProductError as error:
-            db.session.rollback()
-            form[error.field].errors = [*form[error.field].errors, error.message]
-        else:
-            db.session.commit()
-            if saved.status == Product.PUBLISHED:
-                flash("Het product is opgeslagen en staat op de productenmarkt.", "success")
-            else:
-                flash("Het product is opgeslagen als concept.", "success")
-            return redirect(url_for("products.detail", slug=saved.slug))
+            ),
+            detail="products.detail",
+            published="Het product is opgeslagen en staat op de productenmarkt.",
+            draft="Het product is opgeslagen als concept.",
+        )
+        if saved is not None:
+            return saved
     status = 400 if form.is_submitted() else 200
     return render_template("products/form.html", form=form, product=product), status
 
 
-@bp.post("/producten/<slug>/publiceren")
-@coordinator_required
-def publish(slug: str):
-    """Coordinators: put a draft product on the productenmarkt."""
-    product = service.publish_product(
-        service.get_product_for_edit(slug, current_user), actor=current_user
-    )
-    db.session.commit()
-    flash("Het product is gepubliceerd.", "success")
-    return redirect(url_for("products.detail", slug=product.slug))
-
-
-@bp.post("/producten/<slug>/depubliceren")
-@coordinator_required
-def unpublish(slug: str):
-    """Coordinators: take a product back to draft."""
-    product = service.unpublish_product(
-        service.get_product_for_edit(slug, current_user), actor=current_user
-    )
-    db.session.commit()
-    flash("Het product is terug een concept: enkel coördinatoren zien het.", "info")
-    return redirect(url_for("products.detail", slug=product.slug))
+add_publication_routes(
+    bp,
+    "/producten/<slug>",
+    find=service.get_product_for_edit,
+    publish=service.publish_product,
+    unpublish=service.unpublish_product,
+    detail="products.detail",
+    noun="Het product",
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,14 +12,14 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.agenda.models import Meeting
 from lerend_netwerk.core.audit import record_audit
-from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
-from lerend_netwerk.core.paging import page_number
-from lerend_netwerk.core.slugs import is_slug, slugify, unique_slug
-from lerend_netwerk.db import utcnow
+from lerend_netwerk.core.errors import FieldError, NotFoundError, one_or_not_found
+from lerend_netwerk.core.listing import read_filters, titled_in
+from lerend_netwerk.core.publication import publish_document
+from lerend_netwerk.core.slugs import chosen_slug, is_slug
 from lerend_netwerk.extensions import db
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS, level_label
 from lerend_netwerk.networks.access import check_coordinates
-from lerend_netwerk.networks.context import all_networks, list_scope
+from lerend_netwerk.networks.context import network_facet, scoped_list
 from lerend_netwerk.products.models import PRODUCT_KIND_LABELS, PRODUCT_KINDS, Product
 from lerend_netwerk.proeftuinen.models import Organisation, Proeftuin
 from lerend_netwerk.themes.models import Theme
@@ -26,17 +27,19 @@ from lerend_netwerk.themes.service import related_on_themes
 from lerend_netwerk.visibility import VISIBILITIES, can_see, visible_clause
 
 PER_PAGE = 12
+# The list's filters: query argument and allowed values (None: free text).
+FILTERS = {
+    "theme": ("thema", None),
+    "level": ("niveau", LEVELS),
+    "proeftuin": ("proeftuin", None),
+    "kind": ("soort", PRODUCT_KINDS),
+}
 # Fixed pages under /producten/ that a product's slug may not take.
 RESERVED_SLUGS = frozenset({"nieuw"})
 
 
-class ProductError(ValueError):
-    """A product that cannot be saved as asked; `field` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ProductError(FieldError):
+    """A product that cannot be saved as asked."""
 
 
 def _options() -> list[Any]:
@@ -90,38 +93,15 @@ def list_products(
 def filter_options(user: Any) -> dict[str, Any]:
     """The choices of the filter form: only values that visible products have."""
     visible = visible_clause(Product, user)
-    themes = db.session.scalars(
-        select(Theme)
-        .where(Theme.id.in_(select(Theme.id).join(Product.themes).where(visible)))
-        .order_by(Theme.title)
-    )
-    proeftuinen = db.session.scalars(
-        select(Proeftuin)
-        .where(Proeftuin.id.in_(select(Product.proeftuin_id).where(visible)))
-        .order_by(Proeftuin.title)
-    )
     kinds = set(db.session.scalars(select(Product.kind).where(visible).distinct()))
-    counts = dict(
-        db.session.execute(
-            select(Product.network_id, func.count(Product.id))
-            .where(visible)
-            .group_by(Product.network_id)
-        ).all()
-    )
     return {
-        "themes": list(themes),
+        "themes": titled_in(Theme, select(Theme.id).join(Product.themes).where(visible)),
         "levels": LEVEL_LABELS,
-        "proeftuinen": list(proeftuinen),
+        "proeftuinen": titled_in(Proeftuin, select(Product.proeftuin_id).where(visible)),
         "kinds": {key: label for key, label in PRODUCT_KIND_LABELS.items() if key in kinds},
         # The network facet: how many products each network shares with `user`.
-        "networks": [
-            (network, counts[network.id]) for network in all_networks() if counts.get(network.id)
-        ],
+        "networks": network_facet(Product, visible),
     }
-
-
-def _text(args: Any, name: str) -> str | None:
-    return (args.get(name) or "").strip() or None
 
 
 def market(user: Any, args: Any) -> dict[str, Any]:
@@ -130,33 +110,24 @@ def market(user: Any, args: Any) -> dict[str, Any]:
     One network's products (the page's, or `?netwerk=<slug>`) or all of Flanders
     (`?netwerk=alle`), with a network facet.
     """
-    scope = list_scope(args)
-    filters = {
-        "theme": _text(args, "thema"),
-        "level": args.get("niveau") if args.get("niveau") in LEVELS else None,
-        "proeftuin": _text(args, "proeftuin"),
-        "kind": args.get("soort") if args.get("soort") in PRODUCT_KINDS else None,
-    }
-    page = page_number(args)
-    return {
-        "page": list_products(
-            user, page=page, network_id=scope.network.id if scope.network else None, **filters
-        ),
-        "filters": filters,
-        "scope": scope,
-        "options": filter_options(user),
-    }
+    filters = read_filters(args, FILTERS)
+    return scoped_list(args, functools.partial(list_products, user), filters, filter_options(user))
 
 
-def get_product(slug: str, user: Any) -> Product:
-    """The product with this slug if `user` may see it; 404 otherwise (drafts, members-only)."""
+def _by_slug(slug: str) -> Product:
+    """The product with this slug, drafts too, with what its page shows (404: none)."""
     if not is_slug(slug):
         raise NotFoundError()
-    product = one_or_not_found(
+    return one_or_not_found(
         select(Product)
         .where(Product.slug == slug)
         .options(*_options(), selectinload(Product.sessions))
     )
+
+
+def get_product(slug: str, user: Any) -> Product:
+    """The product with this slug if `user` may see it; 404 otherwise (drafts, members-only)."""
+    product = _by_slug(slug)
     if not can_see(user, product):
         raise NotFoundError()
     return product
@@ -197,13 +168,7 @@ class ProductInput:
 def get_product_for_edit(slug: str, user: Any = None) -> Product:
     """A product, draft or not, for a coordinator of its network: 404 when unknown or
     hidden from `user`, 403 for a coordinator of another network."""
-    if not is_slug(slug):
-        raise NotFoundError()
-    product = one_or_not_found(
-        select(Product)
-        .where(Product.slug == slug)
-        .options(*_options(), selectinload(Product.sessions))
-    )
+    product = _by_slug(slug)
     if user is not None:
         if not can_see(user, product):
             raise NotFoundError()
@@ -271,21 +236,15 @@ def save_product(
     )
     themes = _by_slugs(Theme, data.theme_slugs, "themes", "Kies bestaande thema's.")
     sessions = _by_slugs(Meeting, data.session_slugs, "sessions", "Kies bestaande sessies.")
-    slug = (data.slug or "").strip()
-    if slug:
-        if slug in RESERVED_SLUGS:
-            raise ProductError("slug", "Deze korte naam is voorbehouden; kies een andere.")
-        clash = db.session.scalar(
-            select(Product.id).where(
-                Product.slug == slug, Product.id != (product.id if product else -1)
-            )
-        )
-        if clash:
-            raise ProductError("slug", "Er bestaat al een product met deze korte naam.")
-    elif product is not None:
-        slug = product.slug
-    else:
-        slug = unique_slug(Product, slugify(data.title), RESERVED_SLUGS)
+    slug = chosen_slug(
+        Product,
+        data.slug,
+        current=product,
+        title=data.title,
+        reserved=RESERVED_SLUGS,
+        taken="Er bestaat al een product met deze korte naam.",
+        error=ProductError,
+    )
 
     created = product is None
     if product is None:
@@ -313,14 +272,7 @@ def save_product(
 
 def publish_product(product: Product, actor: Any = None) -> Product:
     """Put a product on the productenmarkt: status published, published_at now."""
-    if product.status != Product.PUBLISHED:
-        product.status = Product.PUBLISHED
-        product.published_at = utcnow()
-        record_audit(actor, "product.published", product)
-    elif product.published_at is None:
-        product.published_at = utcnow()
-    db.session.flush()
-    return product
+    return publish_document(product, actor, "product")
 
 
 def unpublish_product(product: Product, actor: Any = None) -> Product:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import AttachmentHost, ContentType, SearchIndexing
+from lerend_netwerk.core.content_types import ContentType, SearchIndexing, document_files
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.figures import Figure
 from lerend_netwerk.indicators.sql import count_distinct_if, count_if
@@ -23,9 +23,15 @@ from lerend_netwerk.proeftuinen.models import (
     Proeftuin,
     VisitReport,
 )
-from lerend_netwerk.search.documents import SearchDocument, document_of, related_by, theme_titles
+from lerend_netwerk.search.documents import (
+    SearchDocument,
+    document_of,
+    ids_with,
+    related_by,
+    theme_titles,
+)
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_coordinate, can_see, is_member, visible_clause
+from lerend_netwerk.visibility import can_coordinate, is_member, visible_clause
 
 # --- organisations ----------------------------------------------------------------------
 
@@ -91,10 +97,8 @@ def build_proeftuin(proeftuin: Proeftuin) -> SearchDocument:
 _proeftuin_related = related_by(
     ("proeftuin",),
     {
-        Theme: lambda tid: select(Proeftuin.id).where(Proeftuin.themes.any(Theme.id == tid)),
-        Organisation: lambda oid: select(Proeftuin.id).where(
-            Proeftuin.organisations.any(Organisation.id == oid)
-        ),
+        Theme: ids_with(Proeftuin.themes),
+        Organisation: ids_with(Proeftuin.organisations),
     },
 )
 
@@ -172,7 +176,7 @@ _report_related = related_by(
         Theme: lambda tid: select(VisitReport.id).where(
             VisitReport.proeftuin.has(Proeftuin.themes.any(Theme.id == tid))
         ),
-        Proeftuin: lambda pid: select(VisitReport.id).where(VisitReport.proeftuin_id == pid),
+        Proeftuin: ids_with(VisitReport.proeftuin_id),
     },
 )
 
@@ -256,12 +260,7 @@ def _may_manage_report_files(user: Any, report: VisitReport) -> bool:
 
 # Files on a visit report (annexes, photos): seen by whoever sees the report (members-only
 # by default, drafts by coordinators).
-REPORT_ATTACHMENTS = AttachmentHost(
-    load=lambda parent_id: db.session.get(VisitReport, parent_id),
-    can_view=can_see,
-    can_manage=_may_manage_report_files,
-    search_key=lambda report: ("report", report.id),
-)
+REPORT_ATTACHMENTS = document_files(VisitReport, "report", _may_manage_report_files)
 
 
 VISIT_REPORT = ContentType(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lerend_netwerk.auth.models import proeftuin_members
-from lerend_netwerk.db import Base, SlugMixin, TimestampMixin
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, link_table
 from lerend_netwerk.levels import LEVEL_LABELS, LEVELS  # noqa: F401  (re-exported)
 from lerend_netwerk.networks.models import network_id_column
 
@@ -40,18 +40,8 @@ REPORT_SECTIONS = (
     "Perceptie regelgeving",
 )
 
-proeftuin_organisations = Table(
-    "proeftuin_organisation",
-    Base.metadata,
-    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
-    Column("organisation_id", ForeignKey("organisation.id", ondelete="CASCADE"), primary_key=True),
-)
-proeftuin_themes = Table(
-    "proeftuin_theme",
-    Base.metadata,
-    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
-    Column("theme_id", ForeignKey("theme.id", ondelete="CASCADE"), primary_key=True),
-)
+proeftuin_organisations = link_table("proeftuin_organisation", "proeftuin", "organisation")
+proeftuin_themes = link_table("proeftuin_theme", "proeftuin", "theme")
 
 
 class Organisation(SlugMixin, TimestampMixin, Base):

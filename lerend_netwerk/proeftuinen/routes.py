@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from lerend_netwerk.access import coordinator_required
 from lerend_netwerk.core.pagecache import cacheable
-from lerend_netwerk.extensions import db
+from lerend_netwerk.core.publication import add_publication_routes, save_from_form
 from lerend_netwerk.networks.context import scope_network_id
 from lerend_netwerk.proeftuinen import service
 from lerend_netwerk.proeftuinen.forms import ReportForm
@@ -131,20 +131,17 @@ def _report_form(form: ReportForm, visit_report: VisitReport | None):
             visibility=form.visibility.data,
             sections=form.section_values(),
         )
-        try:
-            saved = service.save_report(
+        saved = save_from_form(
+            form,
+            lambda: service.save_report(
                 data, author=current_user, report=visit_report, publish=bool(form.publish.data)
-            )
-        except service.ReportError as error:
-            db.session.rollback()
-            form[error.field].errors = [*form[error.field].errors, error.message]
-        else:
-            db.session.commit()
-            if saved.status == "published":
-                flash("Het verslag is opgeslagen en gepubliceerd.", "success")
-            else:
-                flash("Het verslag is opgeslagen als concept.", "success")
-            return redirect(url_for("proeftuinen.report", slug=saved.slug))
+            ),
+            detail="proeftuinen.report",
+            published="Het verslag is opgeslagen en gepubliceerd.",
+            draft="Het verslag is opgeslagen als concept.",
+        )
+        if saved is not None:
+            return saved
     if form.is_submitted() and preview is None:
         status = 400
     return render_template(
@@ -157,25 +154,13 @@ def _report_form(form: ReportForm, visit_report: VisitReport | None):
     ), status
 
 
-@bp.post("/verslagen/<slug>/publiceren")
-@coordinator_required
-def publish_report(slug: str):
-    """Coordinators: publish a report (status published, published_at now)."""
-    visit_report = service.publish_report(
-        service.get_report_for_edit(slug, current_user), actor=current_user
-    )
-    db.session.commit()
-    flash("Het verslag is gepubliceerd.", "success")
-    return redirect(url_for("proeftuinen.report", slug=visit_report.slug))
-
-
-@bp.post("/verslagen/<slug>/depubliceren")
-@coordinator_required
-def unpublish_report(slug: str):
-    """Coordinators: take a report back to draft."""
-    visit_report = service.unpublish_report(
-        service.get_report_for_edit(slug, current_user), actor=current_user
-    )
-    db.session.commit()
-    flash("Het verslag is terug een concept: enkel coördinatoren zien het.", "info")
-    return redirect(url_for("proeftuinen.report", slug=visit_report.slug))
+add_publication_routes(
+    bp,
+    "/verslagen/<slug>",
+    find=service.get_report_for_edit,
+    publish=service.publish_report,
+    unpublish=service.unpublish_report,
+    detail="proeftuinen.report",
+    noun="Het verslag",
+    suffix="_report",
+)

@@ -10,9 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lerend_netwerk.core.audit import record_audit
-from lerend_netwerk.core.errors import NotFoundError, one_or_not_found
-from lerend_netwerk.core.slugs import slugify, unique_slug
-from lerend_netwerk.db import utcnow
+from lerend_netwerk.core.errors import FieldError, NotFoundError, one_or_not_found
+from lerend_netwerk.core.publication import publish_document
+from lerend_netwerk.core.slugs import chosen_slug
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.access import (
     check_coordinates,
@@ -158,13 +158,8 @@ def report_sections(report: VisitReport) -> dict[str, str]:
     return split_sections(report.body)
 
 
-class ReportError(ValueError):
-    """A report that cannot be saved as asked; `field` names the form field at fault."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ReportError(FieldError):
+    """A report that cannot be saved as asked."""
 
 
 @dataclass
@@ -210,21 +205,15 @@ def save_report(
         raise ReportError("proeftuin", "Kies een proeftuin van een netwerk dat je coördineert.")
     if data.visibility not in VISIBILITIES:
         raise ReportError("visibility", "Kies een geldige zichtbaarheid.")
-    slug = (data.slug or "").strip()
-    if slug:
-        if slug in RESERVED_REPORT_SLUGS:
-            raise ReportError("slug", "Deze korte naam is voorbehouden; kies een andere.")
-        clash = db.session.scalar(
-            select(VisitReport.id).where(
-                VisitReport.slug == slug, VisitReport.id != (report.id if report else -1)
-            )
-        )
-        if clash:
-            raise ReportError("slug", "Er bestaat al een verslag met deze korte naam.")
-    elif report is not None:
-        slug = report.slug
-    else:
-        slug = unique_slug(VisitReport, slugify(data.title), RESERVED_REPORT_SLUGS)
+    slug = chosen_slug(
+        VisitReport,
+        data.slug,
+        current=report,
+        title=data.title,
+        reserved=RESERVED_REPORT_SLUGS,
+        taken="Er bestaat al een verslag met deze korte naam.",
+        error=ReportError,
+    )
 
     body = join_sections(complete_sections(data.sections or {}))
     if report is None:
@@ -249,14 +238,7 @@ def preview_body(sections: dict[str, str]) -> dict[str, str]:
 
 def publish_report(report: VisitReport, actor: Any = None) -> VisitReport:
     """Make a report visible to its audience: status published, published_at now."""
-    if report.status != "published":
-        report.status = "published"
-        report.published_at = utcnow()
-        record_audit(actor, "report.published", report)
-    elif report.published_at is None:
-        report.published_at = utcnow()
-    db.session.flush()
-    return report
+    return publish_document(report, actor, "report")
 
 
 def unpublish_report(report: VisitReport, actor: Any = None) -> VisitReport:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from lerend_netwerk.content_io import schema
 from lerend_netwerk.content_io.schema import Field, Kind
-from lerend_netwerk.core.content_types import AttachmentHost, ContentType, Key, SearchIndexing
+from lerend_netwerk.core.content_types import ContentType, Key, SearchIndexing, document_files
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.indicators.figures import Figure
@@ -33,7 +33,7 @@ from lerend_netwerk.search.documents import (
     join_text,
 )
 from lerend_netwerk.themes.models import Theme
-from lerend_netwerk.visibility import can_coordinate, can_see, is_member, visible_clause
+from lerend_netwerk.visibility import can_coordinate, is_member, visible_clause
 
 # The final report is one page, not a row: it has this fixed key.
 FINAL_REPORT_ID = 1
@@ -292,12 +292,7 @@ def _may_manage_thread_files(user: Any, thread: Recommendation) -> bool:
 
 
 # Files on a thread (a position paper): seen by whoever sees the thread.
-ATTACHMENTS = AttachmentHost(
-    load=lambda parent_id: db.session.get(Recommendation, parent_id),
-    can_view=can_see,
-    can_manage=_may_manage_thread_files,
-    search_key=lambda thread: ("recommendation", thread.id),
-)
+ATTACHMENTS = document_files(Recommendation, "recommendation", _may_manage_thread_files)
 
 
 RECOMMENDATION = ContentType(

@@ -34,32 +34,6 @@ class ActionForm(Form):
     """A button that changes something: only the CSRF token."""
 
 
-class ReplyForm(Form):
-    """A reply with a stance, optionally answering another reply."""
-
-    stance = RadioField(
-        "Jouw standpunt",
-        choices=list(STANCE_LABELS.items()),
-        validate_choice=False,
-        validators=[InputRequired(message="Kies eens, oneens of neutraal.")],
-    )
-    body = TextAreaField(
-        "Je reactie",
-        validators=[
-            DataRequired(message="Schrijf een reactie."),
-            Length(max=MAX_BODY, message=f"Een reactie telt hoogstens {MAX_BODY} tekens."),
-        ],
-        render_kw=MARKDOWN_EDITOR,
-    )
-    parent_id = IntegerField(
-        widget=HiddenInput(),
-        validators=[
-            Optional(),
-            NumberRange(min=1, max=MAX_INT, message="Deze reactie bestaat niet (meer)."),
-        ],
-    )
-
-
 class EditReplyForm(Form):
     """The author changes the text or stance of a reply."""
 
@@ -76,6 +50,18 @@ class EditReplyForm(Form):
             Length(max=MAX_BODY, message=f"Een reactie telt hoogstens {MAX_BODY} tekens."),
         ],
         render_kw=MARKDOWN_EDITOR,
+    )
+
+
+class ReplyForm(EditReplyForm):
+    """A reply with a stance, optionally answering another reply."""
+
+    parent_id = IntegerField(
+        widget=HiddenInput(),
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=MAX_INT, message="Deze reactie bestaat niet (meer)."),
+        ],
     )
 
 

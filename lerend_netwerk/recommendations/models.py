@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
-from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, utcnow
+from lerend_netwerk.db import Base, SlugMixin, TimestampMixin, link_table, utcnow
 from lerend_netwerk.networks.models import network_id_column
 
 if TYPE_CHECKING:
@@ -33,16 +33,7 @@ FLAG_REASONS = {
 }
 
 # The proeftuinen whose experience a recommendation rests on.
-recommendation_proeftuinen = Table(
-    "recommendation_proeftuin",
-    Base.metadata,
-    Column(
-        "recommendation_id",
-        ForeignKey("recommendation.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column("proeftuin_id", ForeignKey("proeftuin.id", ondelete="CASCADE"), primary_key=True),
-)
+recommendation_proeftuinen = link_table("recommendation_proeftuin", "recommendation", "proeftuin")
 
 
 class Recommendation(SlugMixin, TimestampMixin, Base):
@@ -139,39 +130,41 @@ class Post(TimestampMixin, Base):
         return STANCE_LABELS.get(self.stance, self.stance)
 
 
-class Endorsement(Base):
+class MemberOnThread:
+    """A row of one member on one thread, at most one per member and thread."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recommendation_id: Mapped[int] = mapped_column(
+        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[Any, ...]:
+        return (UniqueConstraint("recommendation_id", "user_id"),)
+
+    @declared_attr
+    def recommendation(cls) -> Mapped[Recommendation]:
+        return relationship()
+
+    @declared_attr
+    def user(cls) -> Mapped[User]:
+        return relationship()
+
+
+class Endorsement(MemberOnThread, Base):
     """A member's support for a proposal: at most one per member and thread."""
 
     __tablename__ = "endorsement"
-    __table_args__ = (UniqueConstraint("recommendation_id", "user_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(
-        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    recommendation: Mapped[Recommendation] = relationship()
-    user: Mapped[User] = relationship()
 
 
-class ThreadFollow(Base):
+class ThreadFollow(MemberOnThread, Base):
     """A member follows a thread; `last_seen_at` marks what is new on the next visit."""
 
     __tablename__ = "thread_follow"
-    __table_args__ = (UniqueConstraint("recommendation_id", "user_id"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    recommendation_id: Mapped[int] = mapped_column(
-        ForeignKey("recommendation.id", ondelete="CASCADE"), index=True
-    )
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    recommendation: Mapped[Recommendation] = relationship()
-    user: Mapped[User] = relationship()
 
 
 class Flag(Base):

@@ -24,7 +24,7 @@ from lerend_netwerk.recommendations.models import FLAG_REASONS, Flag, Post
 from lerend_netwerk.recommendations.threads import (
     RecommendationError,
     add_once,
-    ensure_coordinates,
+    coordinated_post,
     ensure_coordinator,
     ensure_member,
     get_post,
@@ -66,9 +66,7 @@ def hide_when_flagged_enough(post: Post) -> bool:
 
 def _hidden_post(slug: str, post_id: int, user: Any) -> Post:
     """A hidden reply, for a coordinator's decision on it."""
-    ensure_coordinator(user)
-    post = get_post(slug, post_id, user)
-    ensure_coordinates(user, post)
+    post = coordinated_post(slug, post_id, user)
     if not post.is_hidden:
         raise RecommendationError("Deze reactie is niet verborgen.")
     return post
@@ -126,9 +124,7 @@ def _resolve_flags(post: Post, now: datetime) -> int:
 
 def hideable_post(slug: str, post_id: int, user: Any) -> Post:
     """A visible reply a coordinator may hide."""
-    ensure_coordinator(user)
-    post = get_post(slug, post_id, user)
-    ensure_coordinates(user, post)
+    post = coordinated_post(slug, post_id, user)
     if post.is_hidden:
         raise RecommendationError("Deze reactie is al verborgen.")
     return post
@@ -161,9 +157,7 @@ def unhide_post(slug: str, post_id: int, user: Any) -> Post:
 
 def dismiss_flags(slug: str, post_id: int, user: Any) -> int:
     """A coordinator judges the reports unfounded: the reply stays, it leaves the queue."""
-    ensure_coordinator(user)
-    post = get_post(slug, post_id, user)
-    ensure_coordinates(user, post)
+    post = coordinated_post(slug, post_id, user)
     count = _resolve_flags(post, utcnow())
     if not count:
         raise RecommendationError("Er zijn geen open meldingen voor deze reactie.")

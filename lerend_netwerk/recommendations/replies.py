@@ -20,9 +20,8 @@ from lerend_netwerk.recommendations.threads import (
     MAX_BODY_LENGTH,
     RecommendationError,
     add_once,
+    coordinated_post,
     edit_window,
-    ensure_coordinates,
-    ensure_coordinator,
     ensure_member,
     follow_query,
     get_post,
@@ -126,9 +125,7 @@ def edit_reply(
 
 def post_history(slug: str, post_id: int, user: Any) -> tuple[Post, list[PostRevision]]:
     """A reply and its earlier versions, oldest first (coordinators)."""
-    ensure_coordinator(user)
-    post = get_post(slug, post_id, user)
-    ensure_coordinates(user, post)
+    post = coordinated_post(slug, post_id, user)
     revisions = list(
         db.session.scalars(
             select(PostRevision)

@@ -24,7 +24,7 @@ from lerend_netwerk.core.errors import ForbiddenError, NotFoundError
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.markdown import markdown_to_text
-from lerend_netwerk.networks.access import check_coordinates, is_network_coordinator, networks_of
+from lerend_netwerk.networks.access import is_network_coordinator, networks_of
 from lerend_netwerk.networks.membership import default_network_id
 from lerend_netwerk.recommendations.models import (
     STANCES,
@@ -33,7 +33,11 @@ from lerend_netwerk.recommendations.models import (
     Recommendation,
 )
 from lerend_netwerk.recommendations.reading import Tally, stance_tallies, support_counts
-from lerend_netwerk.recommendations.threads import RecommendationError, ensure_coordinator, get_post
+from lerend_netwerk.recommendations.threads import (
+    RecommendationError,
+    coordinated_post,
+    ensure_coordinator,
+)
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import nl_date, to_local
 from lerend_netwerk.visibility import is_admin, is_member
@@ -248,9 +252,7 @@ def get_version(version_id: int) -> FinalReport:
 
 def set_key_argument(slug: str, post_id: int, user: Any, chosen: bool) -> Post:
     """A coordinator marks a reply as one of the main arguments, or unmarks it."""
-    ensure_coordinator(user)
-    post = get_post(slug, post_id, user)
-    check_coordinates(user, post)
+    post = coordinated_post(slug, post_id, user)
     if chosen and post.is_hidden:
         raise RecommendationError("Een verborgen reactie kan geen kernargument zijn.")
     if post.key_argument == chosen:

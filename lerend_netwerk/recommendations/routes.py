@@ -81,9 +81,15 @@ def _back(slug: str, post_id: int | None = None) -> Response:
     return redirect(_thread_url(slug, post_id))
 
 
-def _act(action: Callable[[], Any], message: Callable[[Any], str], back: Response) -> Response:
-    """A button's action: commit and confirm it, or say why it could not be done."""
-    if not ActionForm().validate_on_submit():
+def _act(
+    action: Callable[[], Any],
+    message: Callable[[Any], str],
+    back: Response,
+    form: Form | None = None,
+) -> Response:
+    """A button's action (its `form`: a bare button's `ActionForm` unless given): commit
+    and confirm it, or say why it could not be done."""
+    if not (ActionForm() if form is None else form).validate_on_submit():
         abort(400)
     try:
         outcome = action()
@@ -339,24 +345,37 @@ def moderation():
 def create():
     """Coordinators open a new thread."""
     form = ThreadForm()
-    form.theme_id.choices = workflow.theme_choices()
-    form.level.choices = workflow.level_choices()
-    form.proeftuin_ids.choices = workflow.proeftuin_choices()
     form.network_id.choices = network_choices(current_user)
     if len(form.network_id.choices) < 2:
         del form.network_id
+    return _thread_form(
+        form,
+        lambda data: workflow.create_thread(current_user, data),
+        "De aanbeveling is aangemaakt.",
+    )
+
+
+def _thread_form(form: ThreadForm, save: Callable[[dict[str, Any]], Any], done: str, thread=None):
+    """The thread form, new (`thread` None) or of `thread`: show it, or `save` its data,
+    commit, confirm with `done` and go to the saved thread."""
+    form.theme_id.choices = workflow.theme_choices()
+    form.level.choices = workflow.level_choices()
+    form.proeftuin_ids.choices = workflow.proeftuin_choices()
+    if thread is not None and request.method == "GET":
+        form.level.data = thread.level or ""
+        form.proeftuin_ids.data = [p.id for p in thread.proeftuinen]
     if form.validate_on_submit():
         try:
-            thread = workflow.create_thread(current_user, form.data)
+            saved = save(form.data)
         except RecommendationError as error:
             if not _field_error(form, error):
                 flash(str(error), "error")
         else:
             db.session.commit()
-            flash("De aanbeveling is aangemaakt.", "success")
-            return redirect(_thread_url(thread.slug))
+            flash(done, "success")
+            return redirect(_thread_url(saved.slug))
     status = 400 if request.method == "POST" else 200
-    return render_template("recommendations/thread_form.html", form=form, thread=None), status
+    return render_template("recommendations/thread_form.html", form=form, thread=thread), status
 
 
 @bp.route("/aanbevelingen/ontvolgen/<token>", methods=["GET", "POST"])
@@ -398,24 +417,12 @@ def edit(slug: str):
     threads.ensure_coordinates(current_user, thread)
     form = ThreadForm(obj=thread)
     del form.network_id
-    form.theme_id.choices = workflow.theme_choices()
-    form.level.choices = workflow.level_choices()
-    form.proeftuin_ids.choices = workflow.proeftuin_choices()
-    if request.method == "GET":
-        form.level.data = thread.level or ""
-        form.proeftuin_ids.data = [p.id for p in thread.proeftuinen]
-    if form.validate_on_submit():
-        try:
-            thread = workflow.update_thread(slug, current_user, form.data)
-        except RecommendationError as error:
-            if not _field_error(form, error):
-                flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash("De aanbeveling is bijgewerkt.", "success")
-            return redirect(_thread_url(thread.slug))
-    status = 400 if request.method == "POST" else 200
-    return render_template("recommendations/thread_form.html", form=form, thread=thread), status
+    return _thread_form(
+        form,
+        lambda data: workflow.update_thread(slug, current_user, data),
+        "De aanbeveling is bijgewerkt.",
+        thread,
+    )
 
 
 @bp.post("/aanbevelingen/<slug>/reacties")
@@ -447,30 +454,18 @@ def reply(slug: str):
 @member_required
 def edit_reply(slug: str, post_id: int):
     """The author edits a reply within the edit window."""
-    try:
-        post = replies.editable_post(slug, post_id, current_user)
-    except RecommendationError as error:
-        flash(str(error), "error")
-        return redirect(_thread_url(slug, post_id))
-    form = EditReplyForm(obj=post)
-    if form.validate_on_submit():
-        try:
-            replies.edit_reply(
-                slug, post_id, current_user, body=form.body.data, stance=form.stance.data
-            )
-        except RecommendationError as error:
-            if not _field_error(form, error):
-                flash(str(error), "error")
-                return redirect(_thread_url(slug, post_id))
-        else:
-            db.session.commit()
-            flash("Je reactie is bijgewerkt.", "success")
-            return redirect(_thread_url(slug, post_id))
-    status = 400 if request.method == "POST" else 200
-    deadline = post.created_at + threads.edit_window()
-    return render_template(
-        "recommendations/edit_reply.html", form=form, post=post, deadline=deadline
-    ), status
+    return _reply_form(
+        slug,
+        post_id,
+        find=replies.editable_post,
+        make_form=lambda post: EditReplyForm(obj=post),
+        save=lambda form: replies.edit_reply(
+            slug, post_id, current_user, body=form.body.data, stance=form.stance.data
+        ),
+        done="Je reactie is bijgewerkt.",
+        template="recommendations/edit_reply.html",
+        context=lambda post: {"deadline": post.created_at + threads.edit_window()},
+    )
 
 
 @bp.get("/aanbevelingen/<slug>/reacties/<int:post_id>/geschiedenis")
@@ -485,76 +480,94 @@ def history(slug: str, post_id: int):
 @member_required
 def flag(slug: str, post_id: int):
     """A member reports a reply to the moderators: the form, and sending it."""
-    try:
-        post = moderating.flaggable_post(slug, post_id, current_user)
-    except RecommendationError as error:
-        flash(str(error), "error")
-        return redirect(_thread_url(slug, post_id))
-    form = FlagForm()
-    if form.validate_on_submit():
-        try:
-            moderating.flag_post(
-                slug, post_id, current_user, reason=form.reason.data, details=form.details.data
-            )
-        except RecommendationError as error:
-            if not _field_error(form, error):
-                flash(str(error), "error")
-                return redirect(_thread_url(slug, post_id))
-        else:
-            db.session.commit()
-            flash("Bedankt. De moderatoren bekijken je melding.", "success")
-            return redirect(_thread_url(slug, post_id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("recommendations/flag.html", form=form, post=post), status
+    return _reply_form(
+        slug,
+        post_id,
+        find=moderating.flaggable_post,
+        make_form=lambda post: FlagForm(),
+        save=lambda form: moderating.flag_post(
+            slug, post_id, current_user, reason=form.reason.data, details=form.details.data
+        ),
+        done="Bedankt. De moderatoren bekijken je melding.",
+        template="recommendations/flag.html",
+    )
 
 
 @bp.route("/aanbevelingen/<slug>/reacties/<int:post_id>/verbergen", methods=["GET", "POST"])
 @coordinator_required
 def hide(slug: str, post_id: int):
     """Coordinators hide a reply with a reason: the form, and hiding it."""
+    return _reply_form(
+        slug,
+        post_id,
+        find=moderating.hideable_post,
+        make_form=lambda post: HideForm(),
+        save=lambda form: moderating.hide_post(slug, post_id, current_user, form.reason.data),
+        done="De reactie is verborgen.",
+        template="recommendations/hide.html",
+        back=lambda: _back(slug, post_id),
+        from_queue="Geef een reden om de reactie te verbergen.",
+    )
+
+
+def _reply_form(
+    slug: str,
+    post_id: int,
+    *,
+    find: Callable[[str, int, Any], Any],
+    make_form: Callable[[Any], Form],
+    save: Callable[[Form], Any],
+    done: str,
+    template: str,
+    context: Callable[[Any], dict[str, Any]] = lambda post: {},
+    back: Callable[[], Response] | None = None,
+    from_queue: str | None = None,
+):
+    """A form about one reply (edit, report, hide): the reply `find` returns for the
+    reader, or why not; then the form, or `save` it, commit and confirm with `done`, and go
+    `back` (default: to the reply in its thread). `from_queue`: what a form sent from the
+    moderation queue that does not validate is told, there."""
+    leave = back or (lambda: redirect(_thread_url(slug, post_id)))
     try:
-        post = moderating.hideable_post(slug, post_id, current_user)
+        post = find(slug, post_id, current_user)
     except RecommendationError as error:
         flash(str(error), "error")
-        return _back(slug, post_id)
-    form = HideForm()
+        return leave()
+    form = make_form(post)
     if form.validate_on_submit():
         try:
-            moderating.hide_post(slug, post_id, current_user, form.reason.data)
+            save(form)
         except RecommendationError as error:
             if not _field_error(form, error):
                 flash(str(error), "error")
-                return _back(slug, post_id)
+                return leave()
         else:
             db.session.commit()
-            flash("De reactie is verborgen.", "success")
-            return _back(slug, post_id)
-    elif request.method == "POST" and request.form.get("terug") == "moderatie":
-        flash("Geef een reden om de reactie te verbergen.", "error")
-        return _back(slug, post_id)
+            flash(done, "success")
+            return leave()
+    elif from_queue and request.method == "POST" and request.form.get("terug") == "moderatie":
+        flash(from_queue, "error")
+        return leave()
     status = 400 if request.method == "POST" else 200
-    return render_template("recommendations/hide.html", form=form, post=post), status
+    return render_template(template, form=form, post=post, **context(post)), status
 
 
 @bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/tonen")
 @coordinator_required
 def unhide(slug: str, post_id: int):
     """Coordinators show a hidden reply again."""
-    return _act(
-        lambda: moderating.unhide_post(slug, post_id, current_user),
-        lambda _: "De reactie is opnieuw zichtbaar.",
-        _back(slug, post_id),
-    )
+    return _moderate(moderating.unhide_post, "De reactie is opnieuw zichtbaar.", slug, post_id)
 
 
 @bp.post("/aanbevelingen/<slug>/reacties/<int:post_id>/verborgen-houden")
 @coordinator_required
 def keep_hidden(slug: str, post_id: int):
     """Coordinators agree with the reports on a reply that hid itself."""
-    return _act(
-        lambda: moderating.keep_hidden(slug, post_id, current_user),
-        lambda _: "De reactie blijft verborgen; de meldingen zijn afgehandeld.",
-        _back(slug, post_id),
+    return _moderate(
+        moderating.keep_hidden,
+        "De reactie blijft verborgen; de meldingen zijn afgehandeld.",
+        slug,
+        post_id,
     )
 
 
@@ -562,10 +575,20 @@ def keep_hidden(slug: str, post_id: int):
 @coordinator_required
 def dismiss(slug: str, post_id: int):
     """Coordinators judge the reports on a reply unfounded."""
+    return _moderate(
+        moderating.dismiss_flags,
+        "De meldingen zijn afgehandeld; de reactie blijft zichtbaar.",
+        slug,
+        post_id,
+    )
+
+
+def _moderate(
+    action: Callable[[str, int, Any], Any], message: str, slug: str, post_id: int
+) -> Response:
+    """A coordinator's verdict on a reply, then back to the thread or the moderation queue."""
     return _act(
-        lambda: moderating.dismiss_flags(slug, post_id, current_user),
-        lambda _: "De meldingen zijn afgehandeld; de reactie blijft zichtbaar.",
-        _back(slug, post_id),
+        lambda: action(slug, post_id, current_user), lambda _: message, _back(slug, post_id)
     )
 
 
@@ -604,16 +627,12 @@ def change_status(slug: str):
     threads.ensure_coordinates(current_user, threads.get_thread(slug, current_user))
     form = StatusForm()
     form.status.choices = list(RECOMMENDATION_STATUS_LABELS.items())
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        thread = workflow.change_status(slug, current_user, form.status.data, form.reason.data)
-    except RecommendationError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(f"De status is nu ‘{thread.status_label}’.", "success")
-    return redirect(_thread_url(slug))
+    return _act(
+        lambda: workflow.change_status(slug, current_user, form.status.data, form.reason.data),
+        lambda thread: f"De status is nu ‘{thread.status_label}’.",
+        redirect(_thread_url(slug)),
+        form,
+    )
 
 
 @bp.post("/aanbevelingen/<slug>/sluiten")

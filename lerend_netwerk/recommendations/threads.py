@@ -145,6 +145,15 @@ def get_post(slug: str, post_id: int, user: Any) -> Post:
     return post
 
 
+def coordinated_post(slug: str, post_id: int, user: Any) -> Post:
+    """A reply (hidden ones too) for a coordinator of its thread's network: 401 for
+    visitors, 403 for members and other networks' coordinators, 404 when not there."""
+    ensure_coordinator(user)
+    post = get_post(slug, post_id, user)
+    ensure_coordinates(user, post)
+    return post
+
+
 def thread_url_path(thread: Recommendation, post: Post | None = None) -> str:
     """The site path of a thread, at one reply (on its page, as members see it) when given."""
     if post is None:

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import Stemmer
 from whoosh.analysis import Token, Tokenizer
@@ -258,20 +260,26 @@ _UNSEEN = object()
 _last_text: tuple[str, list[tuple[str, tuple[str, ...]]]] = ("", [])
 
 
+def _known(words: list[str], memo: dict[str, Any], compute: Callable[[str], Any]) -> list[Any]:
+    """What `compute` says of each word, read from `memo` where it is there, leaving out
+    the words it says nothing of (None)."""
+    found = []
+    for word in words:
+        value = memo.get(word, _UNSEEN)
+        if value is _UNSEEN:
+            value = compute(word)
+        if value is not None:
+            found.append(value)
+    return found
+
+
 def _word_infos(text: str) -> list[tuple[str, tuple[str, ...]]]:
     """word_info of every word of `text` that is not a stop word, in order."""
     global _last_text
     last = _last_text  # one read: another thread may replace it meanwhile
     if last[0] is text:
         return last[1]
-    memo = _infos
-    found = []
-    for word in _WORD_RE.findall(text):
-        info = memo.get(word, _UNSEEN)
-        if info is _UNSEEN:
-            info = word_info(word)
-        if info is not None:
-            found.append(info)
+    found = _known(_WORD_RE.findall(text), _infos, word_info)
     _last_text = (text, found)
     return found
 
@@ -364,15 +372,7 @@ class WordTokenizer(Tokenizer):
         return hash(type(self))
 
     def terms(self, value: str) -> list[str]:
-        memo = _words
-        found = []
-        for word in _WORD_RE.findall(value):
-            folded = memo.get(word, _UNSEEN)
-            if folded is _UNSEEN:
-                folded = _folded_word(word)
-            if folded is not None:
-                found.append(folded)
-        return found
+        return _known(_WORD_RE.findall(value), _words, _folded_word)
 
     def __call__(self, value, positions=False, chars=False, mode="", **kwargs):
         token = Token(positions, chars, mode=mode, **kwargs)

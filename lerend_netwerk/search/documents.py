@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import RelationshipProperty, Session
 
 from lerend_netwerk.core.content_types import (
     FileText,
@@ -280,6 +280,22 @@ def related_by(
         return set()
 
     return related
+
+
+def ids_with(attribute: Any) -> Callable[[int], Any]:
+    """A query for `related_by`: the ids of the rows whose `attribute` refers to the watched
+    row with the given id: a foreign key column (`Practice.proeftuin_id`) or a collection
+    (`Practice.themes`)."""
+
+    def query(ident: int) -> Any:
+        prop = attribute.property
+        if isinstance(prop, RelationshipProperty):
+            condition = attribute.any(prop.mapper.class_.id == ident)
+        else:
+            condition = attribute == ident
+        return select(attribute.class_.id).where(condition)
+
+    return query
 
 
 def join_text(*parts: str | None) -> str:
