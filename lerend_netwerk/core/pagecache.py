@@ -550,12 +550,18 @@ def serve_cached() -> Response | None:
     response.set_etag(page.etag)
     if page.cache_control:
         response.headers["Cache-Control"] = page.cache_control
-    elif reader == VISITOR:
+    else:
+        _reader_headers(response, reader)
+    response.headers["X-Page-Cache"] = "hit"
+    return response.make_conditional(request)
+
+
+def _reader_headers(response: Response, reader: str) -> None:
+    """Caching headers for a page the view left to the cache: shared or this reader's."""
+    if reader == VISITOR:
         _public_headers(response)
     else:
         _private_headers(response)
-    response.headers["X-Page-Cache"] = "hit"
-    return response.make_conditional(request)
 
 
 def _private_headers(response: Response) -> None:
@@ -611,10 +617,7 @@ def store_and_mark(response: Response) -> Response:
     )
     response.set_etag(etag)
     if not cache_control:
-        if reader == VISITOR:
-            _public_headers(response)
-        else:
-            _private_headers(response)
+        _reader_headers(response, reader)
     response.headers["X-Page-Cache"] = "miss"
     return response.make_conditional(request)
 

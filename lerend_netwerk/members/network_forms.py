@@ -13,6 +13,15 @@ from lerend_netwerk.networks.models import NETWORK_ROLE_LABELS
 ROLE_CHOICES = list(NETWORK_ROLE_LABELS.items())
 
 
+def _address_field(label: str, missing: str, description: str) -> EmailField:
+    """The address of an existing account or of someone to invite."""
+    return EmailField(
+        label,
+        validators=[DataRequired(missing), Email("Geef een geldig e-mailadres."), Length(max=254)],
+        description=description,
+    )
+
+
 class NetworkForm(Form):
     """An admin's new network and its first coordinator."""
 
@@ -28,15 +37,10 @@ class NetworkForm(Form):
     region = StringField("Regio", validators=[Optional(), Length(max=200)])
     levels = MultiCheckboxField("Onderwijsniveaus", choices=list(LEVEL_LABELS.items()))
     summary = TextAreaField("Korte voorstelling", validators=[Optional(), Length(max=2000)])
-    coordinator_email = EmailField(
+    coordinator_email = _address_field(
         "E-mailadres van de eerste coördinator",
-        validators=[
-            DataRequired("Geef het e-mailadres van de eerste coördinator."),
-            Email("Geef een geldig e-mailadres."),
-            Length(max=254),
-        ],
-        description="Een bestaand account wordt coördinator; een nieuw adres krijgt een "
-        "uitnodiging.",
+        "Geef het e-mailadres van de eerste coördinator.",
+        "Een bestaand account wordt coördinator; een nieuw adres krijgt een uitnodiging.",
     )
     coordinator_name = StringField(
         "Naam van de eerste coördinator", validators=[Optional(), Length(max=200)]
@@ -46,14 +50,10 @@ class NetworkForm(Form):
 class AddMemberForm(Form):
     """A coordinator adds an account to their network, or invites a new one."""
 
-    email = EmailField(
+    email = _address_field(
         "E-mailadres",
-        validators=[
-            DataRequired("Geef een e-mailadres."),
-            Email("Geef een geldig e-mailadres."),
-            Length(max=254),
-        ],
-        description="Heeft deze persoon al een account, dan komt die meteen in het netwerk; "
+        "Geef een e-mailadres.",
+        "Heeft deze persoon al een account, dan komt die meteen in het netwerk; "
         "anders vertrekt een uitnodiging.",
     )
     name = StringField(
