@@ -464,8 +464,9 @@ def test_the_version_survives_a_database_that_closed_its_connection(client, cont
     else:
         from lerend_netwerk.core import pagecache
 
-        _pid, connection = pagecache._version_connections.by_engine[db.engine]
-        connection.close()
+        _pid, idle = pagecache._version_connections.by_engine[db.engine]
+        for connection in idle:
+            connection.close()
     meeting.title = "Nieuwe titel"
     db.session.commit()
     page = client.get("/sessies")
@@ -479,15 +480,16 @@ def test_a_forked_worker_reads_the_version_on_a_connection_of_its_own(app, conte
 
     with app.test_request_context():
         parent_version = pagecache.current_version()
-    parent_connection = pagecache._version_connections.by_engine[db.engine][1]
+    [parent_connection] = pagecache._version_connections.by_engine[db.engine][1]
     child = os.fork()
     if child == 0:  # pragma: no cover - the child reports through its exit status
         status = 1
         try:
             with app.test_request_context():
                 same = pagecache.current_version() == parent_version
-            pid, connection = pagecache._version_connections.by_engine[db.engine]
-            status = 0 if same and pid == os.getpid() and connection is not parent_connection else 2
+            pid, idle = pagecache._version_connections.by_engine[db.engine]
+            own = len(idle) == 1 and idle[0] is not parent_connection
+            status = 0 if same and pid == os.getpid() and own else 2
         finally:
             os._exit(status)
     _, status = os.waitpid(child, 0)
@@ -637,3 +639,31 @@ def test_the_pages_the_cache_may_serve_are_the_ones_their_packages_mark(app):
         "api.products",
         "api.product",
     }
+
+
+def test_threads_take_turns_on_the_versions_connections(app, content, monkeypatch):
+    """A threaded server (the development server: a thread per request) reuses them."""
+    import threading
+
+    from lerend_netwerk.core import pagecache
+
+    opened: list[object] = []
+    real_open = pagecache._open_version_connection
+
+    def counted(engine):
+        opened.append(engine)
+        return real_open(engine)
+
+    monkeypatch.setattr(pagecache, "_open_version_connection", counted)
+    db.engine.dispose()  # none kept from before
+
+    def read() -> None:
+        with app.test_request_context():
+            pagecache.current_version()
+
+    for _ in range(8):
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+    assert len(opened) == 1
+    assert len(pagecache._version_connections.by_engine[db.engine][1]) == 1

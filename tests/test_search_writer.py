@@ -1,7 +1,7 @@
 """The index writer: the files it writes are byte for byte Whoosh's own writer's.
 
 Real Whoosh indexes in the test's directory, with the platform's schema and Dutch
-analysis; no database.
+analysis; no database (an app only for the URL map that a document's address comes from).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import pytest
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from lerend_netwerk import create_app
 from lerend_netwerk.search.documents import SearchDocument
 from lerend_netwerk.search.index import SCHEMA
 from lerend_netwerk.search.sync import whoosh_fields
@@ -27,6 +28,22 @@ TEXT = (
     "matchingdag kmo's CVO's thema's de het een van en in op voor met 2.0 NT2 VDAB"
 )
 WORDS = TEXT.split(" ")
+
+
+@pytest.fixture(autouse=True)
+def _url_map(tmp_path):
+    """A document's address is its type's folder in the app's URL map."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'unused.sqlite'}",
+            "SEARCH_INDEX_DIR": str(tmp_path / "unused-index"),
+        }
+    )
+    with app.app_context():
+        yield
+
+
 TYPES = ("session", "proeftuin", "report", "practice", "recommendation", "theme")
 
 

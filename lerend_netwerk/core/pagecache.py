@@ -196,27 +196,51 @@ VERSION_SQL = "SELECT value, changed_at FROM data_version WHERE id = 1"
 _VERSION_KEY = "lerend_netwerk.data_version"
 
 
-class _VersionConnections(threading.local):
-    """Per thread: one DBAPI connection of its own per engine, in autocommit mode."""
+# Idle connections kept per engine (a sync worker uses one; threads take turns).
+MAX_IDLE_VERSION_CONNECTIONS = 4
+
+
+class _VersionConnections:
+    """Per engine and process: the idle DBAPI connections of the version reads."""
 
     def __init__(self) -> None:
-        self.by_engine: weakref.WeakKeyDictionary[Engine, tuple[int, Any]] = (
+        self.lock = threading.Lock()
+        self.by_engine: weakref.WeakKeyDictionary[Engine, tuple[int, list[Any]]] = (
             weakref.WeakKeyDictionary()
         )
 
+    def idle(self, engine: Engine) -> list[Any]:
+        """This process's idle list for `engine` (a forked child starts a new one)."""
+        found = self.by_engine.get(engine)
+        if found is not None and found[0] == os.getpid():
+            return found[1]
+        if found is not None:
+            # The parent's, inherited through a fork: never used, never closed (closing
+            # one would end the parent's session on the shared socket).
+            _inherited.extend(found[1])
+        idle: list[Any] = []
+        self.by_engine[engine] = (os.getpid(), idle)
+        if not event.contains(engine, "engine_disposed", _forget_version_connections):
+            event.listen(engine, "engine_disposed", _forget_version_connections)
+        weakref.finalize(engine, _close_all, idle, os.getpid())
+        return idle
+
 
 _version_connections = _VersionConnections()
-# Connections a forked worker inherited from its parent: never used, and never closed
-# (closing one would end the parent's session on the shared socket).
 _inherited: list[Any] = []
 
 
-def _close_quietly(connection: Any, owner_pid: int | None = None) -> None:
-    if owner_pid is not None and owner_pid != os.getpid():
-        return  # the parent's, inherited through a fork: closing it would end its session
-    # Already gone, or owned by another thread: nothing left to free.
+def _close_quietly(connection: Any) -> None:
+    # Already gone (the server closed it): nothing left to free.
     with contextlib.suppress(Exception):
         connection.close()
+
+
+def _close_all(idle: list[Any], owner_pid: int) -> None:
+    if owner_pid != os.getpid():
+        return  # a forked child's copy of its parent's list
+    while idle:
+        _close_quietly(idle.pop())
 
 
 def _open_version_connection(engine: Engine) -> Any:
@@ -228,45 +252,52 @@ def _open_version_connection(engine: Engine) -> Any:
         connection.isolation_level = None
     else:
         connection.autocommit = True
-    if not event.contains(engine, "engine_disposed", _forget_version_connection):
-        event.listen(engine, "engine_disposed", _forget_version_connection)
-    weakref.finalize(engine, _close_quietly, connection, os.getpid())
     return connection
 
 
-def _forget_version_connection(engine: Engine) -> None:
-    found = _version_connections.by_engine.pop(engine, None)
-    if found is not None and found[0] == os.getpid():
-        _close_quietly(found[1])
-
-
-def _version_connection(engine: Engine) -> Any:
-    found = _version_connections.by_engine.get(engine)
-    if found is not None and found[0] == os.getpid():
-        return found[1]
+def _forget_version_connections(engine: Engine) -> None:
+    with _version_connections.lock:
+        found = _version_connections.by_engine.pop(engine, None)
     if found is not None:
-        _inherited.append(found[1])
-    connection = _open_version_connection(engine)
-    _version_connections.by_engine[engine] = (os.getpid(), connection)
-    return connection
+        _close_all(found[1], found[0])
+
+
+def _take_connection(engine: Engine) -> Any:
+    with _version_connections.lock:
+        idle = _version_connections.idle(engine)
+        if idle:
+            return idle.pop()
+    return _open_version_connection(engine)
+
+
+def _give_back(engine: Engine, connection: Any) -> None:
+    with _version_connections.lock:
+        idle = _version_connections.idle(engine)
+        if len(idle) < MAX_IDLE_VERSION_CONNECTIONS:
+            idle.append(connection)
+            return
+    _close_quietly(connection)
 
 
 def _read_row(engine: Engine, sql: str, parameters: tuple[Any, ...] = ()) -> Any:
     for attempt in (1, 2):
-        connection = _version_connection(engine)
+        connection = _take_connection(engine)
         try:
             cursor = connection.cursor()
             try:
                 cursor.execute(sql, parameters)
-                return cursor.fetchone()
+                row = cursor.fetchone()
             finally:
                 cursor.close()
         except engine.dialect.loaded_dbapi.Error:
             # A connection the server closed (a restart, an idle timeout): once more on a
             # new one; a second failure is the database's and is raised.
-            _forget_version_connection(engine)
+            _close_quietly(connection)
             if attempt == 2:
                 raise
+            continue
+        _give_back(engine, connection)
+        return row
     return None
 
 
