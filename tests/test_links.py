@@ -261,7 +261,8 @@ def test_a_thread_without_replies_invites_the_first_one(client, make_recommendat
 
 
 def test_session_lists_share_one_macro():
-    """Theme, proeftuin and organisation pages render their sessions with `session_item`."""
+    """Theme, proeftuin and organisation pages render their sessions with `session_item`
+    (directly, or through `session_lists`, which renders upcoming and past with it)."""
     package = Path(__file__).resolve().parent.parent / "lerend_netwerk"
     for name in (
         "themes/templates/themes/detail.html",
@@ -270,8 +271,11 @@ def test_session_lists_share_one_macro():
         "proeftuinen/templates/proeftuinen/organisation.html",
     ):
         text = (package / name).read_text(encoding="utf-8")
-        assert "session_item(m" in text, name
+        assert "session_item(m" in text or "session_lists(" in text, name
         assert "url_for('agenda.detail', slug=m.slug)" not in text, name
+    macros = (package / "templates/_macros.html").read_text(encoding="utf-8")
+    lists = macros[macros.index("{% macro session_lists") :]
+    assert "session_item(m)" in lists[: lists.index("endmacro")]
 
 
 def test_session_item_shows_kind_date_place_and_cancellation(
