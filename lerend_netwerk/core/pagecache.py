@@ -314,13 +314,26 @@ def read_row(sql: str, parameters: Sequence[Any] = ()) -> Any:
     return _read_row(engine, sql, tuple(parameters))
 
 
+def read_version(engine: Engine) -> tuple[int, datetime | None]:
+    """The data version and when it last changed, read now: one primary-key read."""
+    row = _read_row(engine, VERSION_SQL)
+    if row is None:
+        return 0, None
+    changed = row[1]
+    if isinstance(changed, str):  # SQLite hands back the stored text
+        changed = datetime.fromisoformat(changed)
+    if changed is not None and changed.tzinfo is None:
+        changed = changed.replace(tzinfo=UTC)
+    return int(row[0]), changed
+
+
 def version_and_time() -> tuple[int, datetime | None]:
     """The data version and when it last changed: one primary-key read.
 
-    On a connection of its own (per worker and thread) in autocommit mode, below the ORM
-    on purpose: this runs before every cacheable page and feed, and a pool checkout, its
-    ping and the rollback after cost several times the query. Read once per request (a
-    commit in the request forgets it).
+    On connections kept for it (a few idle ones per engine and process) in autocommit
+    mode, below the ORM on purpose: this runs before every cacheable page and feed, and a
+    pool checkout, its ping and the rollback after cost several times the query. Read
+    once per request (a commit in the request forgets it).
     """
     from lerend_netwerk.extensions import db
 
@@ -329,16 +342,7 @@ def version_and_time() -> tuple[int, datetime | None]:
         remembered = request.environ.get(_VERSION_KEY)
         if remembered is not None:
             return remembered
-    row = _read_row(db.engine, VERSION_SQL)
-    if row is None:
-        found: tuple[int, datetime | None] = (0, None)
-    else:
-        changed = row[1]
-        if isinstance(changed, str):  # SQLite hands back the stored text
-            changed = datetime.fromisoformat(changed)
-        if changed is not None and changed.tzinfo is None:
-            changed = changed.replace(tzinfo=UTC)
-        found = (int(row[0]), changed)
+    found = read_version(db.engine)
     if in_request:
         request.environ[_VERSION_KEY] = found
     return found
@@ -482,11 +486,6 @@ def reader_key() -> str | None:
     # The page holds CSRF tokens made from the session's secret: a new secret, a new page.
     secret = str(session.get(config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), ""))
     return f"reader:{identity}:{hashlib.sha256(secret.encode()).hexdigest()[:16]}"
-
-
-def is_visitor_request() -> bool:
-    """No signed-in user and nothing waiting in the session (flash messages)."""
-    return reader_key() == VISITOR
 
 
 def not_cacheable() -> None:

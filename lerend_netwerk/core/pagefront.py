@@ -111,10 +111,9 @@ class PageFront:
 
     def _version(self) -> int | None:
         try:
-            row = pagecache._read_row(self._database(), pagecache.VERSION_SQL)
+            return pagecache.read_version(self._database())[0]
         except Exception:  # the database is down, say: Flask answers with its error page
             return None
-        return int(row[0]) if row is not None else 0
 
     def _touch(self, address: str) -> None:
         with self._lock:
