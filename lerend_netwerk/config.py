@@ -128,10 +128,11 @@ class DefaultConfig:
 
     # Calendar feeds: how often clients should refresh.
     FEED_REFRESH_MINUTES = 60
-    # Memory for cached feed bodies per worker.
+    # Memory for the cached small feeds (personal, one session) per worker.
     FEED_CACHE_MAX_BYTES = 32 * 1024 * 1024
-    # Memory for serialised events per worker (a changed feed rebuilds only changed ones).
-    FEED_EVENT_CACHE_MAX_BYTES = 32 * 1024 * 1024
+    # Where each worker keeps the files of the public feeds, in a folder of its own
+    # removed when it ends (None: the system's temporary folder).
+    FEED_FILES_DIR: str | None = None
 
     # Attached files (lerend_netwerk/files, docs/files.md): where they are stored (None: a
     # `files` folder in the instance folder; a shared mount when several hosts serve the

@@ -100,6 +100,7 @@ def app_config(database_url: str, tmp_path: Path, tmp_path_factory) -> dict[str,
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         # Not under tmp_path, which tests use as a content directory.
         "FILES_ROOT": str(tmp_path_factory.mktemp("files")),
+        "FEED_FILES_DIR": str(tmp_path_factory.mktemp("feeds")),
         "SITE_URL": "http://localhost",
         "SERVER_NAME": None,
         # All test requests come from 127.0.0.1; tests of the limits switch them on.

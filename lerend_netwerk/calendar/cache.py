@@ -1,7 +1,9 @@
-"""An in-process cache of serialised feeds, keyed on a fingerprint of the last change.
+"""An in-process cache of the small feeds (a person's, a session's), keyed on a
+fingerprint of the last change, and the last-seen state of every feed.
 
 One cache per app (in `app.extensions`), shared by the threads of a worker. Entries are
-bounded by total size: a 1,000-session feed is about a megabyte.
+bounded by total size. The public feeds, which grow with the agenda, are kept on disk
+instead (calendar/feedfiles.py).
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Any
 from flask import Flask, current_app
 
 from lerend_netwerk.config import DefaultConfig, setting
-from lerend_netwerk.core.lru import ByteBudgetLRU
 
 DEFAULT_MAX_BYTES = DefaultConfig.FEED_CACHE_MAX_BYTES
 # How many feeds' last fingerprints are remembered (for Last-Modified, see below).
@@ -108,15 +109,3 @@ def _app_cache(app: Flask | None, name: str, cache_class: type, limit_setting: s
             name, cache_class(int(setting(app.config, limit_setting)))
         )
     return cache
-
-
-class EventCache(ByteBudgetLRU[bytes]):
-    """Serialised VEVENTs keyed on what each depends on, bounded by their total size."""
-
-    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        super().__init__(max_bytes)
-
-
-def event_cache(app: Flask | None = None) -> EventCache:
-    """The app's cache of serialised events, created on first use."""
-    return _app_cache(app, "calendar_event_cache", EventCache, "FEED_EVENT_CACHE_MAX_BYTES")

@@ -22,7 +22,7 @@ from lerend_netwerk.access import member_required
 from lerend_netwerk.auth.service import renew_calendar_token
 from lerend_netwerk.calendar import links, service
 from lerend_netwerk.calendar.forms import RenewTokenForm
-from lerend_netwerk.core.pagefront import current_while
+from lerend_netwerk.core.pagefront import current_while, file_body, serve_file_while
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.context import list_scope
 
@@ -47,10 +47,11 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
         compress = request.accept_encodings["gzip"] > 0
         deadline = time.monotonic() + service.FEED_BUILD_BUDGET_SECONDS
         try:
-            if source.incremental and service.building_in_background(source):
-                # The thread is at it: competing with it would only slow both down.
-                raise service.FeedNotReady()
-            body = source.gzipped_body(deadline) if compress else source.body(deadline)
+            if source.incremental:
+                response = _file_response(source, deadline, compress)
+            else:
+                body = source.gzipped_body() if compress else source.body()
+                response = current_app.response_class(body, content_type=CONTENT_TYPE)
         except service.FeedNotReady:
             # Never past the worker's timeout: the rest is built in the background and
             # the client asks again (its calendar keeps its copy meanwhile).
@@ -63,7 +64,6 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
             response.retry_after = 10
             response.cache_control.no_store = True
             return response
-        response = current_app.response_class(body, content_type=CONTENT_TYPE)
         if compress:
             response.content_encoding = "gzip"
         disposition = "attachment" if download else "inline"
@@ -83,6 +83,21 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
         if source.current_while_version_and_day:
             version, day = source.fingerprint
             current_while(version, day)
+    return response
+
+
+def _file_response(source: service.FeedSource, deadline: float, compress: bool) -> Response:
+    """A feed kept on disk, sent from its file (with sendfile where the server has it)."""
+    if service.building_in_background(source):
+        # The thread is at it: competing with it would only slow both down.
+        raise service.FeedNotReady()
+    handle, path, size = source.open_file(deadline, compressed=compress)
+    response = current_app.response_class(
+        file_body(request.environ, handle), content_type=CONTENT_TYPE, direct_passthrough=True
+    )
+    response.content_length = size
+    if source.current_while_version_and_day:
+        serve_file_while(path)
     return response
 
 

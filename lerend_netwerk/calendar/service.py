@@ -14,10 +14,10 @@ import hmac
 import re
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import current_app
 from sqlalchemy import BigInteger, ColumnElement, cast, distinct, func, select
@@ -26,7 +26,8 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk.agenda.models import Meeting, Registration, meeting_themes
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.calendar import ics, links
-from lerend_netwerk.calendar.cache import event_cache, feed_cache
+from lerend_netwerk.calendar.cache import feed_cache
+from lerend_netwerk.calendar.feedfiles import FeedFile, feed_files, write_feed
 from lerend_netwerk.core.pagecache import version_and_time
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
@@ -57,8 +58,9 @@ class FeedSource:
     last_modified: datetime
     filename: str
     private: bool
-    build: Callable[..., bytes] = field(compare=False)
-    # build(deadline=…) may raise FeedNotReady instead of running past a request's time.
+    # bytes; or, for an incremental feed, a FeedFile: build(deadline=…) then may raise
+    # FeedNotReady instead of running past a request's time.
+    build: Callable[..., Any] = field(compare=False)
     incremental: bool = False
     # The fingerprint is (data version, day) and nothing else (core/pagefront.py).
     current_while_version_and_day: bool = False
@@ -68,26 +70,34 @@ class FeedSource:
         """An entity tag that changes with every change the feed shows."""
         return hashlib.sha256(repr((self.feed, self.fingerprint)).encode()).hexdigest()[:32]
 
-    def body(self, deadline: float | None = None) -> bytes:
-        """The serialised feed, from the cache when this fingerprint was built before."""
-        if self.incremental:
-            return feed_cache().get_or_build(
-                (self.feed, self.fingerprint), lambda: self.build(deadline=deadline)
-            )
+    def body(self) -> bytes:
+        """The serialised feed, from the cache when this fingerprint was built before
+        (the small feeds: a person's, a session's)."""
         return feed_cache().get_or_build((self.feed, self.fingerprint), self.build)
 
-    def gzipped_body(self, deadline: float | None = None) -> bytes:
+    def gzipped_body(self) -> bytes:
         """The feed gzip-compressed (a 600-event feed shrinks about 16 times), cached too."""
         return feed_cache().get_or_build(
-            (self.feed, self.fingerprint, "gzip"),
-            lambda: _gzip(self.body(deadline)),
+            (self.feed, self.fingerprint, "gzip"), lambda: gzip.compress(self.body(), mtime=0)
         )
 
-
-def _gzip(body: bytes) -> bytes:
-    # Level 9 takes about a second for the 25 MB of a 20,000-session feed; level 1 a
-    # fifth of that, for a body about a fifth larger.
-    return gzip.compress(body, mtime=0, compresslevel=9 if len(body) < 2_000_000 else 1)
+    def open_file(
+        self, deadline: float | None = None, *, compressed: bool = False
+    ) -> tuple[BinaryIO, str, int]:
+        """An incremental feed on disk: (open file, its path, its size), written first
+        when this fingerprint is new to the worker (calendar/feedfiles.py)."""
+        files = feed_files()
+        while True:
+            built = files.current(self.feed, self.fingerprint)
+            if built is None:
+                built = self.build(deadline=deadline)
+                files.keep(self.feed, built)
+            try:
+                path, size = files.gzipped(built) if compressed else (built.path, built.size)
+                return open(path, "rb"), path, size
+            except FileNotFoundError:
+                # Another thread put a newer version in its place meanwhile: look again.
+                continue
 
 
 def _window_start() -> datetime:
@@ -179,10 +189,12 @@ def public_feed_source(
     theme_id = theme.id if theme else None
     network_id = network.id if network else None
 
-    def build(deadline: float | None = None) -> bytes:
+    def build(deadline: float | None = None) -> FeedFile:
         current = db.session.get(Theme, theme_id) if theme_id else None
         return _assembled_feed(
             _public_filter(current, network_id),
+            feed=feed,
+            fingerprint=fingerprint,
             name=name,
             description=description,
             deadline=deadline,
@@ -254,26 +266,20 @@ def _event_keys(conditions: list[ColumnElement[bool]]) -> list[tuple[int, Hashab
 def _assembled_feed(
     conditions: list[ColumnElement[bool]],
     *,
+    feed: Hashable,
+    fingerprint: Hashable,
     name: str,
     description: str,
     deadline: float | None = None,
-) -> bytes:
-    """The feed from cached VEVENTs; only events changed since their last build are built.
+) -> FeedFile:
+    """The feed as a file, spliced from its previous file: only the events changed since
+    are serialised (calendar/feedfiles.py).
 
     Past `deadline` (time.monotonic()) it raises FeedNotReady and leaves the rest to
     `finish_in_background`.
     """
-    cache = event_cache()
+    files = feed_files()
     keys = _event_keys(conditions)
-    parts: dict[int, bytes] = {}
-    missing: list[int] = []
-    key_of = dict(keys)
-    for mid, key in keys:
-        data = cache.get(key)
-        if data is None:
-            missing.append(mid)
-        else:
-            parts[mid] = data
     site = links.site_url()
 
     def out_of_time(built: int) -> bool:
@@ -283,23 +289,32 @@ def _assembled_feed(
             and time.monotonic() > deadline
         )
 
-    built = 0
-    for start in range(0, len(missing), EVENT_CHUNK):
-        if out_of_time(built):
-            raise FeedNotReady()
-        chunk = missing[start : start + EVENT_CHUNK]
-        meetings = db.session.scalars(
-            select(Meeting).where(Meeting.id.in_(chunk)).options(selectinload(Meeting.themes))
-        )
-        for meeting in meetings:
+    def serialise(missing: list[int]) -> Iterator[bytes]:
+        built = 0
+        for start in range(0, len(missing), EVENT_CHUNK):
             if out_of_time(built):
                 raise FeedNotReady()
-            built += 1
-            data = ics.event_bytes(meeting, site_url=site)
-            cache.put(key_of[meeting.id], data)
-            parts[meeting.id] = data
+            chunk = missing[start : start + EVENT_CHUNK]
+            loaded = db.session.scalars(
+                select(Meeting).where(Meeting.id.in_(chunk)).options(selectinload(Meeting.themes))
+            )
+            by_id = {meeting.id: meeting for meeting in loaded}
+            for mid in chunk:
+                if out_of_time(built):
+                    raise FeedNotReady()
+                built += 1
+                yield ics.event_bytes(by_id[mid], site_url=site)
+
     head, end = ics.feed_envelope(name=name, description=description)
-    return head + b"".join(parts[mid] for mid, _ in keys if mid in parts) + end
+    return write_feed(
+        files,
+        fingerprint=fingerprint,
+        head=head,
+        end=end,
+        keys=keys,
+        previous=files.latest(feed),
+        serialise=serialise,
+    )
 
 
 _background_lock = threading.Lock()
@@ -308,7 +323,7 @@ _background_lock = threading.Lock()
 def building_in_background(source: FeedSource) -> bool:
     """Whether this worker is still serialising the feed's events in a thread (and has
     no finished copy of it)."""
-    if (source.feed, source.fingerprint) in feed_cache():
+    if feed_files().current(source.feed, source.fingerprint) is not None:
         return False
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with _background_lock:
@@ -327,7 +342,7 @@ def finish_in_background(source: FeedSource) -> None:
     def run() -> None:
         try:
             with app.app_context():
-                source.body()
+                source.open_file()[0].close()
         except Exception:
             app.logger.exception("building the feed %s in the background failed", source.feed)
         finally:

@@ -20,19 +20,27 @@ An If-None-Match that matches gets a 304, HEAD the headers alone, as Flask answe
 A view whose answer to a visitor stays the same while the data version and the day do
 (the public calendar feeds) says so with `current_while(version, day)`; once Flask answered a
 conditional GET for that address with a 304, the next ones with that entity tag get the
-same 304 here, after the same one read.
+same 304 here, after the same one read. When such a view sends its body from a file
+(`serve_file_while(path)`), the front sends the same file with the same headers to the
+next visitors who accept the same encoding, while the file is there.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from flask import Flask, request
-from werkzeug.http import http_date, parse_etags, remove_entity_headers, unquote_etag
+from werkzeug.http import (
+    http_date,
+    parse_accept_header,
+    parse_etags,
+    remove_entity_headers,
+    unquote_etag,
+)
 
 from lerend_netwerk.config import setting
 from lerend_netwerk.core import pagecache
@@ -44,6 +52,14 @@ _ENTITY = frozenset({"content-type", "content-length", "etag", "x-page-cache", "
 
 Headers = list[tuple[str, str]]
 _CURRENT_WHILE = "lerend_netwerk.current_while"
+_BODY_FILE = "lerend_netwerk.body_file"
+FILE_CHUNK = 64 * 1024
+
+
+def serve_file_while(path: str) -> None:
+    """For a view under `current_while`: its body is the file at `path`, which stays as it
+    is while it exists (a newer version is written to another file)."""
+    request.environ[_BODY_FILE] = path
 
 
 def current_while(version: int, day: str) -> None:
@@ -70,6 +86,16 @@ class _Validated:
     headers: Headers
 
 
+@dataclass(frozen=True)
+class _FileBody:
+    """A full answer current while (version, day) holds: its headers and its body's file."""
+
+    version: int
+    day: str
+    path: str
+    headers: Headers
+
+
 class PageFront:
     """WSGI middleware: cached pages for visitors, before Flask (see the module)."""
 
@@ -77,7 +103,7 @@ class PageFront:
         self.wsgi_app = wsgi_app
         self.flask_app = flask_app
         # address -> what Flask answered there to a visitor, least recent first
-        self._addresses: OrderedDict[str, _Page | _Validated] = OrderedDict()
+        self._addresses: OrderedDict[str, _Page | _Validated | _FileBody] = OrderedDict()
         self._lock = threading.Lock()
         self._engine: Any = None
 
@@ -95,6 +121,11 @@ class PageFront:
                 status, headers, body = answer
                 start_response(status, headers)
                 return [body]
+        served = self._addresses.get(_file_address(environ, address))
+        if isinstance(served, _FileBody):
+            sent = self._from_file(environ, start_response, served)
+            if sent is not None:
+                return sent
         return self.wsgi_app(environ, self._recording(environ, address, start_response))
 
     def _signed_in(self, environ: dict) -> bool:
@@ -162,6 +193,23 @@ class PageFront:
         self._touch(address)
         return "304 NOT MODIFIED", list(known.headers), b""
 
+    def _from_file(
+        self, environ: dict, start_response: Callable, known: _FileBody
+    ) -> Iterable[bytes] | None:
+        if environ.get("HTTP_IF_NONE_MATCH") or environ.get("HTTP_IF_MODIFIED_SINCE"):
+            return None  # conditional: a 304 (above) or Flask decides
+        if (self._version(), pagecache.utcnow().date().isoformat()) != (known.version, known.day):
+            return None
+        try:
+            body = open(known.path, "rb")  # noqa: SIM115 - the server closes it when sent
+        except OSError:  # a newer version replaced it: Flask writes and sends that one
+            return None
+        start_response("200 OK", list(known.headers))
+        if environ["REQUEST_METHOD"] == "HEAD":
+            body.close()
+            return []
+        return file_body(environ, body)
+
     def _database(self) -> Any:
         if self._engine is None:
             from lerend_netwerk.extensions import db
@@ -185,6 +233,8 @@ class PageFront:
                 elif status.startswith("304") and _CURRENT_WHILE in environ:
                     # Flask's own 304, headers and all: the front repeats exactly that.
                     self._remember_validated(environ, address, headers)
+                elif status.startswith("200") and _BODY_FILE in environ:
+                    self._remember_file(environ, address, headers)
             return start_response(status, headers, exc_info)
 
         return recording
@@ -203,12 +253,40 @@ class PageFront:
         version, day = environ[_CURRENT_WHILE]
         self._keep(address, _Validated(int(version), str(day), etag, list(headers)))
 
-    def _keep(self, address: str, known: _Page | _Validated) -> None:
+    def _remember_file(self, environ: dict, address: str, headers: Headers) -> None:
+        if _CURRENT_WHILE not in environ or environ["REQUEST_METHOD"] != "GET":
+            return
+        version, day = environ[_CURRENT_WHILE]
+        body = _FileBody(int(version), str(day), environ[_BODY_FILE], list(headers))
+        self._keep(_file_address(environ, address), body)
+
+    def _keep(self, address: str, known: _Page | _Validated | _FileBody) -> None:
         with self._lock:
             self._addresses[address] = known
             self._addresses.move_to_end(address)
             while len(self._addresses) > MAX_ADDRESSES:
                 self._addresses.popitem(last=False)
+
+
+def file_body(environ: dict, handle: BinaryIO) -> Iterable[bytes]:
+    """A WSGI body sent from an open file: with the server's file wrapper (sendfile under
+    gunicorn), else in chunks that close the file once read to the end."""
+    wrapper = environ.get("wsgi.file_wrapper")
+    if wrapper is not None:
+        return wrapper(handle, FILE_CHUNK)
+    return _chunks(handle)
+
+
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    with handle:
+        while chunk := handle.read(FILE_CHUNK):
+            yield chunk
+
+
+def _file_address(environ: dict, address: str) -> str:
+    """A file body is kept per address and encoding (the answer varies on Accept-Encoding)."""
+    gzip = parse_accept_header(environ.get("HTTP_ACCEPT_ENCODING"))["gzip"] > 0
+    return f"{address} {'gzip' if gzip else 'identity'}"
 
 
 def init_pagefront(app: Flask) -> None:
