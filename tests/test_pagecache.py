@@ -641,9 +641,10 @@ def test_the_front_sends_a_feeds_file_as_flask_does_per_encoding_until_the_data_
         head = client.head("/agenda.ics", headers=encoding)
         assert head.status_code == 200 and head.get_data() == b""
     assert client.get("/agenda.ics").headers.get("Content-Encoding") is None
-    assert client.get("/agenda.ics", headers={"Accept-Encoding": "gzip"}).headers[
-        "Content-Encoding"
-    ] == "gzip"
+    assert (
+        client.get("/agenda.ics", headers={"Accept-Encoding": "gzip"}).headers["Content-Encoding"]
+        == "gzip"
+    )
     meeting.title = "Nieuwe titel"
     db.session.commit()
     changed = client.get("/agenda.ics")
