@@ -30,7 +30,7 @@ from icalendar import Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from lerend_netwerk import create_app
+from lerend_netwerk import create_app, markdown
 from lerend_netwerk.agenda.models import MEETING_KINDS, Meeting, Registration
 from lerend_netwerk.auth.models import User
 from lerend_netwerk.calendar import ics
@@ -166,7 +166,7 @@ def run(label: str, url: str, args: argparse.Namespace, tmp: Path) -> list[tuple
             cache.clear()
             if markdown_too:
                 files.clear()
-                ics.plain_text.cache_clear()
+                markdown._cache.clear()
             return get(path)
 
         return go

@@ -30,7 +30,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
-from functools import lru_cache
 from typing import Any
 
 from flask import current_app
@@ -70,12 +69,6 @@ HOW_TO_CANCEL_WITH_REPLIES = (
 )
 
 
-@lru_cache(maxsize=4096)
-def plain_text(body: str) -> str:
-    """markdown_to_text with link addresses kept, remembered: most of a feed's cost."""
-    return markdown_to_text(body, keep_links=True)
-
-
 def _description(
     meeting: Any, url: str, registration_status: str | None, online: bool, itip: str | None
 ) -> str:
@@ -84,7 +77,8 @@ def _description(
         parts.append("Deze sessie is geannuleerd.")
     elif registration_status == "waitlisted":
         parts.append("Je staat op de wachtlijst voor deze sessie.")
-    text = plain_text(meeting.body or "")
+    # Remembered within the Markdown cache's budget: most of an event's cost.
+    text = markdown_to_text(meeting.body or "", keep_links=True)
     if text:
         parts.append(text)
     if online:
