@@ -23,9 +23,8 @@ from lerend_netwerk.agenda.models import MEETING_KIND_LABELS
 from lerend_netwerk.agenda.planning import slug_for_title
 from lerend_netwerk.auth.service import email_problem
 from lerend_netwerk.core.flemish_time import FORMAT_HELP, INVALID_MESSAGE, FlemishDateTimeField
-from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form, slug_field, visibility_field
 from lerend_netwerk.core.slugs import SLUG_RE
-from lerend_netwerk.visibility import VISIBILITY_LABELS
 
 INVALID_TIME = INVALID_MESSAGE
 
@@ -121,14 +120,10 @@ class MeetingForm(Form):
     """Create or edit a session. Times are local time in Brussels."""
 
     title = StringField("Titel", validators=[DataRequired("Geef een titel."), Length(max=200)])
-    slug = StringField(
-        "Korte naam in de link",
-        validators=[Optional(), Length(max=120)],
-        description=(
-            "Wordt gemaakt uit de titel. Pas aan als je wil: kleine letters, cijfers en "
-            "koppeltekens, bv. intervisie-mentoren-2025."
-        ),
-        render_kw={"data-slug-from": "title"},
+    slug = slug_field(
+        "Wordt gemaakt uit de titel. Pas aan als je wil: kleine letters, cijfers en "
+        "koppeltekens, bv. intervisie-mentoren-2025.",
+        from_title=True,
     )
     kind = SelectField("Soort sessie", choices=list(MEETING_KIND_LABELS.items()))
     starts_at = FlemishDateTimeField(
@@ -159,7 +154,7 @@ class MeetingForm(Form):
     )
     theme_ids = SelectMultipleField("Thema's", coerce=int, validators=[Optional()])
     host_id = SelectField("Gastproeftuin", coerce=int, default=0)
-    visibility = SelectField("Zichtbaar voor", choices=list(VISIBILITY_LABELS.items()))
+    visibility = visibility_field()
     open_to_guests = BooleanField(
         "Open voor externen",
         description=(

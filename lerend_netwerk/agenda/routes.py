@@ -147,16 +147,11 @@ def register(slug: str):
     if not form.validate():
         flash(" ".join(form.remark.errors), "error")
         return redirect(url_for("agenda.detail", slug=slug))
-    try:
-        registration = registrations.register(meeting, current_user, form.remark.data or "")
-    except service.AgendaError as error:
-        flash(str(error), "warning")
-        return redirect(url_for("agenda.detail", slug=slug))
-    # Worded before the commit, which would expire what it says (reading it back again).
-    message = _registration_message(registration)
-    db.session.commit()
-    flash(*message)
-    return redirect(url_for("agenda.detail", slug=slug))
+    return _take_step(
+        lambda: registrations.register(meeting, current_user, form.remark.data or ""),
+        _registration_message,
+        url_for("agenda.detail", slug=slug),
+    )
 
 
 @bp.post("/sessies/<slug>/uitschrijven")
@@ -164,15 +159,26 @@ def register(slug: str):
 def unregister(slug: str):
     """Cancel the signed-in member's place; the first on the waiting list moves up."""
     meeting = _member_meeting(slug)
+    return _take_step(
+        lambda: registrations.cancel(meeting, current_user),
+        lambda _: (f"Je bent uitgeschreven voor “{meeting.title}”.", "success"),
+        url_for("agenda.detail", slug=slug),
+    )
+
+
+def _take_step(step, done, back: str):
+    """Take a step of the agenda's rules, then go to `back`: the AgendaError it raises is
+    shown as a warning; otherwise the step is committed and `done(result)`, a (message,
+    category), shown: worded before the commit, which would expire what it says."""
     try:
-        registrations.cancel(meeting, current_user)
+        result = step()
     except service.AgendaError as error:
         flash(str(error), "warning")
-        return redirect(url_for("agenda.detail", slug=slug))
-    message = f"Je bent uitgeschreven voor “{meeting.title}”."
+        return redirect(back)
+    message = done(result)
     db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("agenda.detail", slug=slug))
+    flash(*message)
+    return redirect(back)
 
 
 # --- guests -----------------------------------------------------------------------------
@@ -266,14 +272,12 @@ def guest_cancel(token: str):
     """The guest cancels their place; the first on the waiting list moves up."""
     registration = _guest_registration(token)
     GuestConfirmForm().validate()
-    try:
-        guests.cancel(registration)
-    except service.AgendaError as error:
-        flash(str(error), "warning")
-    else:
-        db.session.commit()
-        flash(f"Je bent uitgeschreven voor “{registration.meeting.title}”.", "success")
-    return redirect(url_for("agenda.guest_registration", token=token))
+    title = registration.meeting.title
+    return _take_step(
+        lambda: guests.cancel(registration),
+        lambda _: (f"Je bent uitgeschreven voor “{title}”.", "success"),
+        url_for("agenda.guest_registration", token=token),
+    )
 
 
 @bp.post("/inschrijving/<token>/wissen")
@@ -365,14 +369,12 @@ def reinstate_meeting(slug: str):
 def _change_meeting_status(slug: str, change, outcome: str):
     """Cancel or reinstate as a coordinator; registrants hear of it through the signal."""
     meeting = coordinator_meeting(slug)
-    try:
-        change(meeting, actor=current_user)
-    except service.AgendaError as error:
-        flash(str(error), "warning")
-        return redirect(url_for("agenda.detail", slug=slug))
-    db.session.commit()
-    flash(f"“{meeting.title}” {outcome}. Wie ingeschreven is, krijgt bericht.", "success")
-    return redirect(url_for("agenda.detail", slug=slug))
+    message = f"“{meeting.title}” {outcome}. Wie ingeschreven is, krijgt bericht."
+    return _take_step(
+        lambda: change(meeting, actor=current_user),
+        lambda _: (message, "success"),
+        url_for("agenda.detail", slug=slug),
+    )
 
 
 @bp.get("/sessies/<slug>/deelnemers")
@@ -424,16 +426,13 @@ def add_walk_in(slug: str):
     if not form.validate():
         flash(" ".join(error for errors in form.errors.values() for error in errors), "error")
         return redirect(url_for("agenda.attendees", slug=slug, _anchor="ter-plaatse"))
-    try:
-        registration = roster.add_walk_in(
+    return _take_step(
+        lambda: roster.add_walk_in(
             meeting, form.name.data, form.organisation.data or "", form.email.data or ""
-        )
-    except service.AgendaError as error:
-        flash(str(error), "warning")
-        return redirect(url_for("agenda.attendees", slug=slug, _anchor="ter-plaatse"))
-    db.session.commit()
-    flash(f"{registration.person_name} is toegevoegd en aanwezig.", "success")
-    return redirect(url_for("agenda.attendees", slug=slug, _anchor="ter-plaatse"))
+        ),
+        lambda registration: (f"{registration.person_name} is toegevoegd en aanwezig.", "success"),
+        url_for("agenda.attendees", slug=slug, _anchor="ter-plaatse"),
+    )
 
 
 @bp.route("/sessies/<slug>/verslag/bewerken", methods=["GET", "POST"])

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from lerend_netwerk.agenda.forms import INVALID_TIME, check_session_slug
 from lerend_netwerk.agenda.models import MESSAGE_AUDIENCE_LABELS
 from lerend_netwerk.core.flemish_time import FlemishDateTimeField
-from lerend_netwerk.core.forms import Form
+from lerend_netwerk.core.forms import Form, slug_field
 
 
 class MessageForm(Form):
@@ -44,12 +44,7 @@ class DuplicateForm(Form):
     """A copy of a session on a new date."""
 
     title = StringField("Titel", validators=[DataRequired("Geef een titel."), Length(max=200)])
-    slug = StringField(
-        "Korte naam in de link",
-        validators=[Optional(), Length(max=120)],
-        description="Laat leeg: we maken ze uit de titel.",
-        render_kw={"data-slug-from": "title"},
-    )
+    slug = slug_field("Laat leeg: we maken ze uit de titel.", from_title=True)
     starts_at = FlemishDateTimeField(
         "Nieuwe datum en beginuur",
         validators=[DataRequired(INVALID_TIME)],

@@ -7,8 +7,10 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -146,12 +148,19 @@ def forgot_password():
     return render_template("auth/forgot_password.html", form=form)
 
 
+def _link_record(token: str, purpose: str):
+    """The live token of a single-use link ("reset", "invite"); one that is unknown, used
+    or expired ends the request with the "link no longer valid" page (404)."""
+    record = service.valid_token(token, purpose)
+    if record is None:
+        abort(make_response(render_template("auth/link_invalid.html"), 404))
+    return record
+
+
 @bp.route("/wachtwoord-herstellen/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     """Choose a new password through a single-use reset link."""
-    record = service.valid_token(token, "reset")
-    if record is None:
-        return render_template("auth/link_invalid.html"), 404
+    record = _link_record(token, "reset")
     form = NewPasswordForm(email=record.user.email)
     if form.validate_on_submit():
         service.use_token(record, form.password.data)
@@ -165,9 +174,7 @@ def reset_password(token: str):
 @bp.route("/uitnodiging/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     """Accept an invitation: confirm the name and choose a password."""
-    record = service.valid_token(token, "invite")
-    if record is None:
-        return render_template("auth/link_invalid.html"), 404
+    record = _link_record(token, "invite")
     form = AcceptInvitationForm(email=record.user.email)
     if request.method == "GET":
         form.name.data = record.user.name

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lerend_netwerk.contributions.models import PRACTICE_SECTIONS, UPDATE_SECTIONS
-from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
-from lerend_netwerk.core.slugs import SLUG_PATTERN
-from lerend_netwerk.proeftuinen.forms import SECTION_MAX, SLUG_MESSAGE
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form, slug_field, visibility_field
+from lerend_netwerk.proeftuinen.forms import REPORT_SLUG_EXAMPLE, SECTION_MAX
 from lerend_netwerk.proeftuinen.sections import field_name
-from lerend_netwerk.visibility import VISIBILITY_LABELS
 
 
 class ContributionForm(Form):
@@ -107,13 +105,8 @@ class RequestChangesForm(Form):
 
 
 class AcceptForm(Form):
-    visibility = SelectField(
-        "Zichtbaarheid na publicatie", choices=list(VISIBILITY_LABELS.items()), default="public"
-    )
-    slug = StringField(
-        "Korte naam in de URL",
-        validators=[Optional(), Length(max=120), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)],
-    )
+    visibility = visibility_field("Zichtbaarheid na publicatie", default="public")
+    slug = slug_field(example=REPORT_SLUG_EXAMPLE)
     submit = SubmitField("Aanvaarden en publiceren")
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -16,6 +20,7 @@ from lerend_netwerk.contributions.forms import (
     RequestChangesForm,
 )
 from lerend_netwerk.contributions.models import KIND_LABELS, KIND_SLUGS, Contribution
+from lerend_netwerk.core.forms import Form
 from lerend_netwerk.extensions import db
 
 bp = Blueprint("contributions", __name__, template_folder="templates")
@@ -121,64 +126,64 @@ def queue():
     return render_template("contributions/queue.html", **service.review_queue(current_user))
 
 
-@bp.post("/bijdragen/<int:contribution_id>/wijzigingen-vragen")
-@coordinator_required
-def request_changes(contribution_id: int):
+# The coordinators' review forms on a contribution's page, by prefix (the template's
+# `<prefix>_form`).
+_REVIEW_FORMS: dict[str, type[Form]] = {
+    "changes": RequestChangesForm,
+    "accept": AcceptForm,
+    "decline": DeclineForm,
+}
+
+
+def _review_step(path: str, prefix: str, message: str):
+    """A coordinators' review step, POSTed to /bijdragen/<id>/<path> with the form
+    `_REVIEW_FORMS[prefix]`: the decorated function takes the step with the contribution
+    and the valid form; then the step is committed and `message` shown on the queue. A form
+    that does not validate shows the page again with its errors; a step the service
+    refuses, the page with why."""
+
+    def register(step: Callable[[Contribution, Any], None]):
+        @wraps(step)
+        def view(contribution_id: int):
+            contribution = service.get_for_review(contribution_id, current_user)
+            form = _REVIEW_FORMS[prefix](prefix=prefix)
+            if not form.validate_on_submit():
+                return _detail(contribution, invalid={prefix: form}, status=400)
+            try:
+                step(contribution, form)
+            except service.ContributionError as error:
+                db.session.rollback()
+                flash(str(error), "error")
+                return redirect(url_for("contributions.detail", contribution_id=contribution.id))
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("contributions.queue"))
+
+        return bp.post(f"/bijdragen/<int:contribution_id>/{path}")(coordinator_required(view))
+
+    return register
+
+
+@_review_step(
+    "wijzigingen-vragen", "changes", "De vraag om aanpassingen is bezorgd aan de indiener."
+)
+def request_changes(contribution: Contribution, form: RequestChangesForm) -> None:
     """Coordinators: send a contribution back with a comment."""
-    contribution = service.get_for_review(contribution_id, current_user)
-    form = RequestChangesForm(prefix="changes")
-    if not form.validate_on_submit():
-        return _detail(contribution, changes_form=form, status=400)
-    return _review_step(
-        contribution,
-        lambda: service.request_changes(contribution, current_user, form.comment.data),
-        "De vraag om aanpassingen is bezorgd aan de indiener.",
-    )
+    service.request_changes(contribution, current_user, form.comment.data)
 
 
-@bp.post("/bijdragen/<int:contribution_id>/aanvaarden")
-@coordinator_required
-def accept(contribution_id: int):
+@_review_step("aanvaarden", "accept", "De bijdrage is aanvaard en gepubliceerd.")
+def accept(contribution: Contribution, form: AcceptForm) -> None:
     """Coordinators: accept a contribution; it is published as a practice or report."""
-    contribution = service.get_for_review(contribution_id, current_user)
-    form = AcceptForm(prefix="accept")
-    if not form.validate_on_submit():
-        return _detail(contribution, accept_form=form, status=400)
-    return _review_step(
-        contribution,
-        lambda: service.accept_contribution(
-            contribution, current_user, visibility=form.visibility.data, slug=form.slug.data
-        ),
-        "De bijdrage is aanvaard en gepubliceerd.",
+    service.accept_contribution(
+        contribution, current_user, visibility=form.visibility.data, slug=form.slug.data
     )
 
 
-@bp.post("/bijdragen/<int:contribution_id>/afwijzen")
-@coordinator_required
-def decline(contribution_id: int):
+@_review_step("afwijzen", "decline", "De bijdrage is afgewezen.")
+def decline(contribution: Contribution, form: DeclineForm) -> None:
     """Coordinators: decline a contribution with a reason."""
-    contribution = service.get_for_review(contribution_id, current_user)
-    form = DeclineForm(prefix="decline")
-    if not form.validate_on_submit():
-        return _detail(contribution, decline_form=form, status=400)
-    return _review_step(
-        contribution,
-        lambda: service.decline_contribution(contribution, current_user, form.reason.data),
-        "De bijdrage is afgewezen.",
-    )
-
-
-def _review_step(contribution: Contribution, step, message: str):
-    """Run one review step; commit and go back to the queue, or show why it failed."""
-    try:
-        step()
-    except service.ContributionError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(url_for("contributions.detail", contribution_id=contribution.id))
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("contributions.queue"))
+    service.decline_contribution(contribution, current_user, form.reason.data)
 
 
 def _input(form: ContributionForm) -> service.ContributionInput:
@@ -192,20 +197,19 @@ def _input(form: ContributionForm) -> service.ContributionInput:
 
 
 def _detail(
-    contribution: Contribution,
-    *,
-    changes_form: RequestChangesForm | None = None,
-    accept_form: AcceptForm | None = None,
-    decline_form: DeclineForm | None = None,
-    status: int = 200,
+    contribution: Contribution, *, invalid: dict[str, Form] | None = None, status: int = 200
 ):
-    """The contribution page, with the coordinators' review forms."""
+    """The contribution page, with the coordinators' review forms (`invalid`: the one that
+    was sent and did not validate, by its prefix, shown with its errors)."""
     default_visibility = "public" if contribution.kind == "practice" else "members"
+    forms = dict(invalid or {})
+    for prefix, form_class in _REVIEW_FORMS.items():
+        if prefix not in forms:
+            defaults = {"visibility": default_visibility} if form_class is AcceptForm else {}
+            forms[prefix] = form_class(prefix=prefix, **defaults)
     return render_template(
         "contributions/detail.html",
         contribution=contribution,
         sections=service.contribution_sections(contribution),
-        changes_form=changes_form or RequestChangesForm(prefix="changes"),
-        accept_form=accept_form or AcceptForm(prefix="accept", visibility=default_visibility),
-        decline_form=decline_form or DeclineForm(prefix="decline"),
+        **{f"{prefix}_form": form for prefix, form in forms.items()},
     ), status

@@ -6,11 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateTimeField, PasswordField, StringField, TextAreaField
+from wtforms import DateTimeField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.core import Field
 from wtforms.i18n import get_translations
-from wtforms.validators import Length, ValidationError
+from wtforms.validators import Length, Optional, Regexp, ValidationError
 
+from lerend_netwerk.core.slugs import SLUG_PATTERN
 from lerend_netwerk.core.validation import (
     DATE_RANGE_MESSAGE,
     NONEXISTENT_TIME_MESSAGE,
@@ -20,6 +21,7 @@ from lerend_netwerk.core.validation import (
     in_date_range,
     is_single_line,
 )
+from lerend_netwerk.visibility import VISIBILITY_LABELS
 
 # render_kw of every Markdown text area: static/markdown-preview.js gives it a "Voorbeeld".
 MARKDOWN_EDITOR = {"data-markdown": True}
@@ -92,6 +94,30 @@ class Form(FlaskForm):
             if checks:
                 extra[name] = [*extra.get(name, []), *checks]
         return super().validate(extra_validators=extra)
+
+
+def slug_field(
+    description: str = "", *, example: str | None = None, from_title: bool = False
+) -> StringField:
+    """A document's slug ("Korte naam in de link"): optional, at most 120 characters. With
+    `example` the form checks the slug rule and names that example when it fails; without,
+    the form's own `validate_slug` or the service checks it (`core.slugs.chosen_slug`).
+    `from_title`: static/site.js fills it in from the title until someone edits it."""
+    validators: list[Any] = [Optional(), Length(max=120)]
+    if example is not None:
+        message = f"Enkel kleine letters, cijfers en koppeltekens (bijvoorbeeld {example})."
+        validators.append(Regexp(SLUG_PATTERN, message=message))
+    return StringField(
+        "Korte naam in de link",
+        validators=validators,
+        description=description,
+        render_kw={"data-slug-from": "title"} if from_title else None,
+    )
+
+
+def visibility_field(label: str = "Zichtbaar voor", default: str | None = None) -> SelectField:
+    """Who may see a document: one of `visibility.VISIBILITY_LABELS`."""
+    return SelectField(label, choices=list(VISIBILITY_LABELS.items()), default=default)
 
 
 class MarkdownPreviewForm(Form):

@@ -59,8 +59,12 @@ class LegendItem:
 
 @dataclass
 class Tick:
-    position: float
+    """A grid line (x1, y1, x2, y2) and its value's label, anchored at `at` (x, y)."""
+
+    line: tuple[float, float, float, float]
     label: str
+    at: tuple[float, float]
+    anchor: str
 
 
 @dataclass
@@ -82,12 +86,14 @@ class Label:
     x: float
     y: float
     text: str
+    anchor: str
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Chart:
     """What every chart has: its title and text equivalent, its size and the plot area's
-    edges (the template draws it as an SVG with a title and a description)."""
+    edges, its legend, the grid lines of its values and the labels of its categories
+    (the template draws it as an SVG with a title and a description)."""
 
     id: str
     title: str
@@ -97,17 +103,17 @@ class Chart:
     plot_left: float
     plot_top: float
     plot_bottom: float
+    legend: list[LegendItem] = field(default_factory=list)
+    ticks: list[Tick] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BarChart(Chart):
     """Horizontal bars, one group per category and one bar per series."""
 
     plot_width: float
     bars: list[Bar] = field(default_factory=list)
-    labels: list[Label] = field(default_factory=list)
-    ticks: list[Tick] = field(default_factory=list)
-    legend: list[LegendItem] = field(default_factory=list)
     kind: str = "bar"
 
 
@@ -132,15 +138,12 @@ class Line:
         return " ".join(f"{p.x},{p.y}" for p in self.points)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class LineChart(Chart):
     """One line per series over categories along the x axis (quarters)."""
 
     plot_right: float
     lines: list[Line] = field(default_factory=list)
-    x_labels: list[Label] = field(default_factory=list)
-    y_ticks: list[Tick] = field(default_factory=list)
-    legend: list[LegendItem] = field(default_factory=list)
     kind: str = "line"
 
 
@@ -213,7 +216,9 @@ def bar_chart(
     y = top + group_gap / 2
     for ci, category in enumerate(categories):
         chart.labels.append(
-            Label(x=_r(label_width - 8), y=_r(y + group_height / 2 + 4.5), text=category)
+            Label(
+                x=_r(label_width - 8), y=_r(y + group_height / 2 + 4.5), text=category, anchor="end"
+            )
         )
         for si, s in enumerate(series):
             value = s.values[ci]
@@ -235,7 +240,11 @@ def bar_chart(
             )
         y += group_height + group_gap
     chart.plot_bottom = _r(y)
-    chart.ticks = [Tick(position=_r(label_width + t * scale), label=_n(t)) for t in ticks]
+    # Vertical grid lines, their values below the plot.
+    for t in ticks:
+        x = _r(label_width + t * scale)
+        end = chart.plot_bottom
+        chart.ticks.append(Tick((x, top, x, end), _n(t), (x, end + 16), "middle"))
     chart.height = _r(y + 24)
     return chart
 
@@ -269,11 +278,14 @@ def line_chart(
         plot_right=right,
         plot_bottom=bottom,
         legend=_legend(series, left, 20.0),
-        y_ticks=[Tick(position=_r(bottom - t * y_scale), label=_n(t)) for t in ticks],
     )
+    # Horizontal grid lines, their values left of the plot.
+    for t in ticks:
+        y = _r(bottom - t * y_scale)
+        chart.ticks.append(Tick((left, y, right, y), _n(t), (left - 8, y + 4), "end"))
     every = max(1, math.ceil(count / 10))
-    chart.x_labels = [
-        Label(x=_r(x_of(i)), y=bottom + 20, text=c)
+    chart.labels = [
+        Label(x=_r(x_of(i)), y=bottom + 20, text=c, anchor="middle")
         for i, c in enumerate(categories)
         if i % every == 0
     ]

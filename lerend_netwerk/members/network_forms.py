@@ -6,7 +6,7 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from lerend_netwerk.core.fields import MultiCheckboxField
-from lerend_netwerk.core.forms import Form
+from lerend_netwerk.core.forms import Form, slug_field
 from lerend_netwerk.levels import LEVEL_LABELS
 from lerend_netwerk.networks.models import NETWORK_ROLE_LABELS
 
@@ -28,11 +28,8 @@ class NetworkForm(Form):
     title = StringField(
         "Naam van het netwerk", validators=[DataRequired("Geef een naam."), Length(max=200)]
     )
-    slug = StringField(
-        "Korte naam in de link",
-        validators=[Optional(), Length(max=120)],
-        description="Wordt gemaakt uit de naam: kleine letters, cijfers en koppeltekens.",
-        render_kw={"data-slug-from": "title"},
+    slug = slug_field(
+        "Wordt gemaakt uit de naam: kleine letters, cijfers en koppeltekens.", from_title=True
     )
     region = StringField("Regio", validators=[Optional(), Length(max=200)])
     levels = MultiCheckboxField("Onderwijsniveaus", choices=list(LEVEL_LABELS.items()))

@@ -25,6 +25,19 @@ def _page() -> int:
     return request.args.get("page", 1, type=bounded_int) or 1
 
 
+def _filters(**args: str) -> dict[str, str]:
+    """A list's filters from the query string: the search text `q` (trimmed) and the
+    others by name (name="argument"), "" when absent."""
+    return {"q": request.args.get("q", "").strip()} | {
+        name: request.args.get(arg, "") for name, arg in args.items()
+    }
+
+
+def _paginated(query, per_page: int):
+    """The page of `query` the `page` argument asks (an empty one past the end)."""
+    return db.paginate(query, page=_page(), per_page=per_page, error_out=False)
+
+
 def _fill_choices(form, choices) -> None:
     form.organisation.choices = [(0, "— geen —")] + [
         (o.id, o.title) for o in choices["organisations"]
@@ -46,15 +59,8 @@ def directory():
     """Find other members by name, theme, level and organisation."""
     from lerend_netwerk.proeftuinen.service import all_themes, list_organisations
 
-    filters = {
-        "q": request.args.get("q", "").strip(),
-        "theme": request.args.get("thema", ""),
-        "level": request.args.get("niveau", ""),
-        "organisation": request.args.get("organisatie", ""),
-    }
-    page = db.paginate(
-        service.directory_query(**filters), page=_page(), per_page=24, error_out=False
-    )
+    filters = _filters(theme="thema", level="niveau", organisation="organisatie")
+    page = _paginated(service.directory_query(**filters), per_page=24)
     return render_template(
         "members/directory.html",
         page=page,
@@ -83,17 +89,8 @@ def member(user_id: int):
 @coordinator_required
 def accounts():
     """All accounts, searchable; the entry to invite and edit."""
-    filters = {
-        "q": request.args.get("q", "").strip(),
-        "role": request.args.get("rol", ""),
-        "status": request.args.get("status", ""),
-    }
-    page = db.paginate(
-        service.accounts_query(current_user, **filters),
-        page=_page(),
-        per_page=50,
-        error_out=False,
-    )
+    filters = _filters(role="rol", status="status")
+    page = _paginated(service.accounts_query(current_user, **filters), per_page=50)
     return render_template(
         "members/accounts.html",
         page=page,

@@ -6,13 +6,10 @@ from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, 
 from wtforms.fields import URLField
 from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
 
-from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
-from lerend_netwerk.core.slugs import SLUG_PATTERN
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form, slug_field, visibility_field
 from lerend_netwerk.levels import LEVEL_LABELS
 from lerend_netwerk.products.models import PRODUCT_KIND_LABELS
-from lerend_netwerk.visibility import VISIBILITY_LABELS
 
-SLUG_MESSAGE = "Enkel kleine letters, cijfers en koppeltekens (bijvoorbeeld toolkit-mentoren)."
 LINK_MESSAGE = "Geef een volledige link die begint met https:// (of http://)."
 
 
@@ -52,13 +49,8 @@ class ProductForm(Form):
         description="Markdown: **vet**, *schuin*, lijstjes met -, koppen met ##.",
         render_kw=MARKDOWN_EDITOR,
     )
-    visibility = SelectField(
-        "Zichtbaar voor", choices=list(VISIBILITY_LABELS.items()), default="public"
-    )
-    slug = StringField(
-        "Korte naam in de URL",
-        validators=[Optional(), Length(max=120), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)],
-    )
+    visibility = visibility_field(default="public")
+    slug = slug_field(example="toolkit-mentoren")
 
     save = SubmitField("Opslaan als concept")
     publish = SubmitField("Opslaan en publiceren")

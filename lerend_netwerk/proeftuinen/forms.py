@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Optional
 
-from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form
-from lerend_netwerk.core.slugs import SLUG_PATTERN
+from lerend_netwerk.core.forms import MARKDOWN_EDITOR, Form, slug_field, visibility_field
 from lerend_netwerk.proeftuinen.models import REPORT_SECTIONS
 from lerend_netwerk.proeftuinen.sections import PREAMBLE, field_name
-from lerend_netwerk.visibility import VISIBILITY_LABELS
 
-SLUG_MESSAGE = "Enkel kleine letters, cijfers en koppeltekens (bijvoorbeeld bezoek-2022-leie)."
+# The example a visit report's slug gives (a contribution accepted as a report too).
+REPORT_SLUG_EXAMPLE = "bezoek-2022-leie"
 SECTION_MAX = 20_000
 
 
 class ReportForm(Form):
     title = StringField("Titel", validators=[DataRequired(), Length(max=200)])
-    slug = StringField(
-        "Korte naam in de URL",
-        validators=[Optional(), Length(max=120), Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)],
-    )
+    slug = slug_field(example=REPORT_SLUG_EXAMPLE)
     proeftuin = SelectField("Proeftuin", validators=[DataRequired()], choices=[])
     visited = DateField("Datum van het bezoek", validators=[DataRequired()])
-    visibility = SelectField(
-        "Zichtbaarheid", choices=list(VISIBILITY_LABELS.items()), default="members"
-    )
+    visibility = visibility_field("Zichtbaarheid", default="members")
     intro = TextAreaField(
         "Inleiding", validators=[Optional(), Length(max=SECTION_MAX)], render_kw=MARKDOWN_EDITOR
     )
