@@ -13,6 +13,8 @@ import hashlib
 import html as html_module
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import nh3
 from markdown_it import MarkdownIt
@@ -120,7 +122,21 @@ def _sanitise(raw: str) -> str:
 _cache: ByteBudgetLRU[str] = ByteBudgetLRU(CACHE_MAX_BYTES, cost=lambda html: len(html) + 100)
 
 
+@contextmanager
+def uncached() -> Iterator[None]:
+    """Render without keeping the results, in this thread: for text rendered once and
+    stored elsewhere (a feed's events), which would only push out what pages show."""
+    before = getattr(_local, "uncached", False)
+    _local.uncached = True
+    try:
+        yield
+    finally:
+        _local.uncached = before
+
+
 def _cached(kind: bytes, text: str, build) -> str:
+    if getattr(_local, "uncached", False):
+        return build(text)
     key = hashlib.sha256(kind + text.encode("utf-8", "surrogatepass")).digest()
     value = _cache.get(key)
     if value is None:

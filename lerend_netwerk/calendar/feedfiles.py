@@ -201,23 +201,23 @@ def write_feed(
     fingerprint: Hashable,
     head: bytes,
     end: bytes,
-    keys: Sequence[tuple[int, Hashable]],
+    keys: Sequence[tuple[int, int]],
     previous: FeedFile | None,
     serialise: Callable[[list[int]], Iterable[bytes]],
 ) -> FeedFile:
-    """Write the feed of `keys` (meeting id, what its VEVENT depends on; in feed order).
+    """Write the feed of `keys` (meeting id, hash of what its VEVENT depends on; in feed
+    order).
 
     Events `previous` holds under the same key are copied from it; the others are handed
     to `serialise` (their ids in feed order), which yields their bytes in that order and
     may raise to give up (then nothing is left behind).
     """
-    hashes = [hash(key) for _mid, key in keys]
     old = _open(previous)
-    reused: list[tuple[int, int] | None] = []
     try:
-        for (mid, _key), key_hash in zip(keys, hashes, strict=True):
-            reused.append(previous.lookup(mid, key_hash) if old is not None else None)
-        missing = [mid for (mid, _key), place in zip(keys, reused, strict=True) if place is None]
+        reused = [
+            previous.lookup(mid, key_hash) if old is not None else None for mid, key_hash in keys
+        ]
+        missing = [mid for (mid, _hash), place in zip(keys, reused, strict=True) if place is None]
         scratch = files.new_path(".events")
         target = files.new_path(".ics")
         try:
@@ -241,7 +241,7 @@ def write_feed(
         size=os.path.getsize(target),
         fingerprint=fingerprint,
         ids=array("q", (keys[i][0] for i in order)),
-        hashes=array("q", (hashes[i] for i in order)),
+        hashes=array("q", (keys[i][1] for i in order)),
         offsets=array("q", (offsets[i] for i in order)),
         lengths=array("q", (lengths[i] for i in order)),
     )

@@ -32,6 +32,7 @@ from lerend_netwerk.core.pagecache import version_and_time
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
+from lerend_netwerk.markdown import uncached as markdown_uncached
 from lerend_netwerk.networks.access import coordinated_networks, network_roles
 from lerend_netwerk.networks.context import Scope, default_network_info, url_network
 from lerend_netwerk.themes.models import Theme
@@ -229,34 +230,37 @@ FEED_BUILD_ALWAYS_EVENTS = 300
 EVENT_CHUNK = 100
 
 
-def _event_keys(conditions: list[ColumnElement[bool]]) -> list[tuple[int, Hashable]]:
-    """(meeting id, what its public VEVENT depends on), in feed order: two light queries."""
-    rows = db.session.execute(
-        select(Meeting.id, Meeting.updated_at, Meeting.sequence, Meeting.network_id)
-        .where(*conditions)
-        .order_by(Meeting.starts_at, Meeting.id)
-    ).all()
+def _event_keys(conditions: list[ColumnElement[bool]]) -> list[tuple[int, int]]:
+    """(meeting id, hash of what its public VEVENT depends on), in feed order: two light
+    queries, read row by row (a big agenda's rows are never all in memory at once)."""
     themes_of: dict[int, list[tuple[int, Any]]] = {}
     theme_rows = db.session.execute(
         select(meeting_themes.c.meeting_id, Theme.id, Theme.updated_at)
         .join(Theme, Theme.id == meeting_themes.c.theme_id)
         .where(meeting_themes.c.meeting_id.in_(select(Meeting.id).where(*conditions)))
-    ).all()
+    )
     for meeting_id, theme_id, theme_updated in theme_rows:
         themes_of.setdefault(meeting_id, []).append((theme_id, theme_updated))
     site = links.site_url()
-    # An event's URL lies under its network's address: the slug is part of its key.
+    rows = db.session.execute(
+        select(Meeting.id, Meeting.updated_at, Meeting.sequence, Meeting.network_id)
+        .where(*conditions)
+        .order_by(Meeting.starts_at, Meeting.id)
+    )
+    # An event's URL lies under its network's address: the slug is part of its key. The
+    # hash is Python's, stable within the process that keeps the feed's file.
     return [
         (
             mid,
-            (
-                "vevent",
-                site,
-                mid,
-                updated,
-                sequence,
-                tuple(sorted(themes_of.get(mid, ()))),
-                url_network(network_id),
+            hash(
+                (
+                    site,
+                    mid,
+                    updated,
+                    sequence,
+                    tuple(sorted(themes_of.get(mid, ()))),
+                    url_network(network_id),
+                )
             ),
         )
         for mid, updated, sequence, network_id in rows
@@ -290,6 +294,12 @@ def _assembled_feed(
         )
 
     def serialise(missing: list[int]) -> Iterator[bytes]:
+        # Each text is written to the file once: kept out of the Markdown cache, which
+        # holds what pages show (and would hold a big agenda's texts in every worker).
+        with markdown_uncached():
+            yield from _serialised(missing)
+
+    def _serialised(missing: list[int]) -> Iterator[bytes]:
         built = 0
         for start in range(0, len(missing), EVENT_CHUNK):
             if out_of_time(built):
