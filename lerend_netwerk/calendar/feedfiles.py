@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import bisect
 import contextlib
-import ctypes
-import ctypes.util
 import gzip
 import os
 import shutil
@@ -38,8 +36,6 @@ from lerend_netwerk.config import setting
 # A directory per process: <prefix><pid>-<random>; those of processes gone are removed.
 DIRECTORY_PREFIX = "lerend-netwerk-feeds-"
 COPY_BUFFER = 1024 * 1024
-# Serialising this many events leaves megabytes of freed heap behind: given back after.
-TRIM_AFTER_EVENTS = 1000
 
 
 @dataclass(frozen=True)
@@ -233,8 +229,6 @@ def write_feed(
     finally:
         if old is not None:
             old.close()
-    if len(missing) >= TRIM_AFTER_EVENTS:
-        give_back_memory()
     order = sorted(range(len(keys)), key=lambda i: keys[i][0])
     return FeedFile(
         path=target,
@@ -245,16 +239,6 @@ def write_feed(
         offsets=array("q", (offsets[i] for i in order)),
         lengths=array("q", (lengths[i] for i in order)),
     )
-
-
-def give_back_memory() -> None:
-    """Return the heap a big build freed to the system (glibc keeps it otherwise, and the
-    worker would stay as large as the feed it once serialised)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to give back this way
-        pass
 
 
 def _open(previous: FeedFile | None) -> BinaryIO | None:
