@@ -94,6 +94,17 @@ class FeedFiles:
         for path in gone:
             _unlink(path)
 
+    def forget(self, feed: Hashable, built: FeedFile) -> None:
+        """Drop `built` if it is still the feed's file (its file went missing)."""
+        with self._lock:
+            if self._files.get(feed) is built:
+                del self._files[feed]
+                gone = self._gzipped.pop(built.path, None)
+            else:
+                gone = None
+        if gone is not None:
+            _unlink(gone[0])
+
     def clear(self) -> None:
         """Forget and remove every feed file: the next request of each writes it anew."""
         with self._lock:
@@ -113,13 +124,13 @@ class FeedFiles:
         # Level 9 takes about a second for the 25 MB of a 20,000-session feed; level 1 a
         # fifth of that, for a body about a fifth larger.
         level = 9 if built.size < 2_000_000 else 1
-        target = self.new_path(".ics.gz")
-        with (
-            open(built.path, "rb") as source,
-            open(target, "wb") as raw,
-            gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=level, mtime=0) as out,
-        ):
-            shutil.copyfileobj(source, out, COPY_BUFFER)
+        with open(built.path, "rb") as source:  # first: it may be gone (FileNotFoundError)
+            target = self.new_path(".ics.gz")
+            with (
+                open(target, "wb") as raw,
+                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=level, mtime=0) as out,
+            ):
+                shutil.copyfileobj(source, out, COPY_BUFFER)
         result = (target, os.path.getsize(target))
         with self._lock:
             # Kept even when the feed moved on meanwhile: the next `keep` removes it.

@@ -97,8 +97,9 @@ class FeedSource:
                 path, size = files.gzipped(built) if compressed else (built.path, built.size)
                 return open(path, "rb"), path, size
             except FileNotFoundError:
-                # Another thread put a newer version in its place meanwhile: look again.
-                continue
+                # A newer version took its place meanwhile, or something cleaned the
+                # folder (a tmp cleaner): forget it unless replaced, and look again.
+                files.forget(self.feed, built)
 
 
 def _window_start() -> datetime:
