@@ -7,6 +7,7 @@ summer time, and years ahead.
 
 from __future__ import annotations
 
+import gzip
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -79,6 +80,23 @@ def test_public_and_theme_feeds_read_right_in_every_client(client, sessions):
     check_instants(client, client.get("/agenda.ics").data, sessions, len(sessions))
     themed = client.get("/agenda.ics?thema=werkplekleren").data
     check_instants(client, themed, sessions, len(sessions))
+
+
+def test_a_feed_put_together_after_a_move_reads_right_in_every_client(client, sessions):
+    """The feed after a change is spliced from the one before (calendar/feedfiles.py):
+    ical.js and vobject read the moved session at its new time, the others unchanged."""
+    assert client.get("/agenda.ics").status_code == 200
+    moved = sessions["summer"]
+    moved.starts_at += timedelta(days=1, hours=1)
+    moved.ends_at += timedelta(days=1, hours=1)
+    db.session.commit()
+    for encoding in ({}, {"Accept-Encoding": "gzip"}):
+        response = client.get("/agenda.ics", headers=encoding)
+        data = response.data
+        if encoding:
+            assert response.headers["Content-Encoding"] == "gzip"
+            data = gzip.decompress(data)
+        check_instants(client, data, sessions, len(sessions))
 
 
 def test_session_feed_reads_right_in_every_client(client, sessions):
