@@ -78,3 +78,37 @@ def test_export_is_never_cached(client, make_user):
     assert response.cache_control.no_store
     assert response.cache_control.private
     assert not response.cache_control.public
+
+
+def test_export_lists_the_files_the_member_uploaded_with_every_version(
+    client, make_user, make_practice
+):
+    from file_samples import docx, pdf
+    from lerend_netwerk.files import service
+
+    user = make_user(role="coordinator")
+    other = make_user(role="coordinator")
+    practice = make_practice(slug="leidraad-werkplekleren")
+    attachment = service.attach("practice", practice, "Leidraad.pdf", pdf(), user)
+    service.attach("practice", practice, "Van iemand anders.docx", docx(), other)
+    db.session.commit()
+    service.replace(attachment, "Leidraad.pdf", pdf(pages=2), user)
+    db.session.commit()
+
+    login(client, user)
+    files = json.loads(client.get("/account/gegevens.json").get_data(as_text=True))["files"]
+    assert [(f["filename"], f["version"], f["current"]) for f in files] == [
+        ("Leidraad.pdf", 1, False),
+        ("Leidraad.pdf", 2, True),
+    ]
+    assert {f["type"] for f in files} == {"application/pdf"}
+    assert all(f["size"] > 0 and f["uploaded_at"] for f in files)
+    assert files[0]["document"] == "http://localhost/praktijken/leidraad-werkplekleren"
+    assert files[1]["download"] == f"http://localhost/bestanden/{attachment.id}/Leidraad.pdf"
+    assert files[0]["download"] == (
+        f"http://localhost/bestanden/{attachment.id}/versies/1/Leidraad.pdf"
+    )
+    # Each link answers the member as the pages do.
+    for entry in files:
+        path = entry["download"].removeprefix("http://localhost")
+        assert client.get(path).status_code == 200

@@ -1,9 +1,10 @@
-"""What the central modules know of attached files: search reads the text inside them."""
+"""What the central modules know of attached files: search reads the text inside them,
+and a member's data export lists the files they uploaded."""
 
 from __future__ import annotations
 
 from lerend_netwerk.core.content_types import ContentType, SearchFiles
-from lerend_netwerk.files import text
+from lerend_netwerk.files import service, text
 from lerend_netwerk.files.models import Attachment, AttachmentVersion, FileBlob
 
 ATTACHMENT_TEXT = ContentType(
@@ -17,4 +18,5 @@ ATTACHMENT_TEXT = ContentType(
         counts=text.counts,
         problems=text.problems,
     ),
+    personal_data=service.uploads_of,
 )
