@@ -533,6 +533,33 @@ def test_followers_see_what_is_new_since_their_last_visit(
     assert "Gevolgd" not in text_of(client.get("/aanbevelingen"))
 
 
+def test_a_followers_visit_without_anything_new_writes_nothing(
+    client, make_user, make_recommendation, make_post, make_person
+):
+    """Each write changes the data version and so every reader's cached pages."""
+    from lerend_netwerk.core.pagecache import DataVersion
+
+    thread = make_recommendation()
+    member = make_user()
+    db.session.add(ThreadFollow(recommendation=thread, user=member, last_seen_at=T0))
+    db.session.commit()
+    make_post(thread, make_person(), created_at=T0 + timedelta(hours=1))
+    login(client, member)
+
+    def version() -> int:
+        db.session.expire_all()
+        return db.session.get(DataVersion, 1).value
+
+    client.get(f"/aanbevelingen/{thread.slug}")  # something new: seen now
+    seen = refreshed(db.session.scalar(select(ThreadFollow))).last_seen_at
+    assert seen > T0 + timedelta(days=1)
+    before = version()
+    for _ in range(3):
+        assert client.get(f"/aanbevelingen/{thread.slug}").status_code == 200
+    assert version() == before
+    assert refreshed(db.session.scalar(select(ThreadFollow))).last_seen_at == seen
+
+
 def test_followed_threads_for_the_account_page(
     app, make_user, make_person, make_recommendation, make_post
 ):

@@ -38,10 +38,23 @@ def test_rollback_after_register_leaves_nothing_behind(app, make_user, make_meet
 
 
 def test_rollback_after_record_visit_leaves_nothing_behind(app, make_user, make_recommendation):
+    from lerend_netwerk.recommendations.models import Post
+
     thread = make_recommendation()
     user = make_user()
     seen = utcnow() - timedelta(days=3)
     db.session.add(ThreadFollow(recommendation_id=thread.id, user_id=user.id, last_seen_at=seen))
+    db.session.commit()
+    # Something new since the last visit, so the visit is recorded.
+    db.session.add(
+        Post(
+            recommendation=thread,
+            author=make_user(),
+            stance="eens",
+            body="Nieuw.",
+            created_at=seen + timedelta(days=1),
+        )
+    )
     db.session.commit()
     user_id, before = user.id, user.name
     page = reading.thread_page(thread.slug, user)

@@ -357,6 +357,15 @@ def record_visit(page: ThreadPage, user: Any) -> None:
     if page.follow is None:
         return
     thread_id, user_id = page.thread.id, user.id
+    newer = db.session.scalar(
+        select(Post.id)
+        .where(Post.recommendation_id == thread_id, Post.created_at > page.follow.last_seen_at)
+        .limit(1)
+    )
+    if newer is None:
+        # Nothing was posted since: the marks stay the same, so nothing is written (a
+        # write would change the data version and empty every reader's cached pages).
+        return
     # A GET reads first; take the SQLite write lock before writing (no-op on PostgreSQL).
     begin_write_transaction(db.session)
     db.session.execute(
