@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import fcntl
 import gzip
 import os
 import shutil
 import tempfile
 import threading
+import time
 import weakref
 from array import array
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -33,8 +35,12 @@ from flask import Flask, current_app
 
 from lerend_netwerk.config import setting
 
-# A directory per process: <prefix><pid>-<random>; those of processes gone are removed.
+# A directory per process: <prefix><pid>-<random>, with a lock file its process holds;
+# those of processes gone are removed.
 DIRECTORY_PREFIX = "lerend-netwerk-feeds-"
+LOCK_NAME = "in-use.lock"
+# A folder is made a moment before its lock: younger ones without a lock are left alone.
+ORPHAN_WITHOUT_LOCK_SECONDS = 3600
 COPY_BUFFER = 1024 * 1024
 
 
@@ -95,13 +101,13 @@ class FeedFiles:
             _unlink(path)
 
     def forget(self, feed: Hashable, built: FeedFile) -> None:
-        """Drop `built` if it is still the feed's file (its file went missing)."""
+        """Something removed a file of `built` (a tmp cleaner): drop its gzip, and the
+        feed's entry too when the feed file itself is gone (it is written anew then)."""
+        whole = os.path.exists(built.path)
         with self._lock:
-            if self._files.get(feed) is built:
+            gone = self._gzipped.pop(built.path, None)
+            if not whole and self._files.get(feed) is built:
                 del self._files[feed]
-                gone = self._gzipped.pop(built.path, None)
-            else:
-                gone = None
         if gone is not None:
             _unlink(gone[0])
 
@@ -126,11 +132,15 @@ class FeedFiles:
         level = 9 if built.size < 2_000_000 else 1
         with open(built.path, "rb") as source:  # first: it may be gone (FileNotFoundError)
             target = self.new_path(".ics.gz")
-            with (
-                open(target, "wb") as raw,
-                gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=level, mtime=0) as out,
-            ):
-                shutil.copyfileobj(source, out, COPY_BUFFER)
+            try:
+                with (
+                    open(target, "wb") as raw,
+                    gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=level, mtime=0) as out,
+                ):
+                    shutil.copyfileobj(source, out, COPY_BUFFER)
+            except BaseException:
+                _unlink(target)  # a full disk, say: no half file left behind
+                raise
         result = (target, os.path.getsize(target))
         with self._lock:
             # Kept even when the feed moved on meanwhile: the next `keep` removes it.
@@ -146,26 +156,33 @@ class FeedFiles:
         return path
 
     def directory(self) -> Path:
-        """This process's directory, made on first use (again after a fork)."""
+        """This process's directory, made on first use, again after a fork, and again
+        when something removed it."""
         with self._lock:
-            if self._directory is None or self._pid != os.getpid():
+            if self._directory is None or self._pid != os.getpid() or not self._directory.is_dir():
                 base = Path(self.base or tempfile.gettempdir())
                 base.mkdir(parents=True, exist_ok=True)
                 _remove_orphans(base)
-                self._directory = Path(
+                directory = Path(
                     tempfile.mkdtemp(prefix=f"{DIRECTORY_PREFIX}{os.getpid()}-", dir=base)
                 )
-                self._pid = os.getpid()
+                # Held while this process lives: how others tell a folder in use (pids
+                # repeat, after a container's restart for one).
+                lock = os.open(directory / LOCK_NAME, os.O_CREAT | os.O_RDWR, 0o600)
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._directory, self._pid = directory, os.getpid()
                 self._files.clear()
                 self._gzipped.clear()
-                weakref.finalize(self, _remove_own, str(self._directory), self._pid)
+                weakref.finalize(self, _remove_own, str(directory), self._pid, lock)
             return self._directory
 
 
-def _remove_own(directory: str, pid: int) -> None:
+def _remove_own(directory: str, pid: int, lock: int) -> None:
     # A forked worker inherits this finalizer: only the process that made it removes it.
     if os.getpid() == pid:
         shutil.rmtree(directory, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.close(lock)
 
 
 def _unlink(path: str) -> None:
@@ -174,21 +191,26 @@ def _unlink(path: str) -> None:
 
 
 def _remove_orphans(base: Path) -> None:
-    """Remove the directories of processes that ended without removing their own."""
+    """Remove the folders whose process ended without removing its own: those whose lock
+    nobody holds (and a folder without one, once it is an hour old)."""
     for entry in base.glob(f"{DIRECTORY_PREFIX}*"):
-        pid = entry.name[len(DIRECTORY_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        try:
+            lock = os.open(entry / LOCK_NAME, os.O_RDWR)
+        except FileNotFoundError:
+            with contextlib.suppress(OSError):
+                if time.time() - entry.stat().st_mtime > ORPHAN_WITHOUT_LOCK_SECONDS:
+                    shutil.rmtree(entry, ignore_errors=True)
+            continue
+        except OSError:
+            continue
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # held: its process is alive
+        else:
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        finally:
+            os.close(lock)
 
 
 def feed_files(app: Flask | None = None) -> FeedFiles:
@@ -226,14 +248,16 @@ def write_feed(
         ]
         missing = [mid for (mid, _hash), place in zip(keys, reused, strict=True) if place is None]
         scratch = files.new_path(".events")
-        target = files.new_path(".ics")
+        target = ""
         try:
+            target = files.new_path(".ics")
             fresh_lengths = _write_events(scratch, serialise(missing))
             if len(fresh_lengths) != len(missing):
                 raise RuntimeError("the serialiser left events out")
             offsets, lengths = _assemble(target, head, end, reused, old, scratch, fresh_lengths)
         except BaseException:
-            _unlink(target)
+            if target:
+                _unlink(target)
             raise
         finally:
             _unlink(scratch)

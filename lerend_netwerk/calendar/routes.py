@@ -49,6 +49,8 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
         try:
             if source.incremental:
                 response = _file_response(source, deadline, compress)
+                if response.status_code == 503:
+                    return response
             else:
                 body = source.gzipped_body() if compress else source.body()
                 response = current_app.response_class(body, content_type=CONTENT_TYPE)
@@ -91,7 +93,20 @@ def _file_response(source: service.FeedSource, deadline: float, compress: bool) 
     if service.building_in_background(source):
         # The thread is at it: competing with it would only slow both down.
         raise service.FeedNotReady()
-    handle, path, size = source.open_file(deadline, compressed=compress)
+    try:
+        handle, path, size = source.open_file(deadline, compressed=compress)
+    except OSError:
+        # A folder that cannot be written (FEED_FILES_DIR, a full disk): the operator's
+        # to fix; the calendar keeps its copy and asks again later.
+        current_app.logger.exception("feed %s: its file could not be written", source.feed)
+        response = current_app.response_class(
+            "De agenda is even niet beschikbaar; probeer het later opnieuw.\n",
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response.retry_after = 300
+        response.cache_control.no_store = True
+        return response
     response = current_app.response_class(
         file_body(request.environ, handle), content_type=CONTENT_TYPE, direct_passthrough=True
     )

@@ -28,7 +28,7 @@ from lerend_netwerk.auth.models import User
 from lerend_netwerk.calendar import ics, links
 from lerend_netwerk.calendar.cache import feed_cache
 from lerend_netwerk.calendar.feedfiles import FeedFile, feed_files, write_feed
-from lerend_netwerk.core.pagecache import version_and_time
+from lerend_netwerk.core.pagecache import pinned_version, version_and_time
 from lerend_netwerk.core.slugs import is_slug
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
@@ -295,12 +295,6 @@ def _assembled_feed(
         )
 
     def serialise(missing: list[int]) -> Iterator[bytes]:
-        # Each text is written to the file once: kept out of the Markdown cache, which
-        # holds what pages show (and would hold a big agenda's texts in every worker).
-        with markdown_uncached():
-            yield from _serialised(missing)
-
-    def _serialised(missing: list[int]) -> Iterator[bytes]:
         built = 0
         for start in range(0, len(missing), EVENT_CHUNK):
             if out_of_time(built):
@@ -314,7 +308,11 @@ def _assembled_feed(
                 if out_of_time(built):
                     raise FeedNotReady()
                 built += 1
-                yield ics.event_bytes(by_id[mid], site_url=site)
+                # Each text is written to the file once: kept out of the Markdown cache,
+                # which holds what pages show (and would hold a big agenda's texts).
+                with markdown_uncached():
+                    data = ics.event_bytes(by_id[mid], site_url=site)
+                yield data
 
     head, end = ics.feed_envelope(name=name, description=description)
     return write_feed(
@@ -352,7 +350,9 @@ def finish_in_background(source: FeedSource) -> None:
 
     def run() -> None:
         try:
-            with app.app_context():
+            # Read-only: the version once for the whole build (each event's link asks
+            # for the networks, which outside a request would read it every time).
+            with app.app_context(), pinned_version():
                 source.open_file()[0].close()
         except Exception:
             app.logger.exception("building the feed %s in the background failed", source.feed)

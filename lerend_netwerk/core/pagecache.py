@@ -36,7 +36,7 @@ import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -342,10 +342,34 @@ def version_and_time() -> tuple[int, datetime | None]:
         remembered = request.environ.get(_VERSION_KEY)
         if remembered is not None:
             return remembered
+    else:
+        pinned = getattr(_pinned, "version", None)
+        if pinned is not None:
+            return pinned
     found = read_version(db.engine)
     if in_request:
         request.environ[_VERSION_KEY] = found
     return found
+
+
+_pinned = threading.local()
+
+
+@contextlib.contextmanager
+def pinned_version() -> Iterator[None]:
+    """Outside a request, in this thread: the data version read once for the block.
+
+    For work that only reads (a feed built in the background), which would otherwise
+    read it again at every look-up that depends on it.
+    """
+    from lerend_netwerk.extensions import db
+
+    before = getattr(_pinned, "version", None)
+    _pinned.version = read_version(db.engine)
+    try:
+        yield
+    finally:
+        _pinned.version = before
 
 
 def current_version() -> int:

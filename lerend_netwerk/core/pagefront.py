@@ -270,17 +270,27 @@ class PageFront:
 
 def file_body(environ: dict, handle: BinaryIO) -> Iterable[bytes]:
     """A WSGI body sent from an open file: with the server's file wrapper (sendfile under
-    gunicorn), else in chunks that close the file once read to the end."""
+    gunicorn), else in chunks; the file is closed when the server closes the body."""
     wrapper = environ.get("wsgi.file_wrapper")
     if wrapper is not None:
         return wrapper(handle, FILE_CHUNK)
-    return _chunks(handle)
+    return _Chunks(handle)
 
 
-def _chunks(handle: BinaryIO) -> Iterator[bytes]:
-    with handle:
-        while chunk := handle.read(FILE_CHUNK):
-            yield chunk
+class _Chunks:
+    """A file's bytes in chunks; the file is closed once read to its end, or when the
+    server closes the body (a HEAD, a client gone)."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self.handle:
+            while chunk := self.handle.read(FILE_CHUNK):
+                yield chunk
+
+    def close(self) -> None:
+        self.handle.close()
 
 
 def _file_address(environ: dict, address: str) -> str:
