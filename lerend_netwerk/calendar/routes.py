@@ -58,14 +58,7 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
             # Never past the worker's timeout: the rest is built in the background and
             # the client asks again (its calendar keeps its copy meanwhile).
             service.finish_in_background(source)
-            response = current_app.response_class(
-                "De agenda wordt bijgewerkt; probeer het zo opnieuw.\n",
-                status=503,
-                content_type="text/plain; charset=utf-8",
-            )
-            response.retry_after = 10
-            response.cache_control.no_store = True
-            return response
+            return _try_again_later("De agenda wordt bijgewerkt; probeer het zo opnieuw.", 10)
         if compress:
             response.content_encoding = "gzip"
         disposition = "attachment" if download else "inline"
@@ -88,6 +81,16 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
     return response
 
 
+def _try_again_later(message: str, seconds: int) -> Response:
+    """503 with Retry-After: the calendar keeps its copy and asks again."""
+    response = current_app.response_class(
+        f"{message}\n", status=503, content_type="text/plain; charset=utf-8"
+    )
+    response.retry_after = seconds
+    response.cache_control.no_store = True
+    return response
+
+
 def _file_response(source: service.FeedSource, deadline: float, compress: bool) -> Response:
     """A feed kept on disk, sent from its file (with sendfile where the server has it)."""
     if service.building_in_background(source):
@@ -99,14 +102,9 @@ def _file_response(source: service.FeedSource, deadline: float, compress: bool) 
         # A folder that cannot be written (FEED_FILES_DIR, a full disk): the operator's
         # to fix; the calendar keeps its copy and asks again later.
         current_app.logger.exception("feed %s: its file could not be written", source.feed)
-        response = current_app.response_class(
-            "De agenda is even niet beschikbaar; probeer het later opnieuw.\n",
-            status=503,
-            content_type="text/plain; charset=utf-8",
+        return _try_again_later(
+            "De agenda is even niet beschikbaar; probeer het later opnieuw.", 300
         )
-        response.retry_after = 300
-        response.cache_control.no_store = True
-        return response
     response = current_app.response_class(
         file_body(request.environ, handle), content_type=CONTENT_TYPE, direct_passthrough=True
     )

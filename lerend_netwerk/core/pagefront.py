@@ -121,9 +121,10 @@ class PageFront:
                 status, headers, body = answer
                 start_response(status, headers)
                 return [body]
-        served = self._addresses.get(_file_address(environ, address))
+        file_address = _file_address(environ, address)
+        served = self._addresses.get(file_address)
         if isinstance(served, _FileBody):
-            sent = self._from_file(environ, start_response, served)
+            sent = self._from_file(environ, start_response, file_address, served)
             if sent is not None:
                 return sent
         return self.wsgi_app(environ, self._recording(environ, address, start_response))
@@ -188,22 +189,30 @@ class PageFront:
     ) -> tuple[str, Headers, bytes] | None:
         if not parse_etags(environ.get("HTTP_IF_NONE_MATCH")).contains_weak(known.etag):
             return None  # a full answer: Flask sends it (from its own cache)
-        if (self._version(), pagecache.utcnow().date().isoformat()) != (known.version, known.day):
+        if not self._still_current(known):
             return None
         self._touch(address)
         return "304 NOT MODIFIED", list(known.headers), b""
 
+    def _still_current(self, known: _Validated | _FileBody) -> bool:
+        """Whether the data version and the day are still those the answer was made at."""
+        return (self._version(), pagecache.utcnow().date().isoformat()) == (
+            known.version,
+            known.day,
+        )
+
     def _from_file(
-        self, environ: dict, start_response: Callable, known: _FileBody
+        self, environ: dict, start_response: Callable, address: str, known: _FileBody
     ) -> Iterable[bytes] | None:
         if environ.get("HTTP_IF_NONE_MATCH") or environ.get("HTTP_IF_MODIFIED_SINCE"):
             return None  # conditional: a 304 (above) or Flask decides
-        if (self._version(), pagecache.utcnow().date().isoformat()) != (known.version, known.day):
+        if not self._still_current(known):
             return None
         try:
             body = open(known.path, "rb")  # noqa: SIM115 - the server closes it when sent
         except OSError:  # a newer version replaced it: Flask writes and sends that one
             return None
+        self._touch(address)
         start_response("200 OK", list(known.headers))
         if environ["REQUEST_METHOD"] == "HEAD":
             body.close()

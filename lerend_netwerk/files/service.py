@@ -35,6 +35,7 @@ from sqlalchemy.orm import selectinload
 from lerend_netwerk import config
 from lerend_netwerk.core.content_types import AttachmentHost, content_types
 from lerend_netwerk.core.errors import ForbiddenError, NotFoundError
+from lerend_netwerk.core.templating import absolute_url
 from lerend_netwerk.db import Base, utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.files import validation
@@ -291,11 +292,11 @@ def uploads_of(user: Any) -> dict[str, Any]:
         current = version.number == max(v.number for v in attachment.versions)
         parent = host_of(attachment.parent_type).load(attachment.parent_id)
         if current:
-            link = url_for(
+            link = absolute_url(
                 "files.download", attachment_id=attachment.id, filename=attachment.filename
             )
         else:
-            link = url_for(
+            link = absolute_url(
                 "files.version",
                 attachment_id=attachment.id,
                 number=version.number,
@@ -311,7 +312,7 @@ def uploads_of(user: Any) -> dict[str, Any]:
                 "uploaded_at": version.created_at.isoformat(),
                 "kind": attachment.parent_type,
                 "document": base + parent_url(attachment.parent_type, parent) if parent else None,
-                "download": base + link,
+                "download": link,
             }
         )
     return {"files": uploads}
