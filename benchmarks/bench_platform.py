@@ -544,6 +544,11 @@ def main() -> int:
         action="store_true",
         help="only the pages whose cost must not grow with the data (no search index)",
     )
+    parser.add_argument(
+        "--only",
+        help="comma-separated scenario keys to run (register, feed_304 …); the plain "
+        "baseline is always measured",
+    )
     args = parser.parse_args()
 
     began = time.monotonic()
@@ -703,6 +708,9 @@ def main() -> int:
         if args.flat:
             kept = {"plain", "plain_end", "bare", "bare_end", "agenda", "session_visitor"}
             kept |= {"api", "feed_304"}
+            scenarios = [scenario for scenario in scenarios if scenario[0] in kept]
+        if args.only:
+            kept = {"plain", "plain_end", "bare", "bare_end", *args.only.split(",")}
             scenarios = [scenario for scenario in scenarios if scenario[0] in kept]
         print(f"Measuring ({args.warmup:g} s warm-up + {args.seconds:g} s each, {c} clients):")
         memory_start = server_memory(process.pid)
