@@ -46,6 +46,16 @@ def holds_write_lock(session: Session | scoped_session) -> bool:
     return dbapi_connection.total_changes != connection.info.get(_CHANGES_AT_BEGIN)
 
 
+def began_immediate(session: Session | scoped_session) -> bool:
+    """Whether the session's SQLite transaction has held the write lock since it began:
+    then nobody else has written since, so everything it read is current."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        return False
+    return session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+
+
 def begin_write_transaction(session: Session | scoped_session) -> None:
     """Make sure the transaction holds SQLite's write lock from here on; never commits.
 

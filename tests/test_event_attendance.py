@@ -15,10 +15,11 @@ from lerend_netwerk.agenda import attendance, registrations
 from lerend_netwerk.agenda.models import MeetingMessage, Registration
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
+from tests.mailbox import rendered
 
 
 def mails(kind: str) -> list[OutgoingMail]:
-    return list(
+    return rendered(
         db.session.scalars(
             select(OutgoingMail).where(OutgoingMail.kind == kind).order_by(OutgoingMail.id)
         )

@@ -19,6 +19,7 @@ from lerend_netwerk.agenda.models import Registration
 from lerend_netwerk.auth.models import ThrottleEvent
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
+from tests.mailbox import rendered
 
 LINK_RE = re.compile(r"http://localhost(/inschrijving/[0-9]+\.[A-Za-z0-9_-]+)")
 SAME_ANSWER = "Controleer je mailbox"
@@ -46,7 +47,7 @@ def request_as_guest(client, meeting, email: str, **extra):
 
 def mails_to(address: str) -> list[OutgoingMail]:
     db.session.expire_all()
-    return list(
+    return rendered(
         db.session.scalars(
             select(OutgoingMail).where(OutgoingMail.recipient == address).order_by(OutgoingMail.id)
         )

@@ -38,6 +38,7 @@ from lerend_netwerk.mail.scheduled import queue_due_reminders
 from lerend_netwerk.mail.sender import backoff, claim_next, send_due_mail
 from lerend_netwerk.mail.tokens import unsubscribe_token
 from lerend_netwerk.signals import meeting_changed, registration_changed
+from tests.mailbox import rendered
 
 SENDER = "Lerend netwerk duaal leren <noreply@lerend-netwerk.example>"
 
@@ -133,7 +134,7 @@ def mails(**where) -> list[OutgoingMail]:
     for name, value in where.items():
         query = query.where(getattr(OutgoingMail, name) == value)
     db.session.expire_all()
-    return list(db.session.scalars(query))
+    return rendered(db.session.scalars(query))
 
 
 def invite_of(message: EmailMessage) -> tuple[str, Calendar]:
@@ -233,6 +234,79 @@ def test_confirmation_is_queued_with_the_change_and_arrives_with_an_invite(
     [sent] = mails()
     assert (sent.status, sent.attempts, sent.last_error) == ("sent", 1, "")
     assert sent.sent_at is not None and sent.claim_token is None
+
+
+def stored_mails() -> list[OutgoingMail]:
+    """The outbox rows as they are, without rendering what is still to render."""
+    db.session.expire_all()
+    return list(db.session.scalars(select(OutgoingMail).order_by(OutgoingMail.id)))
+
+
+def test_a_session_mail_is_rendered_by_the_sender_as_the_place_was_when_queued(
+    app, smtp, make_user, make_meeting
+):
+    user = make_user(name="Anke Peeters", email="anke@example.be")
+    meeting = make_meeting(title="Intervisie Gent", online_url="https://meet.example/gent")
+    registration = register(meeting, user)
+    registration_changed.send(registration, change="confirmed")
+    db.session.commit()
+    # The change writes only what the mail must say: no text, no invitation yet.
+    [queued] = stored_mails()
+    assert (queued.subject, queued.body_text, queued.attachments) == (
+        "Inschrijving bevestigd: Intervisie Gent",
+        "",
+        [],
+    )
+    assert queued.to_render["status"] == "confirmed"
+    # Cancelled before the sender came by: the first mail still confirms the place.
+    registration = db.session.get(Registration, registration.id)
+    registration.status, registration.sequence = "cancelled", 1
+    db.session.flush()
+    registration_changed.send(registration, change="cancelled")
+    db.session.commit()
+
+    smtp.stop()
+    assert send_due_mail().retrying == 1  # the server is down: the round stops
+    first, second = stored_mails()
+    assert first.to_render is None and "Je inschrijving is bevestigd" in first.body_text
+    assert second.to_render is not None  # not claimed yet
+    invite = first.attachments[0]["data"]
+
+    smtp.start()
+    db.session.execute(update(OutgoingMail).values(next_attempt_at=utcnow()))
+    db.session.commit()
+    assert send_due_mail().sent == 2
+    confirmed, cancelled = smtp.messages()
+    method, calendar = invite_of(confirmed)
+    event = event_of(calendar)
+    assert (method, str(event["STATUS"])) == ("REQUEST", "CONFIRMED")
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
+    assert "https://meet.example/gent" in text_of(confirmed)
+    # The retry sent what was stored before the first attempt, DTSTAMP and all.
+    assert stored_mails()[0].attachments[0]["data"] == invite
+    method, calendar = invite_of(cancelled)
+    assert method == "CANCEL"
+    assert int(event_of(calendar)["SEQUENCE"]) > int(event["SEQUENCE"])
+    assert "https://meet.example/gent" not in text_of(cancelled)
+
+
+def test_a_session_mail_about_a_place_that_is_gone_fails_for_good(
+    app, smtp, make_user, make_meeting, caplog
+):
+    registration = register(make_meeting(), make_user(email="weg@example.be"))
+    registration_changed.send(registration, change="confirmed")
+    db.session.commit()
+    db.session.delete(db.session.get(Registration, registration.id))
+    db.session.commit()
+
+    with caplog.at_level(logging.WARNING, logger="lerend_netwerk.mail"):
+        report = send_due_mail()
+    assert (report.sent, report.failed) == (0, 1)
+    [mail] = stored_mails()
+    assert mail.status == "failed"
+    assert "De inschrijving waarover deze mail gaat, bestaat niet meer." in mail.last_error
+    assert smtp.envelopes == []
+    assert "bestaat niet meer" in caplog.text
 
 
 def test_mail_is_rolled_back_with_the_change_that_caused_it(app, make_user, make_meeting):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
-from conftest import login
+from conftest import csrf_token, login
 from lerend_netwerk.extensions import db
 
 
@@ -201,3 +201,35 @@ def test_a_documents_file_list_queries_are_flat(app, make_practice, make_user, s
         db.session.commit()
 
     _flat(client, statements, "/praktijken/met-bestanden", grow)
+
+
+def test_a_registration_takes_the_same_few_statements_on_a_full_session(
+    app, make_meeting, make_user, statements
+):
+    """The seat decision reads the member's place and the seat counts once each, and the
+    request writes the place, its mail (rendered later by the sender) and the version."""
+    from lerend_netwerk.agenda.models import Registration
+
+    meeting = make_meeting(capacity=40, themes=[])
+    for _ in range(30):
+        db.session.add(
+            Registration(meeting_id=meeting.id, user_id=make_user().id, status="confirmed")
+        )
+    db.session.commit()
+
+    def register() -> int:
+        client = app.test_client()
+        login(client, make_user())
+        token = csrf_token(client, f"/sessies/{meeting.slug}")
+        statements.clear()
+        response = client.post(
+            f"/sessies/{meeting.slug}/inschrijven", data={"csrf_token": token, "remark": ""}
+        )
+        assert response.status_code == 302
+        return len(statements)
+
+    counts = [register() for _ in range(3)]
+    assert counts[0] == counts[1] == counts[2], counts
+    assert counts[0] <= 10, statements
+    rows = db.session.query(Registration).filter_by(meeting_id=meeting.id, status="confirmed")
+    assert rows.count() == 33

@@ -40,17 +40,23 @@ def live_holds(meeting: Meeting, now: datetime | None = None) -> int:
     )
 
 
-def taken_seats(meeting: Meeting, now: datetime | None = None) -> int:
-    """Confirmed places plus live holds: what capacity is measured against (one count)."""
+def seat_counts(meeting: Meeting, now: datetime | None = None) -> tuple[int, int]:
+    """(taken seats, people on the waiting list), in one query: what a capacity decision
+    reads. Taken are the confirmed places plus the live holds."""
     live_hold = (Registration.status == "pending") & (
         Registration.hold_expires_at > (now or utcnow())
     )
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Registration)
-        .where(Registration.meeting_id == meeting.id)
-        .where((Registration.status == "confirmed") | live_hold)
-    )
+    taken = func.count().filter((Registration.status == "confirmed") | live_hold)
+    waiting = func.count().filter(Registration.status == "waitlisted")
+    row = db.session.execute(
+        select(taken, waiting).where(Registration.meeting_id == meeting.id)
+    ).one()
+    return row[0], row[1]
+
+
+def taken_seats(meeting: Meeting, now: datetime | None = None) -> int:
+    """Confirmed places plus live holds: what capacity is measured against."""
+    return seat_counts(meeting, now)[0]
 
 
 def has_free_seat(meeting: Meeting, now: datetime | None = None) -> bool:
@@ -63,6 +69,21 @@ def _find_registration(meeting: Meeting, user: User) -> Registration | None:
         .where(Registration.meeting_id == meeting.id, Registration.user_id == user.id)
         .execution_options(populate_existing=True)
     ).one_or_none()
+
+
+def _places_for(meeting: Meeting, user: User) -> tuple[Registration | None, bool]:
+    """The member's own place in `meeting` (or None), and whether a guest place was
+    asked with their address: both in one query."""
+    rows = db.session.scalars(
+        select(Registration)
+        .where(
+            Registration.meeting_id == meeting.id,
+            (Registration.user_id == user.id) | (Registration.email_key == user.email.lower()),
+        )
+        .execution_options(populate_existing=True)
+    ).all()
+    mine = next((row for row in rows if row.user_id == user.id), None)
+    return mine, any(row.user_id != user.id for row in rows)
 
 
 def fill_seats(meeting: Meeting) -> list[Registration]:
@@ -104,30 +125,26 @@ def register(meeting: Meeting, user: User, remark: str = "") -> Registration:
     if reason:
         raise AgendaError(reason)
     remark = (remark or "").strip()
-    registration = _find_registration(meeting, user)
+    registration, guest_place = _places_for(meeting, user)
     if registration is not None and registration.is_active:
         registration.remark = remark
         db.session.flush()
         _annotate_positions([registration])
         return registration
-    if registration is None:
-        other = db.session.scalar(
-            select(Registration.id).where(
-                Registration.meeting_id == meeting.id,
-                Registration.email_key == user.email.lower(),
-            )
+    if registration is None and guest_place:
+        # A guest place with this member's address: the same person.
+        raise AgendaError(
+            "Met jouw e-mailadres is al een plaats aangevraagd als gast. Gebruik de "
+            "link uit die mail om ze te bekijken of te annuleren."
         )
-        if other is not None:
-            # A guest place with this member's address: the same person.
-            raise AgendaError(
-                "Met jouw e-mailadres is al een plaats aangevraagd als gast. Gebruik de "
-                "link uit die mail om ze te bekijken of te annuleren."
-            )
-    # Seats freed without anyone moving up (an import, a capacity edit, an expired
-    # hold) go to the people already waiting, before this newcomer.
-    fill_seats(meeting)
-    # After fill_seats, a free seat means nobody is waiting.
-    status = "confirmed" if has_free_seat(meeting, now) else "waitlisted"
+    taken, waiting = seat_counts(meeting, now)
+    free = meeting.capacity is None or taken < meeting.capacity
+    if waiting and free:
+        # Seats freed without anyone moving up (an import, a capacity edit, an expired
+        # hold) go to the people already waiting, before this newcomer.
+        fill_seats(meeting)
+        free = has_free_seat(meeting, now)
+    status = "confirmed" if free else "waitlisted"
     if registration is None:
         registration = Registration(
             meeting_id=meeting.id, user_id=user.id, sequence=0, email_key=user.email.lower()

@@ -44,7 +44,7 @@ from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.access import is_network_member, networks_of
 from lerend_netwerk.networks.context import Scope, list_scope
 from lerend_netwerk.proeftuinen.models import LEVELS, Proeftuin
-from lerend_netwerk.sqlite import begin_write_transaction
+from lerend_netwerk.sqlite import began_immediate, begin_write_transaction
 from lerend_netwerk.themes.models import Theme
 from lerend_netwerk.timeutil import nl_datetime
 from lerend_netwerk.visibility import (
@@ -474,13 +474,16 @@ def lock_meeting(meeting: Meeting) -> Meeting:
 
     PostgreSQL: SELECT ... FOR UPDATE on the meeting row, held until the transaction
     ends. SQLite: the database write lock (BEGIN IMMEDIATE); a POST request already
-    holds it from its start (sqlite.lock_writes_per_request). Nothing is committed here:
-    a rollback undoes the whole transaction.
+    holds it from its start (sqlite.lock_writes_per_request), so what it read is current
+    and is not read again. Nothing is committed here: a rollback undoes the whole
+    transaction.
     """
     session = db.session()
     if session.get_bind().dialect.name == "sqlite":
-        begin_write_transaction(session)
-        session.refresh(meeting)
+        if not began_immediate(session):
+            # Read before the lock: another writer may have changed it since.
+            begin_write_transaction(session)
+            session.refresh(meeting)
         return meeting
     return session.scalars(
         select(Meeting)

@@ -174,10 +174,15 @@ def load_user(user_id: str) -> User | None:
     raw_id, _, token = user_id.partition(":")
     if not token or not raw_id.isdigit():
         return None
-    record = db.session.scalar(
-        select(LoginSession)
-        .options(joinedload(LoginSession.user))
-        .where(LoginSession.token_hash == _hash_token(token))
+    # The member's networks come along: nearly every page asks for them (menu, access).
+    record = (
+        db.session.scalars(
+            select(LoginSession)
+            .options(joinedload(LoginSession.user).joinedload(User.network_memberships))
+            .where(LoginSession.token_hash == _hash_token(token))
+        )
+        .unique()
+        .one_or_none()
     )
     if record is None or str(record.user_id) != raw_id or record.expires_at <= utcnow():
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app, render_template
@@ -12,7 +13,7 @@ from lerend_netwerk.agenda.models import Meeting, Registration
 from lerend_netwerk.agenda.service import waitlist_position
 from lerend_netwerk.calendar.links import session_url, site_url
 from lerend_netwerk.extensions import db
-from lerend_netwerk.mail.outbox import Attachment, queue_mail
+from lerend_netwerk.mail.outbox import SESSION_MAIL, Attachment, MailGone, queue_mail
 from lerend_netwerk.visibility import may_see_online_link
 
 REGISTRATION_SUBJECTS = {
@@ -62,11 +63,20 @@ def queue_rendered(
     return mail is not None
 
 
-def invite_attachment(meeting: Meeting, method: str, registration: Registration) -> Attachment:
+def invite_attachment(
+    meeting: Meeting,
+    method: str,
+    registration: Registration,
+    *,
+    status: str,
+    sequence: int,
+    last_modified: datetime | None,
+) -> Attachment:
     """The iTIP invitation for one member: inline in the mail and attached as invite.ics.
 
     Same UID as the feeds; the member's own SEQUENCE (Registration.itip_sequence), so
-    each message to this member comes after the one before it.
+    each message to this member comes after the one before it. `status`, `sequence`
+    and `last_modified` are the registration's when the mail was queued.
     """
     from lerend_netwerk.calendar.ics import build_invite
     from lerend_netwerk.mail.replies import organizer_for
@@ -80,10 +90,10 @@ def invite_attachment(meeting: Meeting, method: str, registration: Registration)
         attendee=user,
         organizer=organizer,
         rsvp=organizer is not None,
-        registration_status=registration.status,
-        include_online=may_see_online_link(registration.user, registration.status, meeting),
-        sequence=registration.itip_sequence,
-        last_modified=registration.updated_at,
+        registration_status=status,
+        include_online=may_see_online_link(registration.user, status, meeting),
+        sequence=sequence,
+        last_modified=last_modified,
     )
     return Attachment(
         filename=INVITE_FILENAME,
@@ -141,28 +151,67 @@ def _queue_session_mail(
     dedupe_key: str | None = None,
     **extra: Any,
 ) -> Any:
-    """Queue the mail `<what>_<change>` about a session to one registrant, with what each
-    of those mails shows and the session's invitation (iTIP `method`) attached."""
+    """Queue the mail `<what>_<change>` about a session to one registrant, with the
+    session's invitation (iTIP `method`) attached.
+
+    Only its subject and what it must say are written now (`to_render`: the
+    registration's state at this moment); the sender renders text, HTML and invitation
+    before the first attempt (render_session_mail). A registration or a change to a
+    session with many people on its list so costs the request one row per mail.
+    """
     meeting = registration.meeting
-    text, html = render_mail(
-        f"{what}_{change}",
-        user=registration.recipient,
-        meeting=meeting,
-        registration=registration,
-        meeting_url=session_url(meeting),
-        show_online=may_see_online_link(registration.user, registration.status, meeting),
-        guest_url=_guest_url(registration),
-        **extra,
-    )
+    updated = registration.updated_at
     return queue_mail(
         registration.recipient,
         subject.format(title=meeting.title),
-        text,
-        html=html,
+        "",
         kind=f"{what}-{change}",
-        attachments=[invite_attachment(meeting, method, registration)],
         dedupe_key=dedupe_key,
+        to_render={
+            "mail": SESSION_MAIL,
+            "registration_id": registration.id,
+            "what": what,
+            "change": change,
+            "method": method,
+            "status": registration.status,
+            "sequence": registration.itip_sequence,
+            "last_modified": updated.isoformat() if updated else None,
+            "extra": extra,
+        },
     )
+
+
+def render_session_mail(spec: dict[str, Any]) -> dict[str, Any]:
+    """Text, HTML and invitation of a queued session mail (see _queue_session_mail):
+    the session as it is now, the registration as it was when the mail was queued.
+
+    Raises MailGone when the registration or its recipient is no longer there."""
+    registration = db.session.get(Registration, spec["registration_id"])
+    recipient = registration.recipient if registration is not None else None
+    if recipient is None:
+        raise MailGone("De inschrijving waarover deze mail gaat, bestaat niet meer.")
+    meeting, status = registration.meeting, spec["status"]
+    last_modified = spec.get("last_modified")
+    text, html = render_mail(
+        f"{spec['what']}_{spec['change']}",
+        user=recipient,
+        meeting=meeting,
+        registration=registration,
+        registration_status=status,
+        meeting_url=session_url(meeting),
+        show_online=may_see_online_link(registration.user, status, meeting),
+        guest_url=_guest_url(registration),
+        **spec.get("extra", {}),
+    )
+    invite = invite_attachment(
+        meeting,
+        spec["method"],
+        registration,
+        status=status,
+        sequence=spec["sequence"],
+        last_modified=datetime.fromisoformat(last_modified) if last_modified else None,
+    )
+    return {"body_text": text, "body_html": html, "attachments": [invite.to_json()]}
 
 
 def registered_for(meeting: Meeting) -> list[Registration]:
@@ -211,4 +260,5 @@ __all__ = [
     "queue_meeting_mails",
     "queue_registration_mail",
     "render_mail",
+    "render_session_mail",
 ]

@@ -30,6 +30,11 @@ class OutgoingMail(Base):
     body_html: Mapped[str | None] = mapped_column(Text)
     # [{"filename", "content_type", "data" (base64)}]
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # A mail about a session is queued with what it must say (the registration, the
+    # change, and the registration's state at that moment) and rendered by the sender
+    # before its first attempt (mail.session_mail): the request that causes it only
+    # writes this row. None once rendered, and for every other mail.
+    to_render: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     # Extra headers, e.g. {"List-Unsubscribe": "<https://...>"}.
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     # Fixed when queued, so that a retried message keeps its identity.

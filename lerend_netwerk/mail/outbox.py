@@ -52,6 +52,48 @@ class Attachment:
         )
 
 
+# The kinds of mail queued with what to render instead of their text (OutgoingMail.to_render).
+SESSION_MAIL = "session"
+
+
+class MailGone(Exception):
+    """What a queued mail was about is gone, so it cannot be rendered: never retried."""
+
+
+def _renderer(spec: dict[str, Any]):
+    from lerend_netwerk.mail.messages import render_session_mail
+
+    renderers = {SESSION_MAIL: render_session_mail}
+    try:
+        return renderers[spec["mail"]]
+    except KeyError:
+        raise MailGone(f"onbekend soort mail om op te maken: {spec.get('mail')!r}") from None
+
+
+def rendered_body(mail: OutgoingMail) -> dict[str, Any]:
+    """Text, HTML and attachments of `mail`: rendered now when it was queued with what
+    to render (nothing is written), else as stored."""
+    if mail.to_render:
+        return _renderer(mail.to_render)(mail.to_render)
+    return {
+        "body_text": mail.body_text,
+        "body_html": mail.body_html,
+        "attachments": mail.attachments,
+    }
+
+
+def render_queued(mail: OutgoingMail) -> bool:
+    """Render a mail queued with what to render into the row itself (flush only);
+    False when there was nothing to render. What the sender does before sending."""
+    if not mail.to_render:
+        return False
+    for name, value in rendered_body(mail).items():
+        setattr(mail, name, value)
+    mail.to_render = None
+    db.session.flush()
+    return True
+
+
 def new_message_id() -> str:
     """A Message-ID in the site's own domain, fixed when the mail is queued."""
     host = urlsplit(current_app.config.get("SITE_URL") or "").hostname or "lerend-netwerk.local"
@@ -68,12 +110,14 @@ def queue_mail(
     attachments: list[Attachment] | tuple[Attachment, ...] = (),
     headers: dict[str, str] | None = None,
     dedupe_key: str | None = None,
+    to_render: dict[str, Any] | None = None,
 ) -> OutgoingMail | None:
     """Put a mail in the outbox (flush only: it commits with the caller's transaction).
 
     `recipient` is a User or an e-mail address. With a `dedupe_key`, a second mail with the
     same key is not queued (the database's unique constraint decides, also between
-    concurrent transactions) and None is returned.
+    concurrent transactions) and None is returned. With `to_render`, `text` may be
+    empty: the sender renders the body before sending (render_queued).
     """
     if isinstance(recipient, str):
         address, name, user_id = recipient, "", None
@@ -91,6 +135,7 @@ def queue_mail(
         "message_id": new_message_id(),
         "kind": kind,
         "dedupe_key": dedupe_key,
+        "to_render": to_render,
         "status": "queued",
         "attempts": 0,
         "next_attempt_at": utcnow(),

@@ -37,7 +37,7 @@ from lerend_netwerk.config import setting as config_setting
 from lerend_netwerk.db import utcnow
 from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
-from lerend_netwerk.mail.outbox import Attachment
+from lerend_netwerk.mail.outbox import Attachment, MailGone, rendered_body
 from lerend_netwerk.sqlite import begin_write_transaction
 
 log = logging.getLogger("lerend_netwerk.mail")
@@ -179,10 +179,11 @@ def build_message(mail: OutgoingMail) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     for name, value in (mail.headers or {}).items():
         message[name] = value
-    message.set_content(mail.body_text)
-    if mail.body_html:
-        message.add_alternative(mail.body_html, subtype="html")
-    attachments = [Attachment.from_json(stored) for stored in mail.attachments or []]
+    body = rendered_body(mail)
+    message.set_content(body["body_text"])
+    if body["body_html"]:
+        message.add_alternative(body["body_html"], subtype="html")
+    attachments = [Attachment.from_json(stored) for stored in body["attachments"] or []]
     for attachment in attachments:
         if attachment.alternative:
             _, subtype = attachment.content_type.split("/", 1)
@@ -290,6 +291,29 @@ def _finish(mail_id: int, token: str, **values: Any) -> bool:
     return result.rowcount == 1
 
 
+def _store_rendered(mail: OutgoingMail, token: str) -> None:
+    """A mail queued with what to render gets its text, HTML and invitation now, stored
+    before the first attempt: a retry sends the same message (the invitation's DTSTAMP
+    included)."""
+    if not mail.to_render:
+        return
+    # The commit expires `mail`: build_message reads it back as stored.
+    _finish_rendering(mail.id, token, rendered_body(mail))
+
+
+def _finish_rendering(mail_id: int, token: str, values: dict[str, Any]) -> bool:
+    session = db.session()
+    begin_write_transaction(session)
+    result = session.execute(
+        update(OutgoingMail)
+        .where(OutgoingMail.id == mail_id, OutgoingMail.claim_token == token)
+        .values(to_render=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
 def _record_failure(mail: OutgoingMail, token: str, error: BaseException, permanent: bool) -> str:
     now = utcnow()
     reason = f"{type(error).__name__}: {error}"[:2000]
@@ -343,7 +367,14 @@ def send_due_mail(
                 break
             mail, token = claimed
             try:
+                _store_rendered(mail, token)
                 message = build_message(mail)
+            except MailGone as error:
+                log.warning("Mail %s (%s) not sent: %s", mail.id, mail.kind, error)
+                report.failed += 1
+                report.errors.append(str(error))
+                _record_failure(mail, token, error, permanent=True)
+                continue
             except Exception as error:  # corrupt stored data will not get better
                 log.exception("Mail %s cannot be built", mail.id)
                 report.failed += 1
