@@ -42,6 +42,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from sqlalchemy import Engine, event, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -676,6 +677,28 @@ def store_and_mark(response: Response) -> Response:
     return response.make_conditional(request)
 
 
+def same_for_every_cookie() -> None:
+    """For a view: this answer is the same whoever asks, signed in or not (a public feed).
+
+    It then carries no `Vary: Cookie`, so a shared cache keeps one copy for everybody
+    rather than one per cookie.
+    """
+    g.page_same_for_every_cookie = True
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, which add `Vary: Cookie` to every answer whose
+    request touched the session (Flask-Login does, after every request): not to one
+    marked `same_for_every_cookie`, unless it sets a cookie (that answer is this
+    browser's own)."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        if g.get("page_same_for_every_cookie") and "Set-Cookie" not in response.headers:
+            # Set anew: HeaderSet.discard misses a name not written in lower case.
+            response.vary = [name for name in response.vary if name.lower() != "cookie"]
+
+
 def _signed_in() -> bool:
     config = current_app.config
     if config["SESSION_COOKIE_NAME"] not in request.cookies and not request.cookies.get(
@@ -691,6 +714,7 @@ def init_pagecache(app: Flask, signed_in_reader: Callable[[str], str | None] | N
     """Serve and store cached pages; `signed_in_reader` names a live signed-in browser
     (without it, signed-in readers are never served from the cache)."""
     install_listeners()
+    app.session_interface = SessionInterface()
     if signed_in_reader is not None:
         app.extensions[_SIGNED_IN_READER] = signed_in_reader
     app.before_request(serve_cached)
