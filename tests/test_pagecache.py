@@ -741,6 +741,69 @@ def test_a_feed_answer_that_sets_a_cookie_still_varies_on_it(app, client, conten
     assert "Cookie" in _vary(answer)
 
 
+def _data_version() -> int:
+    from lerend_netwerk.core import pagecache
+
+    return pagecache.read_version(db.engine)[0]
+
+
+def test_a_sign_in_keeps_the_data_version_and_the_visitors_pages(
+    app, client, content, make_user, monkeypatch
+):
+    """It writes last_login_at, which no cached page shows (only the coordinators' account
+    list, never cached): every worker's pages stay, for visitors and members alike."""
+    import lerend_netwerk.core.pagecache as pagecache
+    from lerend_netwerk.auth.models import User
+
+    now = utcnow()
+    monkeypatch.setattr(pagecache, "utcnow", lambda: now)
+    user = make_user(name="Ann Peeters")
+    assert client.get("/sessies").headers["X-Page-Cache"] == "miss"
+    before = _data_version()
+    member = app.test_client()
+    login(member, user)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).last_login_at is not None  # the sign-in wrote it
+    assert _data_version() == before
+    assert client.get("/sessies").headers["X-Page-Cache"] == "hit"
+    # A column the pages do show still counts, alone or with the sign-in's.
+    user = db.session.get(User, user.id)
+    user.name = "Ann Janssens"
+    db.session.commit()
+    assert _data_version() == before + 1
+    user.last_login_at, user.function = utcnow(), "mentor"
+    db.session.commit()
+    assert _data_version() == before + 2
+    assert client.get("/sessies").headers["X-Page-Cache"] == "miss"
+
+
+def test_only_bookkeeping_columns_leave_the_version_in_statements_and_relationships(
+    app, make_user, make_theme
+):
+    from sqlalchemy import update
+
+    from lerend_netwerk.auth.models import User
+
+    user, theme = make_user(), make_theme()
+    before = _data_version()
+    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+    db.session.commit()
+    assert _data_version() == before
+    db.session.execute(update(User).where(User.id == user.id).values(name="Bert Claes"))
+    db.session.commit()
+    assert _data_version() == before + 1
+    db.session.execute(
+        update(User).where(User.id == user.id).values(last_login_at=utcnow(), active=False)
+    )
+    db.session.commit()
+    assert _data_version() == before + 2
+    # A relationship changes what pages show (a member's expertise): it counts.
+    user = db.session.get(User, user.id)
+    user.expertise.append(theme)
+    db.session.commit()
+    assert _data_version() == before + 3
+
+
 def test_the_pages_the_cache_may_serve_are_the_ones_their_packages_mark(app):
     """Each package marks its cacheable views (`@cacheable`); a new one is a choice."""
     marked = {
