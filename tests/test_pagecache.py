@@ -654,6 +654,156 @@ def test_the_front_sends_a_feeds_file_as_flask_does_per_encoding_until_the_data_
     assert "Nieuwe titel" in again.get_data(as_text=True)
 
 
+def _vary(response) -> set[str]:
+    return {name.strip() for name in response.headers.get("Vary", "").split(",") if name.strip()}
+
+
+def test_the_public_feeds_do_not_vary_on_the_cookie_from_flask_or_the_front(
+    app, client, content, make_network, make_theme
+):
+    """The same bytes for every reader: a shared cache keeps one copy, not one per cookie."""
+    network, theme = make_network(), make_theme()
+    hooks: list[str] = []
+    app.before_request(lambda: hooks.append("before"))
+    flask = _without_front(app)
+    paths = (
+        "/agenda.ics",
+        f"/agenda.ics?thema={theme.slug}",
+        f"/n/{network.slug}/agenda.ics",
+        "/agenda.ics?netwerk=alle",
+    )
+    for path in paths:
+        for encoding in ({}, {"Accept-Encoding": "gzip"}):
+            first = client.get(path)
+            first.close()
+            conditional = {**encoding, "If-None-Match": first.headers["ETag"]}
+            answers = {
+                "flask 200": flask.get(path, headers=encoding),
+                "flask 304": flask.get(path, headers=conditional),
+            }
+            # The front remembers Flask's 304 through it, then answers the next itself.
+            client.get(path, headers=conditional)
+            client.get(path, headers=encoding).close()  # the file written for this encoding
+            hooks.clear()
+            answers["front 304"] = client.get(path, headers=conditional)
+            answers["front 200"] = client.get(path, headers=encoding)
+            assert hooks == [], path
+            for name, answer in answers.items():
+                answer.close()  # a 200's body is the feed's open file
+                assert answer.status_code == int(name[-3:]), (path, name)
+                assert _vary(answer) == {"Accept-Encoding"}, (path, name)
+                assert "public" in answer.headers["Cache-Control"], (path, name)
+
+
+def test_a_signed_in_member_gets_the_visitors_feed_and_pages_still_vary(
+    app, client, content, make_user
+):
+    """The public feed never looks at the reader: a member's answer is the visitor's, byte
+    for byte and header for header. A page shows who reads it: it keeps Vary: Cookie."""
+    member = app.test_client()
+    user = make_user(name="Ann Peeters")
+    sign_in(member, user)
+    for encoding in ({}, {"Accept-Encoding": "gzip"}):
+        theirs, visitors = (
+            member.get("/agenda.ics", headers=encoding),
+            client.get("/agenda.ics", headers=encoding),
+        )
+        assert theirs.get_data() == visitors.get_data()
+        # Sent from the feed's file: the server adds the Date.
+        assert _headers(theirs, dated=False) == _headers(visitors, dated=False)
+        assert _vary(theirs) == {"Accept-Encoding"}
+        conditional = {**encoding, "If-None-Match": theirs.headers["ETag"]}
+        not_modified = member.get("/agenda.ics", headers=conditional)
+        assert not_modified.status_code == 304
+        assert _vary(not_modified) == {"Accept-Encoding"}
+    # What does depend on the reader keeps saying so.
+    personal = member.get(f"/agenda/persoonlijk/{user.calendar_token}.ics")
+    assert "Cookie" in _vary(personal) and "private" in personal.headers["Cache-Control"]
+    meeting, _, _ = content
+    session_feed = member.get(f"/sessies/{meeting.slug}.ics")
+    assert "Cookie" in _vary(session_feed)
+    for reader in (client, client, member, member):  # a visitor's miss and hit (front)
+        page = reader.get("/sessies")
+        assert page.status_code == 200
+        assert "Cookie" in _vary(page)
+    assert "Ann Peeters" in member.get("/sessies").get_data(as_text=True)
+
+
+def test_a_feed_answer_that_sets_a_cookie_still_varies_on_it(app, client, content):
+    """Should anything write the session during a feed's request, the answer carries
+    this browser's session cookie: it is this browser's own, not one for everybody."""
+    from flask import session
+
+    app.before_request(lambda: session.update(seen=True))
+    answer = client.get("/agenda.ics")
+    answer.close()
+    assert answer.status_code == 200 and "Set-Cookie" in answer.headers
+    assert "Cookie" in _vary(answer)
+
+
+def _data_version() -> int:
+    from lerend_netwerk.core import pagecache
+
+    return pagecache.read_version(db.engine)[0]
+
+
+def test_a_sign_in_keeps_the_data_version_and_the_visitors_pages(
+    app, client, content, make_user, monkeypatch
+):
+    """It writes last_login_at, which no cached page shows (only the coordinators' account
+    list, never cached): every worker's pages stay, for visitors and members alike."""
+    import lerend_netwerk.core.pagecache as pagecache
+    from lerend_netwerk.auth.models import User
+
+    now = utcnow()
+    monkeypatch.setattr(pagecache, "utcnow", lambda: now)
+    user = make_user(name="Ann Peeters")
+    assert client.get("/sessies").headers["X-Page-Cache"] == "miss"
+    before = _data_version()
+    member = app.test_client()
+    login(member, user)
+    db.session.expire_all()
+    assert db.session.get(User, user.id).last_login_at is not None  # the sign-in wrote it
+    assert _data_version() == before
+    assert client.get("/sessies").headers["X-Page-Cache"] == "hit"
+    # A column the pages do show still counts, alone or with the sign-in's.
+    user = db.session.get(User, user.id)
+    user.name = "Ann Janssens"
+    db.session.commit()
+    assert _data_version() == before + 1
+    user.last_login_at, user.function = utcnow(), "mentor"
+    db.session.commit()
+    assert _data_version() == before + 2
+    assert client.get("/sessies").headers["X-Page-Cache"] == "miss"
+
+
+def test_only_bookkeeping_columns_leave_the_version_in_statements_and_relationships(
+    app, make_user, make_theme
+):
+    from sqlalchemy import update
+
+    from lerend_netwerk.auth.models import User
+
+    user, theme = make_user(), make_theme()
+    before = _data_version()
+    db.session.execute(update(User).where(User.id == user.id).values(last_login_at=utcnow()))
+    db.session.commit()
+    assert _data_version() == before
+    db.session.execute(update(User).where(User.id == user.id).values(name="Bert Claes"))
+    db.session.commit()
+    assert _data_version() == before + 1
+    db.session.execute(
+        update(User).where(User.id == user.id).values(last_login_at=utcnow(), active=False)
+    )
+    db.session.commit()
+    assert _data_version() == before + 2
+    # A relationship changes what pages show (a member's expertise): it counts.
+    user = db.session.get(User, user.id)
+    user.expertise.append(theme)
+    db.session.commit()
+    assert _data_version() == before + 3
+
+
 def test_the_pages_the_cache_may_serve_are_the_ones_their_packages_mark(app):
     """Each package marks its cacheable views (`@cacheable`); a new one is a choice."""
     marked = {

@@ -22,6 +22,7 @@ from lerend_netwerk.access import member_required
 from lerend_netwerk.auth.service import renew_calendar_token
 from lerend_netwerk.calendar import links, service
 from lerend_netwerk.calendar.forms import RenewTokenForm
+from lerend_netwerk.core.pagecache import same_for_every_cookie
 from lerend_netwerk.core.pagefront import current_while, file_body, serve_file_while
 from lerend_netwerk.extensions import db
 from lerend_netwerk.networks.context import list_scope
@@ -75,6 +76,8 @@ def feed_response(source: service.FeedSource | None, *, download: bool = False) 
     else:
         response.cache_control.public = True
         response.cache_control.max_age = PUBLIC_MAX_AGE
+        # No reader, signed in or not, changes it: one shared copy, not one per cookie.
+        same_for_every_cookie()
         if source.current_while_version_and_day:
             version, day = source.fingerprint
             current_while(version, day)

@@ -42,7 +42,8 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response, current_app, g, has_request_context, request, session
-from sqlalchemy import Engine, event, update
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from sqlalchemy import Engine, event, inspect, update
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from lerend_netwerk.config import DefaultConfig, setting
@@ -84,6 +85,13 @@ UNVERSIONED_TABLES = frozenset(
     }
 )
 
+# Columns no cacheable page shows, written as bookkeeping (a sign-in's time, listed only
+# on the coordinators' account list, which is never cached): a change to these alone does
+# not change the version, so a sign-in does not empty every worker's pages. A column
+# that a cached page shows stays out, a signed-in reader's own pages included (the
+# follower's `thread_follow.last_seen_at` marks their new replies).
+UNVERSIONED_COLUMNS = frozenset({("user", "last_login_at")})
+
 VERSION_ROW = 1
 # The layout of a stored page (_pack): a new layout never reads an old one's entries.
 FORMAT = "2"
@@ -114,6 +122,29 @@ def _versioned(table_name: str | None) -> bool:
     return table_name is not None and table_name not in UNVERSIONED_TABLES
 
 
+def _versioned_column(table_name: str | None, column: Any) -> bool:
+    name = column if isinstance(column, str) else getattr(column, "name", None)
+    return (table_name, name) not in UNVERSIONED_COLUMNS
+
+
+def _shown_change(obj: Any) -> bool:
+    """Whether a changed object changes what a page may show: any attribute changed but
+    the UNVERSIONED_COLUMNS (a relationship always counts)."""
+    if not _versioned(_table_of(obj)):
+        return False
+    state = inspect(obj)
+    for prop in state.mapper.attrs:
+        if not state.attrs[prop.key].history.has_changes():
+            continue
+        columns = getattr(prop, "columns", None)
+        if not columns or any(
+            _versioned_column(getattr(getattr(column, "table", None), "name", None), column)
+            for column in columns
+        ):
+            return True
+    return False
+
+
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     if session.info.get(_CHANGED):
         return
@@ -126,7 +157,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             session.info[_CHANGED] = True
             return
     for obj in session.dirty:
-        if _versioned(_table_of(obj)) and session.is_modified(obj):
+        if _shown_change(obj):
             session.info[_CHANGED] = True
             return
 
@@ -134,9 +165,17 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
 def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    table = getattr(state.statement, "table", None)
-    if _versioned(getattr(table, "name", None)):
-        state.session.info[_CHANGED] = True
+    statement = state.statement
+    table_name = getattr(getattr(statement, "table", None), "name", None)
+    if not _versioned(table_name):
+        return
+    if state.is_update and not state.parameters:
+        # An UPDATE … SET of bookkeeping columns alone (its SET clause read as SQLAlchemy
+        # keeps it; anything else, a bulk update by primary key, say, counts).
+        values = getattr(statement, "_values", None)
+        if values and not any(_versioned_column(table_name, column) for column in values):
+            return
+    state.session.info[_CHANGED] = True
 
 
 def _before_commit(session: Session) -> None:
@@ -676,6 +715,28 @@ def store_and_mark(response: Response) -> Response:
     return response.make_conditional(request)
 
 
+def same_for_every_cookie() -> None:
+    """For a view: this answer is the same whoever asks, signed in or not (a public feed).
+
+    It then carries no `Vary: Cookie`, so a shared cache keeps one copy for everybody
+    rather than one per cookie.
+    """
+    g.page_same_for_every_cookie = True
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie sessions, which add `Vary: Cookie` to every answer whose
+    request touched the session (Flask-Login does, after every request): not to one
+    marked `same_for_every_cookie`, unless it sets a cookie (that answer is this
+    browser's own)."""
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        super().save_session(app, session, response)
+        if g.get("page_same_for_every_cookie") and "Set-Cookie" not in response.headers:
+            # Set anew: HeaderSet.discard misses a name not written in lower case.
+            response.vary = [name for name in response.vary if name.lower() != "cookie"]
+
+
 def _signed_in() -> bool:
     config = current_app.config
     if config["SESSION_COOKIE_NAME"] not in request.cookies and not request.cookies.get(
@@ -691,6 +752,7 @@ def init_pagecache(app: Flask, signed_in_reader: Callable[[str], str | None] | N
     """Serve and store cached pages; `signed_in_reader` names a live signed-in browser
     (without it, signed-in readers are never served from the cache)."""
     install_listeners()
+    app.session_interface = SessionInterface()
     if signed_in_reader is not None:
         app.extensions[_SIGNED_IN_READER] = signed_in_reader
     app.before_request(serve_cached)
