@@ -30,6 +30,16 @@ def install_sqlite_pragmas(engine: Engine) -> None:
         connection.info[_CHANGES_AT_BEGIN] = connection.connection.dbapi_connection.total_changes
 
 
+def began_immediate(session: Session | scoped_session) -> bool:
+    """Whether the session's SQLite transaction has held the write lock since it began:
+    then nobody else has written since, so everything it read is current."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if not session.in_transaction():
+        return False
+    return session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
+
+
 def holds_write_lock(session: Session | scoped_session) -> bool:
     """Whether the session's SQLite transaction holds the database write lock.
 
@@ -39,21 +49,11 @@ def holds_write_lock(session: Session | scoped_session) -> bool:
         session = session()
     if not session.in_transaction():
         return False
-    connection = session.connection()
-    if connection.get_execution_options().get("sqlite_begin") == "IMMEDIATE":
+    if began_immediate(session):
         return True
+    connection = session.connection()
     dbapi_connection = connection.connection.dbapi_connection
     return dbapi_connection.total_changes != connection.info.get(_CHANGES_AT_BEGIN)
-
-
-def began_immediate(session: Session | scoped_session) -> bool:
-    """Whether the session's SQLite transaction has held the write lock since it began:
-    then nobody else has written since, so everything it read is current."""
-    if isinstance(session, scoped_session):
-        session = session()
-    if not session.in_transaction():
-        return False
-    return session.connection().get_execution_options().get("sqlite_begin") == "IMMEDIATE"
 
 
 def begin_write_transaction(session: Session | scoped_session) -> None:

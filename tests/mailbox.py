@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from lerend_netwerk.extensions import db
 from lerend_netwerk.mail.models import OutgoingMail
-from lerend_netwerk.mail.outbox import render_queued
+from lerend_netwerk.mail.outbox import rendered_body
 
 
 def rendered(mails: Iterable[OutgoingMail]) -> list[OutgoingMail]:
@@ -15,5 +16,9 @@ def rendered(mails: Iterable[OutgoingMail]) -> list[OutgoingMail]:
     test's transaction stays as it was)."""
     mails = list(mails)
     for mail in mails:
-        render_queued(mail)
+        if mail.to_render:
+            for name, value in rendered_body(mail).items():
+                setattr(mail, name, value)
+            mail.to_render = None
+    db.session.flush()
     return mails

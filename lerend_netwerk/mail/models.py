@@ -32,7 +32,7 @@ class OutgoingMail(Base):
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # A mail about a session is queued with what it must say (the registration, the
     # change, and the registration's state at that moment) and rendered by the sender
-    # before its first attempt (mail.session_mail): the request that causes it only
+    # before its first attempt (mail.messages.render_session_mail): the request that causes it only
     # writes this row. None once rendered, and for every other mail.
     to_render: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     # Extra headers, e.g. {"List-Unsubscribe": "<https://...>"}.

@@ -82,18 +82,6 @@ def rendered_body(mail: OutgoingMail) -> dict[str, Any]:
     }
 
 
-def render_queued(mail: OutgoingMail) -> bool:
-    """Render a mail queued with what to render into the row itself (flush only);
-    False when there was nothing to render. What the sender does before sending."""
-    if not mail.to_render:
-        return False
-    for name, value in rendered_body(mail).items():
-        setattr(mail, name, value)
-    mail.to_render = None
-    db.session.flush()
-    return True
-
-
 def new_message_id() -> str:
     """A Message-ID in the site's own domain, fixed when the mail is queued."""
     host = urlsplit(current_app.config.get("SITE_URL") or "").hostname or "lerend-netwerk.local"
@@ -117,7 +105,7 @@ def queue_mail(
     `recipient` is a User or an e-mail address. With a `dedupe_key`, a second mail with the
     same key is not queued (the database's unique constraint decides, also between
     concurrent transactions) and None is returned. With `to_render`, `text` may be
-    empty: the sender renders the body before sending (render_queued).
+    empty: the sender renders the body before sending (rendered_body).
     """
     if isinstance(recipient, str):
         address, name, user_id = recipient, "", None

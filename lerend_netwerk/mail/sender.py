@@ -275,6 +275,11 @@ def backoff(attempts: int) -> timedelta:
 
 def _finish(mail_id: int, token: str, **values: Any) -> bool:
     """Record the outcome of a claim; False when another sender took the mail over."""
+    return _update_claimed(mail_id, token, claimed_at=None, claim_token=None, **values)
+
+
+def _update_claimed(mail_id: int, token: str, **values: Any) -> bool:
+    """Write `values` to a mail this sender still holds the claim on, and commit."""
     session = db.session()
     begin_write_transaction(session)
     result = session.execute(
@@ -284,7 +289,7 @@ def _finish(mail_id: int, token: str, **values: Any) -> bool:
             OutgoingMail.status == "sending",
             OutgoingMail.claim_token == token,
         )
-        .values(claimed_at=None, claim_token=None, **values)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     session.commit()
@@ -295,23 +300,9 @@ def _store_rendered(mail: OutgoingMail, token: str) -> None:
     """A mail queued with what to render gets its text, HTML and invitation now, stored
     before the first attempt: a retry sends the same message (the invitation's DTSTAMP
     included)."""
-    if not mail.to_render:
-        return
-    # The commit expires `mail`: build_message reads it back as stored.
-    _finish_rendering(mail.id, token, rendered_body(mail))
-
-
-def _finish_rendering(mail_id: int, token: str, values: dict[str, Any]) -> bool:
-    session = db.session()
-    begin_write_transaction(session)
-    result = session.execute(
-        update(OutgoingMail)
-        .where(OutgoingMail.id == mail_id, OutgoingMail.claim_token == token)
-        .values(to_render=None, **values)
-        .execution_options(synchronize_session=False)
-    )
-    session.commit()
-    return result.rowcount == 1
+    if mail.to_render:
+        # The commit expires `mail`: build_message reads it back as stored.
+        _update_claimed(mail.id, token, to_render=None, **rendered_body(mail))
 
 
 def _record_failure(mail: OutgoingMail, token: str, error: BaseException, permanent: bool) -> str:
